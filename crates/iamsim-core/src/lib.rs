@@ -1,0 +1,14 @@
+//! iamsim-core: decides offline whether AWS would allow a request.
+//!
+//! Data flows one way: bytes → located JSON ([`json`]) → checked and
+//! compiled policies ([`policy`]) → a world with its indexes ([`world`]) →
+//! a request with its context → AWS's evaluation gates ([`eval`]) → a
+//! decision with its explanation, as plain data.
+
+pub mod arn;
+pub mod condition;
+pub mod context;
+pub mod diag;
+pub mod json;
+pub mod pattern;
+pub mod policy;
