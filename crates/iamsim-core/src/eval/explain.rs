@@ -1,0 +1,169 @@
+//! Sentences for decisions: how a statement is named, why the gates
+//! combine as they do, and the one sentence that says why.
+
+use super::{Gate, GateReport, Hit, Outcome, Request, Verdict};
+use crate::policy::{Grant, PolicyKind};
+
+/// What the evaluation found, for the sentences.
+#[derive(Clone, Copy, Debug)]
+pub struct Facts {
+    /// Principal and resource are in one account.
+    pub same_account: bool,
+    /// How the resource-based policy names the caller, if it allows.
+    pub grant: Option<Grant>,
+    /// An identity-based policy allows (always true for a root user).
+    pub id_ok: bool,
+    /// No boundary, or the boundary allows.
+    pub bnd_ok: bool,
+    /// No session policy, or it allows.
+    pub sess_ok: bool,
+    /// The resource policy is a role's trust policy.
+    pub is_trust: bool,
+    /// A root user calling AssumeRole.
+    pub root_assumes: bool,
+    /// Some SCP level has no allow.
+    pub scp_failed: bool,
+    /// The same-/cross-account rule allows.
+    pub allowed: bool,
+}
+
+/// Names a statement: `statement #0 of inline policy "p" of arn:...`.
+pub fn describe(hit: &Hit<'_>) -> String {
+    let what = match hit.kind {
+        PolicyKind::Identity if hit.how == "inline" => format!("inline policy \"{}\" of {}", hit.policy, hit.owner),
+        PolicyKind::Identity => format!("managed policy {} attached to {}", hit.policy, hit.owner),
+        PolicyKind::Boundary if hit.policy.starts_with("arn:") => format!("permissions boundary {} of {}", hit.policy, hit.owner),
+        PolicyKind::Boundary => format!("permissions boundary of {}", hit.owner),
+        PolicyKind::Session => format!("session policy of {}", hit.owner),
+        PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource => format!("{} of {}", hit.kind.label(), hit.owner),
+        PolicyKind::Scp | PolicyKind::Rcp => hit.policy.to_string(),
+    };
+    let mut out = format!("{} of {what}", hit.statement.label());
+    if let Some(g) = hit.grant.filter(|_| hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp) {
+        out.push_str(&format!(" ({})", grant_phrase(g)));
+    }
+    out
+}
+
+/// How a resource-based statement named the caller.
+pub fn grant_phrase(g: Grant) -> &'static str {
+    match g {
+        Grant::Account => "names the caller's account",
+        Grant::Role => "names the caller's role",
+        Grant::Direct => "names the caller itself, or everyone",
+    }
+}
+
+fn gate<'g, 'a>(gates: &'g [GateReport<'a>], g: &Gate) -> Option<&'g GateReport<'a>> {
+    gates.iter().find(|r| &r.gate == g)
+}
+
+/// Why the gates combine to allow or not: the same-account or the
+/// cross-account rule, in words.
+pub fn combine_note(req: &Request<'_>, f: &Facts) -> String {
+    let (pacct, racct) = (req.caller.account(), req.target.account.as_str());
+    if !f.same_account {
+        return format!(
+            "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow (R12)"
+        );
+    }
+    if f.is_trust || req.target.policy_required {
+        return format!(
+            "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too (R22, R23)",
+            if f.is_trust { "trust policy" } else { "key policy" }
+        );
+    }
+    format!("same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough (R05)")
+}
+
+/// The one sentence that says why.
+pub fn summary(req: &Request<'_>, outcome: Outcome, gates: &[GateReport<'_>], f: &Facts) -> String {
+    let action = req.action;
+    let resource = &req.target.arn;
+    let caller = req.caller.arn();
+    match outcome {
+        Outcome::ExplicitDeny => {
+            let hit = gate(gates, &Gate::ExplicitDeny).and_then(|g| g.hits.first());
+            match hit {
+                Some(h) => format!("explicitly denied: {} denies {action} on {resource}, and an explicit deny overrides every allow", describe(h)),
+                None => "explicitly denied".to_string(),
+            }
+        }
+        Outcome::ImplicitDeny if f.root_assumes => "denied: the root user cannot assume a role; sign in as an IAM user or role instead (R27)".to_string(),
+        Outcome::ImplicitDeny if f.scp_failed => {
+            let failing = gates.iter().find(|g| matches!(g.gate, Gate::Scp(_)) && g.verdict == Verdict::Fail);
+            format!(
+                "denied: {} (AWS's pages call this denial explicit or implicit; iamsim reports implicit_deny)",
+                failing.map_or("an SCP level has no allow", |g| g.note.as_str())
+            )
+        }
+        Outcome::ImplicitDeny => denied_summary(req, gates, f),
+        Outcome::Allow => allowed_summary(req, gates, f, caller),
+    }
+}
+
+fn principal_side_problem(gates: &[GateReport<'_>], f: &Facts) -> Option<String> {
+    let failing = |g: Gate| gate(gates, &g).map(|r| r.note.clone()).unwrap_or_default();
+    if !f.id_ok {
+        Some(failing(Gate::Identity))
+    } else if !f.bnd_ok {
+        Some(failing(Gate::Boundary))
+    } else if !f.sess_ok {
+        Some(failing(Gate::SessionPolicy))
+    } else {
+        None
+    }
+}
+
+fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> String {
+    let pacct = req.caller.account();
+    let rbp_note = gate(gates, &Gate::ResourcePolicy).map(|g| g.note.clone()).unwrap_or_default();
+    let principal = principal_side_problem(gates, f);
+    if !f.same_account {
+        let principal_side = match &principal {
+            None => format!("account {pacct} allows {}", req.action),
+            Some(p) => p.clone(),
+        };
+        return match (f.grant.is_some(), principal.is_some()) {
+            (false, false) => format!("denied: cross-account access needs an allow on both sides; {principal_side}, but {rbp_note}"),
+            (false, true) => format!("denied: cross-account access needs an allow on both sides; {principal_side}, and {rbp_note}"),
+            _ => format!("denied: cross-account access needs an allow on both sides; the resource side allows, but {principal_side}"),
+        };
+    }
+    if req.target.policy_required && f.grant.is_none() {
+        return format!("denied: {rbp_note}; within one account too, it must allow the caller (R22)");
+    }
+    if req.identity_required && principal.is_some() {
+        return format!(
+            "denied: in a role chain the caller's own policies must allow {} as well as the trust policy; {}",
+            req.action,
+            principal.unwrap_or_default()
+        );
+    }
+    match (f.grant, principal) {
+        (Some(Grant::Account), Some(p)) => format!("denied: the resource policy names only the account, which delegates to identity-based policies; {p}"),
+        (Some(Grant::Role), Some(p)) | (Some(Grant::Direct), Some(p)) => format!("denied: the resource policy names the caller, but that grant is limited here: {p}"),
+        (_, Some(p)) => format!("denied: nothing allows it: {p}, and {rbp_note}"),
+        (_, None) => format!("denied: {rbp_note}"),
+    }
+}
+
+fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, caller: &str) -> String {
+    let first = |g: Gate| gate(gates, &g).and_then(|r| r.hits.first()).map(describe);
+    let rbp = first(Gate::ResourcePolicy);
+    let id = first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
+    if !f.same_account {
+        return format!(
+            "allowed: cross-account, both sides allow: {id} allows {} in account {}, and {} allows it in account {}",
+            req.action,
+            req.caller.account(),
+            rbp.unwrap_or_default(),
+            req.target.account
+        );
+    }
+    match (f.grant, rbp) {
+        (Some(Grant::Direct | Grant::Role), Some(r)) => format!("allowed: {r} grants it within the same account"),
+        (Some(Grant::Account), Some(r)) => format!("allowed: {r} delegates to the account, and {id} allows it"),
+        _ => format!("allowed: {id} allows it within the same account"),
+    }
+}

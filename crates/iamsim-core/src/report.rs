@@ -1,0 +1,155 @@
+//! Decisions as owned, renderable data: what a step decided, gate by gate,
+//! with the statements that decided each gate. Renderers (table, JSON)
+//! read these; nothing here formats for a terminal.
+
+use crate::eval::{Decision, Gate, Hit, Outcome, Verdict, explain};
+use crate::policy::Effect;
+use serde_json::{Value, json};
+
+/// A statement that decided a gate.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct StatementRef {
+    /// The policy kind (`trust policy`, `SCP`, ...).
+    pub kind: &'static str,
+    /// The policy's name or ARN.
+    pub policy: String,
+    /// What it is attached to.
+    pub owner: String,
+    /// `Sid`, if any.
+    pub sid: Option<String>,
+    /// Index in the policy's statement list.
+    pub index: usize,
+    /// `Allow` or `Deny`.
+    pub effect: &'static str,
+    /// How a resource-based statement names the caller.
+    pub grant: Option<&'static str>,
+    /// The whole reference as one phrase.
+    pub text: String,
+}
+
+/// One gate of the evaluation flow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GateTrace {
+    /// The gate's name.
+    pub gate: String,
+    /// `pass`, `fail` or `skip`.
+    pub verdict: &'static str,
+    /// The statements that decided it.
+    pub statements: Vec<StatementRef>,
+    /// Why, in words, where statements do not say it.
+    pub note: String,
+}
+
+/// One request's decision.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RequestTrace {
+    /// The caller's ARN.
+    pub principal: String,
+    /// The action.
+    pub action: String,
+    /// The resource.
+    pub resource: String,
+    /// The decision.
+    pub outcome: Outcome,
+    /// One sentence saying why.
+    pub summary: String,
+    /// Every gate in AWS's order.
+    pub gates: Vec<GateTrace>,
+}
+
+fn gate_name(g: &Gate, combine_cross: bool) -> String {
+    match g {
+        Gate::RootUser => "root user".into(),
+        Gate::ExplicitDeny => "explicit deny".into(),
+        Gate::Rcp => "RCPs".into(),
+        Gate::Scp(level) => format!("SCPs at {level}"),
+        Gate::ResourcePolicy => "resource-based policy".into(),
+        Gate::Identity => "identity-based policies".into(),
+        Gate::Boundary => "permissions boundary".into(),
+        Gate::SessionPolicy => "session policy".into(),
+        Gate::Combine if combine_cross => "cross-account rule".into(),
+        Gate::Combine => "same-account rule".into(),
+    }
+}
+
+fn statement_ref(h: &Hit<'_>) -> StatementRef {
+    StatementRef {
+        kind: h.kind.label(),
+        policy: h.policy.to_string(),
+        owner: h.owner.to_string(),
+        sid: h.statement.sid.clone(),
+        index: h.statement.index,
+        effect: match h.statement.effect {
+            Effect::Allow => "Allow",
+            Effect::Deny => "Deny",
+        },
+        grant: h.grant.filter(|_| h.kind.is_resource_based()).map(explain::grant_phrase),
+        text: explain::describe(h),
+    }
+}
+
+impl RequestTrace {
+    /// The trace of a decision made for `principal` doing `action` on `resource`.
+    pub fn new(principal: &str, action: &str, resource: &str, d: &Decision<'_>) -> RequestTrace {
+        let cross = d.gates.iter().any(|g| g.gate == Gate::Combine && g.note.starts_with("cross-account"));
+        RequestTrace {
+            principal: principal.to_string(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            outcome: d.outcome,
+            summary: d.summary.clone(),
+            gates: d
+                .gates
+                .iter()
+                .map(|g| GateTrace {
+                    gate: gate_name(&g.gate, cross),
+                    verdict: match g.verdict {
+                        Verdict::Pass => "pass",
+                        Verdict::Fail => "fail",
+                        Verdict::Skip => "skip",
+                    },
+                    statements: g.hits.iter().map(statement_ref).collect(),
+                    note: g.note.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// A decision made without evaluating policies (a request STS refuses
+    /// before authorization, such as changing a source identity).
+    pub fn refused(principal: &str, action: &str, resource: &str, why: String) -> RequestTrace {
+        RequestTrace {
+            principal: principal.to_string(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            outcome: Outcome::ImplicitDeny,
+            summary: format!("denied: {why}"),
+            gates: Vec::new(),
+        }
+    }
+
+    /// The trace as JSON.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "principal": self.principal,
+            "action": self.action,
+            "resource": self.resource,
+            "decision": self.outcome.as_str(),
+            "summary": self.summary,
+            "explanation": self.gates.iter().map(|g| json!({
+                "gate": g.gate,
+                "verdict": g.verdict,
+                "note": g.note,
+                "statements": g.statements.iter().map(|s| json!({
+                    "policy_kind": s.kind,
+                    "policy": s.policy,
+                    "owner": s.owner,
+                    "sid": s.sid,
+                    "index": s.index,
+                    "effect": s.effect,
+                    "principal_match": s.grant,
+                })).collect::<Vec<_>>(),
+            })).collect::<Vec<_>>(),
+        })
+    }
+}

@@ -1,0 +1,430 @@
+//! Scenario files (formats.md "Scenario file"): principals, steps and
+//! expected decisions, read and checked; [`run`] plays them against a world.
+
+pub mod run;
+
+use crate::context::Context;
+use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
+use crate::json::{Node, Value};
+use crate::policy::{Policy, PolicyKind};
+use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
+
+pub use run::{ScenarioResult, StepResult, run_scenario};
+
+/// What a scenario expects.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
+    /// Every step is allowed.
+    Allow,
+    /// Some step is denied, either kind.
+    Deny,
+    /// The first denied step is denied implicitly.
+    ImplicitDeny,
+    /// The first denied step is denied explicitly.
+    ExplicitDeny,
+}
+
+impl Expect {
+    /// As written in files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Expect::Allow => "allow",
+            Expect::Deny => "deny",
+            Expect::ImplicitDeny => "implicit_deny",
+            Expect::ExplicitDeny => "explicit_deny",
+        }
+    }
+}
+
+/// The world a scenario file names.
+#[derive(Clone, Debug)]
+pub enum WorldRef {
+    /// A path relative to the scenario file, with the node naming it.
+    Path(String, Node),
+    /// An inline world.
+    Inline(Node),
+    /// No `world` key: the command line must give one.
+    Missing,
+}
+
+/// How an existing session was made, for a session principal.
+#[derive(Clone, Debug, Default)]
+pub struct SessionSetup {
+    /// Its session policy.
+    pub policy: Option<Policy>,
+    /// Its session tags.
+    pub tags: Tags,
+    /// Which of them are transitive.
+    pub transitive_keys: Vec<String>,
+    /// Its source identity.
+    pub source_identity: Option<String>,
+    /// True when created with MFA.
+    pub mfa: bool,
+}
+
+/// One step.
+#[derive(Clone, Debug)]
+pub enum StepKind {
+    /// `sts:AssumeRole` on a role; on success the caller becomes the session.
+    AssumeRole {
+        /// The role ARN.
+        role: String,
+        /// The session name.
+        session_name: String,
+        /// `ExternalId`, if passed.
+        external_id: Option<String>,
+        /// What the new session carries.
+        setup: SessionSetup,
+    },
+    /// One API request.
+    Action {
+        /// The action.
+        action: String,
+        /// The resource ARN or `*`.
+        resource: String,
+        /// The owner, when the world cannot tell it.
+        resource_account: Option<String>,
+    },
+}
+
+/// A step with its own context and location.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// What it does.
+    pub kind: StepKind,
+    /// The step's context (wins over the scenario's and the file's).
+    pub context: Context,
+    /// Where it stands, for errors.
+    pub node: Node,
+    /// Its JSON path.
+    pub path: String,
+}
+
+/// One scenario.
+#[derive(Clone, Debug)]
+pub struct Scenario {
+    /// Its name.
+    pub name: String,
+    /// The principal's ARN.
+    pub principal: String,
+    /// For a session principal, how the session was made.
+    pub session: SessionSetup,
+    /// The scenario's context.
+    pub context: Context,
+    /// The steps, in order.
+    pub steps: Vec<Step>,
+    /// The expected decision.
+    pub expect: Expect,
+    /// The scenario object, for errors.
+    pub node: Node,
+    /// Its JSON path.
+    pub path: String,
+}
+
+/// A scenario file, read and checked.
+#[derive(Clone, Debug)]
+pub struct ScenarioFile {
+    /// The source it came from.
+    pub source: SourceId,
+    /// The world it names.
+    pub world: WorldRef,
+    /// File-level context.
+    pub context: Context,
+    /// The scenarios.
+    pub scenarios: Vec<Scenario>,
+}
+
+const FILE_KEYS: &[&str] = &["world", "context", "scenarios", "description", "source", "rule"];
+const SCENARIO_KEYS: &[&str] = &[
+    "name",
+    "description",
+    "source",
+    "rule",
+    "principal",
+    "context",
+    "steps",
+    "expect",
+    "session_policy",
+    "session_tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "mfa",
+];
+const ASSUME_KEYS: &[&str] = &[
+    "assume_role",
+    "session_name",
+    "external_id",
+    "session_policy",
+    "session_tags",
+    "transitive_tag_keys",
+    "source_identity",
+    "context",
+];
+const ACTION_KEYS: &[&str] = &["action", "resource", "resource_account", "context"];
+
+/// True when a parsed JSON file looks like a world rather than scenarios
+/// (directory runs skip worlds: they are read through the files naming them).
+pub fn is_world_document(node: &Node) -> bool {
+    node.get("accounts").is_some() && node.get("scenarios").is_none()
+}
+
+/// Reads a scenario file registered as `id`.
+pub fn parse_file(sources: &mut Sources, id: SourceId, loader: &mut dyn Loader) -> Result<ScenarioFile, Vec<Diagnostic>> {
+    let node = parse_source(sources, id).map_err(|d| vec![d])?;
+    parse_node(sources, id, &node, loader)
+}
+
+/// Reads a scenario file from its parsed JSON.
+pub fn parse_node(sources: &mut Sources, id: SourceId, node: &Node, loader: &mut dyn Loader) -> Result<ScenarioFile, Vec<Diagnostic>> {
+    let doc = Doc { source: id };
+    let root = JsonPath::ROOT;
+    let mut r = Reader { sources, loader, doc, errors: Vec::new() };
+    let file = r.file(node, &root);
+    match file {
+        Some(f) if r.errors.is_empty() => Ok(f),
+        _ => Err(r.errors),
+    }
+}
+
+struct Reader<'s> {
+    sources: &'s mut Sources,
+    loader: &'s mut dyn Loader,
+    doc: Doc,
+    errors: Vec<Diagnostic>,
+}
+
+impl Reader<'_> {
+    fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
+        r.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    fn file(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<ScenarioFile> {
+        let doc = self.doc;
+        self.ok(doc.object(node, path, "a scenario file", FILE_KEYS))?;
+        self.notes(node, path);
+        let world = match node.get("world") {
+            None => WorldRef::Missing,
+            Some(n) => match &n.value {
+                Value::String(s) => WorldRef::Path(s.clone(), n.clone()),
+                Value::Object(_) => WorldRef::Inline(n.clone()),
+                _ => {
+                    let p = path.key("world");
+                    self.errors.push(doc.err(n, &p, format!("world must be a path or an inline world object, found {}", n.kind_name())));
+                    WorldRef::Missing
+                }
+            },
+        };
+        let context = self.context(node, path);
+        let Some(list) = node.get("scenarios") else {
+            self.errors.push(doc.err(node, path, "a scenario file needs \"scenarios\", a list of scenarios"));
+            return None;
+        };
+        let sp = path.key("scenarios");
+        let Value::Array(items) = &list.value else {
+            self.errors.push(doc.err(list, &sp, "scenarios must be a list"));
+            return None;
+        };
+        let scenarios = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let p = sp.index(i);
+                self.scenario(n, &p)
+            })
+            .collect();
+        Some(ScenarioFile { source: doc.source, world, context, scenarios })
+    }
+
+    fn notes(&mut self, node: &Node, path: &JsonPath<'_>) {
+        for key in ["description", "source", "rule"] {
+            if let Some(n) = node.get(key) {
+                let p = path.key(key);
+                self.ok(self.doc.string(n, &p, key));
+            }
+        }
+    }
+
+    fn context(&mut self, node: &Node, path: &JsonPath<'_>) -> Context {
+        let mut c = Context::new();
+        let Some(n) = node.get("context") else { return c };
+        let doc = self.doc;
+        let p = path.key("context");
+        for m in self.ok(doc.map(n, &p, "context")).unwrap_or_default() {
+            let kp = p.key(&m.key);
+            if !m.key.split_once(':').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) {
+                self.errors.push(doc.err_key(m, &kp, format!("context key \"{}\" must be written prefix:name", m.key)));
+                continue;
+            }
+            let scalar = |n: &Node| match &n.value {
+                Value::String(s) | Value::Number(s) => Some(s.clone()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            match &m.node.value {
+                Value::Array(items) => {
+                    let vals: Option<Vec<String>> = items.iter().map(scalar).collect();
+                    match vals {
+                        Some(v) => c.set_list(&m.key, v),
+                        None => self.errors.push(doc.err(&m.node, &kp, "a context list holds strings, numbers or booleans")),
+                    }
+                }
+                _ => match scalar(&m.node) {
+                    Some(v) => c.set(&m.key, v),
+                    None => self.errors.push(doc.err(&m.node, &kp, format!("a context value is a string, number, boolean or list, found {}", m.node.kind_name()))),
+                },
+            }
+        }
+        c
+    }
+
+    fn scenario(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<Scenario> {
+        let doc = self.doc;
+        self.ok(doc.object(node, path, "a scenario", SCENARIO_KEYS))?;
+        self.notes(node, path);
+        let name = self.required_string(node, path, "name")?;
+        let principal = self.required_string(node, path, "principal")?;
+        let expect_path = path.key("expect");
+        let expect = match node.get("expect") {
+            None => {
+                self.errors.push(doc.err(node, path, "the scenario has no \"expect\" (allow, deny, implicit_deny or explicit_deny)"));
+                return None;
+            }
+            Some(n) => match self.ok(doc.string(n, &expect_path, "expect"))? {
+                "allow" => Expect::Allow,
+                "deny" => Expect::Deny,
+                "implicit_deny" => Expect::ImplicitDeny,
+                "explicit_deny" => Expect::ExplicitDeny,
+                other => {
+                    self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
+                    return None;
+                }
+            },
+        };
+        let session = self.session_setup(node, path, true)?;
+        let context = self.context(node, path);
+        let sp = path.key("steps");
+        let steps_node = node.get("steps");
+        let items = match steps_node.map(|n| &n.value) {
+            Some(Value::Array(items)) if !items.is_empty() => items,
+            _ => {
+                self.errors.push(doc.err(steps_node.unwrap_or(node), &sp, "a scenario needs \"steps\", a non-empty list"));
+                return None;
+            }
+        };
+        let mut steps = Vec::new();
+        for (i, n) in items.iter().enumerate() {
+            let p = sp.index(i);
+            steps.push(self.step(n, &p)?);
+        }
+        Some(Scenario {
+            name,
+            principal,
+            session,
+            context,
+            steps,
+            expect,
+            node: node.clone(),
+            path: path.render(),
+        })
+    }
+
+    fn required_string(&mut self, node: &Node, path: &JsonPath<'_>, key: &str) -> Option<String> {
+        let doc = self.doc;
+        match node.get(key) {
+            None => {
+                self.errors.push(doc.err(node, path, format!("missing \"{key}\"")));
+                None
+            }
+            Some(n) => {
+                let p = path.key(key);
+                self.ok(doc.string(n, &p, key)).map(str::to_string)
+            }
+        }
+    }
+
+    fn opt_string(&mut self, node: &Node, path: &JsonPath<'_>, key: &str) -> Option<Option<String>> {
+        let p = path.key(key);
+        self.ok(self.doc.opt_string(node.get(key), &p, key)).map(|o| o.map(str::to_string))
+    }
+
+    fn session_setup(&mut self, node: &Node, path: &JsonPath<'_>, with_mfa: bool) -> Option<SessionSetup> {
+        let doc = self.doc;
+        let mut s = SessionSetup::default();
+        if let Some(n) = node.get("session_policy").filter(|n| !matches!(n.value, Value::Null)) {
+            let p = path.key("session_policy");
+            let compiled = compile_policy_doc(self.sources, self.loader, doc, n, &p, PolicyKind::Session);
+            s.policy = Some(self.ok(compiled)?);
+        }
+        if let Some(n) = node.get("session_tags").filter(|n| !matches!(n.value, Value::Null)) {
+            let p = path.key("session_tags");
+            for m in self.ok(doc.map(n, &p, "session_tags"))? {
+                let tp = p.key(&m.key);
+                let v = self.ok(doc.string(&m.node, &tp, "a session tag value"))?;
+                if s.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
+                    self.errors.push(doc.err_key(m, &tp, format!("session tag \"{}\" is given twice ignoring case", m.key)));
+                    return None;
+                }
+                s.tags.push((m.key.clone(), v.to_string()));
+            }
+        }
+        if let Some(n) = node.get("transitive_tag_keys").filter(|n| !matches!(n.value, Value::Null)) {
+            let p = path.key("transitive_tag_keys");
+            for (k, kn) in self.ok(doc.string_list(n, &p, "a tag key"))? {
+                if !s.tags.iter().any(|(t, _)| t.eq_ignore_ascii_case(k)) {
+                    self.errors.push(doc.err(kn, &p, format!("transitive tag key \"{k}\" is not one of the session_tags passed in the same call")));
+                    return None;
+                }
+                s.transitive_keys.push(k.to_string());
+            }
+        }
+        s.source_identity = self.opt_string(node, path, "source_identity")?;
+        if with_mfa {
+            if let Some(n) = node.get("mfa") {
+                let p = path.key("mfa");
+                s.mfa = self.ok(doc.bool(n, &p, "mfa"))?;
+            }
+        }
+        Some(s)
+    }
+
+    fn step(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<Step> {
+        let doc = self.doc;
+        let kind = if node.get("assume_role").is_some() {
+            self.ok(doc.object(node, path, "an assume_role step", ASSUME_KEYS))?;
+            let role = self.required_string(node, path, "assume_role")?;
+            let session_name = self.opt_string(node, path, "session_name")?.unwrap_or_else(|| "iamsim".to_string());
+            let valid = (1..=64).contains(&session_name.len()) && session_name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+            if !valid {
+                let p = path.key("session_name");
+                let n = node.get("session_name").unwrap_or(node);
+                self.errors.push(doc.err(n, &p, format!("session_name \"{session_name}\" must be 1-64 characters of letters, digits and _+=,.@-")));
+                return None;
+            }
+            let external_id = self.opt_string(node, path, "external_id")?;
+            let setup = self.session_setup(node, path, false)?;
+            StepKind::AssumeRole { role, session_name, external_id, setup }
+        } else if node.get("action").is_some() {
+            self.ok(doc.object(node, path, "an action step", ACTION_KEYS))?;
+            let action = self.required_string(node, path, "action")?;
+            if action.split_once(':').is_none_or(|(s, a)| s.is_empty() || a.is_empty() || a.contains(':') || action.contains(['*', '?'])) {
+                let p = path.key("action");
+                let n = node.get("action").unwrap_or(node);
+                self.errors.push(doc.err(n, &p, format!("action \"{action}\" must be one action written service:Name, without wildcards")));
+                return None;
+            }
+            let resource = self.required_string(node, path, "resource")?;
+            let resource_account = self.opt_string(node, path, "resource_account")?;
+            StepKind::Action { action, resource, resource_account }
+        } else {
+            let msg = "a step is either {\"assume_role\": ROLE_ARN, ...} or {\"action\": ..., \"resource\": ...}";
+            if node.as_object().is_none() {
+                self.errors.push(doc.err(node, path, format!("{msg}, found {}", node.kind_name())));
+            } else {
+                self.errors.push(doc.err(node, path, msg));
+            }
+            return None;
+        };
+        let context = self.context(node, path);
+        Some(Step { kind, context, node: node.clone(), path: path.render() })
+    }
+}

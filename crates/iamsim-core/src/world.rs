@@ -1,0 +1,226 @@
+//! The world: the IAM state of one or more accounts, resolved and indexed
+//! (formats.md "World file"). Every policy is compiled once into an arena
+//! and referenced by [`PolicyId`]; principals and resources are indexed by
+//! ARN, buckets by name.
+
+pub mod load;
+
+use crate::policy::{Policy, PolicyKind};
+use std::collections::{BTreeMap, HashMap};
+
+pub use load::{Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source};
+
+/// Index of a policy in [`World::policies`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PolicyId(pub u32);
+
+/// A compiled policy with the names explanations use.
+#[derive(Debug)]
+pub struct PolicyEntry {
+    /// The compiled document.
+    pub policy: Policy,
+    /// Its name: the managed policy ARN, the inline policy name, or a label
+    /// such as `SCP #0 of ou-prod`.
+    pub name: String,
+    /// How it was declared; the kind it is evaluated as comes from where it
+    /// is attached (a managed policy can be a boundary).
+    pub kind: PolicyKind,
+}
+
+/// A policy attached to a principal, and through what.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Attached {
+    /// The policy.
+    pub policy: PolicyId,
+    /// The ARN of the user, group or role it is attached to.
+    pub owner: String,
+    /// `inline`, `managed`, or `boundary`.
+    pub how: &'static str,
+}
+
+/// Tags, keys unique ignoring case, in declaration order.
+pub type Tags = Vec<(String, String)>;
+
+/// An IAM user.
+#[derive(Debug)]
+pub struct User {
+    /// `arn:aws:iam::ID:user/PATH/NAME`.
+    pub arn: String,
+    /// The account id.
+    pub account: String,
+    /// The friendly name (`aws:username`).
+    pub name: String,
+    /// The unique id (`aws:userid`), derived from the ARN: `AIDA...`.
+    pub unique_id: String,
+    /// Inline and managed policies of the user and of its groups.
+    pub identity: Vec<Attached>,
+    /// The permissions boundary.
+    pub boundary: Option<Attached>,
+    /// The user's tags (`aws:PrincipalTag/*`).
+    pub tags: Tags,
+}
+
+/// An IAM role.
+#[derive(Debug)]
+pub struct Role {
+    /// `arn:aws:iam::ID:role/PATH/NAME`.
+    pub arn: String,
+    /// The account id.
+    pub account: String,
+    /// The name, without path.
+    pub name: String,
+    /// The path, `/` by default.
+    pub path: String,
+    /// The unique id: `AROA...`.
+    pub unique_id: String,
+    /// The trust policy: the role's resource-based policy.
+    pub trust: PolicyId,
+    /// Inline and managed permission policies.
+    pub identity: Vec<Attached>,
+    /// The permissions boundary.
+    pub boundary: Option<Attached>,
+    /// The role's tags.
+    pub tags: Tags,
+}
+
+impl Role {
+    /// Service-linked roles (path `/aws-service-role/`) are exempt from SCPs
+    /// and RCPs (R19, R21, ambiguities A11).
+    pub fn is_service_linked(&self) -> bool {
+        self.path.starts_with("/aws-service-role/")
+    }
+}
+
+/// An S3 bucket.
+#[derive(Debug)]
+pub struct Bucket {
+    /// The bucket name.
+    pub name: String,
+    /// The owning account.
+    pub account: String,
+    /// The bucket policy.
+    pub policy: Option<PolicyId>,
+    /// The bucket's tags.
+    pub tags: Tags,
+    /// The KMS key its objects are encrypted with (SSE-KMS), if any.
+    pub kms_key: Option<String>,
+}
+
+/// Another resource declared by ARN (a KMS key, a queue...).
+#[derive(Debug)]
+pub struct Resource {
+    /// Its ARN.
+    pub arn: String,
+    /// The owning account.
+    pub account: String,
+    /// Its resource-based policy.
+    pub policy: Option<PolicyId>,
+    /// Its tags.
+    pub tags: Tags,
+}
+
+/// One level of the organization on an account's path: root, an OU, or
+/// the account itself.
+#[derive(Debug)]
+pub struct OrgLevel {
+    /// `root`, the OU id, or `account 111111111111`.
+    pub target: String,
+    /// SCPs attached; `None` when the level has no `scps` key and so keeps
+    /// AWS's default FullAWSAccess.
+    pub scps: Option<Vec<PolicyId>>,
+    /// Customer RCPs attached beside the undetachable RCPFullAWSAccess.
+    pub rcps: Vec<PolicyId>,
+}
+
+/// An account.
+#[derive(Debug)]
+pub struct Account {
+    /// The 12-digit id.
+    pub id: String,
+    /// Its alias, if given.
+    pub alias: Option<String>,
+    /// The organization levels from the root down to the account, empty when
+    /// the account is outside the organization.
+    pub levels: Vec<OrgLevel>,
+    /// True for the organization's management account (never restricted by
+    /// SCPs or RCPs).
+    pub is_management: bool,
+}
+
+impl Account {
+    /// True when SCPs and RCPs apply to this account.
+    pub fn is_restricted_member(&self) -> bool {
+        !self.levels.is_empty() && !self.is_management
+    }
+}
+
+/// The organization.
+#[derive(Debug)]
+pub struct Organization {
+    /// `o-...`.
+    pub id: String,
+    /// The management account.
+    pub management_account: String,
+}
+
+/// A resolved world.
+#[derive(Debug, Default)]
+pub struct World {
+    /// Every compiled policy.
+    pub policies: Vec<PolicyEntry>,
+    /// Accounts by id.
+    pub accounts: BTreeMap<String, Account>,
+    /// Users by ARN.
+    pub users: HashMap<String, User>,
+    /// Roles by ARN (with path).
+    pub roles: HashMap<String, Role>,
+    /// Buckets by name.
+    pub buckets: HashMap<String, Bucket>,
+    /// Other resources by ARN.
+    pub resources: HashMap<String, Resource>,
+    /// The organization, if any.
+    pub organization: Option<Organization>,
+}
+
+impl World {
+    /// The policy behind an id.
+    pub fn policy(&self, id: PolicyId) -> Option<&PolicyEntry> {
+        self.policies.get(id.0 as usize)
+    }
+
+    /// The role whose name (no path) and account are given, as in a
+    /// session ARN `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
+    pub fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
+        self.roles.values().find(|r| r.account == account && r.name == name)
+    }
+}
+
+/// A deterministic AWS-style unique id (`AIDA` + 17 characters) for an
+/// entity that the world does not give one.
+pub fn unique_id(prefix: &str, arn: &str) -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut out = String::from(prefix);
+    for round in 0..17u64 {
+        for b in arn.bytes().chain(round.to_le_bytes()) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+        let i = usize::try_from(h >> 59).unwrap_or(0);
+        out.push(char::from(ALPHABET.get(i).copied().unwrap_or(b'A')));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unique_ids_are_stable_and_distinct() {
+        let a = unique_id("AIDA", "arn:aws:iam::111111111111:user/alice");
+        assert_eq!(a.len(), 21);
+        assert_eq!(a, unique_id("AIDA", "arn:aws:iam::111111111111:user/alice"));
+        assert_ne!(a, unique_id("AIDA", "arn:aws:iam::111111111111:user/bob"));
+    }
+}

@@ -1,0 +1,756 @@
+//! Reading a world file into a [`World`]: every key checked, every
+//! reference resolved, every error located and collected (not only the
+//! first one).
+
+use super::{Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, Tags, User, World, unique_id};
+use crate::arn::{Arn, is_account_id};
+use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
+use crate::json::{self, Member, Node, Value};
+use crate::managed;
+use crate::policy::{Policy, PolicyKind, parse};
+use std::collections::{HashMap, HashSet};
+
+/// Reads the files a document names (`{"file": "x.json"}`, a scenario's
+/// `world`). The library never touches the file system itself.
+pub trait Loader {
+    /// Reads `relative`, a path relative to the file of `from`, registers
+    /// it in `sources` and returns its id; the error says why it failed.
+    fn load(&mut self, sources: &mut Sources, from: SourceId, relative: &str) -> Result<SourceId, String>;
+}
+
+/// A loader for inputs that must not name files.
+pub struct NoFiles;
+
+impl Loader for NoFiles {
+    fn load(&mut self, _: &mut Sources, _: SourceId, relative: &str) -> Result<SourceId, String> {
+        Err(format!("cannot read \"{relative}\": this input may not name files"))
+    }
+}
+
+const WORLD_KEYS: &[&str] = &["description", "accounts", "aws_managed_policies", "organization"];
+const ACCOUNT_KEYS: &[&str] = &["alias", "ou", "policies", "users", "groups", "roles", "buckets", "resources", "scps", "rcps"];
+const USER_KEYS: &[&str] = &["path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags"];
+const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies"];
+const ROLE_KEYS: &[&str] = &["path", "trust_policy", "managed_policies", "inline_policies", "permissions_boundary", "tags"];
+const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption"];
+const RESOURCE_KEYS: &[&str] = &["policy", "tags"];
+const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
+const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
+const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
+
+/// Reads and resolves the world file registered as `id`.
+pub fn load_world(sources: &mut Sources, id: SourceId, loader: &mut dyn Loader) -> Result<World, Vec<Diagnostic>> {
+    let node = parse_source(sources, id).map_err(|d| vec![d])?;
+    load_world_node(sources, Doc { source: id }, &node, &JsonPath::ROOT, loader)
+}
+
+/// Parses a registered source as JSON.
+pub fn parse_source(sources: &Sources, id: SourceId) -> Result<Node, Diagnostic> {
+    let text = sources.get(id).map(|f| f.text.as_str()).unwrap_or_default();
+    json::parse(text).map_err(|e| Diagnostic::syntax(id, &e))
+}
+
+/// Resolves a world given as a JSON node (a world file, or a scenario
+/// file's inline `world`).
+pub fn load_world_node(sources: &mut Sources, doc: Doc, node: &Node, path: &JsonPath<'_>, loader: &mut dyn Loader) -> Result<World, Vec<Diagnostic>> {
+    let mut b = Builder {
+        sources,
+        loader,
+        world: World::default(),
+        errors: Vec::new(),
+        managed: HashMap::new(),
+        aws_defined: HashMap::new(),
+    };
+    b.world_root(doc, node, path);
+    if b.errors.is_empty() { Ok(b.world) } else { Err(b.errors) }
+}
+
+struct Builder<'s> {
+    sources: &'s mut Sources,
+    loader: &'s mut dyn Loader,
+    world: World,
+    errors: Vec<Diagnostic>,
+    /// Managed policies compiled so far, by ARN.
+    managed: HashMap<String, PolicyId>,
+    /// AWS managed policies the world defines itself, by name.
+    aws_defined: HashMap<String, (Doc, Node)>,
+}
+
+/// An account's entries, read in a first pass so that managed policies of
+/// every account exist before anything references them.
+struct AccountInput<'n> {
+    id: &'n str,
+    node: &'n Node,
+    groups: HashMap<String, Vec<Attached>>,
+}
+
+impl Builder<'_> {
+    fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
+        r.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    fn world_root(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) {
+        let Some(_) = self.ok(doc.object(node, path, "a world", WORLD_KEYS)) else { return };
+        if let Some(d) = node.get("description") {
+            let p = path.key("description");
+            self.ok(doc.string(d, &p, "description"));
+        }
+        if let Some(defs) = node.get("aws_managed_policies") {
+            let p = path.key("aws_managed_policies");
+            for m in self.ok(doc.map(defs, &p, "aws_managed_policies")).unwrap_or_default() {
+                self.aws_defined.insert(m.key.clone(), (doc, m.node.clone()));
+            }
+        }
+        let org_path = path.key("organization");
+        let ous = node.get("organization").and_then(|o| self.organization(doc, o, &org_path));
+        let Some(accounts) = node.get("accounts") else {
+            self.errors.push(doc.err(node, path, "a world needs \"accounts\""));
+            return;
+        };
+        let ap = path.key("accounts");
+        let Some(members) = self.ok(doc.map(accounts, &ap, "accounts")) else { return };
+        let mut inputs = Vec::new();
+        for m in members {
+            let p = ap.key(&m.key);
+            if !is_account_id(&m.key) {
+                self.errors.push(doc.err_key(m, &p, format!("account id \"{}\" must be 12 digits", m.key)));
+                continue;
+            }
+            if self.ok(doc.object(&m.node, &p, "an account", ACCOUNT_KEYS)).is_none() {
+                continue;
+            }
+            self.customer_policies(doc, &m.key, &m.node, &p);
+            inputs.push(AccountInput {
+                id: &m.key,
+                node: &m.node,
+                groups: HashMap::new(),
+            });
+        }
+        for input in &mut inputs {
+            let p = ap.key(input.id);
+            self.account(doc, input, &p, ous.as_ref());
+        }
+        self.check_management_account(doc, node, path);
+    }
+
+    fn check_management_account(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) {
+        if let Some(org) = &self.world.organization {
+            if let Some(acct) = self.world.accounts.get_mut(&org.management_account) {
+                acct.is_management = true;
+            }
+        } else if let Some(m) = node.get("accounts").and_then(Node::as_object).and_then(|ms| ms.iter().find(|m| m.node.get("ou").is_some())) {
+            let a = path.key("accounts");
+            let p = a.key(&m.key);
+            self.errors.push(doc.err_key(m, &p, "the account names an \"ou\" but the world has no \"organization\""));
+        }
+    }
+
+    /// Reads `organization`; returns each OU's path of levels from the root
+    /// (`root`, then OUs down to it), with its SCPs and RCPs.
+    fn organization(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<HashMap<String, Vec<(String, Option<Vec<PolicyId>>, Vec<PolicyId>)>>> {
+        self.ok(doc.object(node, path, "organization", ORG_KEYS))?;
+        let id_path = path.key("id");
+        let id = match node.get("id") {
+            Some(n) => self.ok(doc.string(n, &id_path, "organization id"))?.to_string(),
+            None => {
+                self.errors.push(doc.err(node, path, "organization needs an \"id\" (o-...)"));
+                return None;
+            }
+        };
+        let mp = path.key("management_account");
+        let management_account = match node.get("management_account") {
+            Some(n) => {
+                let m = self.ok(doc.string(n, &mp, "management_account"))?;
+                if !is_account_id(m) {
+                    self.errors.push(doc.err(n, &mp, format!("management_account \"{m}\" must be a 12-digit account id")));
+                    return None;
+                }
+                m.to_string()
+            }
+            None => {
+                self.errors.push(doc.err(node, path, "organization needs a \"management_account\""));
+                return None;
+            }
+        };
+        self.world.organization = Some(Organization { id, management_account });
+        let mut levels: HashMap<String, (Option<String>, Option<Vec<PolicyId>>, Vec<PolicyId>)> = HashMap::new();
+        let rp = path.key("root");
+        let (scps, rcps) = match node.get("root") {
+            Some(r) => {
+                self.ok(doc.object(r, &rp, "the organization root", LEVEL_KEYS))?;
+                self.level_policies(doc, r, &rp, "root")
+            }
+            None => (None, Vec::new()),
+        };
+        levels.insert("root".into(), (None, scps, rcps));
+        let op = path.key("ous");
+        let mut ou_members: Vec<&Member> = Vec::new();
+        if let Some(ous) = node.get("ous") {
+            for m in self.ok(doc.map(ous, &op, "ous")).unwrap_or_default() {
+                let p = op.key(&m.key);
+                if m.key == "root" {
+                    self.errors.push(doc.err_key(m, &p, "\"root\" is the organization root, not an OU id"));
+                    continue;
+                }
+                if self.ok(doc.object(&m.node, &p, "an OU", OU_KEYS)).is_none() {
+                    continue;
+                }
+                let pp = p.key("parent");
+                let parent = match m.node.get("parent") {
+                    Some(n) => self.ok(doc.string(n, &pp, "parent")).map(str::to_string),
+                    None => {
+                        self.errors.push(doc.err(&m.node, &p, "an OU needs a \"parent\" (\"root\" or an OU id)"));
+                        None
+                    }
+                };
+                let (scps, rcps) = self.level_policies(doc, &m.node, &p, &m.key);
+                levels.insert(m.key.clone(), (parent, scps, rcps));
+                ou_members.push(m);
+            }
+        }
+        let mut paths = HashMap::new();
+        paths.insert("root".to_string(), vec![("root".to_string(), levels.get("root")?.1.clone(), levels.get("root")?.2.clone())]);
+        for m in ou_members {
+            let p = op.key(&m.key);
+            let mut chain = Vec::new();
+            let mut cur = m.key.clone();
+            let mut seen = HashSet::new();
+            loop {
+                if !seen.insert(cur.clone()) {
+                    self.errors.push(doc.err_key(m, &p, format!("OU \"{}\" is its own ancestor: the parents form a cycle", m.key)));
+                    break;
+                }
+                let Some((parent, scps, rcps)) = levels.get(&cur) else {
+                    let pp = p.key("parent");
+                    let n = m.node.get("parent").unwrap_or(&m.node);
+                    self.errors.push(doc.err(n, &pp, format!("parent \"{cur}\" is neither \"root\" nor an OU of the organization")));
+                    break;
+                };
+                chain.push((cur.clone(), scps.clone(), rcps.clone()));
+                match parent {
+                    None => {
+                        chain.reverse();
+                        paths.insert(m.key.clone(), chain);
+                        break;
+                    }
+                    Some(parent) => cur = parent.clone(),
+                }
+            }
+        }
+        Some(paths)
+    }
+
+    fn level_policies(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, target: &str) -> (Option<Vec<PolicyId>>, Vec<PolicyId>) {
+        let mut list = |key: &str, kind: PolicyKind| -> Option<Vec<PolicyId>> {
+            let n = node.get(key)?;
+            let p = path.key(key);
+            let Value::Array(items) = &n.value else {
+                self.errors.push(doc.err(n, &p, format!("\"{key}\" must be a list of policy documents")));
+                return Some(Vec::new());
+            };
+            let mut ids = Vec::new();
+            for (i, item) in items.iter().enumerate() {
+                let ip = p.index(i);
+                let name = format!("{} #{i} of {target}", kind.label());
+                if let Some(id) = self.policy_doc(doc, item, &ip, kind, name) {
+                    ids.push(id);
+                }
+            }
+            Some(ids)
+        };
+        let scps = list("scps", PolicyKind::Scp);
+        let rcps = list("rcps", PolicyKind::Rcp).unwrap_or_default();
+        (scps, rcps)
+    }
+
+    fn customer_policies(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>) {
+        let Some(policies) = node.get("policies") else { return };
+        let pp = path.key("policies");
+        for m in self.ok(doc.map(policies, &pp, "policies")).unwrap_or_default() {
+            let p = pp.key(&m.key);
+            if !valid_name(&m.key, 128) {
+                self.errors.push(doc.err_key(m, &p, format!("\"{}\" is not a valid policy name", m.key)));
+                continue;
+            }
+            let arn = format!("arn:aws:iam::{account}:policy/{}", m.key);
+            if let Some(id) = self.policy_doc(doc, &m.node, &p, PolicyKind::Identity, arn.clone()) {
+                self.managed.insert(arn, id);
+            }
+        }
+    }
+
+    fn account(&mut self, doc: Doc, input: &mut AccountInput<'_>, path: &JsonPath<'_>, ous: Option<&HashMap<String, Vec<(String, Option<Vec<PolicyId>>, Vec<PolicyId>)>>>) {
+        let id = input.id;
+        let node = input.node;
+        let alias = node.get("alias").and_then(|n| {
+            let p = path.key("alias");
+            self.ok(doc.string(n, &p, "alias")).map(str::to_string)
+        });
+        let mut levels = Vec::new();
+        if let Some(ou_node) = node.get("ou") {
+            let p = path.key("ou");
+            if let Some(ou) = self.ok(doc.string(ou_node, &p, "ou")) {
+                match ous.and_then(|o| o.get(ou)) {
+                    Some(chain) => {
+                        levels = chain
+                            .iter()
+                            .map(|(target, scps, rcps)| OrgLevel {
+                                target: target.clone(),
+                                scps: scps.clone(),
+                                rcps: rcps.clone(),
+                            })
+                            .collect();
+                        let (scps, rcps) = self.level_policies(doc, node, path, &format!("account {id}"));
+                        levels.push(OrgLevel {
+                            target: format!("account {id}"),
+                            scps,
+                            rcps,
+                        });
+                    }
+                    None if ous.is_some() => {
+                        self.errors.push(doc.err(ou_node, &p, format!("ou \"{ou}\" is neither \"root\" nor an OU of the organization")));
+                    }
+                    None => {}
+                }
+            }
+        } else if node.get("scps").is_some() || node.get("rcps").is_some() {
+            self.errors.push(doc.err(node, path, "the account has scps or rcps but no \"ou\": only members of the organization have them"));
+        }
+        self.world.accounts.insert(
+            id.to_string(),
+            Account {
+                id: id.to_string(),
+                alias,
+                levels,
+                is_management: false,
+            },
+        );
+        if let Some(groups) = node.get("groups") {
+            let gp = path.key("groups");
+            for m in self.ok(doc.map(groups, &gp, "groups")).unwrap_or_default() {
+                let p = gp.key(&m.key);
+                if let Some(attached) = self.group(doc, id, m, &p) {
+                    input.groups.insert(m.key.clone(), attached);
+                }
+            }
+        }
+        if let Some(users) = node.get("users") {
+            let up = path.key("users");
+            for m in self.ok(doc.map(users, &up, "users")).unwrap_or_default() {
+                let p = up.key(&m.key);
+                self.user(doc, id, m, &p, &input.groups);
+            }
+        }
+        if let Some(roles) = node.get("roles") {
+            let rp = path.key("roles");
+            for m in self.ok(doc.map(roles, &rp, "roles")).unwrap_or_default() {
+                let p = rp.key(&m.key);
+                self.role(doc, id, m, &p);
+            }
+        }
+        if let Some(buckets) = node.get("buckets") {
+            let bp = path.key("buckets");
+            for m in self.ok(doc.map(buckets, &bp, "buckets")).unwrap_or_default() {
+                let p = bp.key(&m.key);
+                self.bucket(doc, id, m, &p);
+            }
+        }
+        if let Some(resources) = node.get("resources") {
+            let rp = path.key("resources");
+            for m in self.ok(doc.map(resources, &rp, "resources")).unwrap_or_default() {
+                let p = rp.key(&m.key);
+                self.resource(doc, id, m, &p);
+            }
+        }
+    }
+
+    fn entity_path(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<String> {
+        let Some(n) = node.get("path") else { return Some("/".into()) };
+        let p = path.key("path");
+        let s = self.ok(doc.string(n, &p, "path"))?;
+        if !s.starts_with('/') || !s.ends_with('/') || s.contains("//") {
+            self.errors.push(doc.err(n, &p, format!("path \"{s}\" must begin and end with '/' (e.g. \"/\" or \"/division/\")")));
+            return None;
+        }
+        Some(s.to_string())
+    }
+
+    fn check_name(&mut self, doc: Doc, m: &Member, path: &JsonPath<'_>, what: &str) -> bool {
+        let ok = valid_name(&m.key, 64);
+        if !ok {
+            self.errors.push(doc.err_key(m, path, format!("\"{}\" is not a valid {what} name (1-64 of letters, digits and +=,.@_-)", m.key)));
+        }
+        ok
+    }
+
+    fn group(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) -> Option<Vec<Attached>> {
+        self.ok(doc.object(&m.node, path, "a group", GROUP_KEYS))?;
+        if !self.check_name(doc, m, path, "group") {
+            return None;
+        }
+        let gpath = self.entity_path(doc, &m.node, path)?;
+        let owner = format!("arn:aws:iam::{account}:group{gpath}{}", m.key);
+        Some(self.identity_policies(doc, account, &m.node, path, &owner))
+    }
+
+    fn identity_policies(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, owner: &str) -> Vec<Attached> {
+        let mut out = Vec::new();
+        if let Some(inline) = node.get("inline_policies") {
+            let ip = path.key("inline_policies");
+            for m in self.ok(doc.map(inline, &ip, "inline_policies")).unwrap_or_default() {
+                let p = ip.key(&m.key);
+                if let Some(id) = self.policy_doc(doc, &m.node, &p, PolicyKind::Identity, m.key.clone()) {
+                    out.push(Attached {
+                        policy: id,
+                        owner: owner.to_string(),
+                        how: "inline",
+                    });
+                }
+            }
+        }
+        if let Some(managed) = node.get("managed_policies") {
+            let mp = path.key("managed_policies");
+            let Value::Array(items) = &managed.value else {
+                self.errors.push(doc.err(managed, &mp, "managed_policies must be a list of policy names or ARNs"));
+                return out;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let p = mp.index(i);
+                let Some(r) = self.ok(doc.string(item, &p, "a managed policy reference")) else { continue };
+                if let Some(id) = self.managed_ref(doc, account, item, &p, r) {
+                    out.push(Attached {
+                        policy: id,
+                        owner: owner.to_string(),
+                        how: "managed",
+                    });
+                }
+            }
+        }
+        out
+    }
+
+    /// Resolves a managed policy reference: a name of the account's
+    /// `policies`, a customer managed policy ARN of the world, or an AWS
+    /// managed policy ARN (defined by the world, else shipped).
+    fn managed_ref(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, r: &str) -> Option<PolicyId> {
+        let arn = if r.starts_with("arn:") { r.to_string() } else { format!("arn:aws:iam::{account}:policy/{r}") };
+        if let Some(id) = self.managed.get(&arn) {
+            return Some(*id);
+        }
+        if let Some(name) = arn.strip_prefix(managed::ARN_PREFIX) {
+            let short = name.rsplit('/').next().unwrap_or(name);
+            let mut sources_doc = None;
+            if let Some((d, n)) = self.aws_defined.get(short).or_else(|| self.aws_defined.get(name)).cloned() {
+                let ap = JsonPath::ROOT.key("aws_managed_policies");
+                let p = ap.key(short);
+                sources_doc = Some(self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.clone()));
+            } else if let Some(s) = managed::find(short) {
+                let label = match managed::version(short) {
+                    Some(v) => format!("<shipped AWS managed policy {short} {v}>"),
+                    None => format!("<shipped AWS managed policy {short}>"),
+                };
+                let id = self.sources.add(label, s.document);
+                let parsed = parse_source(self.sources, id);
+                sources_doc = Some(parsed.map_err(|e| self.errors.push(e)).ok().and_then(|n| {
+                    self.policy_doc(Doc { source: id }, &n, &JsonPath::ROOT, PolicyKind::Identity, arn.clone())
+                }));
+            }
+            return match sources_doc {
+                Some(id) => {
+                    let id = id?;
+                    self.managed.insert(arn, id);
+                    Some(id)
+                }
+                None => {
+                    self.errors.push(doc.err(
+                        node,
+                        path,
+                        format!(
+                            "unknown AWS managed policy {arn}: iamsim ships {} ; define it in the world's \"aws_managed_policies\"",
+                            managed::SHIPPED.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+                        ),
+                    ));
+                    None
+                }
+            };
+        }
+        let hint = if r.starts_with("arn:") {
+            match Arn::parse(r) {
+                Some(a) if a.service == "iam" && a.resource.starts_with("policy/") => "no account of the world defines it",
+                _ => "it is not a managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)",
+            }
+        } else {
+            "the account's \"policies\" has no policy of that name"
+        };
+        self.errors.push(doc.err(node, path, format!("unknown managed policy \"{r}\": {hint}")));
+        None
+    }
+
+    fn boundary(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, owner: &str) -> Option<Attached> {
+        let n = node.get("permissions_boundary")?;
+        let p = path.key("permissions_boundary");
+        let id = match &n.value {
+            Value::Null => return None,
+            Value::String(s) if !looks_like_document(s) => self.managed_ref(doc, account, n, &p, s)?,
+            _ => self.policy_doc(doc, n, &p, PolicyKind::Boundary, "permissions boundary".into())?,
+        };
+        Some(Attached {
+            policy: id,
+            owner: owner.to_string(),
+            how: "boundary",
+        })
+    }
+
+    fn tags(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Tags {
+        let Some(n) = node.get("tags") else { return Vec::new() };
+        let p = path.key("tags");
+        let mut out: Tags = Vec::new();
+        for m in self.ok(doc.map(n, &p, "tags")).unwrap_or_default() {
+            let tp = p.key(&m.key);
+            let Some(v) = self.ok(doc.string(&m.node, &tp, "a tag value")) else { continue };
+            if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
+                self.errors.push(doc.err_key(m, &tp, format!("tag key \"{}\" is given twice ignoring case: AWS condition keys ignore case, so the value would be ambiguous", m.key)));
+                continue;
+            }
+            out.push((m.key.clone(), v.to_string()));
+        }
+        out
+    }
+
+    fn user(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>, groups: &HashMap<String, Vec<Attached>>) {
+        if self.ok(doc.object(&m.node, path, "a user", USER_KEYS)).is_none() || !self.check_name(doc, m, path, "user") {
+            return;
+        }
+        let Some(upath) = self.entity_path(doc, &m.node, path) else { return };
+        let arn = format!("arn:aws:iam::{account}:user{upath}{}", m.key);
+        let mut identity = self.identity_policies(doc, account, &m.node, path, &arn);
+        if let Some(gs) = m.node.get("groups") {
+            let gp = path.key("groups");
+            for (g, n) in self.ok(doc.string_list(gs, &gp, "a group name")).unwrap_or_default() {
+                match groups.get(g) {
+                    Some(attached) => identity.extend(attached.iter().cloned()),
+                    None => self.errors.push(doc.err(n, &gp, format!("unknown group \"{g}\": the account declares no such group"))),
+                }
+            }
+        }
+        let boundary = self.boundary(doc, account, &m.node, path, &arn);
+        let tags = self.tags(doc, &m.node, path);
+        if self.world.users.values().any(|u| u.account == account && u.name.eq_ignore_ascii_case(&m.key)) {
+            self.errors.push(doc.err_key(m, path, format!("user \"{}\" is declared twice (IAM names ignore case)", m.key)));
+            return;
+        }
+        self.world.users.insert(
+            arn.clone(),
+            User {
+                unique_id: unique_id("AIDA", &arn),
+                arn,
+                account: account.to_string(),
+                name: m.key.clone(),
+                identity,
+                boundary,
+                tags,
+            },
+        );
+    }
+
+    fn role(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
+        if self.ok(doc.object(&m.node, path, "a role", ROLE_KEYS)).is_none() || !self.check_name(doc, m, path, "role") {
+            return;
+        }
+        let Some(rpath) = self.entity_path(doc, &m.node, path) else { return };
+        let arn = format!("arn:aws:iam::{account}:role{rpath}{}", m.key);
+        let trust = match m.node.get("trust_policy") {
+            None | Some(Node { value: Value::Null, .. }) => {
+                self.errors.push(doc.err_key(m, path, format!("role \"{}\" has no trust_policy: every role needs one", m.key)));
+                None
+            }
+            Some(n) => {
+                let p = path.key("trust_policy");
+                self.policy_doc(doc, n, &p, PolicyKind::Trust, "trust policy".into())
+            }
+        };
+        let identity = self.identity_policies(doc, account, &m.node, path, &arn);
+        let boundary = self.boundary(doc, account, &m.node, path, &arn);
+        let tags = self.tags(doc, &m.node, path);
+        let Some(trust) = trust else { return };
+        if self.world.roles.values().any(|r| r.account == account && r.name.eq_ignore_ascii_case(&m.key)) {
+            self.errors.push(doc.err_key(m, path, format!("role \"{}\" is declared twice (IAM names ignore case)", m.key)));
+            return;
+        }
+        self.world.roles.insert(
+            arn.clone(),
+            Role {
+                unique_id: unique_id("AROA", &arn),
+                arn,
+                account: account.to_string(),
+                name: m.key.clone(),
+                path: rpath,
+                trust,
+                identity,
+                boundary,
+                tags,
+            },
+        );
+    }
+
+    fn bucket(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
+        if self.ok(doc.object(&m.node, path, "a bucket", BUCKET_KEYS)).is_none() {
+            return;
+        }
+        let name = &m.key;
+        let valid = (3..=63).contains(&name.len())
+            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+            && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+        if !valid {
+            self.errors.push(doc.err_key(m, path, format!("\"{name}\" is not a valid S3 bucket name (3-63 lowercase letters, digits, '.' and '-')")));
+            return;
+        }
+        let bucket_arn = format!("arn:aws:s3:::{name}");
+        let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Bucket, &bucket_arn);
+        let tags = self.tags(doc, &m.node, path);
+        let mut kms_key = None;
+        if let Some(e) = m.node.get("encryption") {
+            let ep = path.key("encryption");
+            if self.ok(doc.object(e, &ep, "encryption", &["kms_key"])).is_some() {
+                if let Some(k) = e.get("kms_key") {
+                    let kp = ep.key("kms_key");
+                    if let Some(s) = self.ok(doc.string(k, &kp, "kms_key")) {
+                        if Arn::parse(s).is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/")) {
+                            kms_key = Some(s.to_string());
+                        } else {
+                            self.errors.push(doc.err(k, &kp, format!("kms_key \"{s}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
+                        }
+                    }
+                }
+            }
+        }
+        if let Some(other) = self.world.buckets.get(name) {
+            let first = other.account.clone();
+            self.errors.push(doc.err_key(m, path, format!("bucket \"{name}\" is also declared in account {first}: bucket names are global")));
+            return;
+        }
+        self.world.buckets.insert(
+            name.clone(),
+            Bucket {
+                name: name.clone(),
+                account: account.to_string(),
+                policy,
+                tags,
+                kms_key,
+            },
+        );
+    }
+
+    fn resource(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
+        if self.ok(doc.object(&m.node, path, "a resource", RESOURCE_KEYS)).is_none() {
+            return;
+        }
+        let Some(arn) = Arn::parse(&m.key) else {
+            self.errors.push(doc.err_key(m, path, format!("resource key \"{}\" must be an ARN", m.key)));
+            return;
+        };
+        if !arn.account.is_empty() && arn.account != account {
+            self.errors.push(doc.err_key(m, path, format!("resource {} names account {} but is declared under account {account}", m.key, arn.account)));
+            return;
+        }
+        if arn.service == "s3" {
+            self.errors.push(doc.err_key(m, path, "declare S3 buckets under \"buckets\", not \"resources\""));
+            return;
+        }
+        let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Resource, &m.key);
+        let tags = self.tags(doc, &m.node, path);
+        if self.world.resources.contains_key(&m.key) {
+            self.errors.push(doc.err_key(m, path, format!("resource {} is declared twice", m.key)));
+            return;
+        }
+        self.world.resources.insert(
+            m.key.clone(),
+            Resource {
+                arn: m.key.clone(),
+                account: account.to_string(),
+                policy,
+                tags,
+            },
+        );
+    }
+
+    fn resource_policy(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind, owner: &str) -> Option<PolicyId> {
+        match node.get("policy") {
+            None | Some(Node { value: Value::Null, .. }) => None,
+            Some(n) => {
+                let p = path.key("policy");
+                self.policy_doc(doc, n, &p, kind, format!("{} of {owner}", kind.label()))
+            }
+        }
+    }
+
+    fn policy_doc(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind, name: String) -> Option<PolicyId> {
+        let compiled = compile_policy_doc(self.sources, self.loader, doc, node, path, kind);
+        let policy = self.ok(compiled)?;
+        let id = PolicyId(u32::try_from(self.world.policies.len()).unwrap_or(u32::MAX));
+        self.world.policies.push(PolicyEntry { policy, name, kind });
+        Some(id)
+    }
+}
+
+/// Compiles a policy in any of its three forms (formats.md): an object,
+/// a JSON string (possibly URL-encoded), or `{"file": "..."}` read through
+/// the loader. Embedded and loaded texts are registered in `sources`, so
+/// errors inside them are located there.
+pub fn compile_policy_doc(sources: &mut Sources, loader: &mut dyn Loader, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) -> Result<Policy, Diagnostic> {
+    match &node.value {
+        Value::Object(members) if members.len() == 1 && members.first().is_some_and(|m| m.key == "file") => {
+            let p = path.key("file");
+            let f = node.get("file").unwrap_or(node);
+            let rel = doc.string(f, &p, "file")?;
+            let id = loader.load(sources, doc.source, rel).map_err(|e| doc.err(f, &p, e))?;
+            let n = parse_source(sources, id)?;
+            parse::compile(&Doc { source: id }, &n, &JsonPath::ROOT, kind)
+        }
+        Value::String(s) => {
+            let text = if s.trim_start().starts_with('%') { percent_decode(s) } else { Some(s.clone()) };
+            let text = text.ok_or_else(|| doc.err(node, path, "the URL-encoded policy document is not valid UTF-8 after decoding"))?;
+            let label = match sources.get(doc.source) {
+                Some(f) => {
+                    let (line, col) = f.line_col(node.span.start as usize);
+                    format!("{}:{line}:{col} ({} as an embedded JSON string)", f.name, path.render())
+                }
+                None => format!("<embedded document at {}>", path.render()),
+            };
+            let id = sources.add(label, text);
+            let n = parse_source(sources, id)?;
+            parse::compile(&Doc { source: id }, &n, &JsonPath::ROOT, kind)
+        }
+        _ => parse::compile(&doc, node, path, kind),
+    }
+}
+
+fn looks_like_document(s: &str) -> bool {
+    let t = s.trim_start();
+    t.starts_with('{') || t.starts_with("%7B") || t.starts_with("%7b")
+}
+
+fn valid_name(name: &str, max: usize) -> bool {
+    !name.is_empty() && name.len() <= max && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+}
+
+/// Decodes `%XX` escapes (what `get-account-authorization-details` returns).
+pub fn percent_decode(s: &str) -> Option<String> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b == b'%' {
+            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+            if let Some(v) = hex {
+                out.push(v);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(b);
+        i += 1;
+    }
+    String::from_utf8(out).ok()
+}
