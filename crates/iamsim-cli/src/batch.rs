@@ -30,17 +30,22 @@ pub struct Outcome {
 impl Batch {
     /// Reads the files (directories: every `*.json` in them, world files
     /// skipped) and their worlds; `world` overrides the files' `world`.
-    pub fn load(paths: &[PathBuf], world: Option<&Path>) -> Result<Batch, (Sources, Vec<Diagnostic>)> {
+    pub fn load(
+        paths: &[PathBuf],
+        world: Option<&Path>,
+    ) -> Result<Batch, (Sources, Vec<Diagnostic>)> {
         let mut sources = Sources::new();
         let mut loader = FsLoader::default();
         let mut errors = Vec::new();
         let mut worlds: Vec<World> = Vec::new();
         let mut world_index: HashMap<PathBuf, usize> = HashMap::new();
         let override_world = match world {
-            Some(p) => match load_world_file(&mut sources, &mut loader, p, &mut worlds, &mut world_index) {
-                Ok(w) => Some(w),
-                Err(ds) => return Err((sources, ds)),
-            },
+            Some(p) => {
+                match load_world_file(&mut sources, &mut loader, p, &mut worlds, &mut world_index) {
+                    Ok(w) => Some(w),
+                    Err(ds) => return Err((sources, ds)),
+                }
+            }
             None => None,
         };
         let mut files = Vec::new();
@@ -77,42 +82,76 @@ impl Batch {
                 (Some(w), _) => Ok(w),
                 (None, WorldRef::Path(rel, n)) => {
                     let p = loader.resolve(id, rel);
-                    load_world_file(&mut sources, &mut loader, &p, &mut worlds, &mut world_index).map_err(|mut ds| {
-                        if !p.exists() {
-                            ds = vec![Doc { source: id }.err(n, &JsonPath::ROOT.key("world"), format!("world file {} does not exist", p.display()))];
-                        }
-                        ds
-                    })
+                    load_world_file(&mut sources, &mut loader, &p, &mut worlds, &mut world_index)
+                        .map_err(|mut ds| {
+                            if !p.exists() {
+                                ds = vec![Doc { source: id }.err(
+                                    n,
+                                    &JsonPath::ROOT.key("world"),
+                                    format!("world file {} does not exist", p.display()),
+                                )];
+                            }
+                            ds
+                        })
                 }
                 (None, WorldRef::Inline(n)) => {
                     let root = JsonPath::ROOT;
                     let wp = root.key("world");
-                    world::load_world_node(&mut sources, Doc { source: id }, n, &wp, &mut loader).map(|w| {
-                        worlds.push(w);
-                        worlds.len() - 1
-                    })
+                    world::load_world_node(&mut sources, Doc { source: id }, n, &wp, &mut loader)
+                        .map(|w| {
+                            worlds.push(w);
+                            worlds.len() - 1
+                        })
                 }
-                (None, WorldRef::Missing) => Err(vec![Diagnostic::bare(format!("{}: the file names no \"world\"; give one with --world", path.display()))]),
+                (None, WorldRef::Missing) => Err(vec![Diagnostic::bare(format!(
+                    "{}: the file names no \"world\"; give one with --world",
+                    path.display()
+                ))]),
             };
             match w {
                 Ok(w) => files.push((file, w)),
                 Err(ds) => errors.extend(ds),
             }
         }
-        if errors.is_empty() { Ok(Batch { sources, files, worlds }) } else { Err((sources, errors)) }
+        if errors.is_empty() {
+            Ok(Batch {
+                sources,
+                files,
+                worlds,
+            })
+        } else {
+            Err((sources, errors))
+        }
     }
 
     /// Runs every scenario in parallel; results keep file and scenario order.
     pub fn run(&self, now: jiff::Timestamp) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
-        let jobs: Vec<(usize, usize)> = self.files.iter().enumerate().flat_map(|(f, (file, _))| (0..file.scenarios.len()).map(move |s| (f, s))).collect();
+        let jobs: Vec<(usize, usize)> = self
+            .files
+            .iter()
+            .enumerate()
+            .flat_map(|(f, (file, _))| (0..file.scenarios.len()).map(move |s| (f, s)))
+            .collect();
         let results: Vec<Result<Outcome, Diagnostic>> = jobs
             .par_iter()
             .map(|&(f, s)| {
-                let (file, w) = self.files.get(f).ok_or_else(|| Diagnostic::bare("internal: file index"))?;
-                let world = self.worlds.get(*w).ok_or_else(|| Diagnostic::bare("internal: world index"))?;
-                let sc = file.scenarios.get(s).ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
+                let (file, w) = self
+                    .files
+                    .get(f)
+                    .ok_or_else(|| Diagnostic::bare("internal: file index"))?;
+                let world = self
+                    .worlds
+                    .get(*w)
+                    .ok_or_else(|| Diagnostic::bare("internal: world index"))?;
+                let sc = file
+                    .scenarios
+                    .get(s)
+                    .ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
                 let result = scenario::run_scenario(world, file.source, &file.context, sc, now)?;
-                Ok(Outcome { file: self.name(file.source), result })
+                Ok(Outcome {
+                    file: self.name(file.source),
+                    result,
+                })
             })
             .collect();
         let mut out = Vec::with_capacity(results.len());
@@ -123,15 +162,28 @@ impl Batch {
                 Err(d) => errors.push(d),
             }
         }
-        if errors.is_empty() { Ok(out) } else { Err(errors) }
+        if errors.is_empty() {
+            Ok(out)
+        } else {
+            Err(errors)
+        }
     }
 
     fn name(&self, id: SourceId) -> String {
-        self.sources.get(id).map(|f| f.name.clone()).unwrap_or_default()
+        self.sources
+            .get(id)
+            .map(|f| f.name.clone())
+            .unwrap_or_default()
     }
 }
 
-fn load_world_file(sources: &mut Sources, loader: &mut FsLoader, path: &Path, worlds: &mut Vec<World>, index: &mut HashMap<PathBuf, usize>) -> Result<usize, Vec<Diagnostic>> {
+fn load_world_file(
+    sources: &mut Sources,
+    loader: &mut FsLoader,
+    path: &Path,
+    worlds: &mut Vec<World>,
+    index: &mut HashMap<PathBuf, usize>,
+) -> Result<usize, Vec<Diagnostic>> {
     let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     if let Some(i) = index.get(&key) {
         return Ok(*i);

@@ -44,14 +44,20 @@ pub struct CanArgs {
 fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
     let mut context = Map::new();
     for kv in &args.context {
-        let (k, v) = kv.split_once('=').ok_or_else(|| Diagnostic::bare(format!("--context \"{kv}\" must be KEY=VALUE")))?;
+        let (k, v) = kv
+            .split_once('=')
+            .ok_or_else(|| Diagnostic::bare(format!("--context \"{kv}\" must be KEY=VALUE")))?;
         let value = match serde_json::from_str::<Value>(v) {
             Ok(list @ Value::Array(_)) => list,
             _ => Value::String(v.to_string()),
         };
         context.insert(k.to_string(), value);
     }
-    let mut steps: Vec<Value> = args.via.iter().map(|r| json!({"assume_role": r, "session_name": "iamsim"})).collect();
+    let mut steps: Vec<Value> = args
+        .via
+        .iter()
+        .map(|r| json!({"assume_role": r, "session_name": "iamsim"}))
+        .collect();
     let mut last = json!({"action": args.action, "resource": args.resource});
     if let (Some(a), Some(obj)) = (&args.resource_account, last.as_object_mut()) {
         obj.insert("resource_account".into(), json!(a));
@@ -77,7 +83,11 @@ pub fn can(args: &CanArgs) -> u8 {
     };
     let text = serde_json::to_string_pretty(&q).unwrap_or_default();
     let mut loader = FsLoader::default();
-    let world = match loader.read(&mut sources, &args.world).map_err(|d| vec![d]).and_then(|id| world::load_world(&mut sources, id, &mut loader)) {
+    let world = match loader
+        .read(&mut sources, &args.world)
+        .map_err(|d| vec![d])
+        .and_then(|id| world::load_world(&mut sources, id, &mut loader))
+    {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
@@ -91,9 +101,13 @@ pub fn can(args: &CanArgs) -> u8 {
         Err(errors) => return fail(&sources, &errors),
     };
     let Some(sc) = file.scenarios.first() else {
-        return fail(&sources, &[Doc { source: id }.err(&node, &JsonPath::ROOT, "no question")]);
+        return fail(
+            &sources,
+            &[Doc { source: id }.err(&node, &JsonPath::ROOT, "no question")],
+        );
     };
-    let result = match scenario::run_scenario(&world, id, &file.context, sc, jiff::Timestamp::now()) {
+    let result = match scenario::run_scenario(&world, id, &file.context, sc, jiff::Timestamp::now())
+    {
         Ok(r) => r,
         Err(d) => return fail(&sources, &[d]),
     };
@@ -103,5 +117,9 @@ pub fn can(args: &CanArgs) -> u8 {
         Format::Table => render::answer(&result),
     };
     print(&text);
-    if result.outcome == Outcome::Allow { 0 } else { 1 }
+    if result.outcome == Outcome::Allow {
+        0
+    } else {
+        1
+    }
 }

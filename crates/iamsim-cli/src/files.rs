@@ -16,7 +16,8 @@ pub struct FsLoader {
 impl FsLoader {
     /// Reads a file the user named and registers it.
     pub fn read(&mut self, sources: &mut Sources, path: &Path) -> Result<SourceId, Diagnostic> {
-        let bytes = std::fs::read(path).map_err(|e| Diagnostic::bare(format!("{}: cannot read: {e}", path.display())))?;
+        let bytes = std::fs::read(path)
+            .map_err(|e| Diagnostic::bare(format!("{}: cannot read: {e}", path.display())))?;
         let text = match String::from_utf8(bytes) {
             Ok(t) => t,
             Err(e) => {
@@ -39,18 +40,29 @@ impl FsLoader {
 
     /// The path a source was read from.
     pub fn path_of(&self, id: SourceId) -> Option<&Path> {
-        self.paths.iter().find(|(i, _)| *i == id).map(|(_, p)| p.as_path())
+        self.paths
+            .iter()
+            .find(|(i, _)| *i == id)
+            .map(|(_, p)| p.as_path())
     }
 
     /// Resolves `relative` against the directory of source `from`.
     pub fn resolve(&self, from: SourceId, relative: &str) -> PathBuf {
-        let base = self.path_of(from).and_then(Path::parent).unwrap_or(Path::new("."));
+        let base = self
+            .path_of(from)
+            .and_then(Path::parent)
+            .unwrap_or(Path::new("."));
         base.join(relative)
     }
 }
 
 impl Loader for FsLoader {
-    fn load(&mut self, sources: &mut Sources, from: SourceId, relative: &str) -> Result<SourceId, String> {
+    fn load(
+        &mut self,
+        sources: &mut Sources,
+        from: SourceId,
+        relative: &str,
+    ) -> Result<SourceId, String> {
         let path = self.resolve(from, relative);
         self.read(sources, &path).map_err(|d| d.message)
     }
@@ -70,16 +82,22 @@ pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, Diagnostic> {
         } else if p.exists() {
             out.push((p.clone(), false));
         } else {
-            return Err(Diagnostic::bare(format!("{}: no such file or directory", p.display())));
+            return Err(Diagnostic::bare(format!(
+                "{}: no such file or directory",
+                p.display()
+            )));
         }
     }
     Ok(out)
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
-    let entries = std::fs::read_dir(dir).map_err(|e| Diagnostic::bare(format!("{}: cannot read directory: {e}", dir.display())))?;
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| Diagnostic::bare(format!("{}: cannot read directory: {e}", dir.display())))?;
     for entry in entries {
-        let path = entry.map_err(|e| Diagnostic::bare(format!("{}: {e}", dir.display())))?.path();
+        let path = entry
+            .map_err(|e| Diagnostic::bare(format!("{}: {e}", dir.display())))?
+            .path();
         if path.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {

@@ -54,7 +54,12 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let code = match cli.command {
-        Command::Run { world, format, jobs, paths } => run(&paths, world.as_deref(), format, jobs),
+        Command::Run {
+            world,
+            format,
+            jobs,
+            paths,
+        } => run(&paths, world.as_deref(), format, jobs),
         Command::Can(args) => can::can(&args),
     };
     ExitCode::from(code)
@@ -66,7 +71,12 @@ fn fail(sources: &Sources, errors: &[Diagnostic]) -> u8 {
     for d in errors {
         let _ = writeln!(err, "{}", d.render(sources));
     }
-    let _ = writeln!(err, "iamsim: {} error{} in the input; nothing was evaluated", errors.len(), if errors.len() == 1 { "" } else { "s" });
+    let _ = writeln!(
+        err,
+        "iamsim: {} error{} in the input; nothing was evaluated",
+        errors.len(),
+        if errors.len() == 1 { "" } else { "s" }
+    );
     2
 }
 
@@ -75,9 +85,17 @@ fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }
 
-fn run(paths: &[PathBuf], world: Option<&std::path::Path>, format: Format, jobs: Option<usize>) -> u8 {
+fn run(
+    paths: &[PathBuf],
+    world: Option<&std::path::Path>,
+    format: Format,
+    jobs: Option<usize>,
+) -> u8 {
     if let Some(n) = jobs {
-        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n.max(1)).build_global() {
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
             return fail(&Sources::new(), &[Diagnostic::bare(format!("--jobs: {e}"))]);
         }
     }
@@ -91,8 +109,15 @@ fn run(paths: &[PathBuf], world: Option<&std::path::Path>, format: Format, jobs:
     };
     let text = match format {
         Format::Table => render::table(&outcomes),
-        Format::Json => outcomes.iter().map(|o| render::scenario_json(&o.file, &o.result).to_string() + "\n").collect(),
+        Format::Json => outcomes
+            .iter()
+            .map(|o| render::scenario_json(&o.file, &o.result).to_string() + "\n")
+            .collect(),
     };
     print(&text);
-    if outcomes.iter().all(|o| o.result.pass) { 0 } else { 1 }
+    if outcomes.iter().all(|o| o.result.pass) {
+        0
+    } else {
+        1
+    }
 }

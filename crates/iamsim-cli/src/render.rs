@@ -28,7 +28,10 @@ pub fn step_json(s: &StepResult) -> Value {
     if let Some(obj) = v.as_object_mut() {
         obj.insert("decision".into(), json!(s.outcome.as_str()));
         if s.requests.len() > 1 {
-            obj.insert("requests".into(), Value::Array(s.requests.iter().map(RequestTrace::to_json).collect()));
+            obj.insert(
+                "requests".into(),
+                Value::Array(s.requests.iter().map(RequestTrace::to_json).collect()),
+            );
         }
     }
     v
@@ -36,7 +39,10 @@ pub fn step_json(s: &StepResult) -> Value {
 
 /// The request that decided a step: the first denied one, else the first.
 pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
-    s.requests.iter().find(|r| r.outcome == s.outcome).or_else(|| s.requests.first())
+    s.requests
+        .iter()
+        .find(|r| r.outcome == s.outcome)
+        .or_else(|| s.requests.first())
 }
 
 /// The batch as a table: one line per scenario, the reason under each
@@ -46,11 +52,32 @@ pub fn table(outcomes: &[Outcome]) -> String {
     for o in outcomes {
         let r = &o.result;
         let mark = if r.pass { "PASS" } else { "FAIL" };
-        let _ = writeln!(out, "{mark}  {:<13} {:<20} {}  {}", r.outcome.as_str(), format!("(want {})", r.expect.as_str()), o.file, r.name);
+        let _ = writeln!(
+            out,
+            "{mark}  {:<13} {:<20} {}  {}",
+            r.outcome.as_str(),
+            format!("(want {})", r.expect.as_str()),
+            o.file,
+            r.name
+        );
         if !r.pass {
-            if let Some((i, step)) = r.steps.iter().enumerate().find(|(_, s)| s.outcome == r.outcome).or_else(|| r.steps.iter().enumerate().last()) {
+            if let Some((i, step)) = r
+                .steps
+                .iter()
+                .enumerate()
+                .find(|(_, s)| s.outcome == r.outcome)
+                .or_else(|| r.steps.iter().enumerate().next_back())
+            {
                 if let Some(t) = deciding(step) {
-                    let _ = writeln!(out, "      step {}: {} {} on {}: {}", i + 1, t.principal, t.action, t.resource, t.summary);
+                    let _ = writeln!(
+                        out,
+                        "      step {}: {} {} on {}: {}",
+                        i + 1,
+                        t.principal,
+                        t.action,
+                        t.resource,
+                        t.summary
+                    );
                 }
             }
         }
@@ -65,7 +92,14 @@ pub fn explain(r: &ScenarioResult) -> String {
     let mut out = String::new();
     for (i, s) in r.steps.iter().enumerate() {
         for t in &s.requests {
-            let _ = writeln!(out, "Step {}: {} calls {} on {}", i + 1, t.principal, t.action, t.resource);
+            let _ = writeln!(
+                out,
+                "Step {}: {} calls {} on {}",
+                i + 1,
+                t.principal,
+                t.action,
+                t.resource
+            );
             for (n, g) in t.gates.iter().enumerate() {
                 let _ = write!(out, "  {:>2}. {:<28} {}", n + 1, g.gate, g.verdict);
                 if !g.note.is_empty() {
@@ -88,7 +122,15 @@ pub fn answer(r: &ScenarioResult) -> String {
     let mut out = String::new();
     for (i, s) in r.steps.iter().enumerate() {
         for t in &s.requests {
-            let _ = writeln!(out, "step {}: {} {} on {}: {}", i + 1, t.principal, t.action, t.resource, t.outcome.as_str());
+            let _ = writeln!(
+                out,
+                "step {}: {} {} on {}: {}",
+                i + 1,
+                t.principal,
+                t.action,
+                t.resource,
+                t.outcome.as_str()
+            );
             let _ = writeln!(out, "  {}", t.summary);
         }
     }

@@ -44,7 +44,13 @@ impl<'a> Arn<'a> {
     }
 
     fn parts(&self) -> [&'a str; 5] {
-        [self.partition, self.service, self.region, self.account, self.resource]
+        [
+            self.partition,
+            self.service,
+            self.region,
+            self.account,
+            self.resource,
+        ]
     }
 }
 
@@ -107,7 +113,9 @@ impl ArnPattern {
         }
         let mut it = parts.into_iter();
         if it.next() != Some(vec![Tok::Lit("arn".into())]) {
-            return Err(format!("\"{text}\" is not an ARN: it must start with \"arn:\""));
+            return Err(format!(
+                "\"{text}\" is not an ARN: it must start with \"arn:\""
+            ));
         }
         let mut out: [Vec<Tok>; 5] = Default::default();
         for (slot, part) in out.iter_mut().zip(it) {
@@ -167,10 +175,16 @@ mod tests {
         let v = "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt";
         assert!(!m("arn:aws:someservice:*:111122223333:finance/*", v));
         assert!(m("arn:aws:someservice:*:*:store/*", v));
-        assert!(m("arn:aws:lambda:*:*:function:f:*", "arn:aws:lambda:us-east-1:111111111111:function:f:prod"));
+        assert!(m(
+            "arn:aws:lambda:*:*:function:f:*",
+            "arn:aws:lambda:us-east-1:111111111111:function:f:prod"
+        ));
         assert!(!m("arn:aws:s3:::bucket", "arn:aws:s3:::bucket/key"));
         assert!(m("arn:aws:s3:::bucket*", "arn:aws:s3:::bucket/key"));
-        assert!(!m("arn:aws:iam::111111111111:role", "arn:aws:iam::111111111111:role/R"));
+        assert!(!m(
+            "arn:aws:iam::111111111111:role",
+            "arn:aws:iam::111111111111:role/R"
+        ));
     }
 
     #[test]

@@ -144,7 +144,10 @@ impl Family {
     pub fn takes_variables(self) -> bool {
         matches!(
             self,
-            Family::StringEquals | Family::StringEqualsIgnoreCase | Family::StringLike | Family::Arn
+            Family::StringEquals
+                | Family::StringEqualsIgnoreCase
+                | Family::StringLike
+                | Family::Arn
         )
     }
 }
@@ -152,8 +155,16 @@ impl Family {
 const BASES: &[(&str, Family, bool)] = &[
     ("StringEquals", Family::StringEquals, false),
     ("StringNotEquals", Family::StringEquals, true),
-    ("StringEqualsIgnoreCase", Family::StringEqualsIgnoreCase, false),
-    ("StringNotEqualsIgnoreCase", Family::StringEqualsIgnoreCase, true),
+    (
+        "StringEqualsIgnoreCase",
+        Family::StringEqualsIgnoreCase,
+        false,
+    ),
+    (
+        "StringNotEqualsIgnoreCase",
+        Family::StringEqualsIgnoreCase,
+        true,
+    ),
     ("StringLike", Family::StringLike, false),
     ("StringNotLike", Family::StringLike, true),
     ("NumericEquals", Family::Numeric(Cmp::Eq), false),
@@ -218,10 +229,19 @@ pub fn compile_test(family: Family, values: &[String], variables: bool) -> Resul
     }
     Ok(match family {
         Family::StringEquals => Test::StringEquals(string::compile(values, false, vars)?),
-        Family::StringEqualsIgnoreCase => Test::StringEqualsIgnoreCase(string::compile(values, false, vars)?),
+        Family::StringEqualsIgnoreCase => {
+            Test::StringEqualsIgnoreCase(string::compile(values, false, vars)?)
+        }
         Family::StringLike => Test::StringLike(string::compile(values, true, vars)?),
         Family::Numeric(c) => Test::Numeric(c, each(values, numeric::parse, "a number")?),
-        Family::Date(c) => Test::Date(c, each(values, date::parse_date, "a date (ISO 8601 or epoch seconds)")?),
+        Family::Date(c) => Test::Date(
+            c,
+            each(
+                values,
+                date::parse_date,
+                "a date (ISO 8601 or epoch seconds)",
+            )?,
+        ),
         Family::Bool => Test::Bool(values.iter().map(|v| parse_bool(v)).collect()),
         Family::Binary => Test::Binary(each(values, binary::decode, "base64")?),
         Family::Ip => Test::Ip(each(values, ip::parse_net, "an IP address or CIDR range")?),
@@ -234,7 +254,10 @@ pub fn compile_test(family: Family, values: &[String], variables: bool) -> Resul
         Family::Null => Test::Null(
             values
                 .iter()
-                .map(|v| parse_bool(v).ok_or_else(|| format!("Null takes \"true\" or \"false\", not \"{v}\"")))
+                .map(|v| {
+                    parse_bool(v)
+                        .ok_or_else(|| format!("Null takes \"true\" or \"false\", not \"{v}\""))
+                })
                 .collect::<Result<_, _>>()?,
         ),
     })
@@ -267,13 +290,18 @@ impl Test {
             Test::StringEqualsIgnoreCase(ps) => string::any_equal_ignore_case(ps, v, ctx),
             Test::StringLike(ps) => string::any_like(ps, v, ctx),
             Test::Numeric(c, ps) => numeric::parse(v).is_some_and(|x| {
-                ps.iter().any(|p| x.partial_cmp(p).is_some_and(|o| c.holds(o)))
+                ps.iter()
+                    .any(|p| x.partial_cmp(p).is_some_and(|o| c.holds(o)))
             }),
-            Test::Date(c, ps) => date::parse_date(v).is_some_and(|x| ps.iter().any(|p| c.holds(x.cmp(p)))),
+            Test::Date(c, ps) => {
+                date::parse_date(v).is_some_and(|x| ps.iter().any(|p| c.holds(x.cmp(p))))
+            }
             Test::Bool(ps) => parse_bool(v).is_some_and(|x| ps.contains(&Some(x))),
             Test::Binary(ps) => binary::decode(v).is_some_and(|x| ps.contains(&x)),
             Test::Ip(ps) => ip::parse_addr(v).is_some_and(|a| ps.iter().any(|n| n.contains(&a))),
-            Test::Arn(ps) => Arn::parse(v).is_some_and(|a| ps.iter().any(|p| p.matches(&a, ctx) == Some(true))),
+            Test::Arn(ps) => {
+                Arn::parse(v).is_some_and(|a| ps.iter().any(|p| p.matches(&a, ctx) == Some(true)))
+            }
             Test::Null(_) => false,
         }
     }
@@ -361,7 +389,11 @@ mod tests {
 
     #[test]
     fn negated_operators_are_nor() {
-        let c = cond("StringNotEquals", "aws:RequestedRegion", &["us-east-1", "eu-west-1"]);
+        let c = cond(
+            "StringNotEquals",
+            "aws:RequestedRegion",
+            &["us-east-1", "eu-west-1"],
+        );
         assert!(!c.eval(&ctx(&[("aws:RequestedRegion", "eu-west-1")])));
         assert!(c.eval(&ctx(&[("aws:RequestedRegion", "ap-south-1")])));
     }
@@ -387,11 +419,22 @@ mod tests {
 
     #[test]
     fn families_compare_typed_values() {
-        let c = ctx(&[("s3:max-keys", "10"), ("aws:CurrentTime", "2024-06-15T12:00:00Z"), ("aws:SourceIp", "203.0.113.7")]);
+        let c = ctx(&[
+            ("s3:max-keys", "10"),
+            ("aws:CurrentTime", "2024-06-15T12:00:00Z"),
+            ("aws:SourceIp", "203.0.113.7"),
+        ]);
         assert!(cond("NumericLessThan", "s3:max-keys", &["11"]).eval(&c));
         assert!(!cond("NumericLessThan", "s3:max-keys", &["10"]).eval(&c));
         assert!(cond("NumericEquals", "s3:max-keys", &["10.0"]).eval(&c));
-        assert!(cond("DateEquals", "aws:CurrentTime", &["2024-06-15T14:00:00+02:00"]).eval(&c));
+        assert!(
+            cond(
+                "DateEquals",
+                "aws:CurrentTime",
+                &["2024-06-15T14:00:00+02:00"]
+            )
+            .eval(&c)
+        );
         assert!(cond("DateGreaterThanEquals", "aws:CurrentTime", &["2024-06-15"]).eval(&c));
         assert!(!cond("DateLessThan", "aws:CurrentTime", &["1718452800"]).eval(&c));
         assert!(cond("IpAddress", "aws:SourceIp", &["203.0.113.0/24"]).eval(&c));
@@ -401,7 +444,10 @@ mod tests {
 
     #[test]
     fn unreadable_request_values_match_nothing() {
-        let c = ctx(&[("s3:max-keys", "ten"), ("aws:MultiFactorAuthPresent", "yes")]);
+        let c = ctx(&[
+            ("s3:max-keys", "ten"),
+            ("aws:MultiFactorAuthPresent", "yes"),
+        ]);
         assert!(!cond("NumericEquals", "s3:max-keys", &["10"]).eval(&c));
         assert!(cond("NumericNotEquals", "s3:max-keys", &["10"]).eval(&c));
         assert!(!cond("Bool", "aws:MultiFactorAuthPresent", &["true"]).eval(&c));

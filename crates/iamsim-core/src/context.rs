@@ -83,7 +83,9 @@ impl Context {
 impl Resolve for Context {
     fn var(&self, key: &str) -> Option<&str> {
         match self.map.get(key) {
-            Some(ContextValue { values, .. }) if values.len() == 1 => values.first().map(String::as_str),
+            Some(ContextValue { values, .. }) if values.len() == 1 => {
+                values.first().map(String::as_str)
+            }
             _ => None,
         }
     }

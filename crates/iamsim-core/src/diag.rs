@@ -151,8 +151,11 @@ impl<'a> JsonPath<'a> {
 }
 
 fn is_plain_key(k: &str) -> bool {
-    k.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    k.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
 }
 
 /// Where an error points: a span of a source, and the JSON path there.
@@ -177,7 +180,12 @@ pub struct Diagnostic {
 
 impl Diagnostic {
     /// An error at a located value.
-    pub fn at(source: SourceId, span: Span, path: &JsonPath<'_>, message: impl Into<String>) -> Self {
+    pub fn at(
+        source: SourceId,
+        span: Span,
+        path: &JsonPath<'_>,
+        message: impl Into<String>,
+    ) -> Self {
         Diagnostic {
             location: Some(Location {
                 source,
@@ -253,7 +261,12 @@ impl Doc {
     }
 
     /// An error at an object key.
-    pub fn err_key(&self, m: &Member, path: &JsonPath<'_>, message: impl Into<String>) -> Diagnostic {
+    pub fn err_key(
+        &self,
+        m: &Member,
+        path: &JsonPath<'_>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         Diagnostic::at(self.source, m.key_span, path, message)
     }
 
@@ -265,9 +278,13 @@ impl Doc {
         what: &str,
         allowed: &[&str],
     ) -> Result<&'n [Member], Diagnostic> {
-        let members = node
-            .as_object()
-            .ok_or_else(|| self.err(node, path, format!("{what} must be an object, found {}", node.kind_name())))?;
+        let members = node.as_object().ok_or_else(|| {
+            self.err(
+                node,
+                path,
+                format!("{what} must be an object, found {}", node.kind_name()),
+            )
+        })?;
         for m in members {
             if !allowed.contains(&m.key.as_str()) {
                 let p = path.key(&m.key);
@@ -286,19 +303,44 @@ impl Doc {
     }
 
     /// The members of an object whose keys are free (names of users, roles...).
-    pub fn map<'n>(&self, node: &'n Node, path: &JsonPath<'_>, what: &str) -> Result<&'n [Member], Diagnostic> {
-        node.as_object()
-            .ok_or_else(|| self.err(node, path, format!("{what} must be an object, found {}", node.kind_name())))
+    pub fn map<'n>(
+        &self,
+        node: &'n Node,
+        path: &JsonPath<'_>,
+        what: &str,
+    ) -> Result<&'n [Member], Diagnostic> {
+        node.as_object().ok_or_else(|| {
+            self.err(
+                node,
+                path,
+                format!("{what} must be an object, found {}", node.kind_name()),
+            )
+        })
     }
 
     /// A string value.
-    pub fn string<'n>(&self, node: &'n Node, path: &JsonPath<'_>, what: &str) -> Result<&'n str, Diagnostic> {
-        node.as_str()
-            .ok_or_else(|| self.err(node, path, format!("{what} must be a string, found {}", node.kind_name())))
+    pub fn string<'n>(
+        &self,
+        node: &'n Node,
+        path: &JsonPath<'_>,
+        what: &str,
+    ) -> Result<&'n str, Diagnostic> {
+        node.as_str().ok_or_else(|| {
+            self.err(
+                node,
+                path,
+                format!("{what} must be a string, found {}", node.kind_name()),
+            )
+        })
     }
 
     /// A string or `null` (`None`).
-    pub fn opt_string<'n>(&self, node: Option<&'n Node>, path: &JsonPath<'_>, what: &str) -> Result<Option<&'n str>, Diagnostic> {
+    pub fn opt_string<'n>(
+        &self,
+        node: Option<&'n Node>,
+        path: &JsonPath<'_>,
+        what: &str,
+    ) -> Result<Option<&'n str>, Diagnostic> {
         match node {
             None => Ok(None),
             Some(n) if matches!(n.value, crate::json::Value::Null) => Ok(None),
@@ -307,7 +349,12 @@ impl Doc {
     }
 
     /// A string or an array of strings, each with its node.
-    pub fn string_list<'n>(&self, node: &'n Node, path: &JsonPath<'_>, what: &str) -> Result<Vec<(&'n str, &'n Node)>, Diagnostic> {
+    pub fn string_list<'n>(
+        &self,
+        node: &'n Node,
+        path: &JsonPath<'_>,
+        what: &str,
+    ) -> Result<Vec<(&'n str, &'n Node)>, Diagnostic> {
         match &node.value {
             crate::json::Value::String(s) => Ok(vec![(s.as_str(), node)]),
             crate::json::Value::Array(items) => items
@@ -318,7 +365,14 @@ impl Doc {
                     self.string(n, &p, what).map(|s| (s, n))
                 })
                 .collect(),
-            _ => Err(self.err(node, path, format!("{what} must be a string or an array of strings, found {}", node.kind_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!(
+                    "{what} must be a string or an array of strings, found {}",
+                    node.kind_name()
+                ),
+            )),
         }
     }
 
@@ -326,7 +380,11 @@ impl Doc {
     pub fn bool(&self, node: &Node, path: &JsonPath<'_>, what: &str) -> Result<bool, Diagnostic> {
         match node.value {
             crate::json::Value::Bool(b) => Ok(b),
-            _ => Err(self.err(node, path, format!("{what} must be true or false, found {}", node.kind_name()))),
+            _ => Err(self.err(
+                node,
+                path,
+                format!("{what} must be true or false, found {}", node.kind_name()),
+            )),
         }
     }
 }
@@ -361,7 +419,12 @@ mod tests {
     fn renders_file_line_column_and_caret() {
         let mut s = Sources::new();
         let id = s.add("p.json", "{\n  \"Effect\": \"allow\"\n}");
-        let d = Diagnostic::at(id, Span { start: 14, end: 21 }, &JsonPath::ROOT.key("Effect"), "bad effect");
+        let d = Diagnostic::at(
+            id,
+            Span { start: 14, end: 21 },
+            &JsonPath::ROOT.key("Effect"),
+            "bad effect",
+        );
         assert_eq!(
             d.render(&s),
             "p.json:2:13: error: bad effect\n  at $.Effect\n    2 |   \"Effect\": \"allow\"\n      |             ^"

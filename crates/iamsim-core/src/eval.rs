@@ -131,14 +131,68 @@ pub struct Request<'a> {
 /// organizations user guide's list as of 2026-09 ("List of AWS services
 /// that support RCPs"); IAM and EC2 are not on it.
 pub const RCP_SERVICES: &[&str] = &[
-    "aoss", "appconfig", "appstream", "autoscaling", "autoscaling-plans", "budgets", "clouddirectory", "cloudfront",
-    "cloudsearch", "cloudtrail-data", "codeartifact", "codebuild", "codecommit", "codepipeline", "cognito-identity",
-    "cognito-idp", "comprehend", "comprehendmedical", "compute-optimizer", "cost-optimization-hub", "dax", "dsql",
-    "dynamodb", "ecr", "ecr-public", "events", "firehose", "fis", "fms", "gamelift", "health", "inspector-scan",
-    "kendra", "kinesisvideo", "kms", "logs", "memorydb", "networkmonitor", "notifications", "opensearch",
-    "pca-connector-ad", "personalize", "polly", "pricing", "resource-groups", "rolesanywhere", "s3",
-    "secretsmanager", "servicediscovery", "signin", "sqs", "sts", "support", "swf", "textract",
-    "timestream-influxdb", "transcribe", "transfer", "translate", "wafv2", "workspaces", "xray",
+    "aoss",
+    "appconfig",
+    "appstream",
+    "autoscaling",
+    "autoscaling-plans",
+    "budgets",
+    "clouddirectory",
+    "cloudfront",
+    "cloudsearch",
+    "cloudtrail-data",
+    "codeartifact",
+    "codebuild",
+    "codecommit",
+    "codepipeline",
+    "cognito-identity",
+    "cognito-idp",
+    "comprehend",
+    "comprehendmedical",
+    "compute-optimizer",
+    "cost-optimization-hub",
+    "dax",
+    "dsql",
+    "dynamodb",
+    "ecr",
+    "ecr-public",
+    "events",
+    "firehose",
+    "fis",
+    "fms",
+    "gamelift",
+    "health",
+    "inspector-scan",
+    "kendra",
+    "kinesisvideo",
+    "kms",
+    "logs",
+    "memorydb",
+    "networkmonitor",
+    "notifications",
+    "opensearch",
+    "pca-connector-ad",
+    "personalize",
+    "polly",
+    "pricing",
+    "resource-groups",
+    "rolesanywhere",
+    "s3",
+    "secretsmanager",
+    "servicediscovery",
+    "signin",
+    "sqs",
+    "sts",
+    "support",
+    "swf",
+    "textract",
+    "timestream-influxdb",
+    "transcribe",
+    "transfer",
+    "translate",
+    "wafv2",
+    "workspaces",
+    "xray",
 ];
 
 /// A policy to scan, with the names explanations use.
@@ -212,7 +266,12 @@ fn attached<'a>(world: &'a World, a: &'a Attached, kind: PolicyKind) -> Option<S
     })
 }
 
-fn level_sources<'a>(world: &'a World, level: &'a OrgLevel, ids: &'a [crate::world::PolicyId], kind: PolicyKind) -> Vec<Source<'a>> {
+fn level_sources<'a>(
+    world: &'a World,
+    level: &'a OrgLevel,
+    ids: &'a [crate::world::PolicyId],
+    kind: PolicyKind,
+) -> Vec<Source<'a>> {
     ids.iter()
         .filter_map(|id| world.policy(*id))
         .map(|e| Source {
@@ -225,7 +284,12 @@ fn level_sources<'a>(world: &'a World, level: &'a OrgLevel, ids: &'a [crate::wor
         .collect()
 }
 
-fn report<'a>(gate: Gate, verdict: Verdict, hits: Vec<Hit<'a>>, note: impl Into<String>) -> GateReport<'a> {
+fn report<'a>(
+    gate: Gate,
+    verdict: Verdict,
+    hits: Vec<Hit<'a>>,
+    note: impl Into<String>,
+) -> GateReport<'a> {
     GateReport {
         gate,
         verdict,
@@ -237,12 +301,19 @@ fn report<'a>(gate: Gate, verdict: Verdict, hits: Vec<Hit<'a>>, note: impl Into<
 /// Decides one request against the world.
 pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     let lower = req.action.to_ascii_lowercase();
-    let action = RequestAction::parse(&lower).unwrap_or(RequestAction { service: &lower, name: "" });
+    let action = RequestAction::parse(&lower).unwrap_or(RequestAction {
+        service: &lower,
+        name: "",
+    });
     let resource = RequestResource::parse(&req.target.arn).unwrap_or(RequestResource {
         text: &req.target.arn,
         arn: None,
     });
-    let input = Input { req, action, resource };
+    let input = Input {
+        req,
+        action,
+        resource,
+    };
     let caller = req.caller;
     let pacct = caller.account();
     let racct = req.target.account.as_str();
@@ -250,27 +321,44 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     let mut all_denies: Vec<Hit<'a>> = Vec::new();
     let mut gates: Vec<GateReport<'a>> = Vec::new();
 
-    let root_assumes = matches!(caller, Caller::Root { .. }) && action.service == "sts" && req.target.policy_required;
+    let root_assumes = matches!(caller, Caller::Root { .. })
+        && action.service == "sts"
+        && req.target.policy_required;
     if root_assumes {
         gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role (R27: \"Roles may not be assumed by root accounts\")"));
     }
 
     // RCPs of the resource's account.
     let racct_info = world.accounts.get(racct);
-    let rcp_applies = racct_info.is_some_and(|a| a.is_restricted_member()) && RCP_SERVICES.contains(&action.service) && !caller.is_service_linked();
+    let rcp_applies = racct_info.is_some_and(|a| a.is_restricted_member())
+        && RCP_SERVICES.contains(&action.service)
+        && !caller.is_service_linked();
     if rcp_applies {
         let mut scan = Scan::default();
         for level in racct_info.map(|a| a.levels.as_slice()).unwrap_or_default() {
-            input.scan(&level_sources(world, level, &level.rcps, PolicyKind::Rcp), &mut scan);
+            input.scan(
+                &level_sources(world, level, &level.rcps, PolicyKind::Rcp),
+                &mut scan,
+            );
         }
-        let verdict = if scan.denies.is_empty() { Verdict::Pass } else { Verdict::Fail };
+        let verdict = if scan.denies.is_empty() {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        };
         gates.push(report(Gate::Rcp, verdict, scan.denies.clone(), format!("RCPFullAWSAccess allows at every level of account {racct}; customer RCPs can only deny")));
         all_denies.extend(scan.denies);
     } else {
         let why = match racct_info {
-            _ if !RCP_SERVICES.contains(&action.service) => format!("RCPs do not govern {} actions", action.service),
-            Some(a) if a.is_management => format!("account {racct} is the management account, exempt from RCPs"),
-            Some(a) if !a.levels.is_empty() => "calls by service-linked roles are exempt from RCPs".to_string(),
+            _ if !RCP_SERVICES.contains(&action.service) => {
+                format!("RCPs do not govern {} actions", action.service)
+            }
+            Some(a) if a.is_management => {
+                format!("account {racct} is the management account, exempt from RCPs")
+            }
+            Some(a) if !a.levels.is_empty() => {
+                "calls by service-linked roles are exempt from RCPs".to_string()
+            }
             _ => format!("account {racct} is not a member of an organization"),
         };
         gates.push(report(Gate::Rcp, Verdict::Skip, Vec::new(), why));
@@ -284,34 +372,81 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
             for level in &a.levels {
                 let gate = Gate::Scp(level.target.clone());
                 let Some(ids) = &level.scps else {
-                    gates.push(report(gate, Verdict::Pass, Vec::new(), "no SCP list given: AWS's default FullAWSAccess allows everything"));
+                    gates.push(report(
+                        gate,
+                        Verdict::Pass,
+                        Vec::new(),
+                        "no SCP list given: AWS's default FullAWSAccess allows everything",
+                    ));
                     continue;
                 };
                 let mut scan = Scan::default();
-                input.scan(&level_sources(world, level, ids, PolicyKind::Scp), &mut scan);
+                input.scan(
+                    &level_sources(world, level, ids, PolicyKind::Scp),
+                    &mut scan,
+                );
                 let pass = !scan.allows.is_empty();
                 scp_failed |= !pass;
                 let note = if pass {
                     String::new()
                 } else if ids.is_empty() {
-                    format!("no SCP is attached at {}, so nothing is allowed below it", level.target)
+                    format!(
+                        "no SCP is attached at {}, so nothing is allowed below it",
+                        level.target
+                    )
                 } else {
-                    format!("no SCP attached at {} allows {} (every level from the root down to the account must allow)", level.target, req.action)
+                    format!(
+                        "no SCP attached at {} allows {} (every level from the root down to the account must allow)",
+                        level.target, req.action
+                    )
                 };
-                gates.push(report(gate, if pass { Verdict::Pass } else { Verdict::Fail }, scan.allows, note));
+                gates.push(report(
+                    gate,
+                    if pass { Verdict::Pass } else { Verdict::Fail },
+                    scan.allows,
+                    note,
+                ));
                 all_denies.extend(scan.denies);
             }
         }
-        Some(a) if a.is_management => gates.push(report(Gate::Scp(format!("account {pacct}")), Verdict::Skip, Vec::new(), format!("account {pacct} is the management account, exempt from SCPs"))),
-        Some(a) if !a.levels.is_empty() => gates.push(report(Gate::Scp(format!("account {pacct}")), Verdict::Skip, Vec::new(), "service-linked roles are exempt from SCPs")),
-        _ => gates.push(report(Gate::Scp(format!("account {pacct}")), Verdict::Skip, Vec::new(), format!("account {pacct} is not a member of an organization"))),
+        Some(a) if a.is_management => gates.push(report(
+            Gate::Scp(format!("account {pacct}")),
+            Verdict::Skip,
+            Vec::new(),
+            format!("account {pacct} is the management account, exempt from SCPs"),
+        )),
+        Some(a) if !a.levels.is_empty() => gates.push(report(
+            Gate::Scp(format!("account {pacct}")),
+            Verdict::Skip,
+            Vec::new(),
+            "service-linked roles are exempt from SCPs",
+        )),
+        _ => gates.push(report(
+            Gate::Scp(format!("account {pacct}")),
+            Verdict::Skip,
+            Vec::new(),
+            format!("account {pacct} is not a member of an organization"),
+        )),
     }
 
     // The resource-based policy.
-    let rbp_entry = req.target.policy.as_ref().and_then(|(id, kind, owner)| world.policy(*id).map(|e| (e, *kind, owner.as_str())));
+    let rbp_entry = req
+        .target
+        .policy
+        .as_ref()
+        .and_then(|(id, kind, owner)| world.policy(*id).map(|e| (e, *kind, owner.as_str())));
     let mut rbp = Scan::default();
     if let Some((e, kind, owner)) = rbp_entry {
-        input.scan(&[Source { kind, policy: &e.policy, name: &e.name, owner, how: "" }], &mut rbp);
+        input.scan(
+            &[Source {
+                kind,
+                policy: &e.policy,
+                name: &e.name,
+                owner,
+                how: "",
+            }],
+            &mut rbp,
+        );
     }
     let grant = rbp.allows.iter().filter_map(|h| h.grant).max();
     all_denies.extend(rbp.denies.iter().copied());
@@ -325,14 +460,26 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         Caller::Session(s) => (&s.role.identity, s.role.boundary.as_ref()),
         Caller::Root { .. } => (&[], None),
     };
-    let id_sources: Vec<Source<'a>> = ids.iter().filter_map(|a| attached(world, a, PolicyKind::Identity)).collect();
+    let id_sources: Vec<Source<'a>> = ids
+        .iter()
+        .filter_map(|a| attached(world, a, PolicyKind::Identity))
+        .collect();
     input.scan(&id_sources, &mut identity);
     if let Some(b) = bnd.and_then(|b| attached(world, b, PolicyKind::Boundary)) {
         input.scan(&[b], &mut boundary);
     }
     if let Caller::Session(s) = caller {
         if let Some(p) = &s.policy {
-            input.scan(&[Source { kind: PolicyKind::Session, policy: p, name: "session policy", owner: &s.arn, how: "" }], &mut session);
+            input.scan(
+                &[Source {
+                    kind: PolicyKind::Session,
+                    policy: p,
+                    name: "session policy",
+                    owner: &s.arn,
+                    how: "",
+                }],
+                &mut session,
+            );
         }
     }
     all_denies.extend(identity.denies.iter().copied());
@@ -342,9 +489,11 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     let is_root = matches!(caller, Caller::Root { .. });
     let id_ok = is_root || !identity.allows.is_empty();
     let bnd_ok = bnd.is_none() || !boundary.allows.is_empty();
-    let sess_ok = !matches!(caller, Caller::Session(s) if s.policy.is_some()) || !session.allows.is_empty();
+    let sess_ok =
+        !matches!(caller, Caller::Session(s) if s.policy.is_some()) || !session.allows.is_empty();
     let idok = id_ok && bnd_ok && sess_ok;
-    let is_trust = matches!(rbp_entry, Some((_, PolicyKind::Trust, _))) || (req.target.policy_required && action.service == "sts");
+    let is_trust = matches!(rbp_entry, Some((_, PolicyKind::Trust, _)))
+        || (req.target.policy_required && action.service == "sts");
 
     let allowed = if same_account {
         let by_rbp = match grant {
@@ -360,23 +509,63 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         grant.is_some() && idok
     };
 
-    gates.push(rbp_report(req, rbp_entry.map(|(e, kind, owner)| (e.name.as_str(), kind, owner)), rbp.allows, same_account, is_trust));
+    gates.push(rbp_report(
+        req,
+        rbp_entry.map(|(e, kind, owner)| (e.name.as_str(), kind, owner)),
+        rbp.allows,
+        same_account,
+        is_trust,
+    ));
     gates.push(identity_report(&caller, req, identity.allows, is_root));
     gates.push(match bnd {
-        None => report(Gate::Boundary, Verdict::Skip, Vec::new(), "no permissions boundary"),
+        None => report(
+            Gate::Boundary,
+            Verdict::Skip,
+            Vec::new(),
+            "no permissions boundary",
+        ),
         Some(b) => {
             let pass = !boundary.allows.is_empty();
-            let note = if pass { String::new() } else { format!("the permissions boundary of {} does not allow {}", b.owner, req.action) };
-            report(Gate::Boundary, if pass { Verdict::Pass } else { Verdict::Fail }, boundary.allows, note)
+            let note = if pass {
+                String::new()
+            } else {
+                format!(
+                    "the permissions boundary of {} does not allow {}",
+                    b.owner, req.action
+                )
+            };
+            report(
+                Gate::Boundary,
+                if pass { Verdict::Pass } else { Verdict::Fail },
+                boundary.allows,
+                note,
+            )
         }
     });
     gates.push(match caller {
         Caller::Session(s) if s.policy.is_some() => {
             let pass = !session.allows.is_empty();
-            let note = if pass { String::new() } else { format!("the session policy of {} does not allow {}", s.arn, req.action) };
-            report(Gate::SessionPolicy, if pass { Verdict::Pass } else { Verdict::Fail }, session.allows, note)
+            let note = if pass {
+                String::new()
+            } else {
+                format!(
+                    "the session policy of {} does not allow {}",
+                    s.arn, req.action
+                )
+            };
+            report(
+                Gate::SessionPolicy,
+                if pass { Verdict::Pass } else { Verdict::Fail },
+                session.allows,
+                note,
+            )
         }
-        _ => report(Gate::SessionPolicy, Verdict::Skip, Vec::new(), "no session policy"),
+        _ => report(
+            Gate::SessionPolicy,
+            Verdict::Skip,
+            Vec::new(),
+            "no session policy",
+        ),
     });
 
     let outcome = if !all_denies.is_empty() {
@@ -397,42 +586,117 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         scp_failed,
         allowed,
     };
-    gates.insert(root_assumes as usize, report(Gate::ExplicitDeny, if all_denies.is_empty() { Verdict::Pass } else { Verdict::Fail }, all_denies, ""));
-    gates.push(report(Gate::Combine, if allowed { Verdict::Pass } else { Verdict::Fail }, Vec::new(), explain::combine_note(req, &facts)));
+    gates.insert(
+        root_assumes as usize,
+        report(
+            Gate::ExplicitDeny,
+            if all_denies.is_empty() {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            all_denies,
+            "",
+        ),
+    );
+    gates.push(report(
+        Gate::Combine,
+        if allowed {
+            Verdict::Pass
+        } else {
+            Verdict::Fail
+        },
+        Vec::new(),
+        explain::combine_note(req, &facts),
+    ));
     let summary = explain::summary(req, outcome, &gates, &facts);
-    Decision { outcome, gates, summary }
+    Decision {
+        outcome,
+        gates,
+        summary,
+    }
 }
 
-fn rbp_report<'a>(req: &Request<'a>, rbp: Option<(&str, PolicyKind, &str)>, allows: Vec<Hit<'a>>, same_account: bool, is_trust: bool) -> GateReport<'a> {
+fn rbp_report<'a>(
+    req: &Request<'a>,
+    rbp: Option<(&str, PolicyKind, &str)>,
+    allows: Vec<Hit<'a>>,
+    same_account: bool,
+    is_trust: bool,
+) -> GateReport<'a> {
     let Some((_, kind, owner)) = rbp else {
         let note = if req.target.policy_required {
-            let what = if is_trust { "role (and so no trust policy)" } else { "key policy" };
-            format!("{} has no {what} in the world, and it is required", req.target.arn)
+            let what = if is_trust {
+                "role (and so no trust policy)"
+            } else {
+                "key policy"
+            };
+            format!(
+                "{} has no {what} in the world, and it is required",
+                req.target.arn
+            )
         } else if same_account {
-            format!("{} has no resource-based policy; within one account the identity side can allow alone", req.target.arn)
+            format!(
+                "{} has no resource-based policy; within one account the identity side can allow alone",
+                req.target.arn
+            )
         } else {
-            format!("{} has no resource-based policy, so nothing in account {} lets another account in", req.target.arn, req.target.account)
+            format!(
+                "{} has no resource-based policy, so nothing in account {} lets another account in",
+                req.target.arn, req.target.account
+            )
         };
-        return report(Gate::ResourcePolicy, if same_account && !req.target.policy_required { Verdict::Skip } else { Verdict::Fail }, Vec::new(), note);
+        return report(
+            Gate::ResourcePolicy,
+            if same_account && !req.target.policy_required {
+                Verdict::Skip
+            } else {
+                Verdict::Fail
+            },
+            Vec::new(),
+            note,
+        );
     };
     if allows.is_empty() {
-        let note = format!("the {} of {owner} has no statement that allows {} to {} {}", kind.label(), req.caller.arn(), req.action, req.target.arn);
+        let note = format!(
+            "the {} of {owner} has no statement that allows {} to {} {}",
+            kind.label(),
+            req.caller.arn(),
+            req.action,
+            req.target.arn
+        );
         report(Gate::ResourcePolicy, Verdict::Fail, allows, note)
     } else {
         report(Gate::ResourcePolicy, Verdict::Pass, allows, "")
     }
 }
 
-fn identity_report<'a>(caller: &Caller<'a>, req: &Request<'a>, allows: Vec<Hit<'a>>, is_root: bool) -> GateReport<'a> {
+fn identity_report<'a>(
+    caller: &Caller<'a>,
+    req: &Request<'a>,
+    allows: Vec<Hit<'a>>,
+    is_root: bool,
+) -> GateReport<'a> {
     if is_root {
-        return report(Gate::Identity, Verdict::Pass, allows, format!("the root user holds every permission of account {}", caller.account()));
+        return report(
+            Gate::Identity,
+            Verdict::Pass,
+            allows,
+            format!(
+                "the root user holds every permission of account {}",
+                caller.account()
+            ),
+        );
     }
     if allows.is_empty() {
         let whose = match caller {
             Caller::Session(s) => format!("role {}", s.role.arn),
             other => other.arn().to_string(),
         };
-        let note = format!("no identity-based policy of {whose} allows {} on {}", req.action, req.target.arn);
+        let note = format!(
+            "no identity-based policy of {whose} allows {} on {}",
+            req.action, req.target.arn
+        );
         report(Gate::Identity, Verdict::Fail, allows, note)
     } else {
         report(Gate::Identity, Verdict::Pass, allows, "")

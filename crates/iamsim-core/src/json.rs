@@ -234,7 +234,10 @@ impl Parser<'_> {
             }
         }
         Ok(Value::Number(
-            self.text.get(start..self.pos).unwrap_or_default().to_string(),
+            self.text
+                .get(start..self.pos)
+                .unwrap_or_default()
+                .to_string(),
         ))
     }
 

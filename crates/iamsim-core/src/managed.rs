@@ -43,7 +43,11 @@ pub fn find(name: &str) -> Option<&'static Shipped> {
 /// The AWS version id the shipped copy of `name` has (`v3`...).
 pub fn version(name: &str) -> Option<String> {
     let manifest: serde_json::Value = serde_json::from_str(MANIFEST).ok()?;
-    manifest.get(name)?.get("version")?.as_str().map(str::to_string)
+    manifest
+        .get(name)?
+        .get("version")?
+        .as_str()
+        .map(str::to_string)
 }
 
 #[cfg(test)]
@@ -58,9 +62,18 @@ mod tests {
         for s in SHIPPED {
             let id = sources.add(s.name, s.document);
             let node = crate::json::parse(s.document).unwrap();
-            let compiled = parse::compile(&Doc { source: id }, &node, &JsonPath::ROOT, PolicyKind::Identity);
+            let compiled = parse::compile(
+                &Doc { source: id },
+                &node,
+                &JsonPath::ROOT,
+                PolicyKind::Identity,
+            );
             assert!(compiled.is_ok(), "{}: {:?}", s.name, compiled.err());
-            assert!(version(s.name).is_some_and(|v| v.starts_with('v')), "{}", s.name);
+            assert!(
+                version(s.name).is_some_and(|v| v.starts_with('v')),
+                "{}",
+                s.name
+            );
         }
         assert!(find("AmazonS3ReadOnlyAccess").is_some());
         assert!(find("AmazonS3ReadOnly").is_none());

@@ -100,7 +100,9 @@ fn parse_var(inner: &str, text: &str) -> Result<Var, String> {
         return Err(format!("empty policy variable \"${{}}\" in \"{text}\""));
     }
     if name.chars().any(char::is_whitespace) {
-        return Err(format!("space inside policy variable \"${{{inner}}}\" in \"{text}\""));
+        return Err(format!(
+            "space inside policy variable \"${{{inner}}}\" in \"{text}\""
+        ));
     }
     if !name.contains(':') {
         return Err(format!(
@@ -235,7 +237,10 @@ mod tests {
     }
 
     fn m(p: &str, t: &str) -> bool {
-        let ctx = Ctx(HashMap::from([("aws:username", "alice"), ("aws:principaltag/team", "a*")]));
+        let ctx = Ctx(HashMap::from([
+            ("aws:username", "alice"),
+            ("aws:principaltag/team", "a*"),
+        ]));
         matches(&compile(p, LIKE).unwrap(), t, &ctx).unwrap_or(false)
     }
 
@@ -284,14 +289,25 @@ mod tests {
         assert!(compile("${aws: username}", LIKE).is_err());
         assert!(compile("${aws:username, default}", LIKE).is_err());
         // without variable syntax the text is literal (Version 2008-10-17)
-        let lit = compile("${aws:username", Syntax { wildcards: true, variables: false }).unwrap();
+        let lit = compile(
+            "${aws:username",
+            Syntax {
+                wildcards: true,
+                variables: false,
+            },
+        )
+        .unwrap();
         assert_eq!(lit, vec![Tok::Lit("${aws:username".into())]);
     }
 
     #[test]
     fn agrees_with_wildmatch_on_plain_patterns() {
-        let texts = ["", "a", "ab", "abc", "aab", "abab", "ba", "b/a", "a?b", "xyz*"];
-        let pats = ["*", "a*", "*b", "a?", "?b*", "*a*b", "a*b*", "??", "*?*?*", "a*?", "b/*", "xyz*"];
+        let texts = [
+            "", "a", "ab", "abc", "aab", "abab", "ba", "b/a", "a?b", "xyz*",
+        ];
+        let pats = [
+            "*", "a*", "*b", "a?", "?b*", "*a*b", "a*b*", "??", "*?*?*", "a*?", "b/*", "xyz*",
+        ];
         for p in pats {
             for t in texts {
                 let ours = m(p, t);

@@ -39,7 +39,10 @@ pub enum PolicyKind {
 impl PolicyKind {
     /// Resource-based policies name principals.
     pub fn is_resource_based(self) -> bool {
-        matches!(self, PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource | PolicyKind::Rcp)
+        matches!(
+            self,
+            PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource | PolicyKind::Rcp
+        )
     }
 
     /// A short human name: "trust policy", "SCP"...
@@ -136,7 +139,10 @@ impl<'a> RequestResource<'a> {
         if text == "*" {
             return Some(RequestResource { text, arn: None });
         }
-        Arn::parse(text).map(|arn| RequestResource { text, arn: Some(arn) })
+        Arn::parse(text).map(|arn| RequestResource {
+            text,
+            arn: Some(arn),
+        })
     }
 }
 
@@ -164,7 +170,12 @@ impl ActionSet {
 impl Statement {
     /// True when action, resource and every condition match: the statement
     /// applies to the request if its principal part (if any) matches too.
-    pub fn matches_request(&self, action: &RequestAction<'_>, res: &RequestResource<'_>, ctx: &Context) -> bool {
+    pub fn matches_request(
+        &self,
+        action: &RequestAction<'_>,
+        res: &RequestResource<'_>,
+        ctx: &Context,
+    ) -> bool {
         self.actions.matches(action)
             && self.resources.as_ref().is_none_or(|r| r.matches(res, ctx))
             && self.conditions.iter().all(|c| c.eval(ctx))

@@ -83,7 +83,10 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
             Effect::Allow => "Allow",
             Effect::Deny => "Deny",
         },
-        grant: h.grant.filter(|_| h.kind.is_resource_based()).map(explain::grant_phrase),
+        grant: h
+            .grant
+            .filter(|_| h.kind.is_resource_based())
+            .map(explain::grant_phrase),
         text: explain::describe(h),
     }
 }
@@ -91,7 +94,10 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
 impl RequestTrace {
     /// The trace of a decision made for `principal` doing `action` on `resource`.
     pub fn new(principal: &str, action: &str, resource: &str, d: &Decision<'_>) -> RequestTrace {
-        let cross = d.gates.iter().any(|g| g.gate == Gate::Combine && g.note.starts_with("cross-account"));
+        let cross = d
+            .gates
+            .iter()
+            .any(|g| g.gate == Gate::Combine && g.note.starts_with("cross-account"));
         RequestTrace {
             principal: principal.to_string(),
             action: action.to_string(),

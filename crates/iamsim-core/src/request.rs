@@ -34,7 +34,10 @@ impl<'w> Session<'w> {
         Session {
             role,
             name: name.to_string(),
-            arn: format!("arn:aws:sts::{}:assumed-role/{}/{name}", role.account, role.name),
+            arn: format!(
+                "arn:aws:sts::{}:assumed-role/{}/{name}",
+                role.account, role.name
+            ),
             policy: None,
             tags: Vec::new(),
             transitive_keys: Vec::new(),
@@ -152,9 +155,17 @@ pub struct Target<'w> {
 /// Finds who owns a request's resource and which policy guards it.
 /// `resource_account` is the step's, `default_account` the caller's (used
 /// for `*`, whose owner is the caller's own account).
-pub fn resolve_target<'w>(world: &'w World, service: &str, resource: &str, resource_account: Option<&str>, default_account: &str) -> Result<Target<'w>, String> {
+pub fn resolve_target<'w>(
+    world: &'w World,
+    service: &str,
+    resource: &str,
+    resource_account: Option<&str>,
+    default_account: &str,
+) -> Result<Target<'w>, String> {
     if let Some(a) = resource_account.filter(|a| !is_account_id(a)) {
-        return Err(format!("resource_account \"{a}\" must be a 12-digit account id"));
+        return Err(format!(
+            "resource_account \"{a}\" must be a 12-digit account id"
+        ));
     }
     let mut t = Target {
         arn: resource.to_string(),
@@ -171,7 +182,9 @@ pub fn resolve_target<'w>(world: &'w World, service: &str, resource: &str, resou
     let arn = Arn::parse(resource).ok_or_else(|| format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\""))?;
     let mut owner = arn.account.to_string();
     if !owner.is_empty() && !is_account_id(&owner) {
-        return Err(format!("resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"));
+        return Err(format!(
+            "resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"
+        ));
     }
     if arn.service == "s3" && owner.is_empty() {
         let name = arn.resource.split('/').next().unwrap_or_default();
@@ -214,7 +227,9 @@ pub fn resolve_target<'w>(world: &'w World, service: &str, resource: &str, resou
         }
         (true, Some(a)) => owner = a.to_string(),
         (false, Some(a)) if a != owner => {
-            return Err(format!("resource_account {a} contradicts the owner of \"{resource}\", account {owner}"));
+            return Err(format!(
+                "resource_account {a} contradicts the owner of \"{resource}\", account {owner}"
+            ));
         }
         _ => {}
     }
@@ -223,7 +238,12 @@ pub fn resolve_target<'w>(world: &'w World, service: &str, resource: &str, resou
 }
 
 /// The keys AWS sets itself for a request of `caller` on `target` at `now`.
-pub fn base_context(world: &World, caller: &Caller<'_>, target: &Target<'_>, now: jiff::Timestamp) -> Context {
+pub fn base_context(
+    world: &World,
+    caller: &Caller<'_>,
+    target: &Target<'_>,
+    now: jiff::Timestamp,
+) -> Context {
     let mut c = Context::new();
     c.set("aws:PrincipalArn", caller.principal_arn());
     c.set("aws:PrincipalAccount", caller.account());
@@ -243,7 +263,10 @@ pub fn base_context(world: &World, caller: &Caller<'_>, target: &Target<'_>, now
         Caller::Session(s) => {
             c.set("aws:PrincipalType", "AssumedRole");
             c.set("aws:userid", format!("{}:{}", s.role.unique_id, s.name));
-            c.set("aws:MultiFactorAuthPresent", if s.mfa { "true" } else { "false" });
+            c.set(
+                "aws:MultiFactorAuthPresent",
+                if s.mfa { "true" } else { "false" },
+            );
             c.set("aws:TokenIssueTime", now.to_string());
             if let Some(si) = &s.source_identity {
                 c.set("aws:SourceIdentity", si.as_str());
@@ -275,6 +298,12 @@ pub fn base_context(world: &World, caller: &Caller<'_>, target: &Target<'_>, now
 }
 
 fn in_org(world: &World, account: &str) -> bool {
-    world.organization.as_ref().is_some_and(|o| o.management_account == account)
-        || world.accounts.get(account).is_some_and(|a| !a.levels.is_empty())
+    world
+        .organization
+        .as_ref()
+        .is_some_and(|o| o.management_account == account)
+        || world
+            .accounts
+            .get(account)
+            .is_some_and(|a| !a.levels.is_empty())
 }

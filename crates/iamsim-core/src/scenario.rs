@@ -134,7 +134,14 @@ pub struct ScenarioFile {
     pub scenarios: Vec<Scenario>,
 }
 
-const FILE_KEYS: &[&str] = &["world", "context", "scenarios", "description", "source", "rule"];
+const FILE_KEYS: &[&str] = &[
+    "world",
+    "context",
+    "scenarios",
+    "description",
+    "source",
+    "rule",
+];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
     "description",
@@ -169,16 +176,30 @@ pub fn is_world_document(node: &Node) -> bool {
 }
 
 /// Reads a scenario file registered as `id`.
-pub fn parse_file(sources: &mut Sources, id: SourceId, loader: &mut dyn Loader) -> Result<ScenarioFile, Vec<Diagnostic>> {
+pub fn parse_file(
+    sources: &mut Sources,
+    id: SourceId,
+    loader: &mut dyn Loader,
+) -> Result<ScenarioFile, Vec<Diagnostic>> {
     let node = parse_source(sources, id).map_err(|d| vec![d])?;
     parse_node(sources, id, &node, loader)
 }
 
 /// Reads a scenario file from its parsed JSON.
-pub fn parse_node(sources: &mut Sources, id: SourceId, node: &Node, loader: &mut dyn Loader) -> Result<ScenarioFile, Vec<Diagnostic>> {
+pub fn parse_node(
+    sources: &mut Sources,
+    id: SourceId,
+    node: &Node,
+    loader: &mut dyn Loader,
+) -> Result<ScenarioFile, Vec<Diagnostic>> {
     let doc = Doc { source: id };
     let root = JsonPath::ROOT;
-    let mut r = Reader { sources, loader, doc, errors: Vec::new() };
+    let mut r = Reader {
+        sources,
+        loader,
+        doc,
+        errors: Vec::new(),
+    };
     let file = r.file(node, &root);
     match file {
         Some(f) if r.errors.is_empty() => Ok(f),
@@ -209,19 +230,31 @@ impl Reader<'_> {
                 Value::Object(_) => WorldRef::Inline(n.clone()),
                 _ => {
                     let p = path.key("world");
-                    self.errors.push(doc.err(n, &p, format!("world must be a path or an inline world object, found {}", n.kind_name())));
+                    self.errors.push(doc.err(
+                        n,
+                        &p,
+                        format!(
+                            "world must be a path or an inline world object, found {}",
+                            n.kind_name()
+                        ),
+                    ));
                     WorldRef::Missing
                 }
             },
         };
         let context = self.context(node, path);
         let Some(list) = node.get("scenarios") else {
-            self.errors.push(doc.err(node, path, "a scenario file needs \"scenarios\", a list of scenarios"));
+            self.errors.push(doc.err(
+                node,
+                path,
+                "a scenario file needs \"scenarios\", a list of scenarios",
+            ));
             return None;
         };
         let sp = path.key("scenarios");
         let Value::Array(items) = &list.value else {
-            self.errors.push(doc.err(list, &sp, "scenarios must be a list"));
+            self.errors
+                .push(doc.err(list, &sp, "scenarios must be a list"));
             return None;
         };
         let scenarios = items
@@ -232,7 +265,12 @@ impl Reader<'_> {
                 self.scenario(n, &p)
             })
             .collect();
-        Some(ScenarioFile { source: doc.source, world, context, scenarios })
+        Some(ScenarioFile {
+            source: doc.source,
+            world,
+            context,
+            scenarios,
+        })
     }
 
     fn notes(&mut self, node: &Node, path: &JsonPath<'_>) {
@@ -246,13 +284,23 @@ impl Reader<'_> {
 
     fn context(&mut self, node: &Node, path: &JsonPath<'_>) -> Context {
         let mut c = Context::new();
-        let Some(n) = node.get("context") else { return c };
+        let Some(n) = node.get("context") else {
+            return c;
+        };
         let doc = self.doc;
         let p = path.key("context");
         for m in self.ok(doc.map(n, &p, "context")).unwrap_or_default() {
             let kp = p.key(&m.key);
-            if !m.key.split_once(':').is_some_and(|(a, b)| !a.is_empty() && !b.is_empty()) {
-                self.errors.push(doc.err_key(m, &kp, format!("context key \"{}\" must be written prefix:name", m.key)));
+            if !m
+                .key
+                .split_once(':')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+            {
+                self.errors.push(doc.err_key(
+                    m,
+                    &kp,
+                    format!("context key \"{}\" must be written prefix:name", m.key),
+                ));
                 continue;
             }
             let scalar = |n: &Node| match &n.value {
@@ -265,12 +313,23 @@ impl Reader<'_> {
                     let vals: Option<Vec<String>> = items.iter().map(scalar).collect();
                     match vals {
                         Some(v) => c.set_list(&m.key, v),
-                        None => self.errors.push(doc.err(&m.node, &kp, "a context list holds strings, numbers or booleans")),
+                        None => self.errors.push(doc.err(
+                            &m.node,
+                            &kp,
+                            "a context list holds strings, numbers or booleans",
+                        )),
                     }
                 }
                 _ => match scalar(&m.node) {
                     Some(v) => c.set(&m.key, v),
-                    None => self.errors.push(doc.err(&m.node, &kp, format!("a context value is a string, number, boolean or list, found {}", m.node.kind_name()))),
+                    None => self.errors.push(doc.err(
+                        &m.node,
+                        &kp,
+                        format!(
+                            "a context value is a string, number, boolean or list, found {}",
+                            m.node.kind_name()
+                        ),
+                    )),
                 },
             }
         }
@@ -286,19 +345,25 @@ impl Reader<'_> {
         let expect_path = path.key("expect");
         let expect = match node.get("expect") {
             None => {
-                self.errors.push(doc.err(node, path, "the scenario has no \"expect\" (allow, deny, implicit_deny or explicit_deny)"));
+                self.errors.push(doc.err(
+                    node,
+                    path,
+                    "the scenario has no \"expect\" (allow, deny, implicit_deny or explicit_deny)",
+                ));
                 return None;
             }
-            Some(n) => match self.ok(doc.string(n, &expect_path, "expect"))? {
-                "allow" => Expect::Allow,
-                "deny" => Expect::Deny,
-                "implicit_deny" => Expect::ImplicitDeny,
-                "explicit_deny" => Expect::ExplicitDeny,
-                other => {
-                    self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
-                    return None;
+            Some(n) => {
+                match self.ok(doc.string(n, &expect_path, "expect"))? {
+                    "allow" => Expect::Allow,
+                    "deny" => Expect::Deny,
+                    "implicit_deny" => Expect::ImplicitDeny,
+                    "explicit_deny" => Expect::ExplicitDeny,
+                    other => {
+                        self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
+                        return None;
+                    }
                 }
-            },
+            }
         };
         let session = self.session_setup(node, path, true)?;
         let context = self.context(node, path);
@@ -307,7 +372,11 @@ impl Reader<'_> {
         let items = match steps_node.map(|n| &n.value) {
             Some(Value::Array(items)) if !items.is_empty() => items,
             _ => {
-                self.errors.push(doc.err(steps_node.unwrap_or(node), &sp, "a scenario needs \"steps\", a non-empty list"));
+                self.errors.push(doc.err(
+                    steps_node.unwrap_or(node),
+                    &sp,
+                    "a scenario needs \"steps\", a non-empty list",
+                ));
                 return None;
             }
         };
@@ -332,7 +401,8 @@ impl Reader<'_> {
         let doc = self.doc;
         match node.get(key) {
             None => {
-                self.errors.push(doc.err(node, path, format!("missing \"{key}\"")));
+                self.errors
+                    .push(doc.err(node, path, format!("missing \"{key}\"")));
                 None
             }
             Some(n) => {
@@ -342,32 +412,57 @@ impl Reader<'_> {
         }
     }
 
-    fn opt_string(&mut self, node: &Node, path: &JsonPath<'_>, key: &str) -> Option<Option<String>> {
+    fn opt_string(
+        &mut self,
+        node: &Node,
+        path: &JsonPath<'_>,
+        key: &str,
+    ) -> Option<Option<String>> {
         let p = path.key(key);
-        self.ok(self.doc.opt_string(node.get(key), &p, key)).map(|o| o.map(str::to_string))
+        self.ok(self.doc.opt_string(node.get(key), &p, key))
+            .map(|o| o.map(str::to_string))
     }
 
-    fn session_setup(&mut self, node: &Node, path: &JsonPath<'_>, with_mfa: bool) -> Option<SessionSetup> {
+    fn session_setup(
+        &mut self,
+        node: &Node,
+        path: &JsonPath<'_>,
+        with_mfa: bool,
+    ) -> Option<SessionSetup> {
         let doc = self.doc;
         let mut s = SessionSetup::default();
-        if let Some(n) = node.get("session_policy").filter(|n| !matches!(n.value, Value::Null)) {
+        if let Some(n) = node
+            .get("session_policy")
+            .filter(|n| !matches!(n.value, Value::Null))
+        {
             let p = path.key("session_policy");
-            let compiled = compile_policy_doc(self.sources, self.loader, doc, n, &p, PolicyKind::Session);
+            let compiled =
+                compile_policy_doc(self.sources, self.loader, doc, n, &p, PolicyKind::Session);
             s.policy = Some(self.ok(compiled)?);
         }
-        if let Some(n) = node.get("session_tags").filter(|n| !matches!(n.value, Value::Null)) {
+        if let Some(n) = node
+            .get("session_tags")
+            .filter(|n| !matches!(n.value, Value::Null))
+        {
             let p = path.key("session_tags");
             for m in self.ok(doc.map(n, &p, "session_tags"))? {
                 let tp = p.key(&m.key);
                 let v = self.ok(doc.string(&m.node, &tp, "a session tag value"))?;
                 if s.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
-                    self.errors.push(doc.err_key(m, &tp, format!("session tag \"{}\" is given twice ignoring case", m.key)));
+                    self.errors.push(doc.err_key(
+                        m,
+                        &tp,
+                        format!("session tag \"{}\" is given twice ignoring case", m.key),
+                    ));
                     return None;
                 }
                 s.tags.push((m.key.clone(), v.to_string()));
             }
         }
-        if let Some(n) = node.get("transitive_tag_keys").filter(|n| !matches!(n.value, Value::Null)) {
+        if let Some(n) = node
+            .get("transitive_tag_keys")
+            .filter(|n| !matches!(n.value, Value::Null))
+        {
             let p = path.key("transitive_tag_keys");
             for (k, kn) in self.ok(doc.string_list(n, &p, "a tag key"))? {
                 if !s.tags.iter().any(|(t, _)| t.eq_ignore_ascii_case(k)) {
@@ -392,8 +487,13 @@ impl Reader<'_> {
         let kind = if node.get("assume_role").is_some() {
             self.ok(doc.object(node, path, "an assume_role step", ASSUME_KEYS))?;
             let role = self.required_string(node, path, "assume_role")?;
-            let session_name = self.opt_string(node, path, "session_name")?.unwrap_or_else(|| "iamsim".to_string());
-            let valid = (1..=64).contains(&session_name.len()) && session_name.chars().all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
+            let session_name = self
+                .opt_string(node, path, "session_name")?
+                .unwrap_or_else(|| "iamsim".to_string());
+            let valid = (1..=64).contains(&session_name.len())
+                && session_name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
             if !valid {
                 let p = path.key("session_name");
                 let n = node.get("session_name").unwrap_or(node);
@@ -402,11 +502,18 @@ impl Reader<'_> {
             }
             let external_id = self.opt_string(node, path, "external_id")?;
             let setup = self.session_setup(node, path, false)?;
-            StepKind::AssumeRole { role, session_name, external_id, setup }
+            StepKind::AssumeRole {
+                role,
+                session_name,
+                external_id,
+                setup,
+            }
         } else if node.get("action").is_some() {
             self.ok(doc.object(node, path, "an action step", ACTION_KEYS))?;
             let action = self.required_string(node, path, "action")?;
-            if action.split_once(':').is_none_or(|(s, a)| s.is_empty() || a.is_empty() || a.contains(':') || action.contains(['*', '?'])) {
+            if action.split_once(':').is_none_or(|(s, a)| {
+                s.is_empty() || a.is_empty() || a.contains(':') || action.contains(['*', '?'])
+            }) {
                 let p = path.key("action");
                 let n = node.get("action").unwrap_or(node);
                 self.errors.push(doc.err(n, &p, format!("action \"{action}\" must be one action written service:Name, without wildcards")));
@@ -414,17 +521,27 @@ impl Reader<'_> {
             }
             let resource = self.required_string(node, path, "resource")?;
             let resource_account = self.opt_string(node, path, "resource_account")?;
-            StepKind::Action { action, resource, resource_account }
+            StepKind::Action {
+                action,
+                resource,
+                resource_account,
+            }
         } else {
             let msg = "a step is either {\"assume_role\": ROLE_ARN, ...} or {\"action\": ..., \"resource\": ...}";
             if node.as_object().is_none() {
-                self.errors.push(doc.err(node, path, format!("{msg}, found {}", node.kind_name())));
+                self.errors
+                    .push(doc.err(node, path, format!("{msg}, found {}", node.kind_name())));
             } else {
                 self.errors.push(doc.err(node, path, msg));
             }
             return None;
         };
         let context = self.context(node, path);
-        Some(Step { kind, context, node: node.clone(), path: path.render() })
+        Some(Step {
+            kind,
+            context,
+            node: node.clone(),
+            path: path.render(),
+        })
     }
 }

@@ -121,7 +121,7 @@ pub struct Resource {
 
 /// One level of the organization on an account's path: root, an OU, or
 /// the account itself.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct OrgLevel {
     /// `root`, the OU id, or `account 111111111111`.
     pub target: String,
@@ -191,7 +191,9 @@ impl World {
     /// The role whose name (no path) and account are given, as in a
     /// session ARN `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
     pub fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
-        self.roles.values().find(|r| r.account == account && r.name == name)
+        self.roles
+            .values()
+            .find(|r| r.account == account && r.name == name)
     }
 }
 

@@ -12,7 +12,10 @@ pub fn parse_date(s: &str) -> Option<Timestamp> {
         return Timestamp::from_second(s.parse().ok()?).ok();
     }
     if let Some((secs, frac)) = s.split_once('.').filter(|(a, b)| {
-        !a.is_empty() && a.bytes().all(|c| c.is_ascii_digit()) && !b.is_empty() && b.bytes().all(|c| c.is_ascii_digit())
+        !a.is_empty()
+            && a.bytes().all(|c| c.is_ascii_digit())
+            && !b.is_empty()
+            && b.bytes().all(|c| c.is_ascii_digit())
     }) {
         let nanos: String = frac.chars().chain(std::iter::repeat('0')).take(9).collect();
         return Timestamp::new(secs.parse().ok()?, nanos.parse().ok()?).ok();
@@ -25,7 +28,10 @@ pub fn parse_date(s: &str) -> Option<Timestamp> {
             let date = civil::Date::new(y.parse().ok()?, m.parse().ok()?, 1).ok()?;
             utc(date.to_datetime(civil::Time::midnight()))
         }
-        10 => utc(s.parse::<civil::Date>().ok()?.to_datetime(civil::Time::midnight())),
+        10 => utc(s
+            .parse::<civil::Date>()
+            .ok()?
+            .to_datetime(civil::Time::midnight())),
         _ => s
             .parse::<Timestamp>()
             .ok()
@@ -50,13 +56,23 @@ mod tests {
         assert_eq!(secs("2024-06"), Some(1_717_200_000));
         assert_eq!(secs("2024"), Some(1_704_067_200));
         assert_eq!(secs("1718452800"), Some(1_718_452_800));
-        assert_eq!(parse_date("2024-06-15T12:00:00.5Z").map(|t| t.subsec_millisecond()), Some(500));
+        assert_eq!(
+            parse_date("2024-06-15T12:00:00.5Z").map(|t| t.subsec_millisecond()),
+            Some(500)
+        );
         assert_eq!(secs("2024-06-15T12:00:00"), Some(1_718_452_800));
     }
 
     #[test]
     fn rejects_non_dates() {
-        for bad in ["", "yesterday", "2024-13-01", "2024-02-30", "15/06/2024", "2024-6-1"] {
+        for bad in [
+            "",
+            "yesterday",
+            "2024-13-01",
+            "2024-02-30",
+            "15/06/2024",
+            "2024-6-1",
+        ] {
             assert_eq!(parse_date(bad), None, "{bad}");
         }
     }

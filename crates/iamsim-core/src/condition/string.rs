@@ -6,16 +6,29 @@ use crate::context::Context;
 use crate::pattern::{self, Syntax, Tok};
 
 /// Compiles string values, with wildcards for the Like operators.
-pub(super) fn compile(values: &[String], wildcards: bool, variables: bool) -> Result<Vec<Vec<Tok>>, String> {
+pub(super) fn compile(
+    values: &[String],
+    wildcards: bool,
+    variables: bool,
+) -> Result<Vec<Vec<Tok>>, String> {
     values
         .iter()
-        .map(|v| pattern::compile(v, Syntax { wildcards, variables }))
+        .map(|v| {
+            pattern::compile(
+                v,
+                Syntax {
+                    wildcards,
+                    variables,
+                },
+            )
+        })
         .collect()
 }
 
 /// `StringEquals`: case-sensitive equality with any value.
 pub(super) fn any_equal(ps: &[Vec<Tok>], v: &str, ctx: &Context) -> bool {
-    ps.iter().any(|p| pattern::resolve_text(p, ctx).is_some_and(|t| t == v))
+    ps.iter()
+        .any(|p| pattern::resolve_text(p, ctx).is_some_and(|t| t == v))
 }
 
 /// `StringEqualsIgnoreCase`: equality ignoring case.

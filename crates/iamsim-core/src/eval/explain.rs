@@ -30,16 +30,25 @@ pub struct Facts {
 /// Names a statement: `statement #0 of inline policy "p" of arn:...`.
 pub fn describe(hit: &Hit<'_>) -> String {
     let what = match hit.kind {
-        PolicyKind::Identity if hit.how == "inline" => format!("inline policy \"{}\" of {}", hit.policy, hit.owner),
+        PolicyKind::Identity if hit.how == "inline" => {
+            format!("inline policy \"{}\" of {}", hit.policy, hit.owner)
+        }
         PolicyKind::Identity => format!("managed policy {} attached to {}", hit.policy, hit.owner),
-        PolicyKind::Boundary if hit.policy.starts_with("arn:") => format!("permissions boundary {} of {}", hit.policy, hit.owner),
+        PolicyKind::Boundary if hit.policy.starts_with("arn:") => {
+            format!("permissions boundary {} of {}", hit.policy, hit.owner)
+        }
         PolicyKind::Boundary => format!("permissions boundary of {}", hit.owner),
         PolicyKind::Session => format!("session policy of {}", hit.owner),
-        PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource => format!("{} of {}", hit.kind.label(), hit.owner),
+        PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource => {
+            format!("{} of {}", hit.kind.label(), hit.owner)
+        }
         PolicyKind::Scp | PolicyKind::Rcp => hit.policy.to_string(),
     };
     let mut out = format!("{} of {what}", hit.statement.label());
-    if let Some(g) = hit.grant.filter(|_| hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp) {
+    if let Some(g) = hit
+        .grant
+        .filter(|_| hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp)
+    {
         out.push_str(&format!(" ({})", grant_phrase(g)));
     }
     out
@@ -70,10 +79,16 @@ pub fn combine_note(req: &Request<'_>, f: &Facts) -> String {
     if f.is_trust || req.target.policy_required {
         return format!(
             "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too (R22, R23)",
-            if f.is_trust { "trust policy" } else { "key policy" }
+            if f.is_trust {
+                "trust policy"
+            } else {
+                "key policy"
+            }
         );
     }
-    format!("same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough (R05)")
+    format!(
+        "same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough (R05)"
+    )
 }
 
 /// The one sentence that says why.
@@ -117,7 +132,9 @@ fn principal_side_problem(gates: &[GateReport<'_>], f: &Facts) -> Option<String>
 
 fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> String {
     let pacct = req.caller.account();
-    let rbp_note = gate(gates, &Gate::ResourcePolicy).map(|g| g.note.clone()).unwrap_or_default();
+    let rbp_note = gate(gates, &Gate::ResourcePolicy)
+        .map(|g| g.note.clone())
+        .unwrap_or_default();
     let principal = principal_side_problem(gates, f);
     if !f.same_account {
         let principal_side = match &principal {
@@ -125,13 +142,21 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
             Some(p) => p.clone(),
         };
         return match (f.grant.is_some(), principal.is_some()) {
-            (false, false) => format!("denied: cross-account access needs an allow on both sides; {principal_side}, but {rbp_note}"),
-            (false, true) => format!("denied: cross-account access needs an allow on both sides; {principal_side}, and {rbp_note}"),
-            _ => format!("denied: cross-account access needs an allow on both sides; the resource side allows, but {principal_side}"),
+            (false, false) => format!(
+                "denied: cross-account access needs an allow on both sides; {principal_side}, but {rbp_note}"
+            ),
+            (false, true) => format!(
+                "denied: cross-account access needs an allow on both sides; {principal_side}, and {rbp_note}"
+            ),
+            _ => format!(
+                "denied: cross-account access needs an allow on both sides; the resource side allows, but {principal_side}"
+            ),
         };
     }
     if req.target.policy_required && f.grant.is_none() {
-        return format!("denied: {rbp_note}; within one account too, it must allow the caller (R22)");
+        return format!(
+            "denied: {rbp_note}; within one account too, it must allow the caller (R22)"
+        );
     }
     if req.identity_required && principal.is_some() {
         return format!(
@@ -141,8 +166,12 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
         );
     }
     match (f.grant, principal) {
-        (Some(Grant::Account), Some(p)) => format!("denied: the resource policy names only the account, which delegates to identity-based policies; {p}"),
-        (Some(Grant::Role), Some(p)) | (Some(Grant::Direct), Some(p)) => format!("denied: the resource policy names the caller, but that grant is limited here: {p}"),
+        (Some(Grant::Account), Some(p)) => format!(
+            "denied: the resource policy names only the account, which delegates to identity-based policies; {p}"
+        ),
+        (Some(Grant::Role), Some(p)) | (Some(Grant::Direct), Some(p)) => format!(
+            "denied: the resource policy names the caller, but that grant is limited here: {p}"
+        ),
         (_, Some(p)) => format!("denied: nothing allows it: {p}, and {rbp_note}"),
         (_, None) => format!("denied: {rbp_note}"),
     }
@@ -151,7 +180,8 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
 fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, caller: &str) -> String {
     let first = |g: Gate| gate(gates, &g).and_then(|r| r.hits.first()).map(describe);
     let rbp = first(Gate::ResourcePolicy);
-    let id = first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
+    let id =
+        first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
     if !f.same_account {
         return format!(
             "allowed: cross-account, both sides allow: {id} allows {} in account {}, and {} allows it in account {}",
@@ -162,8 +192,12 @@ fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, calle
         );
     }
     match (f.grant, rbp) {
-        (Some(Grant::Direct | Grant::Role), Some(r)) => format!("allowed: {r} grants it within the same account"),
-        (Some(Grant::Account), Some(r)) => format!("allowed: {r} delegates to the account, and {id} allows it"),
+        (Some(Grant::Direct | Grant::Role), Some(r)) => {
+            format!("allowed: {r} grants it within the same account")
+        }
+        (Some(Grant::Account), Some(r)) => {
+            format!("allowed: {r} delegates to the account, and {id} allows it")
+        }
         _ => format!("allowed: {id} allows it within the same account"),
     }
 }

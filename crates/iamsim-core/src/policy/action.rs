@@ -63,13 +63,19 @@ impl ActionPattern {
         if name.contains(':') {
             return Err(format!("action \"{text}\" can contain only one colon"));
         }
-        if service.is_empty() || !service.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if service.is_empty()
+            || !service
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(format!(
                 "action \"{text}\": the service prefix must be letters, digits and '-', without wildcards"
             ));
         }
         if name.is_empty() {
-            return Err(format!("action \"{text}\" has no action name after the colon"));
+            return Err(format!(
+                "action \"{text}\" has no action name after the colon"
+            ));
         }
         let name = if name == "*" {
             NamePattern::Any
@@ -99,7 +105,9 @@ impl ActionPattern {
                     && match name {
                         NamePattern::Any => true,
                         NamePattern::Exact(n) => **n == *a.name,
-                        NamePattern::Glob(toks) => pattern::matches(toks, a.name, &NoVars) == Some(true),
+                        NamePattern::Glob(toks) => {
+                            pattern::matches(toks, a.name, &NoVars) == Some(true)
+                        }
                     }
             }
         }
@@ -112,7 +120,9 @@ mod tests {
 
     fn m(p: &str, a: &str) -> bool {
         let lower = a.to_lowercase();
-        ActionPattern::compile(p).unwrap().matches(&RequestAction::parse(&lower).unwrap())
+        ActionPattern::compile(p)
+            .unwrap()
+            .matches(&RequestAction::parse(&lower).unwrap())
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Reading a policy document into a [`Policy`], rejecting what IAM rejects
 //! (semantics-language G1–G7 and X1–X14), each error located.
 
-use super::{ActionPattern, ActionSet, Effect, Policy, PolicyKind, PrincipalEntry, PrincipalSet, ResourcePattern, ResourceSet, Statement};
+use super::{
+    ActionPattern, ActionSet, Effect, Policy, PolicyKind, PrincipalEntry, PrincipalSet,
+    ResourcePattern, ResourceSet, Statement,
+};
 use crate::arn::ArnPattern;
 use crate::condition::{self, Condition};
 use crate::diag::{Diagnostic, Doc, JsonPath};
@@ -24,7 +27,12 @@ const STATEMENT_KEYS: &[&str] = &[
 pub const VERSION_2012: &str = "2012-10-17";
 
 /// Compiles a policy document attached as `kind`.
-pub fn compile(doc: &Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) -> Result<Policy, Diagnostic> {
+pub fn compile(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    kind: PolicyKind,
+) -> Result<Policy, Diagnostic> {
     let members = doc.object(node, path, "a policy document", POLICY_KEYS)?;
     let mut version = None;
     for m in members {
@@ -33,7 +41,13 @@ pub fn compile(doc: &Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) ->
             "Version" => {
                 let v = doc.string(&m.node, &p, "Version")?;
                 if v != VERSION_2012 && v != "2008-10-17" {
-                    return Err(doc.err(&m.node, &p, format!("invalid Version \"{v}\": only \"2012-10-17\" and \"2008-10-17\" exist")));
+                    return Err(doc.err(
+                        &m.node,
+                        &p,
+                        format!(
+                            "invalid Version \"{v}\": only \"2012-10-17\" and \"2008-10-17\" exist"
+                        ),
+                    ));
                 }
                 version = Some(v.to_string());
             }
@@ -50,7 +64,11 @@ pub fn compile(doc: &Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) ->
     let sp = path.key("Statement");
     let nodes: Vec<&Node> = match &stmt_node.value {
         Value::Array(items) if items.is_empty() => {
-            return Err(doc.err(stmt_node, &sp, "Statement is an empty list: a policy needs at least one statement"));
+            return Err(doc.err(
+                stmt_node,
+                &sp,
+                "Statement is an empty list: a policy needs at least one statement",
+            ));
         }
         Value::Array(items) => items.iter().collect(),
         Value::Object(_) => vec![stmt_node],
@@ -58,7 +76,10 @@ pub fn compile(doc: &Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) ->
             return Err(doc.err(
                 stmt_node,
                 &sp,
-                format!("Statement must be an object or a list of objects, found {}", stmt_node.kind_name()),
+                format!(
+                    "Statement must be an object or a list of objects, found {}",
+                    stmt_node.kind_name()
+                ),
             ));
         }
     };
@@ -71,16 +92,38 @@ pub fn compile(doc: &Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) ->
     }
     if matches!(kind, PolicyKind::Scp | PolicyKind::Rcp) {
         for (i, s) in statements.iter().enumerate() {
-            let dup = s.sid.as_ref().filter(|sid| statements.iter().take(i).any(|o| o.sid.as_ref() == Some(sid)));
+            let dup = s.sid.as_ref().filter(|sid| {
+                statements
+                    .iter()
+                    .take(i)
+                    .any(|o| o.sid.as_ref() == Some(sid))
+            });
             if let Some(sid) = dup {
-                return Err(doc.err(stmt_node, &sp, format!("Sid \"{sid}\" is used twice: {} Sids must be unique", kind.label())));
+                return Err(doc.err(
+                    stmt_node,
+                    &sp,
+                    format!(
+                        "Sid \"{sid}\" is used twice: {} Sids must be unique",
+                        kind.label()
+                    ),
+                ));
             }
         }
     }
-    Ok(Policy { version, statements })
+    Ok(Policy {
+        version,
+        statements,
+    })
 }
 
-fn statement(doc: &Doc, node: &Node, path: &JsonPath<'_>, index: usize, kind: PolicyKind, variables: bool) -> Result<Statement, Diagnostic> {
+fn statement(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    index: usize,
+    kind: PolicyKind,
+    variables: bool,
+) -> Result<Statement, Diagnostic> {
     doc.object(node, path, "a statement", STATEMENT_KEYS)?;
     let field = |k: &str| node.get(k);
     let mut sid = None;
@@ -89,39 +132,88 @@ fn statement(doc: &Doc, node: &Node, path: &JsonPath<'_>, index: usize, kind: Po
         let s = doc.string(n, &p, "Sid")?;
         let strict = !matches!(kind, PolicyKind::Bucket | PolicyKind::Resource);
         if strict && !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(doc.err(n, &p, format!("Sid \"{s}\" must be alphanumeric ([A-Za-z0-9]) in an IAM policy")));
+            return Err(doc.err(
+                n,
+                &p,
+                format!("Sid \"{s}\" must be alphanumeric ([A-Za-z0-9]) in an IAM policy"),
+            ));
         }
         sid = Some(s.to_string());
     }
-    let effect = match field("Effect") {
-        None => return Err(doc.err(node, path, "the statement has no Effect")),
-        Some(n) => {
-            let p = path.key("Effect");
-            match doc.string(n, &p, "Effect")? {
-                "Allow" => Effect::Allow,
-                "Deny" => Effect::Deny,
-                other => return Err(doc.err(n, &p, format!("invalid Effect \"{other}\": it must be exactly \"Allow\" or \"Deny\""))),
+    let effect =
+        match field("Effect") {
+            None => return Err(doc.err(node, path, "the statement has no Effect")),
+            Some(n) => {
+                let p = path.key("Effect");
+                match doc.string(n, &p, "Effect")? {
+                    "Allow" => Effect::Allow,
+                    "Deny" => Effect::Deny,
+                    other => return Err(doc.err(
+                        n,
+                        &p,
+                        format!(
+                            "invalid Effect \"{other}\": it must be exactly \"Allow\" or \"Deny\""
+                        ),
+                    )),
+                }
             }
-        }
-    };
+        };
     let actions = match (field("Action"), field("NotAction")) {
-        (Some(_), Some(_)) => return Err(doc.err(node, path, "the statement has both Action and NotAction")),
-        (None, None) => return Err(doc.err(node, path, "the statement has neither Action nor NotAction")),
+        (Some(_), Some(_)) => {
+            return Err(doc.err(node, path, "the statement has both Action and NotAction"));
+        }
+        (None, None) => {
+            return Err(doc.err(node, path, "the statement has neither Action nor NotAction"));
+        }
         (Some(n), None) => action_set(doc, n, &path.key("Action"), false)?,
         (None, Some(n)) => action_set(doc, n, &path.key("NotAction"), true)?,
     };
     let resources = match (field("Resource"), field("NotResource")) {
-        (Some(_), Some(_)) => return Err(doc.err(node, path, "the statement has both Resource and NotResource")),
+        (Some(_), Some(_)) => {
+            return Err(doc.err(
+                node,
+                path,
+                "the statement has both Resource and NotResource",
+            ));
+        }
         (Some(_), _) | (_, Some(_)) if kind == PolicyKind::Trust => {
-            return Err(doc.err(node, path, "a trust policy cannot have Resource or NotResource (the role is the resource)"));
+            return Err(doc.err(
+                node,
+                path,
+                "a trust policy cannot have Resource or NotResource (the role is the resource)",
+            ));
         }
         (None, None) if kind == PolicyKind::Trust => None,
-        (None, None) => return Err(doc.err(node, path, "the statement has neither Resource nor NotResource")),
-        (Some(n), None) => Some(resource_set(doc, n, &path.key("Resource"), false, variables)?),
-        (None, Some(n)) => Some(resource_set(doc, n, &path.key("NotResource"), true, variables)?),
+        (None, None) => {
+            return Err(doc.err(
+                node,
+                path,
+                "the statement has neither Resource nor NotResource",
+            ));
+        }
+        (Some(n), None) => Some(resource_set(
+            doc,
+            n,
+            &path.key("Resource"),
+            false,
+            variables,
+        )?),
+        (None, Some(n)) => Some(resource_set(
+            doc,
+            n,
+            &path.key("NotResource"),
+            true,
+            variables,
+        )?),
     };
     let principals = match (field("Principal"), field("NotPrincipal")) {
-        (Some(_), Some(_)) => return Err(doc.err(node, path, "the statement has both Principal and NotPrincipal")),
+        (Some(_), Some(_)) => {
+            return Err(doc.err(
+                node,
+                path,
+                "the statement has both Principal and NotPrincipal",
+            ));
+        }
         (Some(_), _) | (_, Some(_)) if !kind.is_resource_based() => {
             return Err(doc.err(
                 node,
@@ -130,19 +222,31 @@ fn statement(doc: &Doc, node: &Node, path: &JsonPath<'_>, index: usize, kind: Po
             ));
         }
         (None, None) if kind.is_resource_based() => {
-            return Err(doc.err(node, path, format!("a statement of a {} needs a Principal", kind.label())));
+            return Err(doc.err(
+                node,
+                path,
+                format!("a statement of a {} needs a Principal", kind.label()),
+            ));
         }
         (None, None) => None,
         (Some(n), None) => Some(principal_set(doc, n, &path.key("Principal"), false)?),
         (None, Some(n)) => {
             let p = path.key("NotPrincipal");
             if matches!(kind, PolicyKind::Trust | PolicyKind::Rcp) {
-                return Err(doc.err(n, &p, format!("NotPrincipal is not allowed in a {}", kind.label())));
+                return Err(doc.err(
+                    n,
+                    &p,
+                    format!("NotPrincipal is not allowed in a {}", kind.label()),
+                ));
             }
             Some(principal_set(doc, n, &p, true)?)
         }
     };
-    if kind == PolicyKind::Rcp && principals.as_ref().is_some_and(|p| p.entries != [PrincipalEntry::Any]) {
+    if kind == PolicyKind::Rcp
+        && principals
+            .as_ref()
+            .is_some_and(|p| p.entries != [PrincipalEntry::Any])
+    {
         return Err(doc.err(node, path, "an RCP statement's Principal must be \"*\""));
     }
     let conditions = match field("Condition") {
@@ -160,7 +264,12 @@ fn statement(doc: &Doc, node: &Node, path: &JsonPath<'_>, index: usize, kind: Po
     })
 }
 
-fn action_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool) -> Result<ActionSet, Diagnostic> {
+fn action_set(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    negated: bool,
+) -> Result<ActionSet, Diagnostic> {
     let patterns = doc
         .string_list(node, path, "an action")?
         .into_iter()
@@ -169,7 +278,13 @@ fn action_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool) -> Res
     Ok(ActionSet { negated, patterns })
 }
 
-fn resource_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool, variables: bool) -> Result<ResourceSet, Diagnostic> {
+fn resource_set(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    negated: bool,
+    variables: bool,
+) -> Result<ResourceSet, Diagnostic> {
     let patterns = doc
         .string_list(node, path, "a resource")?
         .into_iter()
@@ -179,20 +294,36 @@ fn resource_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool, vari
             }
             ArnPattern::compile(s, variables)
                 .map(ResourcePattern::Arn)
-                .map_err(|e| doc.err(n, path, format!("resource {e} (a resource must be in ARN format or \"*\")")))
+                .map_err(|e| {
+                    doc.err(
+                        n,
+                        path,
+                        format!("resource {e} (a resource must be in ARN format or \"*\")"),
+                    )
+                })
         })
         .collect::<Result<_, _>>()?;
     Ok(ResourceSet { negated, patterns })
 }
 
-fn principal_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool) -> Result<PrincipalSet, Diagnostic> {
+fn principal_set(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    negated: bool,
+) -> Result<PrincipalSet, Diagnostic> {
     if node.as_str() == Some("*") {
         return Ok(PrincipalSet {
             negated,
             entries: vec![PrincipalEntry::Any],
         });
     }
-    let members = doc.object(node, path, "a principal (\"*\" or an object)", &["AWS", "Service", "Federated", "CanonicalUser"])?;
+    let members = doc.object(
+        node,
+        path,
+        "a principal (\"*\" or an object)",
+        &["AWS", "Service", "Federated", "CanonicalUser"],
+    )?;
     let mut entries = Vec::new();
     for m in members {
         let p = path.key(&m.key);
@@ -214,19 +345,44 @@ fn principal_set(doc: &Doc, node: &Node, path: &JsonPath<'_>, negated: bool) -> 
     Ok(PrincipalSet { negated, entries })
 }
 
-fn conditions(doc: &Doc, node: &Node, path: &JsonPath<'_>, variables: bool) -> Result<Vec<Condition>, Diagnostic> {
+fn conditions(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    variables: bool,
+) -> Result<Vec<Condition>, Diagnostic> {
     let mut out = Vec::new();
     for op in doc.map(node, path, "Condition")? {
         let op_path = path.key(&op.key);
-        let name = condition::parse_operator(&op.key)
-            .ok_or_else(|| doc.err_key(op, &op_path, format!("unknown condition operator \"{}\" (operator names are case-sensitive)", op.key)))?;
+        let name = condition::parse_operator(&op.key).ok_or_else(|| {
+            doc.err_key(
+                op,
+                &op_path,
+                format!(
+                    "unknown condition operator \"{}\" (operator names are case-sensitive)",
+                    op.key
+                ),
+            )
+        })?;
         for key in doc.map(&op.node, &op_path, "a condition operator's block")? {
             let key_path = op_path.key(&key.key);
-            if !key.key.split_once(':').is_some_and(|(pre, rest)| !pre.is_empty() && !rest.is_empty()) {
-                return Err(doc.err_key(key, &key_path, format!("condition key \"{}\" must be written prefix:name (e.g. aws:SourceIp)", key.key)));
+            if !key
+                .key
+                .split_once(':')
+                .is_some_and(|(pre, rest)| !pre.is_empty() && !rest.is_empty())
+            {
+                return Err(doc.err_key(
+                    key,
+                    &key_path,
+                    format!(
+                        "condition key \"{}\" must be written prefix:name (e.g. aws:SourceIp)",
+                        key.key
+                    ),
+                ));
             }
             let values = condition_values(doc, &key.node, &key_path)?;
-            let test = condition::compile_test(name.family, &values, variables).map_err(|e| doc.err(&key.node, &key_path, e))?;
+            let test = condition::compile_test(name.family, &values, variables)
+                .map_err(|e| doc.err(&key.node, &key_path, e))?;
             out.push(Condition {
                 operator: op.key.clone(),
                 key: key.key.clone(),
@@ -242,11 +398,22 @@ fn conditions(doc: &Doc, node: &Node, path: &JsonPath<'_>, variables: bool) -> R
     Ok(out)
 }
 
-fn condition_values(doc: &Doc, node: &Node, path: &JsonPath<'_>) -> Result<Vec<String>, Diagnostic> {
+fn condition_values(
+    doc: &Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+) -> Result<Vec<String>, Diagnostic> {
     let one = |n: &Node, p: &JsonPath<'_>| match &n.value {
         Value::String(s) | Value::Number(s) => Ok(s.clone()),
         Value::Bool(b) => Ok(b.to_string()),
-        _ => Err(doc.err(n, p, format!("a condition value must be a string, number or boolean, found {}", n.kind_name()))),
+        _ => Err(doc.err(
+            n,
+            p,
+            format!(
+                "a condition value must be a string, number or boolean, found {}",
+                n.kind_name()
+            ),
+        )),
     };
     match &node.value {
         Value::Array(items) => items
@@ -287,27 +454,63 @@ mod tests {
         )
         .unwrap();
         assert_eq!(p.statements.len(), 1);
-        assert_eq!(p.statements[0].conditions[0].values, vec!["true".to_string()]);
+        assert_eq!(
+            p.statements[0].conditions[0].values,
+            vec!["true".to_string()]
+        );
         let _ = SourceId(0);
     }
 
     #[test]
     fn rejects_what_iam_rejects_with_location() {
-        let e = err("{\"Version\":\"2012-10-17\",\n \"Statement\":[{\"Effect\":\"allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}", PolicyKind::Identity);
-        assert!(e.starts_with("p.json:2:25: error: invalid Effect \"allow\""), "{e}");
+        let e = err(
+            "{\"Version\":\"2012-10-17\",\n \"Statement\":[{\"Effect\":\"allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}",
+            PolicyKind::Identity,
+        );
+        assert!(
+            e.starts_with("p.json:2:25: error: invalid Effect \"allow\""),
+            "{e}"
+        );
         assert!(e.contains("at $.Statement[0].Effect"), "{e}");
         let cases = [
             (r#"{"Statement":[]}"#, "empty list"),
-            (r#"{"Version":"2012-10-18","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#, "invalid Version"),
+            (
+                r#"{"Version":"2012-10-18","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                "invalid Version",
+            ),
             (r#"{"Statements":[]}"#, "unknown key \"Statements\""),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#, "neither Resource"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*","Resource":"*"}}"#, "both Action and NotAction"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}}"#, "should not specify a principal"),
-            (r#"{"Statement":{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}}"#, "alphanumeric"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"stringEquals":{"aws:x":"a"}}}}"#, "unknown condition operator"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"username":"a"}}}}"#, "prefix:name"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:x":null}}}}"#, "found null"),
-            (r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"bucket/*"}}"#, "ARN format"),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*"}}"#,
+                "neither Resource",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","NotAction":"s3:*","Resource":"*"}}"#,
+                "both Action and NotAction",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Principal":"*"}}"#,
+                "should not specify a principal",
+            ),
+            (
+                r#"{"Statement":{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}}"#,
+                "alphanumeric",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"stringEquals":{"aws:x":"a"}}}}"#,
+                "unknown condition operator",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"username":"a"}}}}"#,
+                "prefix:name",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:x":null}}}}"#,
+                "found null",
+            ),
+            (
+                r#"{"Statement":{"Effect":"Allow","Action":"*","Resource":"bucket/*"}}"#,
+                "ARN format",
+            ),
         ];
         for (text, want) in cases {
             let e = err(text, PolicyKind::Identity);
@@ -320,7 +523,9 @@ mod tests {
         let no_principal = r#"{"Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}"#;
         assert!(err(no_principal, PolicyKind::Bucket).contains("needs a Principal"));
         let with_resource = r#"{"Statement":{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole","Resource":"*"}}"#;
-        assert!(err(with_resource, PolicyKind::Trust).contains("trust policy cannot have Resource"));
+        assert!(
+            err(with_resource, PolicyKind::Trust).contains("trust policy cannot have Resource")
+        );
         let wildcard = r#"{"Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::111111111111:user/*"},"Action":"s3:*","Resource":"*"}}"#;
         assert!(err(wildcard, PolicyKind::Bucket).contains("invalid principal"));
         let sid_with_spaces = r#"{"Statement":{"Sid":"Allow get requests","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
@@ -334,7 +539,9 @@ mod tests {
             PolicyKind::Identity,
         )
         .unwrap();
-        let Some(ResourceSet { patterns, .. }) = &p.statements[0].resources else { panic!() };
+        let Some(ResourceSet { patterns, .. }) = &p.statements[0].resources else {
+            panic!()
+        };
         assert_eq!(patterns.len(), 1);
         assert!(err(r#"{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"arn:aws:s3:::b/${aws:username"}}"#, PolicyKind::Identity).contains("missing '}'"));
     }

@@ -72,17 +72,29 @@ impl PrincipalEntry {
         if is_account_id(text) {
             return Ok(PrincipalEntry::Account(text.to_string()));
         }
-        let bad = || format!("invalid principal \"{text}\": expected \"*\", a 12-digit account id, or an IAM user, role, account root or assumed-role session ARN");
+        let bad = || {
+            format!(
+                "invalid principal \"{text}\": expected \"*\", a 12-digit account id, or an IAM user, role, account root or assumed-role session ARN"
+            )
+        };
         let mut parts = text.splitn(6, ':');
-        let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(res)) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some("arn"), Some(partition), Some(service), Some(""), Some(account), Some(res)) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(bad());
         };
         if partition.is_empty() || !is_account_id(account) {
             return Err(bad());
         }
-        let named = |prefix: &str| res.strip_prefix(prefix).filter(|n| !n.is_empty() && !n.ends_with('/'));
+        let named = |prefix: &str| {
+            res.strip_prefix(prefix)
+                .filter(|n| !n.is_empty() && !n.ends_with('/'))
+        };
         match service {
             "iam" if res == "root" => Ok(PrincipalEntry::Account(account.to_string())),
             "iam" if named("user/").is_some() => Ok(PrincipalEntry::User(text.to_string())),
@@ -90,7 +102,9 @@ impl PrincipalEntry {
             "sts" if named("assumed-role/").is_some_and(|r| r.split('/').count() == 2) => {
                 Ok(PrincipalEntry::Session(text.to_string()))
             }
-            "sts" if named("federated-user/").is_some() => Ok(PrincipalEntry::Other(text.to_string())),
+            "sts" if named("federated-user/").is_some() => {
+                Ok(PrincipalEntry::Other(text.to_string()))
+            }
             _ => Err(bad()),
         }
     }
@@ -99,8 +113,12 @@ impl PrincipalEntry {
         match self {
             PrincipalEntry::Any => Some(Grant::Direct),
             PrincipalEntry::Account(id) => (id == who.account).then_some(Grant::Account),
-            PrincipalEntry::User(arn) | PrincipalEntry::Session(arn) => (arn == who.arn && !who.is_root).then_some(Grant::Direct),
-            PrincipalEntry::Role(arn) => (Some(arn.as_str()) == who.role_arn).then_some(Grant::Role),
+            PrincipalEntry::User(arn) | PrincipalEntry::Session(arn) => {
+                (arn == who.arn && !who.is_root).then_some(Grant::Direct)
+            }
+            PrincipalEntry::Role(arn) => {
+                (Some(arn.as_str()) == who.role_arn).then_some(Grant::Role)
+            }
             PrincipalEntry::Other(_) => None,
         }
     }
@@ -139,7 +157,9 @@ impl PrincipalSet {
         } else {
             let any_listed = account
                 || (!who.is_root && own)
-                || who.role_arn.is_some_and(|r| self.entries.iter().any(|e| e.names_exactly(r)));
+                || who
+                    .role_arn
+                    .is_some_and(|r| self.entries.iter().any(|e| e.names_exactly(r)));
             !any_listed && !self.entries.contains(&PrincipalEntry::Any)
         }
     }
@@ -167,23 +187,38 @@ mod tests {
     fn set(entries: &[&str]) -> PrincipalSet {
         PrincipalSet {
             negated: false,
-            entries: entries.iter().map(|e| PrincipalEntry::parse_aws(e).unwrap()).collect(),
+            entries: entries
+                .iter()
+                .map(|e| PrincipalEntry::parse_aws(e).unwrap())
+                .collect(),
         }
     }
 
     #[test]
     fn parses_every_aws_form() {
-        assert_eq!(PrincipalEntry::parse_aws("111111111111"), Ok(PrincipalEntry::Account("111111111111".into())));
+        assert_eq!(
+            PrincipalEntry::parse_aws("111111111111"),
+            Ok(PrincipalEntry::Account("111111111111".into()))
+        );
         assert_eq!(
             PrincipalEntry::parse_aws("arn:aws:iam::111111111111:root"),
             Ok(PrincipalEntry::Account("111111111111".into()))
         );
-        assert!(matches!(PrincipalEntry::parse_aws("arn:aws:iam::111111111111:role/p/R"), Ok(PrincipalEntry::Role(_))));
+        assert!(matches!(
+            PrincipalEntry::parse_aws("arn:aws:iam::111111111111:role/p/R"),
+            Ok(PrincipalEntry::Role(_))
+        ));
         assert!(matches!(
             PrincipalEntry::parse_aws("arn:aws:sts::111111111111:assumed-role/R/s"),
             Ok(PrincipalEntry::Session(_))
         ));
-        for bad in ["arn:aws:iam::111111111111:user/*", "11111111111", "arn:aws:s3:::b", "alice", "arn:aws:iam::111111111111:group/g"] {
+        for bad in [
+            "arn:aws:iam::111111111111:user/*",
+            "11111111111",
+            "arn:aws:s3:::b",
+            "alice",
+            "arn:aws:iam::111111111111:group/g",
+        ] {
             assert!(PrincipalEntry::parse_aws(bad).is_err(), "{bad}");
         }
     }
@@ -191,24 +226,48 @@ mod tests {
     #[test]
     fn grants_by_strength() {
         assert_eq!(set(&["111111111111"]).grant(&ALICE), Some(Grant::Account));
-        assert_eq!(set(&["111111111111", "arn:aws:iam::111111111111:user/alice"]).grant(&ALICE), Some(Grant::Direct));
-        assert_eq!(set(&["arn:aws:iam::111111111111:user/bob"]).grant(&ALICE), None);
-        assert_eq!(set(&["arn:aws:iam::111111111111:role/team/R"]).grant(&SESSION), Some(Grant::Role));
+        assert_eq!(
+            set(&["111111111111", "arn:aws:iam::111111111111:user/alice"]).grant(&ALICE),
+            Some(Grant::Direct)
+        );
+        assert_eq!(
+            set(&["arn:aws:iam::111111111111:user/bob"]).grant(&ALICE),
+            None
+        );
+        assert_eq!(
+            set(&["arn:aws:iam::111111111111:role/team/R"]).grant(&SESSION),
+            Some(Grant::Role)
+        );
         // the role ARN without its path is another ARN
-        assert_eq!(set(&["arn:aws:iam::111111111111:role/R"]).grant(&SESSION), None);
-        assert_eq!(set(&["arn:aws:sts::111111111111:assumed-role/R/s2"]).grant(&SESSION), None);
+        assert_eq!(
+            set(&["arn:aws:iam::111111111111:role/R"]).grant(&SESSION),
+            None
+        );
+        assert_eq!(
+            set(&["arn:aws:sts::111111111111:assumed-role/R/s2"]).grant(&SESSION),
+            None
+        );
         assert_eq!(set(&["*"]).grant(&SESSION), Some(Grant::Direct));
     }
 
     #[test]
     fn deny_not_principal_exempts_only_fully_listed_callers() {
-        let both = set(&["arn:aws:iam::111111111111:user/alice", "arn:aws:iam::111111111111:root"]);
+        let both = set(&[
+            "arn:aws:iam::111111111111:user/alice",
+            "arn:aws:iam::111111111111:root",
+        ]);
         assert!(!both.not_principal_applies(&ALICE, true));
         let user_only = set(&["arn:aws:iam::111111111111:user/alice"]);
         assert!(user_only.not_principal_applies(&ALICE, true));
-        let bounded = Who { has_boundary: true, ..ALICE };
+        let bounded = Who {
+            has_boundary: true,
+            ..ALICE
+        };
         assert!(both.not_principal_applies(&bounded, true));
-        let bob = Who { arn: "arn:aws:iam::111111111111:user/bob", ..ALICE };
+        let bob = Who {
+            arn: "arn:aws:iam::111111111111:user/bob",
+            ..ALICE
+        };
         assert!(both.not_principal_applies(&bob, true));
     }
 }

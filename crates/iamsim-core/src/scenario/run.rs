@@ -90,22 +90,69 @@ impl Runner<'_, '_> {
 
 /// Runs one scenario of a file whose source is `source`. Errors are bad
 /// input (an unknown principal or role, a resource whose owner is unknown).
-pub fn run_scenario(world: &World, source: SourceId, file_context: &Context, scenario: &Scenario, now: Timestamp) -> Result<ScenarioResult, Diagnostic> {
-    let r = Runner { world, source, file_context, scenario, now };
+pub fn run_scenario(
+    world: &World,
+    source: SourceId,
+    file_context: &Context,
+    scenario: &Scenario,
+    now: Timestamp,
+) -> Result<ScenarioResult, Diagnostic> {
+    let r = Runner {
+        world,
+        source,
+        file_context,
+        scenario,
+        now,
+    };
     let mut current = principal(&r)?;
     let mut steps = Vec::new();
     let mut outcome = Outcome::Allow;
     let mut denied_at = None;
     for (i, step) in scenario.steps.iter().enumerate() {
         let (result, next) = match &step.kind {
-            StepKind::AssumeRole { role, session_name, external_id, setup } => assume(&r, &current, step, role, session_name, external_id.as_deref(), setup)?,
-            StepKind::Action { action, resource, resource_account } => {
+            StepKind::AssumeRole {
+                role,
+                session_name,
+                external_id,
+                setup,
+            } => assume(
+                &r,
+                &current,
+                step,
+                role,
+                session_name,
+                external_id.as_deref(),
+                setup,
+            )?,
+            StepKind::Action {
+                action,
+                resource,
+                resource_account,
+            } => {
                 let caller = current.caller();
-                let service = action.split(':').next().unwrap_or_default().to_ascii_lowercase();
-                let target = resolve_target(world, &service, resource, resource_account.as_deref(), caller.account()).map_err(|e| r.err(&step.node, &step.path, e))?;
+                let service = action
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_ascii_lowercase();
+                let target = resolve_target(
+                    world,
+                    &service,
+                    resource,
+                    resource_account.as_deref(),
+                    caller.account(),
+                )
+                .map_err(|e| r.err(&step.node, &step.path, e))?;
                 let ctx = r.context(base_context(world, &caller, &target, now), step);
                 let trace = decide(world, caller, action, &target, &ctx, false);
-                (StepResult { principal: caller.arn().to_string(), outcome: trace.outcome, requests: vec![trace] }, None)
+                (
+                    StepResult {
+                        principal: caller.arn().to_string(),
+                        outcome: trace.outcome,
+                        requests: vec![trace],
+                    },
+                    None,
+                )
             }
         };
         let step_outcome = result.outcome;
@@ -135,7 +182,14 @@ pub fn run_scenario(world: &World, source: SourceId, file_context: &Context, sce
     })
 }
 
-fn decide(world: &World, caller: Caller<'_>, action: &str, target: &Target<'_>, ctx: &Context, identity_required: bool) -> RequestTrace {
+fn decide(
+    world: &World,
+    caller: Caller<'_>,
+    action: &str,
+    target: &Target<'_>,
+    ctx: &Context,
+    identity_required: bool,
+) -> RequestTrace {
     let req = Request {
         caller,
         action,
@@ -158,34 +212,65 @@ fn combine(traces: &[RequestTrace]) -> Outcome {
     }
 }
 
-#[expect(clippy::too_many_arguments, reason = "one assume_role step's fields, passed as they are")]
-fn assume<'w>(r: &Runner<'w, '_>, current: &Current<'w>, step: &Step, role_arn: &str, session_name: &str, external_id: Option<&str>, setup: &SessionSetup) -> Result<(StepResult, Option<Session<'w>>), Diagnostic> {
+fn assume<'w>(
+    r: &Runner<'w, '_>,
+    current: &Current<'w>,
+    step: &Step,
+    role_arn: &str,
+    session_name: &str,
+    external_id: Option<&str>,
+    setup: &SessionSetup,
+) -> Result<(StepResult, Option<Session<'w>>), Diagnostic> {
     let world = r.world;
     let caller = current.caller();
-    let role = world
-        .roles
-        .get(role_arn)
-        .ok_or_else(|| r.err(&step.node, &step.path, format!("assume_role names {role_arn}, which is not a role of the world")))?;
-    let target = resolve_target(world, "sts", role_arn, None, caller.account()).map_err(|e| r.err(&step.node, &step.path, e))?;
-    let (inherited_tags, inherited_keys, carried_identity): (Tags, Vec<String>, Option<String>) = match current {
-        Current::Session(s) => (
-            s.tags.iter().filter(|(k, _)| s.transitive_keys.iter().any(|t| t.eq_ignore_ascii_case(k))).cloned().collect(),
-            s.transitive_keys.clone(),
-            s.source_identity.clone(),
-        ),
-        _ => (Vec::new(), Vec::new(), None),
-    };
+    let role = world.roles.get(role_arn).ok_or_else(|| {
+        r.err(
+            &step.node,
+            &step.path,
+            format!("assume_role names {role_arn}, which is not a role of the world"),
+        )
+    })?;
+    let target = resolve_target(world, "sts", role_arn, None, caller.account())
+        .map_err(|e| r.err(&step.node, &step.path, e))?;
+    let (inherited_tags, inherited_keys, carried_identity): (Tags, Vec<String>, Option<String>) =
+        match current {
+            Current::Session(s) => (
+                s.tags
+                    .iter()
+                    .filter(|(k, _)| s.transitive_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
+                    .cloned()
+                    .collect(),
+                s.transitive_keys.clone(),
+                s.source_identity.clone(),
+            ),
+            _ => (Vec::new(), Vec::new(), None),
+        };
     let principal = caller.arn().to_string();
     let refuse = |why: String| {
         let trace = RequestTrace::refused(&principal, "sts:AssumeRole", role_arn, why);
-        Ok((StepResult { principal: principal.clone(), outcome: trace.outcome, requests: vec![trace] }, None))
+        Ok((
+            StepResult {
+                principal: principal.clone(),
+                outcome: trace.outcome,
+                requests: vec![trace],
+            },
+            None,
+        ))
     };
-    if let Some((k, _)) = setup.tags.iter().find(|(k, _)| inherited_keys.iter().any(|t| t.eq_ignore_ascii_case(k))) {
-        return refuse(format!("session tag \"{k}\" is an inherited transitive tag of the calling session and cannot be set again (R31)"));
+    if let Some((k, _)) = setup
+        .tags
+        .iter()
+        .find(|(k, _)| inherited_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
+    {
+        return refuse(format!(
+            "session tag \"{k}\" is an inherited transitive tag of the calling session and cannot be set again (R31)"
+        ));
     }
     let source_identity = match (&carried_identity, &setup.source_identity) {
         (Some(c), Some(p)) if c != p => {
-            return refuse(format!("the calling session's source identity \"{c}\" cannot be changed to \"{p}\" (R32)"));
+            return refuse(format!(
+                "the calling session's source identity \"{c}\" cannot be changed to \"{p}\" (R32)"
+            ));
         }
         (c, p) => c.clone().or_else(|| p.clone()),
     };
@@ -201,23 +286,47 @@ fn assume<'w>(r: &Runner<'w, '_>, current: &Current<'w>, step: &Step, role_arn: 
         base.set(&format!("aws:RequestTag/{k}"), v.as_str());
     }
     if !setup.tags.is_empty() {
-        base.set_list("aws:TagKeys", setup.tags.iter().map(|(k, _)| k.clone()).collect());
+        base.set_list(
+            "aws:TagKeys",
+            setup.tags.iter().map(|(k, _)| k.clone()).collect(),
+        );
     }
     if !setup.transitive_keys.is_empty() {
         base.set_list("sts:TransitiveTagKeys", setup.transitive_keys.clone());
     }
     let ctx = r.context(base, step);
-    let mut traces = vec![decide(world, caller, "sts:AssumeRole", &target, &ctx, false)];
+    let mut traces = vec![decide(
+        world,
+        caller,
+        "sts:AssumeRole",
+        &target,
+        &ctx,
+        false,
+    )];
     // Tags passed, or transitive tags carried into the new session, need
     // sts:TagSession (R31, ambiguities A8).
     if !setup.tags.is_empty() || !inherited_tags.is_empty() {
-        traces.push(decide(world, caller, "sts:TagSession", &target, &ctx, false));
+        traces.push(decide(
+            world,
+            caller,
+            "sts:TagSession",
+            &target,
+            &ctx,
+            false,
+        ));
     }
     // A source identity passed or carried needs sts:SetSourceIdentity; in a
     // role chain the caller's own policies must allow it too (R32, A3, A7).
     if source_identity.is_some() {
         let chained = matches!(current, Current::Session(_));
-        traces.push(decide(world, caller, "sts:SetSourceIdentity", &target, &ctx, chained));
+        traces.push(decide(
+            world,
+            caller,
+            "sts:SetSourceIdentity",
+            &target,
+            &ctx,
+            chained,
+        ));
     }
     let outcome = combine(&traces);
     let next = (outcome == Outcome::Allow).then(|| {
@@ -226,12 +335,22 @@ fn assume<'w>(r: &Runner<'w, '_>, current: &Current<'w>, step: &Step, role_arn: 
         s.tags = inherited_tags;
         s.tags.extend(setup.tags.iter().cloned());
         s.transitive_keys = inherited_keys;
-        s.transitive_keys.extend(setup.transitive_keys.iter().cloned());
+        s.transitive_keys
+            .extend(setup.transitive_keys.iter().cloned());
         s.source_identity = source_identity;
-        s.mfa = ctx.single("aws:MultiFactorAuthPresent").is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        s.mfa = ctx
+            .single("aws:MultiFactorAuthPresent")
+            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
         s
     });
-    Ok((StepResult { principal, requests: traces, outcome }, next))
+    Ok((
+        StepResult {
+            principal,
+            requests: traces,
+            outcome,
+        },
+        next,
+    ))
 }
 
 fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
@@ -241,11 +360,16 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     let path = format!("{}.principal", sc.path);
     let err = |m: String| r.err(node, &path, m);
     let s = &sc.session;
-    let has_setup = s.policy.is_some() || !s.tags.is_empty() || s.source_identity.is_some() || s.mfa;
+    let has_setup =
+        s.policy.is_some() || !s.tags.is_empty() || s.source_identity.is_some() || s.mfa;
     let parts: Vec<&str> = arn.splitn(6, ':').collect();
     let (service, account, res) = match parts.as_slice() {
         ["arn", _, service, "", account, res] => (*service, *account, *res),
-        _ => return Err(err(format!("principal \"{arn}\" must be a user, account root, role or assumed-role session ARN"))),
+        _ => {
+            return Err(err(format!(
+                "principal \"{arn}\" must be a user, account root, role or assumed-role session ARN"
+            )));
+        }
     };
     let session_of = |role: &'w crate::world::Role, name: &str| {
         let mut session = Session::new(role, name);
@@ -259,27 +383,49 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     let current = match (service, res) {
         ("iam", "root") => {
             if !r.world.accounts.contains_key(account) {
-                return Err(err(format!("principal {arn}: account {account} is not in the world")));
+                return Err(err(format!(
+                    "principal {arn}: account {account} is not in the world"
+                )));
             }
-            Current::Root { account: account.to_string(), arn: arn.to_string() }
+            Current::Root {
+                account: account.to_string(),
+                arn: arn.to_string(),
+            }
         }
-        ("iam", res) if res.starts_with("user/") => Current::User(r.world.users.get(arn).ok_or_else(|| err(format!("principal {arn} is not a user of the world")))?),
+        ("iam", res) if res.starts_with("user/") => Current::User(
+            r.world
+                .users
+                .get(arn)
+                .ok_or_else(|| err(format!("principal {arn} is not a user of the world")))?,
+        ),
         ("iam", res) if res.starts_with("role/") => {
-            let role = r.world.roles.get(arn).ok_or_else(|| err(format!("principal {arn} is not a role of the world")))?;
+            let role = r
+                .world
+                .roles
+                .get(arn)
+                .ok_or_else(|| err(format!("principal {arn} is not a role of the world")))?;
             return Ok(Current::Session(session_of(role, "iamsim")));
         }
         ("sts", res) if res.starts_with("assumed-role/") => {
             let mut it = res.trim_start_matches("assumed-role/").split('/');
-            let (Some(role_name), Some(session_name), None) = (it.next(), it.next(), it.next()) else {
-                return Err(err(format!("principal \"{arn}\": a session ARN ends in assumed-role/ROLE_NAME/SESSION_NAME")));
+            let (Some(role_name), Some(session_name), None) = (it.next(), it.next(), it.next())
+            else {
+                return Err(err(format!(
+                    "principal \"{arn}\": a session ARN ends in assumed-role/ROLE_NAME/SESSION_NAME"
+                )));
             };
-            let role = r
-                .world
-                .role_by_name(account, role_name)
-                .ok_or_else(|| err(format!("principal {arn}: account {account} has no role named {role_name} in the world")))?;
+            let role = r.world.role_by_name(account, role_name).ok_or_else(|| {
+                err(format!(
+                    "principal {arn}: account {account} has no role named {role_name} in the world"
+                ))
+            })?;
             return Ok(Current::Session(session_of(role, session_name)));
         }
-        _ => return Err(err(format!("principal \"{arn}\" must be a user, account root, role or assumed-role session ARN"))),
+        _ => {
+            return Err(err(format!(
+                "principal \"{arn}\" must be a user, account root, role or assumed-role session ARN"
+            )));
+        }
     };
     if has_setup {
         return Err(err(format!(

@@ -2,7 +2,10 @@
 //! reference resolved, every error located and collected (not only the
 //! first one).
 
-use super::{Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, Tags, User, World, unique_id};
+use super::{
+    Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, Tags,
+    User, World, unique_id,
+};
 use crate::arn::{Arn, is_account_id};
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{self, Member, Node, Value};
@@ -15,7 +18,12 @@ use std::collections::{HashMap, HashSet};
 pub trait Loader {
     /// Reads `relative`, a path relative to the file of `from`, registers
     /// it in `sources` and returns its id; the error says why it failed.
-    fn load(&mut self, sources: &mut Sources, from: SourceId, relative: &str) -> Result<SourceId, String>;
+    fn load(
+        &mut self,
+        sources: &mut Sources,
+        from: SourceId,
+        relative: &str,
+    ) -> Result<SourceId, String>;
 }
 
 /// A loader for inputs that must not name files.
@@ -23,15 +31,47 @@ pub struct NoFiles;
 
 impl Loader for NoFiles {
     fn load(&mut self, _: &mut Sources, _: SourceId, relative: &str) -> Result<SourceId, String> {
-        Err(format!("cannot read \"{relative}\": this input may not name files"))
+        Err(format!(
+            "cannot read \"{relative}\": this input may not name files"
+        ))
     }
 }
 
-const WORLD_KEYS: &[&str] = &["description", "accounts", "aws_managed_policies", "organization"];
-const ACCOUNT_KEYS: &[&str] = &["alias", "ou", "policies", "users", "groups", "roles", "buckets", "resources", "scps", "rcps"];
-const USER_KEYS: &[&str] = &["path", "groups", "managed_policies", "inline_policies", "permissions_boundary", "tags"];
+const WORLD_KEYS: &[&str] = &[
+    "description",
+    "accounts",
+    "aws_managed_policies",
+    "organization",
+];
+const ACCOUNT_KEYS: &[&str] = &[
+    "alias",
+    "ou",
+    "policies",
+    "users",
+    "groups",
+    "roles",
+    "buckets",
+    "resources",
+    "scps",
+    "rcps",
+];
+const USER_KEYS: &[&str] = &[
+    "path",
+    "groups",
+    "managed_policies",
+    "inline_policies",
+    "permissions_boundary",
+    "tags",
+];
 const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies"];
-const ROLE_KEYS: &[&str] = &["path", "trust_policy", "managed_policies", "inline_policies", "permissions_boundary", "tags"];
+const ROLE_KEYS: &[&str] = &[
+    "path",
+    "trust_policy",
+    "managed_policies",
+    "inline_policies",
+    "permissions_boundary",
+    "tags",
+];
 const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption"];
 const RESOURCE_KEYS: &[&str] = &["policy", "tags"];
 const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
@@ -39,7 +79,11 @@ const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
 const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
 
 /// Reads and resolves the world file registered as `id`.
-pub fn load_world(sources: &mut Sources, id: SourceId, loader: &mut dyn Loader) -> Result<World, Vec<Diagnostic>> {
+pub fn load_world(
+    sources: &mut Sources,
+    id: SourceId,
+    loader: &mut dyn Loader,
+) -> Result<World, Vec<Diagnostic>> {
     let node = parse_source(sources, id).map_err(|d| vec![d])?;
     load_world_node(sources, Doc { source: id }, &node, &JsonPath::ROOT, loader)
 }
@@ -52,7 +96,13 @@ pub fn parse_source(sources: &Sources, id: SourceId) -> Result<Node, Diagnostic>
 
 /// Resolves a world given as a JSON node (a world file, or a scenario
 /// file's inline `world`).
-pub fn load_world_node(sources: &mut Sources, doc: Doc, node: &Node, path: &JsonPath<'_>, loader: &mut dyn Loader) -> Result<World, Vec<Diagnostic>> {
+pub fn load_world_node(
+    sources: &mut Sources,
+    doc: Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    loader: &mut dyn Loader,
+) -> Result<World, Vec<Diagnostic>> {
     let mut b = Builder {
         sources,
         loader,
@@ -62,8 +112,15 @@ pub fn load_world_node(sources: &mut Sources, doc: Doc, node: &Node, path: &Json
         aws_defined: HashMap::new(),
     };
     b.world_root(doc, node, path);
-    if b.errors.is_empty() { Ok(b.world) } else { Err(b.errors) }
+    if b.errors.is_empty() {
+        Ok(b.world)
+    } else {
+        Err(b.errors)
+    }
 }
+
+/// For each OU id (and `root`), the organization levels from the root down to it.
+type OuPaths = HashMap<String, Vec<OrgLevel>>;
 
 struct Builder<'s> {
     sources: &'s mut Sources,
@@ -90,33 +147,51 @@ impl Builder<'_> {
     }
 
     fn world_root(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) {
-        let Some(_) = self.ok(doc.object(node, path, "a world", WORLD_KEYS)) else { return };
+        let Some(_) = self.ok(doc.object(node, path, "a world", WORLD_KEYS)) else {
+            return;
+        };
         if let Some(d) = node.get("description") {
             let p = path.key("description");
             self.ok(doc.string(d, &p, "description"));
         }
         if let Some(defs) = node.get("aws_managed_policies") {
             let p = path.key("aws_managed_policies");
-            for m in self.ok(doc.map(defs, &p, "aws_managed_policies")).unwrap_or_default() {
-                self.aws_defined.insert(m.key.clone(), (doc, m.node.clone()));
+            for m in self
+                .ok(doc.map(defs, &p, "aws_managed_policies"))
+                .unwrap_or_default()
+            {
+                self.aws_defined
+                    .insert(m.key.clone(), (doc, m.node.clone()));
             }
         }
         let org_path = path.key("organization");
-        let ous = node.get("organization").and_then(|o| self.organization(doc, o, &org_path));
+        let ous = node
+            .get("organization")
+            .and_then(|o| self.organization(doc, o, &org_path));
         let Some(accounts) = node.get("accounts") else {
-            self.errors.push(doc.err(node, path, "a world needs \"accounts\""));
+            self.errors
+                .push(doc.err(node, path, "a world needs \"accounts\""));
             return;
         };
         let ap = path.key("accounts");
-        let Some(members) = self.ok(doc.map(accounts, &ap, "accounts")) else { return };
+        let Some(members) = self.ok(doc.map(accounts, &ap, "accounts")) else {
+            return;
+        };
         let mut inputs = Vec::new();
         for m in members {
             let p = ap.key(&m.key);
             if !is_account_id(&m.key) {
-                self.errors.push(doc.err_key(m, &p, format!("account id \"{}\" must be 12 digits", m.key)));
+                self.errors.push(doc.err_key(
+                    m,
+                    &p,
+                    format!("account id \"{}\" must be 12 digits", m.key),
+                ));
                 continue;
             }
-            if self.ok(doc.object(&m.node, &p, "an account", ACCOUNT_KEYS)).is_none() {
+            if self
+                .ok(doc.object(&m.node, &p, "an account", ACCOUNT_KEYS))
+                .is_none()
+            {
                 continue;
             }
             self.customer_policies(doc, &m.key, &m.node, &p);
@@ -138,22 +213,33 @@ impl Builder<'_> {
             if let Some(acct) = self.world.accounts.get_mut(&org.management_account) {
                 acct.is_management = true;
             }
-        } else if let Some(m) = node.get("accounts").and_then(Node::as_object).and_then(|ms| ms.iter().find(|m| m.node.get("ou").is_some())) {
+        } else if let Some(m) = node
+            .get("accounts")
+            .and_then(Node::as_object)
+            .and_then(|ms| ms.iter().find(|m| m.node.get("ou").is_some()))
+        {
             let a = path.key("accounts");
             let p = a.key(&m.key);
-            self.errors.push(doc.err_key(m, &p, "the account names an \"ou\" but the world has no \"organization\""));
+            self.errors.push(doc.err_key(
+                m,
+                &p,
+                "the account names an \"ou\" but the world has no \"organization\"",
+            ));
         }
     }
 
     /// Reads `organization`; returns each OU's path of levels from the root
     /// (`root`, then OUs down to it), with its SCPs and RCPs.
-    fn organization(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<HashMap<String, Vec<(String, Option<Vec<PolicyId>>, Vec<PolicyId>)>>> {
+    fn organization(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<OuPaths> {
         self.ok(doc.object(node, path, "organization", ORG_KEYS))?;
         let id_path = path.key("id");
         let id = match node.get("id") {
-            Some(n) => self.ok(doc.string(n, &id_path, "organization id"))?.to_string(),
+            Some(n) => self
+                .ok(doc.string(n, &id_path, "organization id"))?
+                .to_string(),
             None => {
-                self.errors.push(doc.err(node, path, "organization needs an \"id\" (o-...)"));
+                self.errors
+                    .push(doc.err(node, path, "organization needs an \"id\" (o-...)"));
                 return None;
             }
         };
@@ -162,18 +248,30 @@ impl Builder<'_> {
             Some(n) => {
                 let m = self.ok(doc.string(n, &mp, "management_account"))?;
                 if !is_account_id(m) {
-                    self.errors.push(doc.err(n, &mp, format!("management_account \"{m}\" must be a 12-digit account id")));
+                    self.errors.push(doc.err(
+                        n,
+                        &mp,
+                        format!("management_account \"{m}\" must be a 12-digit account id"),
+                    ));
                     return None;
                 }
                 m.to_string()
             }
             None => {
-                self.errors.push(doc.err(node, path, "organization needs a \"management_account\""));
+                self.errors.push(doc.err(
+                    node,
+                    path,
+                    "organization needs a \"management_account\"",
+                ));
                 return None;
             }
         };
-        self.world.organization = Some(Organization { id, management_account });
-        let mut levels: HashMap<String, (Option<String>, Option<Vec<PolicyId>>, Vec<PolicyId>)> = HashMap::new();
+        self.world.organization = Some(Organization {
+            id,
+            management_account,
+        });
+        // Each level with its parent (none for the root).
+        let mut levels: HashMap<String, (Option<String>, OrgLevel)> = HashMap::new();
         let rp = path.key("root");
         let (scps, rcps) = match node.get("root") {
             Some(r) => {
@@ -182,14 +280,28 @@ impl Builder<'_> {
             }
             None => (None, Vec::new()),
         };
-        levels.insert("root".into(), (None, scps, rcps));
+        levels.insert(
+            "root".into(),
+            (
+                None,
+                OrgLevel {
+                    target: "root".into(),
+                    scps,
+                    rcps,
+                },
+            ),
+        );
         let op = path.key("ous");
         let mut ou_members: Vec<&Member> = Vec::new();
         if let Some(ous) = node.get("ous") {
             for m in self.ok(doc.map(ous, &op, "ous")).unwrap_or_default() {
                 let p = op.key(&m.key);
                 if m.key == "root" {
-                    self.errors.push(doc.err_key(m, &p, "\"root\" is the organization root, not an OU id"));
+                    self.errors.push(doc.err_key(
+                        m,
+                        &p,
+                        "\"root\" is the organization root, not an OU id",
+                    ));
                     continue;
                 }
                 if self.ok(doc.object(&m.node, &p, "an OU", OU_KEYS)).is_none() {
@@ -199,17 +311,31 @@ impl Builder<'_> {
                 let parent = match m.node.get("parent") {
                     Some(n) => self.ok(doc.string(n, &pp, "parent")).map(str::to_string),
                     None => {
-                        self.errors.push(doc.err(&m.node, &p, "an OU needs a \"parent\" (\"root\" or an OU id)"));
+                        self.errors.push(doc.err(
+                            &m.node,
+                            &p,
+                            "an OU needs a \"parent\" (\"root\" or an OU id)",
+                        ));
                         None
                     }
                 };
                 let (scps, rcps) = self.level_policies(doc, &m.node, &p, &m.key);
-                levels.insert(m.key.clone(), (parent, scps, rcps));
+                levels.insert(
+                    m.key.clone(),
+                    (
+                        parent,
+                        OrgLevel {
+                            target: m.key.clone(),
+                            scps,
+                            rcps,
+                        },
+                    ),
+                );
                 ou_members.push(m);
             }
         }
         let mut paths = HashMap::new();
-        paths.insert("root".to_string(), vec![("root".to_string(), levels.get("root")?.1.clone(), levels.get("root")?.2.clone())]);
+        paths.insert("root".to_string(), vec![levels.get("root")?.1.clone()]);
         for m in ou_members {
             let p = op.key(&m.key);
             let mut chain = Vec::new();
@@ -217,16 +343,29 @@ impl Builder<'_> {
             let mut seen = HashSet::new();
             loop {
                 if !seen.insert(cur.clone()) {
-                    self.errors.push(doc.err_key(m, &p, format!("OU \"{}\" is its own ancestor: the parents form a cycle", m.key)));
+                    self.errors.push(doc.err_key(
+                        m,
+                        &p,
+                        format!(
+                            "OU \"{}\" is its own ancestor: the parents form a cycle",
+                            m.key
+                        ),
+                    ));
                     break;
                 }
-                let Some((parent, scps, rcps)) = levels.get(&cur) else {
+                let Some((parent, level)) = levels.get(&cur) else {
                     let pp = p.key("parent");
                     let n = m.node.get("parent").unwrap_or(&m.node);
-                    self.errors.push(doc.err(n, &pp, format!("parent \"{cur}\" is neither \"root\" nor an OU of the organization")));
+                    self.errors.push(doc.err(
+                        n,
+                        &pp,
+                        format!(
+                            "parent \"{cur}\" is neither \"root\" nor an OU of the organization"
+                        ),
+                    ));
                     break;
                 };
-                chain.push((cur.clone(), scps.clone(), rcps.clone()));
+                chain.push(level.clone());
                 match parent {
                     None => {
                         chain.reverse();
@@ -240,12 +379,22 @@ impl Builder<'_> {
         Some(paths)
     }
 
-    fn level_policies(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, target: &str) -> (Option<Vec<PolicyId>>, Vec<PolicyId>) {
+    fn level_policies(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        target: &str,
+    ) -> (Option<Vec<PolicyId>>, Vec<PolicyId>) {
         let mut list = |key: &str, kind: PolicyKind| -> Option<Vec<PolicyId>> {
             let n = node.get(key)?;
             let p = path.key(key);
             let Value::Array(items) = &n.value else {
-                self.errors.push(doc.err(n, &p, format!("\"{key}\" must be a list of policy documents")));
+                self.errors.push(doc.err(
+                    n,
+                    &p,
+                    format!("\"{key}\" must be a list of policy documents"),
+                ));
                 return Some(Vec::new());
             };
             let mut ids = Vec::new();
@@ -264,12 +413,21 @@ impl Builder<'_> {
     }
 
     fn customer_policies(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>) {
-        let Some(policies) = node.get("policies") else { return };
+        let Some(policies) = node.get("policies") else {
+            return;
+        };
         let pp = path.key("policies");
-        for m in self.ok(doc.map(policies, &pp, "policies")).unwrap_or_default() {
+        for m in self
+            .ok(doc.map(policies, &pp, "policies"))
+            .unwrap_or_default()
+        {
             let p = pp.key(&m.key);
             if !valid_name(&m.key, 128) {
-                self.errors.push(doc.err_key(m, &p, format!("\"{}\" is not a valid policy name", m.key)));
+                self.errors.push(doc.err_key(
+                    m,
+                    &p,
+                    format!("\"{}\" is not a valid policy name", m.key),
+                ));
                 continue;
             }
             let arn = format!("arn:aws:iam::{account}:policy/{}", m.key);
@@ -279,7 +437,13 @@ impl Builder<'_> {
         }
     }
 
-    fn account(&mut self, doc: Doc, input: &mut AccountInput<'_>, path: &JsonPath<'_>, ous: Option<&HashMap<String, Vec<(String, Option<Vec<PolicyId>>, Vec<PolicyId>)>>>) {
+    fn account(
+        &mut self,
+        doc: Doc,
+        input: &mut AccountInput<'_>,
+        path: &JsonPath<'_>,
+        ous: Option<&OuPaths>,
+    ) {
         let id = input.id;
         let node = input.node;
         let alias = node.get("alias").and_then(|n| {
@@ -292,15 +456,9 @@ impl Builder<'_> {
             if let Some(ou) = self.ok(doc.string(ou_node, &p, "ou")) {
                 match ous.and_then(|o| o.get(ou)) {
                     Some(chain) => {
-                        levels = chain
-                            .iter()
-                            .map(|(target, scps, rcps)| OrgLevel {
-                                target: target.clone(),
-                                scps: scps.clone(),
-                                rcps: rcps.clone(),
-                            })
-                            .collect();
-                        let (scps, rcps) = self.level_policies(doc, node, path, &format!("account {id}"));
+                        levels = chain.clone();
+                        let (scps, rcps) =
+                            self.level_policies(doc, node, path, &format!("account {id}"));
                         levels.push(OrgLevel {
                             target: format!("account {id}"),
                             scps,
@@ -308,7 +466,13 @@ impl Builder<'_> {
                         });
                     }
                     None if ous.is_some() => {
-                        self.errors.push(doc.err(ou_node, &p, format!("ou \"{ou}\" is neither \"root\" nor an OU of the organization")));
+                        self.errors.push(doc.err(
+                            ou_node,
+                            &p,
+                            format!(
+                                "ou \"{ou}\" is neither \"root\" nor an OU of the organization"
+                            ),
+                        ));
                     }
                     None => {}
                 }
@@ -350,14 +514,20 @@ impl Builder<'_> {
         }
         if let Some(buckets) = node.get("buckets") {
             let bp = path.key("buckets");
-            for m in self.ok(doc.map(buckets, &bp, "buckets")).unwrap_or_default() {
+            for m in self
+                .ok(doc.map(buckets, &bp, "buckets"))
+                .unwrap_or_default()
+            {
                 let p = bp.key(&m.key);
                 self.bucket(doc, id, m, &p);
             }
         }
         if let Some(resources) = node.get("resources") {
             let rp = path.key("resources");
-            for m in self.ok(doc.map(resources, &rp, "resources")).unwrap_or_default() {
+            for m in self
+                .ok(doc.map(resources, &rp, "resources"))
+                .unwrap_or_default()
+            {
                 let p = rp.key(&m.key);
                 self.resource(doc, id, m, &p);
             }
@@ -365,11 +535,17 @@ impl Builder<'_> {
     }
 
     fn entity_path(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<String> {
-        let Some(n) = node.get("path") else { return Some("/".into()) };
+        let Some(n) = node.get("path") else {
+            return Some("/".into());
+        };
         let p = path.key("path");
         let s = self.ok(doc.string(n, &p, "path"))?;
         if !s.starts_with('/') || !s.ends_with('/') || s.contains("//") {
-            self.errors.push(doc.err(n, &p, format!("path \"{s}\" must begin and end with '/' (e.g. \"/\" or \"/division/\")")));
+            self.errors.push(doc.err(
+                n,
+                &p,
+                format!("path \"{s}\" must begin and end with '/' (e.g. \"/\" or \"/division/\")"),
+            ));
             return None;
         }
         Some(s.to_string())
@@ -378,12 +554,25 @@ impl Builder<'_> {
     fn check_name(&mut self, doc: Doc, m: &Member, path: &JsonPath<'_>, what: &str) -> bool {
         let ok = valid_name(&m.key, 64);
         if !ok {
-            self.errors.push(doc.err_key(m, path, format!("\"{}\" is not a valid {what} name (1-64 of letters, digits and +=,.@_-)", m.key)));
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!(
+                    "\"{}\" is not a valid {what} name (1-64 of letters, digits and +=,.@_-)",
+                    m.key
+                ),
+            ));
         }
         ok
     }
 
-    fn group(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) -> Option<Vec<Attached>> {
+    fn group(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        m: &Member,
+        path: &JsonPath<'_>,
+    ) -> Option<Vec<Attached>> {
         self.ok(doc.object(&m.node, path, "a group", GROUP_KEYS))?;
         if !self.check_name(doc, m, path, "group") {
             return None;
@@ -393,13 +582,25 @@ impl Builder<'_> {
         Some(self.identity_policies(doc, account, &m.node, path, &owner))
     }
 
-    fn identity_policies(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, owner: &str) -> Vec<Attached> {
+    fn identity_policies(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        node: &Node,
+        path: &JsonPath<'_>,
+        owner: &str,
+    ) -> Vec<Attached> {
         let mut out = Vec::new();
         if let Some(inline) = node.get("inline_policies") {
             let ip = path.key("inline_policies");
-            for m in self.ok(doc.map(inline, &ip, "inline_policies")).unwrap_or_default() {
+            for m in self
+                .ok(doc.map(inline, &ip, "inline_policies"))
+                .unwrap_or_default()
+            {
                 let p = ip.key(&m.key);
-                if let Some(id) = self.policy_doc(doc, &m.node, &p, PolicyKind::Identity, m.key.clone()) {
+                if let Some(id) =
+                    self.policy_doc(doc, &m.node, &p, PolicyKind::Identity, m.key.clone())
+                {
                     out.push(Attached {
                         policy: id,
                         owner: owner.to_string(),
@@ -411,12 +612,18 @@ impl Builder<'_> {
         if let Some(managed) = node.get("managed_policies") {
             let mp = path.key("managed_policies");
             let Value::Array(items) = &managed.value else {
-                self.errors.push(doc.err(managed, &mp, "managed_policies must be a list of policy names or ARNs"));
+                self.errors.push(doc.err(
+                    managed,
+                    &mp,
+                    "managed_policies must be a list of policy names or ARNs",
+                ));
                 return out;
             };
             for (i, item) in items.iter().enumerate() {
                 let p = mp.index(i);
-                let Some(r) = self.ok(doc.string(item, &p, "a managed policy reference")) else { continue };
+                let Some(r) = self.ok(doc.string(item, &p, "a managed policy reference")) else {
+                    continue;
+                };
                 if let Some(id) = self.managed_ref(doc, account, item, &p, r) {
                     out.push(Attached {
                         policy: id,
@@ -432,15 +639,31 @@ impl Builder<'_> {
     /// Resolves a managed policy reference: a name of the account's
     /// `policies`, a customer managed policy ARN of the world, or an AWS
     /// managed policy ARN (defined by the world, else shipped).
-    fn managed_ref(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, r: &str) -> Option<PolicyId> {
-        let arn = if r.starts_with("arn:") { r.to_string() } else { format!("arn:aws:iam::{account}:policy/{r}") };
+    fn managed_ref(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        node: &Node,
+        path: &JsonPath<'_>,
+        r: &str,
+    ) -> Option<PolicyId> {
+        let arn = if r.starts_with("arn:") {
+            r.to_string()
+        } else {
+            format!("arn:aws:iam::{account}:policy/{r}")
+        };
         if let Some(id) = self.managed.get(&arn) {
             return Some(*id);
         }
         if let Some(name) = arn.strip_prefix(managed::ARN_PREFIX) {
             let short = name.rsplit('/').next().unwrap_or(name);
             let mut sources_doc = None;
-            if let Some((d, n)) = self.aws_defined.get(short).or_else(|| self.aws_defined.get(name)).cloned() {
+            if let Some((d, n)) = self
+                .aws_defined
+                .get(short)
+                .or_else(|| self.aws_defined.get(name))
+                .cloned()
+            {
                 let ap = JsonPath::ROOT.key("aws_managed_policies");
                 let p = ap.key(short);
                 sources_doc = Some(self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.clone()));
@@ -452,7 +675,13 @@ impl Builder<'_> {
                 let id = self.sources.add(label, s.document);
                 let parsed = parse_source(self.sources, id);
                 sources_doc = Some(parsed.map_err(|e| self.errors.push(e)).ok().and_then(|n| {
-                    self.policy_doc(Doc { source: id }, &n, &JsonPath::ROOT, PolicyKind::Identity, arn.clone())
+                    self.policy_doc(
+                        Doc { source: id },
+                        &n,
+                        &JsonPath::ROOT,
+                        PolicyKind::Identity,
+                        arn.clone(),
+                    )
                 }));
             }
             return match sources_doc {
@@ -476,23 +705,44 @@ impl Builder<'_> {
         }
         let hint = if r.starts_with("arn:") {
             match Arn::parse(r) {
-                Some(a) if a.service == "iam" && a.resource.starts_with("policy/") => "no account of the world defines it",
+                Some(a) if a.service == "iam" && a.resource.starts_with("policy/") => {
+                    "no account of the world defines it"
+                }
                 _ => "it is not a managed policy ARN (arn:aws:iam::ACCOUNT:policy/NAME)",
             }
         } else {
             "the account's \"policies\" has no policy of that name"
         };
-        self.errors.push(doc.err(node, path, format!("unknown managed policy \"{r}\": {hint}")));
+        self.errors.push(doc.err(
+            node,
+            path,
+            format!("unknown managed policy \"{r}\": {hint}"),
+        ));
         None
     }
 
-    fn boundary(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>, owner: &str) -> Option<Attached> {
+    fn boundary(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        node: &Node,
+        path: &JsonPath<'_>,
+        owner: &str,
+    ) -> Option<Attached> {
         let n = node.get("permissions_boundary")?;
         let p = path.key("permissions_boundary");
         let id = match &n.value {
             Value::Null => return None,
-            Value::String(s) if !looks_like_document(s) => self.managed_ref(doc, account, n, &p, s)?,
-            _ => self.policy_doc(doc, n, &p, PolicyKind::Boundary, "permissions boundary".into())?,
+            Value::String(s) if !looks_like_document(s) => {
+                self.managed_ref(doc, account, n, &p, s)?
+            }
+            _ => self.policy_doc(
+                doc,
+                n,
+                &p,
+                PolicyKind::Boundary,
+                "permissions boundary".into(),
+            )?,
         };
         Some(Attached {
             policy: id,
@@ -502,12 +752,16 @@ impl Builder<'_> {
     }
 
     fn tags(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Tags {
-        let Some(n) = node.get("tags") else { return Vec::new() };
+        let Some(n) = node.get("tags") else {
+            return Vec::new();
+        };
         let p = path.key("tags");
         let mut out: Tags = Vec::new();
         for m in self.ok(doc.map(n, &p, "tags")).unwrap_or_default() {
             let tp = p.key(&m.key);
-            let Some(v) = self.ok(doc.string(&m.node, &tp, "a tag value")) else { continue };
+            let Some(v) = self.ok(doc.string(&m.node, &tp, "a tag value")) else {
+                continue;
+            };
             if out.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
                 self.errors.push(doc.err_key(m, &tp, format!("tag key \"{}\" is given twice ignoring case: AWS condition keys ignore case, so the value would be ambiguous", m.key)));
                 continue;
@@ -517,26 +771,58 @@ impl Builder<'_> {
         out
     }
 
-    fn user(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>, groups: &HashMap<String, Vec<Attached>>) {
-        if self.ok(doc.object(&m.node, path, "a user", USER_KEYS)).is_none() || !self.check_name(doc, m, path, "user") {
+    fn user(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        m: &Member,
+        path: &JsonPath<'_>,
+        groups: &HashMap<String, Vec<Attached>>,
+    ) {
+        if self
+            .ok(doc.object(&m.node, path, "a user", USER_KEYS))
+            .is_none()
+            || !self.check_name(doc, m, path, "user")
+        {
             return;
         }
-        let Some(upath) = self.entity_path(doc, &m.node, path) else { return };
+        let Some(upath) = self.entity_path(doc, &m.node, path) else {
+            return;
+        };
         let arn = format!("arn:aws:iam::{account}:user{upath}{}", m.key);
         let mut identity = self.identity_policies(doc, account, &m.node, path, &arn);
         if let Some(gs) = m.node.get("groups") {
             let gp = path.key("groups");
-            for (g, n) in self.ok(doc.string_list(gs, &gp, "a group name")).unwrap_or_default() {
+            for (g, n) in self
+                .ok(doc.string_list(gs, &gp, "a group name"))
+                .unwrap_or_default()
+            {
                 match groups.get(g) {
                     Some(attached) => identity.extend(attached.iter().cloned()),
-                    None => self.errors.push(doc.err(n, &gp, format!("unknown group \"{g}\": the account declares no such group"))),
+                    None => self.errors.push(doc.err(
+                        n,
+                        &gp,
+                        format!("unknown group \"{g}\": the account declares no such group"),
+                    )),
                 }
             }
         }
         let boundary = self.boundary(doc, account, &m.node, path, &arn);
         let tags = self.tags(doc, &m.node, path);
-        if self.world.users.values().any(|u| u.account == account && u.name.eq_ignore_ascii_case(&m.key)) {
-            self.errors.push(doc.err_key(m, path, format!("user \"{}\" is declared twice (IAM names ignore case)", m.key)));
+        if self
+            .world
+            .users
+            .values()
+            .any(|u| u.account == account && u.name.eq_ignore_ascii_case(&m.key))
+        {
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!(
+                    "user \"{}\" is declared twice (IAM names ignore case)",
+                    m.key
+                ),
+            ));
             return;
         }
         self.world.users.insert(
@@ -554,14 +840,30 @@ impl Builder<'_> {
     }
 
     fn role(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
-        if self.ok(doc.object(&m.node, path, "a role", ROLE_KEYS)).is_none() || !self.check_name(doc, m, path, "role") {
+        if self
+            .ok(doc.object(&m.node, path, "a role", ROLE_KEYS))
+            .is_none()
+            || !self.check_name(doc, m, path, "role")
+        {
             return;
         }
-        let Some(rpath) = self.entity_path(doc, &m.node, path) else { return };
+        let Some(rpath) = self.entity_path(doc, &m.node, path) else {
+            return;
+        };
         let arn = format!("arn:aws:iam::{account}:role{rpath}{}", m.key);
         let trust = match m.node.get("trust_policy") {
-            None | Some(Node { value: Value::Null, .. }) => {
-                self.errors.push(doc.err_key(m, path, format!("role \"{}\" has no trust_policy: every role needs one", m.key)));
+            None
+            | Some(Node {
+                value: Value::Null, ..
+            }) => {
+                self.errors.push(doc.err_key(
+                    m,
+                    path,
+                    format!(
+                        "role \"{}\" has no trust_policy: every role needs one",
+                        m.key
+                    ),
+                ));
                 None
             }
             Some(n) => {
@@ -573,8 +875,20 @@ impl Builder<'_> {
         let boundary = self.boundary(doc, account, &m.node, path, &arn);
         let tags = self.tags(doc, &m.node, path);
         let Some(trust) = trust else { return };
-        if self.world.roles.values().any(|r| r.account == account && r.name.eq_ignore_ascii_case(&m.key)) {
-            self.errors.push(doc.err_key(m, path, format!("role \"{}\" is declared twice (IAM names ignore case)", m.key)));
+        if self
+            .world
+            .roles
+            .values()
+            .any(|r| r.account == account && r.name.eq_ignore_ascii_case(&m.key))
+        {
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!(
+                    "role \"{}\" is declared twice (IAM names ignore case)",
+                    m.key
+                ),
+            ));
             return;
         }
         self.world.roles.insert(
@@ -594,12 +908,17 @@ impl Builder<'_> {
     }
 
     fn bucket(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
-        if self.ok(doc.object(&m.node, path, "a bucket", BUCKET_KEYS)).is_none() {
+        if self
+            .ok(doc.object(&m.node, path, "a bucket", BUCKET_KEYS))
+            .is_none()
+        {
             return;
         }
         let name = &m.key;
         let valid = (3..=63).contains(&name.len())
-            && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
+            && name
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'.' || b == b'-')
             && name.starts_with(|c: char| c.is_ascii_alphanumeric())
             && name.ends_with(|c: char| c.is_ascii_alphanumeric());
         if !valid {
@@ -612,11 +931,16 @@ impl Builder<'_> {
         let mut kms_key = None;
         if let Some(e) = m.node.get("encryption") {
             let ep = path.key("encryption");
-            if self.ok(doc.object(e, &ep, "encryption", &["kms_key"])).is_some() {
+            if self
+                .ok(doc.object(e, &ep, "encryption", &["kms_key"]))
+                .is_some()
+            {
                 if let Some(k) = e.get("kms_key") {
                     let kp = ep.key("kms_key");
                     if let Some(s) = self.ok(doc.string(k, &kp, "kms_key")) {
-                        if Arn::parse(s).is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/")) {
+                        if Arn::parse(s)
+                            .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
+                        {
                             kms_key = Some(s.to_string());
                         } else {
                             self.errors.push(doc.err(k, &kp, format!("kms_key \"{s}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
@@ -627,7 +951,13 @@ impl Builder<'_> {
         }
         if let Some(other) = self.world.buckets.get(name) {
             let first = other.account.clone();
-            self.errors.push(doc.err_key(m, path, format!("bucket \"{name}\" is also declared in account {first}: bucket names are global")));
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!(
+                    "bucket \"{name}\" is also declared in account {first}: bucket names are global"
+                ),
+            ));
             return;
         }
         self.world.buckets.insert(
@@ -643,25 +973,44 @@ impl Builder<'_> {
     }
 
     fn resource(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
-        if self.ok(doc.object(&m.node, path, "a resource", RESOURCE_KEYS)).is_none() {
+        if self
+            .ok(doc.object(&m.node, path, "a resource", RESOURCE_KEYS))
+            .is_none()
+        {
             return;
         }
         let Some(arn) = Arn::parse(&m.key) else {
-            self.errors.push(doc.err_key(m, path, format!("resource key \"{}\" must be an ARN", m.key)));
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!("resource key \"{}\" must be an ARN", m.key),
+            ));
             return;
         };
         if !arn.account.is_empty() && arn.account != account {
-            self.errors.push(doc.err_key(m, path, format!("resource {} names account {} but is declared under account {account}", m.key, arn.account)));
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                format!(
+                    "resource {} names account {} but is declared under account {account}",
+                    m.key, arn.account
+                ),
+            ));
             return;
         }
         if arn.service == "s3" {
-            self.errors.push(doc.err_key(m, path, "declare S3 buckets under \"buckets\", not \"resources\""));
+            self.errors.push(doc.err_key(
+                m,
+                path,
+                "declare S3 buckets under \"buckets\", not \"resources\"",
+            ));
             return;
         }
         let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Resource, &m.key);
         let tags = self.tags(doc, &m.node, path);
         if self.world.resources.contains_key(&m.key) {
-            self.errors.push(doc.err_key(m, path, format!("resource {} is declared twice", m.key)));
+            self.errors
+                .push(doc.err_key(m, path, format!("resource {} is declared twice", m.key)));
             return;
         }
         self.world.resources.insert(
@@ -675,9 +1024,19 @@ impl Builder<'_> {
         );
     }
 
-    fn resource_policy(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind, owner: &str) -> Option<PolicyId> {
+    fn resource_policy(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        kind: PolicyKind,
+        owner: &str,
+    ) -> Option<PolicyId> {
         match node.get("policy") {
-            None | Some(Node { value: Value::Null, .. }) => None,
+            None
+            | Some(Node {
+                value: Value::Null, ..
+            }) => None,
             Some(n) => {
                 let p = path.key("policy");
                 self.policy_doc(doc, n, &p, kind, format!("{} of {owner}", kind.label()))
@@ -685,7 +1044,14 @@ impl Builder<'_> {
         }
     }
 
-    fn policy_doc(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind, name: String) -> Option<PolicyId> {
+    fn policy_doc(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        kind: PolicyKind,
+        name: String,
+    ) -> Option<PolicyId> {
         let compiled = compile_policy_doc(self.sources, self.loader, doc, node, path, kind);
         let policy = self.ok(compiled)?;
         let id = PolicyId(u32::try_from(self.world.policies.len()).unwrap_or(u32::MAX));
@@ -698,23 +1064,48 @@ impl Builder<'_> {
 /// a JSON string (possibly URL-encoded), or `{"file": "..."}` read through
 /// the loader. Embedded and loaded texts are registered in `sources`, so
 /// errors inside them are located there.
-pub fn compile_policy_doc(sources: &mut Sources, loader: &mut dyn Loader, doc: Doc, node: &Node, path: &JsonPath<'_>, kind: PolicyKind) -> Result<Policy, Diagnostic> {
+pub fn compile_policy_doc(
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+    doc: Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+    kind: PolicyKind,
+) -> Result<Policy, Diagnostic> {
     match &node.value {
-        Value::Object(members) if members.len() == 1 && members.first().is_some_and(|m| m.key == "file") => {
+        Value::Object(members)
+            if members.len() == 1 && members.first().is_some_and(|m| m.key == "file") =>
+        {
             let p = path.key("file");
             let f = node.get("file").unwrap_or(node);
             let rel = doc.string(f, &p, "file")?;
-            let id = loader.load(sources, doc.source, rel).map_err(|e| doc.err(f, &p, e))?;
+            let id = loader
+                .load(sources, doc.source, rel)
+                .map_err(|e| doc.err(f, &p, e))?;
             let n = parse_source(sources, id)?;
             parse::compile(&Doc { source: id }, &n, &JsonPath::ROOT, kind)
         }
         Value::String(s) => {
-            let text = if s.trim_start().starts_with('%') { percent_decode(s) } else { Some(s.clone()) };
-            let text = text.ok_or_else(|| doc.err(node, path, "the URL-encoded policy document is not valid UTF-8 after decoding"))?;
+            let text = if s.trim_start().starts_with('%') {
+                percent_decode(s)
+            } else {
+                Some(s.clone())
+            };
+            let text = text.ok_or_else(|| {
+                doc.err(
+                    node,
+                    path,
+                    "the URL-encoded policy document is not valid UTF-8 after decoding",
+                )
+            })?;
             let label = match sources.get(doc.source) {
                 Some(f) => {
                     let (line, col) = f.line_col(node.span.start as usize);
-                    format!("{}:{line}:{col} ({} as an embedded JSON string)", f.name, path.render())
+                    format!(
+                        "{}:{line}:{col} ({} as an embedded JSON string)",
+                        f.name,
+                        path.render()
+                    )
                 }
                 None => format!("<embedded document at {}>", path.render()),
             };
@@ -732,7 +1123,11 @@ fn looks_like_document(s: &str) -> bool {
 }
 
 fn valid_name(name: &str, max: usize) -> bool {
-    !name.is_empty() && name.len() <= max && name.chars().all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
+    !name.is_empty()
+        && name.len() <= max
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c))
 }
 
 /// Decodes `%XX` escapes (what `get-account-authorization-details` returns).
@@ -742,7 +1137,10 @@ pub fn percent_decode(s: &str) -> Option<String> {
     let mut i = 0;
     while let Some(&b) = bytes.get(i) {
         if b == b'%' {
-            let hex = bytes.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok());
+            let hex = bytes
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok());
             if let Some(v) = hex {
                 out.push(v);
                 i += 3;

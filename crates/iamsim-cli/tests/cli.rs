@@ -1,0 +1,313 @@
+//! The `iamsim` binary end to end: the bundled corpus, the invalid corpus,
+//! bad input and exit statuses.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails loudly on anything unexpected"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn iamsim(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_iamsim"))
+        .current_dir(root())
+        .args(args)
+        .output()
+        .expect("run iamsim")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn every_bundled_scenario_meets_its_expectation() {
+    let o = iamsim(&["run", "testdata"]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    let last = out.lines().last().unwrap_or_default();
+    let passed: usize = last.split(' ').next().unwrap_or("0").parse().unwrap_or(0);
+    assert!(
+        last.ends_with(" passed, 0 failed") && passed >= 221,
+        "{last}"
+    );
+}
+
+#[test]
+fn json_lines_carry_decision_and_explanation() {
+    let o = iamsim(&[
+        "run",
+        "--format",
+        "json",
+        "testdata/conformance/decision/e2e-trust-account-root-then-getobject.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["decision"], "allow");
+    assert_eq!(lines[0]["pass"], true);
+    assert_eq!(lines[0]["steps"][0]["action"], "sts:AssumeRole");
+    assert_eq!(lines[1]["decision"], "implicit_deny");
+    assert_eq!(lines[1]["denied_at"], 0);
+    let gates = lines[1]["steps"][0]["explanation"]
+        .as_array()
+        .expect("gates");
+    assert!(
+        gates
+            .iter()
+            .any(|g| g["gate"] == "identity-based policies" && g["verdict"] == "fail")
+    );
+}
+
+#[test]
+fn a_failed_expectation_exits_1_and_says_why() {
+    let dir = tempdir("expect");
+    let file = dir.join("s.json");
+    std::fs::write(
+        &file,
+        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {}}, "buckets": {"b-data": {}}}}},
+            "scenarios": [{"name": "wrong", "principal": "arn:aws:iam::111111111111:user/alice",
+                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim(&["run", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let out = stdout(&o);
+    assert!(out.contains("FAIL  implicit_deny"), "{out}");
+    assert!(
+        out.contains(
+            "no identity-based policy of arn:aws:iam::111111111111:user/alice allows s3:GetObject"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 1 failed\n"), "{out}");
+}
+
+#[test]
+fn can_names_the_three_deciding_statements() {
+    let o = iamsim(&[
+        "can",
+        "--world",
+        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
+        "arn:aws:iam::222222222222:user/plakhera",
+        "s3:GetObject",
+        "arn:aws:s3:::prod-account-a-bucket/report.csv",
+        "--via",
+        "arn:aws:iam::111111111111:role/S3ReadOnlyAccesstoDevAccount",
+        "--explain",
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+    assert!(out.contains("Allow statement #0 of trust policy of arn:aws:iam::111111111111:role/S3ReadOnlyAccesstoDevAccount"), "{out}");
+    assert!(
+        out.contains(
+            "of inline policy \"AllowSwitchToProdRole\" of arn:aws:iam::222222222222:user/plakhera"
+        ),
+        "{out}"
+    );
+    assert!(
+        out.contains(
+            "Allow statement #0 of managed policy arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+        ),
+        "{out}"
+    );
+    assert!(out.ends_with("Decision: allow\n"), "{out}");
+}
+
+#[test]
+fn can_exits_1_when_denied() {
+    let o = iamsim(&[
+        "can",
+        "--world",
+        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
+        "arn:aws:iam::222222222222:root",
+        "sts:AssumeRole",
+        "arn:aws:iam::111111111111:role/S3ReadOnlyAccesstoDevAccount",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}{}", stdout(&o), stderr(&o));
+    assert!(
+        stdout(&o).contains("root user cannot assume a role"),
+        "{}",
+        stdout(&o)
+    );
+}
+
+fn tempdir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("iamsim-cli-test-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+/// A world whose one user carries `policy` inline.
+fn world_with_inline(policy: &str) -> String {
+    format!(
+        r#"{{"accounts": {{"111111111111": {{"users": {{"alice": {{"inline_policies": {{"p": {policy}}}}}}}}}}}}}"#
+    )
+}
+
+/// Each invalid document (../shared/conformance-invalid) and the reason it
+/// must be rejected for (semantics-language X1-X12).
+const INVALID_REASONS: &[(&str, &str)] = &[
+    ("bad-version.json", "invalid Version \"2012-10-18\""),
+    (
+        "condition-key-without-prefix.json",
+        "condition key \"username\" must be written prefix:name",
+    ),
+    ("duplicate-effect-key.json", "duplicate key \"Effect\""),
+    ("missing-effect.json", "the statement has no Effect"),
+    (
+        "resource-and-notresource.json",
+        "both Resource and NotResource",
+    ),
+    ("sid-not-alphanumeric.json", "must be alphanumeric"),
+    (
+        "unknown-set-qualifier.json",
+        "unknown condition operator \"ForSomeValues:StringEquals\"",
+    ),
+];
+
+#[test]
+fn every_invalid_policy_is_rejected_with_its_location() {
+    let dir = root().join("crates/iamsim-cli/tests/invalid");
+    let tmp = tempdir("invalid");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "json") {
+            continue;
+        }
+        let doc = std::fs::read_to_string(&path).unwrap();
+        let world = tmp.join(path.file_name().unwrap());
+        let text = if path.to_string_lossy().ends_with(".world.json") {
+            doc
+        } else {
+            world_with_inline(&doc)
+        };
+        std::fs::write(&world, text).unwrap();
+        let o = iamsim(&[
+            "can",
+            "--world",
+            world.to_str().unwrap(),
+            "arn:aws:iam::111111111111:user/alice",
+            "s3:GetObject",
+            "*",
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{}: {err}", path.display());
+        assert!(
+            stdout(&o).is_empty(),
+            "{}: printed a result",
+            path.display()
+        );
+        let first = err.lines().next().unwrap_or_default();
+        let loc = format!("{}:", world.display());
+        assert!(
+            first.starts_with(&loc) && first.contains(": error: "),
+            "{}: {first}",
+            path.display()
+        );
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let reason = INVALID_REASONS
+            .iter()
+            .find(|(f, _)| *f == name)
+            .map(|(_, r)| *r);
+        let reason =
+            reason.unwrap_or_else(|| panic!("{name}: add its expected reason to INVALID_REASONS"));
+        assert!(first.contains(reason), "{name}: {first}");
+        checked += 1;
+    }
+    assert_eq!(checked, INVALID_REASONS.len());
+}
+
+#[test]
+fn bad_input_is_located_and_exits_2() {
+    let tmp = tempdir("bad");
+    let cases = [
+        (
+            "truncated.json",
+            r#"{"accounts": {"111111111111": {"#,
+            "invalid JSON",
+        ),
+        (
+            "unknown-key.json",
+            r#"{"accounts": {"111111111111": {"userz": {}}}}"#,
+            "unknown key \"userz\"",
+        ),
+        (
+            "bad-account.json",
+            r#"{"accounts": {"1111": {}}}"#,
+            "must be 12 digits",
+        ),
+        (
+            "missing-policy.json",
+            r#"{"accounts": {"111111111111": {"users": {"a": {"managed_policies": ["Nope"]}}}}}"#,
+            "unknown managed policy \"Nope\"",
+        ),
+        (
+            "unknown-aws-managed.json",
+            r#"{"accounts": {"111111111111": {"users": {"a": {"managed_policies": ["arn:aws:iam::aws:policy/NoSuchPolicy"]}}}}}"#,
+            "unknown AWS managed policy",
+        ),
+        (
+            "no-trust.json",
+            r#"{"accounts": {"111111111111": {"roles": {"r": {}}}}}"#,
+            "has no trust_policy",
+        ),
+        (
+            "dup-bucket.json",
+            r#"{"accounts": {"111111111111": {"buckets": {"b-one": {}}}, "222222222222": {"buckets": {"b-one": {}}}}}"#,
+            "bucket names are global",
+        ),
+    ];
+    for (name, text, want) in cases {
+        let p = tmp.join(name);
+        std::fs::write(&p, text).unwrap();
+        let o = iamsim(&[
+            "can",
+            "--world",
+            p.to_str().unwrap(),
+            "arn:aws:iam::111111111111:root",
+            "s3:GetObject",
+            "*",
+        ]);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(err.contains(want), "{name}: {err}");
+        assert!(
+            err.starts_with(&format!("{}:1:", p.display())),
+            "{name}: {err}"
+        );
+    }
+}
+
+#[test]
+fn a_principal_missing_from_the_world_is_bad_input() {
+    let o = iamsim(&[
+        "can",
+        "--world",
+        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
+        "arn:aws:iam::222222222222:user/nobody",
+        "s3:GetObject",
+        "*",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a user of the world"),
+        "{}",
+        stderr(&o)
+    );
+}
