@@ -8,7 +8,9 @@
 pub mod explain;
 
 use crate::context::Context;
-use crate::policy::{Effect, Grant, Policy, PolicyKind, RequestAction, RequestResource, Statement};
+use crate::policy::{
+    Effect, Grant, Policy, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement,
+};
 use crate::request::{Caller, Target};
 use crate::world::{Attached, OrgLevel, World};
 
@@ -84,6 +86,8 @@ pub struct Hit<'a> {
     pub statement: &'a Statement,
     /// For resource-based statements, how the principal was named.
     pub grant: Option<Grant>,
+    /// The Principal entry that named the caller (`None` for `NotPrincipal`).
+    pub matched: Option<&'a PrincipalEntry>,
 }
 
 /// One gate's report.
@@ -222,16 +226,16 @@ impl<'a> Input<'a, '_> {
         let who = self.req.caller.who();
         for s in sources {
             for st in &s.policy.statements {
-                let grant = match &st.principals {
-                    None => None,
+                let (grant, matched) = match &st.principals {
+                    None => (None, None),
                     Some(p) if p.negated => {
                         if !p.not_principal_applies(&who, st.effect == Effect::Deny) {
                             continue;
                         }
-                        Some(Grant::Direct)
+                        (Some(Grant::Direct), None)
                     }
                     Some(p) => match p.grant(&who) {
-                        Some(g) => Some(g),
+                        Some((g, e)) => (Some(g), Some(e)),
                         None => continue,
                     },
                 };
@@ -245,6 +249,7 @@ impl<'a> Input<'a, '_> {
                     how: s.how,
                     statement: st,
                     grant,
+                    matched,
                 };
                 match st.effect {
                     Effect::Allow => out.allows.push(hit),

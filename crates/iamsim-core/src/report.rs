@@ -21,7 +21,8 @@ pub struct StatementRef {
     pub index: usize,
     /// `Allow` or `Deny`.
     pub effect: &'static str,
-    /// How a resource-based statement names the caller.
+    /// How a resource-based statement names the caller: `account`, `role`
+    /// or `direct`.
     pub grant: Option<&'static str>,
     /// The whole reference as one phrase.
     pub text: String,
@@ -86,7 +87,7 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
         grant: h
             .grant
             .filter(|_| h.kind.is_resource_based())
-            .map(explain::grant_phrase),
+            .map(explain::grant_token),
         text: explain::describe(h),
     }
 }
@@ -153,7 +154,7 @@ impl RequestTrace {
                     "sid": s.sid,
                     "index": s.index,
                     "effect": s.effect,
-                    "principal_match": s.grant,
+                    "grant": s.grant,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

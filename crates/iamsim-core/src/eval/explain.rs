@@ -45,21 +45,25 @@ pub fn describe(hit: &Hit<'_>) -> String {
         PolicyKind::Scp | PolicyKind::Rcp => hit.policy.to_string(),
     };
     let mut out = format!("{} of {what}", hit.statement.label());
-    if let Some(g) = hit
-        .grant
-        .filter(|_| hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp)
-    {
-        out.push_str(&format!(" ({})", grant_phrase(g)));
+    if hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp {
+        match hit.matched {
+            Some(e) => out.push_str(&format!(" ({})", e.phrase())),
+            None if hit.grant.is_some() => {
+                out.push_str(" (NotPrincipal does not spare the caller)")
+            }
+            None => {}
+        }
     }
     out
 }
 
-/// How a resource-based statement named the caller.
-pub fn grant_phrase(g: Grant) -> &'static str {
+/// How a resource-based statement named the caller, as a token for
+/// programs: `account` (delegation), `role`, or `direct` (user, session, `*`).
+pub fn grant_token(g: Grant) -> &'static str {
     match g {
-        Grant::Account => "names the caller's account",
-        Grant::Role => "names the caller's role",
-        Grant::Direct => "names the caller itself, or everyone",
+        Grant::Account => "account",
+        Grant::Role => "role",
+        Grant::Direct => "direct",
     }
 }
 

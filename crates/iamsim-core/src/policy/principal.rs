@@ -59,6 +59,18 @@ pub struct Who<'a> {
 }
 
 impl PrincipalEntry {
+    /// How the entry names a caller, for explanations.
+    pub fn phrase(&self) -> String {
+        match self {
+            PrincipalEntry::Any => "Principal \"*\" names everyone".to_string(),
+            PrincipalEntry::Account(id) => format!("names the account {id}"),
+            PrincipalEntry::User(arn) => format!("names user {arn}"),
+            PrincipalEntry::Role(arn) => format!("names role {arn}, every session of it"),
+            PrincipalEntry::Session(arn) => format!("names session {arn}"),
+            PrincipalEntry::Other(p) => format!("names {p}"),
+        }
+    }
+
     /// Reads one value of `{"AWS": ...}`. Partial wildcards are invalid (R10, A12).
     pub fn parse_aws(text: &str) -> Result<PrincipalEntry, String> {
         if text == "*" {
@@ -129,10 +141,14 @@ impl PrincipalEntry {
 }
 
 impl PrincipalSet {
-    /// The strongest way a `Principal` element names the caller, `None` if
-    /// it does not. For `NotPrincipal` see [`PrincipalSet::not_principal_applies`].
-    pub fn grant(&self, who: &Who<'_>) -> Option<Grant> {
-        self.entries.iter().filter_map(|e| e.grant(who)).max()
+    /// The strongest way a `Principal` element names the caller, with the
+    /// entry that does; `None` if it does not. For `NotPrincipal` see
+    /// [`PrincipalSet::not_principal_applies`].
+    pub fn grant(&self, who: &Who<'_>) -> Option<(Grant, &PrincipalEntry)> {
+        self.entries
+            .iter()
+            .filter_map(|e| e.grant(who).map(|g| (g, e)))
+            .max_by_key(|(g, _)| *g)
     }
 
     /// Whether a `NotPrincipal` element leaves the caller in scope.
@@ -225,29 +241,18 @@ mod tests {
 
     #[test]
     fn grants_by_strength() {
-        assert_eq!(set(&["111111111111"]).grant(&ALICE), Some(Grant::Account));
-        assert_eq!(
-            set(&["111111111111", "arn:aws:iam::111111111111:user/alice"]).grant(&ALICE),
-            Some(Grant::Direct)
-        );
-        assert_eq!(
-            set(&["arn:aws:iam::111111111111:user/bob"]).grant(&ALICE),
-            None
-        );
-        assert_eq!(
-            set(&["arn:aws:iam::111111111111:role/team/R"]).grant(&SESSION),
-            Some(Grant::Role)
-        );
+        let g = |entries: &[&str], who: &Who<'_>| set(entries).grant(who).map(|(g, _)| g);
+        assert_eq!(g(&["111111111111"], &ALICE), Some(Grant::Account));
+        let both = ["111111111111", "arn:aws:iam::111111111111:user/alice"];
+        assert_eq!(g(&both, &ALICE), Some(Grant::Direct));
+        assert_eq!(g(&["arn:aws:iam::111111111111:user/bob"], &ALICE), None);
+        let role = ["arn:aws:iam::111111111111:role/team/R"];
+        assert_eq!(g(&role, &SESSION), Some(Grant::Role));
         // the role ARN without its path is another ARN
-        assert_eq!(
-            set(&["arn:aws:iam::111111111111:role/R"]).grant(&SESSION),
-            None
-        );
-        assert_eq!(
-            set(&["arn:aws:sts::111111111111:assumed-role/R/s2"]).grant(&SESSION),
-            None
-        );
-        assert_eq!(set(&["*"]).grant(&SESSION), Some(Grant::Direct));
+        assert_eq!(g(&["arn:aws:iam::111111111111:role/R"], &SESSION), None);
+        let other_session = ["arn:aws:sts::111111111111:assumed-role/R/s2"];
+        assert_eq!(g(&other_session, &SESSION), None);
+        assert_eq!(g(&["*"], &SESSION), Some(Grant::Direct));
     }
 
     #[test]
