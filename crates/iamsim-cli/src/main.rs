@@ -43,6 +43,9 @@ enum Command {
         /// Worker threads (default: one per core).
         #[arg(long)]
         jobs: Option<usize>,
+        /// After each scenario's line, walk through every gate of every step (table format).
+        #[arg(long)]
+        explain: bool,
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -58,8 +61,9 @@ fn main() -> ExitCode {
             world,
             format,
             jobs,
+            explain,
             paths,
-        } => run(&paths, world.as_deref(), format, jobs),
+        } => run(&paths, world.as_deref(), format, jobs, explain),
         Command::Can(args) => can::can(&args),
     };
     ExitCode::from(code)
@@ -90,6 +94,7 @@ fn run(
     world: Option<&std::path::Path>,
     format: Format,
     jobs: Option<usize>,
+    explain: bool,
 ) -> u8 {
     if let Some(n) = jobs {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -108,7 +113,7 @@ fn run(
         Err(errors) => return fail(&batch.sources, &errors),
     };
     let text = match format {
-        Format::Table => render::table(&outcomes),
+        Format::Table => render::table(&outcomes, explain),
         Format::Json => outcomes
             .iter()
             .map(|o| render::scenario_json(&o.file, &o.result).to_string() + "\n")

@@ -46,8 +46,9 @@ pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
 }
 
 /// The batch as a table: one line per scenario, the reason under each
-/// failure, and the closing count.
-pub fn table(outcomes: &[Outcome]) -> String {
+/// failure (or, with `explain`, the walk through every gate), and the
+/// closing count.
+pub fn table(outcomes: &[Outcome], explain_all: bool) -> String {
     let mut out = String::new();
     for o in outcomes {
         let r = &o.result;
@@ -60,7 +61,10 @@ pub fn table(outcomes: &[Outcome]) -> String {
             o.file,
             r.name
         );
-        if !r.pass {
+        if explain_all {
+            out.push_str(&explain(r));
+            out.push('\n');
+        } else if !r.pass {
             if let Some((i, step)) = r
                 .steps
                 .iter()

@@ -311,3 +311,24 @@ fn a_principal_missing_from_the_world_is_bad_input() {
         stderr(&o)
     );
 }
+
+/// The explanation of every seed scenario, allowed and denied, as a reader
+/// sees it (`iamsim run --explain`), one snapshot per seed tutorial.
+#[test]
+fn seed_explanations() {
+    let seeds = root().join("testdata/seeds");
+    let mut dirs: Vec<_> = std::fs::read_dir(&seeds)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    assert_eq!(dirs.len(), 5);
+    for dir in dirs {
+        let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+        let rel = format!("testdata/seeds/{name}");
+        let o = iamsim(&["run", "--explain", &rel]);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        insta::assert_snapshot!(format!("explain-{name}"), stdout(&o));
+    }
+}

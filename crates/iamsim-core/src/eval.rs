@@ -591,6 +591,11 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         scp_failed,
         allowed,
     };
+    let deny_note = if all_denies.is_empty() {
+        "no Deny statement of any applicable policy matches"
+    } else {
+        "a matching Deny overrides every allow (R02)"
+    };
     gates.insert(
         root_assumes as usize,
         report(
@@ -601,7 +606,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
                 Verdict::Fail
             },
             all_denies,
-            "",
+            deny_note,
         ),
     );
     gates.push(report(
