@@ -5,14 +5,18 @@
 //! same-account or cross-account rule. The result is a [`Decision`] with a
 //! report for every gate; [`explain`] turns it into sentences.
 
+mod combine;
 pub mod explain;
+mod org;
+mod scan;
+
+pub use combine::Sides;
 
 use crate::context::Context;
-use crate::policy::{
-    Effect, Grant, Policy, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement,
-};
+use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::request::{Caller, Target};
-use crate::world::{Attached, OrgLevel, World};
+use crate::world::{Attached, World};
+use scan::{Input, Source};
 
 /// The three answers AWS gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -199,96 +203,6 @@ pub const RCP_SERVICES: &[&str] = &[
     "xray",
 ];
 
-/// A policy to scan, with the names explanations use.
-#[derive(Clone, Copy)]
-struct Source<'a> {
-    kind: PolicyKind,
-    policy: &'a Policy,
-    name: &'a str,
-    owner: &'a str,
-    how: &'static str,
-}
-
-#[derive(Default)]
-struct Scan<'a> {
-    allows: Vec<Hit<'a>>,
-    denies: Vec<Hit<'a>>,
-}
-
-struct Input<'a, 'r> {
-    req: &'r Request<'a>,
-    action: RequestAction<'r>,
-    resource: RequestResource<'r>,
-}
-
-impl<'a> Input<'a, '_> {
-    fn scan(&self, sources: &[Source<'a>], out: &mut Scan<'a>) {
-        let who = self.req.caller.who();
-        for s in sources {
-            for st in &s.policy.statements {
-                let (grant, matched) = match &st.principals {
-                    None => (None, None),
-                    Some(p) if p.negated => {
-                        if !p.not_principal_applies(&who, st.effect == Effect::Deny) {
-                            continue;
-                        }
-                        (Some(Grant::Direct), None)
-                    }
-                    Some(p) => match p.grant(&who) {
-                        Some((g, e)) => (Some(g), Some(e)),
-                        None => continue,
-                    },
-                };
-                if !st.matches_request(&self.action, &self.resource, self.req.context) {
-                    continue;
-                }
-                let hit = Hit {
-                    kind: s.kind,
-                    policy: s.name,
-                    owner: s.owner,
-                    how: s.how,
-                    statement: st,
-                    grant,
-                    matched,
-                };
-                match st.effect {
-                    Effect::Allow => out.allows.push(hit),
-                    Effect::Deny => out.denies.push(hit),
-                }
-            }
-        }
-    }
-}
-
-fn attached<'a>(world: &'a World, a: &'a Attached, kind: PolicyKind) -> Option<Source<'a>> {
-    let e = world.policy(a.policy)?;
-    Some(Source {
-        kind,
-        policy: &e.policy,
-        name: &e.name,
-        owner: &a.owner,
-        how: a.how,
-    })
-}
-
-fn level_sources<'a>(
-    world: &'a World,
-    level: &'a OrgLevel,
-    ids: &'a [crate::world::PolicyId],
-    kind: PolicyKind,
-) -> Vec<Source<'a>> {
-    ids.iter()
-        .filter_map(|id| world.policy(*id))
-        .map(|e| Source {
-            kind,
-            policy: &e.policy,
-            name: &e.name,
-            owner: &level.target,
-            how: "",
-        })
-        .collect()
-}
-
 fn report<'a>(
     gate: Gate,
     verdict: Verdict,
@@ -301,6 +215,10 @@ fn report<'a>(
         hits,
         note: note.into(),
     }
+}
+
+fn pass_or_fail(pass: bool) -> Verdict {
+    if pass { Verdict::Pass } else { Verdict::Fail }
 }
 
 /// Decides one request against the world.
@@ -320,146 +238,27 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         resource,
     };
     let caller = req.caller;
-    let pacct = caller.account();
-    let racct = req.target.account.as_str();
-    let same_account = pacct == racct;
-    let mut all_denies: Vec<Hit<'a>> = Vec::new();
-    let mut gates: Vec<GateReport<'a>> = Vec::new();
+    let is_root = matches!(caller, Caller::Root { .. });
 
-    let root_assumes = matches!(caller, Caller::Root { .. })
-        && action.service == "sts"
-        && req.target.policy_required;
-    if root_assumes {
-        gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role (R27: \"Roles may not be assumed by root accounts\")"));
-    }
+    // R27: the root user cannot assume a role.
+    let root_assumes = is_root && action.service == "sts" && req.target.policy_required;
+    let org = org::gates(world, &input);
 
-    // RCPs of the resource's account.
-    let racct_info = world.accounts.get(racct);
-    let rcp_applies = racct_info.is_some_and(|a| a.is_restricted_member())
-        && RCP_SERVICES.contains(&action.service)
-        && !caller.is_service_linked();
-    if rcp_applies {
-        let mut scan = Scan::default();
-        for level in racct_info.map(|a| a.levels.as_slice()).unwrap_or_default() {
-            input.scan(
-                &level_sources(world, level, &level.rcps, PolicyKind::Rcp),
-                &mut scan,
-            );
-        }
-        let verdict = if scan.denies.is_empty() {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        };
-        gates.push(report(Gate::Rcp, verdict, scan.denies.clone(), format!("RCPFullAWSAccess allows at every level of account {racct}; customer RCPs can only deny")));
-        all_denies.extend(scan.denies);
-    } else {
-        let why = match racct_info {
-            _ if !RCP_SERVICES.contains(&action.service) => {
-                format!("RCPs do not govern {} actions", action.service)
-            }
-            Some(a) if a.is_management => {
-                format!("account {racct} is the management account, exempt from RCPs")
-            }
-            Some(a) if !a.levels.is_empty() => {
-                "calls by service-linked roles are exempt from RCPs".to_string()
-            }
-            _ => format!("account {racct} is not a member of an organization"),
-        };
-        gates.push(report(Gate::Rcp, Verdict::Skip, Vec::new(), why));
-    }
-
-    // SCPs of the principal's account, level by level.
-    let pacct_info = world.accounts.get(pacct);
-    let mut scp_failed = false;
-    match pacct_info {
-        Some(a) if a.is_restricted_member() && !caller.is_service_linked() => {
-            for level in &a.levels {
-                let gate = Gate::Scp(level.target.clone());
-                let Some(ids) = &level.scps else {
-                    gates.push(report(
-                        gate,
-                        Verdict::Pass,
-                        Vec::new(),
-                        "no SCP list given: AWS's default FullAWSAccess allows everything",
-                    ));
-                    continue;
-                };
-                let mut scan = Scan::default();
-                input.scan(
-                    &level_sources(world, level, ids, PolicyKind::Scp),
-                    &mut scan,
-                );
-                let pass = !scan.allows.is_empty();
-                scp_failed |= !pass;
-                let note = if pass {
-                    String::new()
-                } else if ids.is_empty() {
-                    format!(
-                        "no SCP is attached at {}, so nothing is allowed below it",
-                        level.target
-                    )
-                } else {
-                    format!(
-                        "no SCP attached at {} allows {} (every level from the root down to the account must allow)",
-                        level.target, req.action
-                    )
-                };
-                gates.push(report(
-                    gate,
-                    if pass { Verdict::Pass } else { Verdict::Fail },
-                    scan.allows,
-                    note,
-                ));
-                all_denies.extend(scan.denies);
-            }
-        }
-        Some(a) if a.is_management => gates.push(report(
-            Gate::Scp(format!("account {pacct}")),
-            Verdict::Skip,
-            Vec::new(),
-            format!("account {pacct} is the management account, exempt from SCPs"),
-        )),
-        Some(a) if !a.levels.is_empty() => gates.push(report(
-            Gate::Scp(format!("account {pacct}")),
-            Verdict::Skip,
-            Vec::new(),
-            "service-linked roles are exempt from SCPs",
-        )),
-        _ => gates.push(report(
-            Gate::Scp(format!("account {pacct}")),
-            Verdict::Skip,
-            Vec::new(),
-            format!("account {pacct} is not a member of an organization"),
-        )),
-    }
-
-    // The resource-based policy.
     let rbp_entry = req
         .target
         .policy
         .as_ref()
         .and_then(|(id, kind, owner)| world.policy(*id).map(|e| (e, *kind, owner.as_str())));
-    let mut rbp = Scan::default();
-    if let Some((e, kind, owner)) = rbp_entry {
-        input.scan(
-            &[Source {
-                kind,
-                policy: &e.policy,
-                name: &e.name,
-                owner,
-                how: "",
-            }],
-            &mut rbp,
-        );
-    }
-    let grant = rbp.allows.iter().filter_map(|h| h.grant).max();
-    all_denies.extend(rbp.denies.iter().copied());
-
-    // Identity-based policies, boundary, session policy.
-    let mut identity = Scan::default();
-    let mut boundary = Scan::default();
-    let mut session = Scan::default();
+    let rbp = match rbp_entry {
+        Some((e, kind, owner)) => input.scan(&[Source {
+            kind,
+            policy: &e.policy,
+            name: &e.name,
+            owner,
+            how: "",
+        }]),
+        None => scan::Scan::default(),
+    };
     let (ids, bnd): (&[Attached], Option<&Attached>) = match caller {
         Caller::User(u) => (&u.identity, u.boundary.as_ref()),
         Caller::Session(s) => (&s.role.identity, s.role.boundary.as_ref()),
@@ -467,61 +266,74 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     };
     let id_sources: Vec<Source<'a>> = ids
         .iter()
-        .filter_map(|a| attached(world, a, PolicyKind::Identity))
+        .filter_map(|a| Source::attached(world, a, PolicyKind::Identity))
         .collect();
-    input.scan(&id_sources, &mut identity);
-    if let Some(b) = bnd.and_then(|b| attached(world, b, PolicyKind::Boundary)) {
-        input.scan(&[b], &mut boundary);
-    }
-    if let Caller::Session(s) = caller {
-        if let Some(p) = &s.policy {
-            input.scan(
-                &[Source {
-                    kind: PolicyKind::Session,
-                    policy: p,
-                    name: "session policy",
-                    owner: &s.arn,
-                    how: "",
-                }],
-                &mut session,
-            );
-        }
-    }
-    all_denies.extend(identity.denies.iter().copied());
-    all_denies.extend(boundary.denies.iter().copied());
-    all_denies.extend(session.denies.iter().copied());
-
-    let is_root = matches!(caller, Caller::Root { .. });
-    let id_ok = is_root || !identity.allows.is_empty();
-    let bnd_ok = bnd.is_none() || !boundary.allows.is_empty();
-    let sess_ok =
-        !matches!(caller, Caller::Session(s) if s.policy.is_some()) || !session.allows.is_empty();
-    let idok = id_ok && bnd_ok && sess_ok;
-    let is_trust = matches!(rbp_entry, Some((_, PolicyKind::Trust, _)))
-        || (req.target.policy_required && action.service == "sts");
-
-    let allowed = if same_account {
-        let by_rbp = match grant {
-            // A2: a trust policy naming the caller directly is still limited
-            // by the caller's permissions boundary.
-            Some(Grant::Direct) => !is_trust || bnd_ok,
-            Some(Grant::Role) => bnd_ok && sess_ok,
-            _ => false,
-        };
-        let by_identity = idok && (!req.target.policy_required || grant.is_some());
-        (by_rbp || by_identity) && (!req.identity_required || idok)
-    } else {
-        grant.is_some() && idok
+    let identity = input.scan(&id_sources);
+    let boundary = input.scan(
+        &bnd.and_then(|b| Source::attached(world, b, PolicyKind::Boundary))
+            .into_iter()
+            .collect::<Vec<_>>(),
+    );
+    let session_policy = match caller {
+        Caller::Session(s) => s.policy.as_ref().map(|p| (s, p)),
+        _ => None,
+    };
+    let session = match session_policy {
+        Some((s, p)) => input.scan(&[Source {
+            kind: PolicyKind::Session,
+            policy: p,
+            name: "session policy",
+            owner: &s.arn,
+            how: "",
+        }]),
+        None => scan::Scan::default(),
     };
 
-    gates.push(rbp_report(
-        req,
-        rbp_entry.map(|(e, kind, owner)| (e.name.as_str(), kind, owner)),
-        rbp.allows,
-        same_account,
-        is_trust,
+    let sides = Sides {
+        same_account: caller.account() == req.target.account,
+        grant: rbp.allows.iter().filter_map(|h| h.grant).max(),
+        id_ok: is_root || identity.allows(),
+        bnd_ok: bnd.is_none() || boundary.allows(),
+        sess_ok: session_policy.is_none() || session.allows(),
+        is_trust: req.target.policy_required && action.service == "sts",
+    };
+    let allowed = sides.allowed(req);
+
+    let mut denies = org.denies;
+    for scan in [&rbp, &identity, &boundary, &session] {
+        denies.extend(scan.denies.iter().copied());
+    }
+    let outcome = if !denies.is_empty() {
+        Outcome::ExplicitDeny
+    } else if root_assumes || org.scp_failed || !allowed {
+        Outcome::ImplicitDeny
+    } else {
+        Outcome::Allow
+    };
+
+    let mut gates = Vec::new();
+    if root_assumes {
+        gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role (R27: \"Roles may not be assumed by root accounts\")"));
+    }
+    let deny_note = if denies.is_empty() {
+        "no Deny statement of any applicable policy matches"
+    } else {
+        "a matching Deny overrides every allow (R02)"
+    };
+    gates.push(report(
+        Gate::ExplicitDeny,
+        pass_or_fail(denies.is_empty()),
+        denies,
+        deny_note,
     ));
-    gates.push(identity_report(&caller, req, identity.allows, is_root));
+    gates.extend(org.reports);
+    gates.push(resource_policy_report(
+        req,
+        rbp_entry.map(|(_, kind, owner)| (kind, owner)),
+        rbp.allows,
+        &sides,
+    ));
+    gates.push(identity_report(req, identity.allows, is_root));
     gates.push(match bnd {
         None => report(
             Gate::Boundary,
@@ -530,8 +342,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
             "no permissions boundary",
         ),
         Some(b) => {
-            let pass = !boundary.allows.is_empty();
-            let note = if pass {
+            let note = if sides.bnd_ok {
                 String::new()
             } else {
                 format!(
@@ -541,16 +352,21 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
             };
             report(
                 Gate::Boundary,
-                if pass { Verdict::Pass } else { Verdict::Fail },
+                pass_or_fail(sides.bnd_ok),
                 boundary.allows,
                 note,
             )
         }
     });
-    gates.push(match caller {
-        Caller::Session(s) if s.policy.is_some() => {
-            let pass = !session.allows.is_empty();
-            let note = if pass {
+    gates.push(match session_policy {
+        None => report(
+            Gate::SessionPolicy,
+            Verdict::Skip,
+            Vec::new(),
+            "no session policy",
+        ),
+        Some((s, _)) => {
+            let note = if sides.sess_ok {
                 String::new()
             } else {
                 format!(
@@ -560,65 +376,23 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
             };
             report(
                 Gate::SessionPolicy,
-                if pass { Verdict::Pass } else { Verdict::Fail },
+                pass_or_fail(sides.sess_ok),
                 session.allows,
                 note,
             )
         }
-        _ => report(
-            Gate::SessionPolicy,
-            Verdict::Skip,
-            Vec::new(),
-            "no session policy",
-        ),
     });
-
-    let outcome = if !all_denies.is_empty() {
-        Outcome::ExplicitDeny
-    } else if root_assumes || scp_failed || !allowed {
-        Outcome::ImplicitDeny
-    } else {
-        Outcome::Allow
-    };
-    let facts = explain::Facts {
-        same_account,
-        grant,
-        id_ok,
-        bnd_ok,
-        sess_ok,
-        is_trust,
-        root_assumes,
-        scp_failed,
-        allowed,
-    };
-    let deny_note = if all_denies.is_empty() {
-        "no Deny statement of any applicable policy matches"
-    } else {
-        "a matching Deny overrides every allow (R02)"
-    };
-    gates.insert(
-        root_assumes as usize,
-        report(
-            Gate::ExplicitDeny,
-            if all_denies.is_empty() {
-                Verdict::Pass
-            } else {
-                Verdict::Fail
-            },
-            all_denies,
-            deny_note,
-        ),
-    );
     gates.push(report(
         Gate::Combine,
-        if allowed {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
+        pass_or_fail(allowed),
         Vec::new(),
-        explain::combine_note(req, &facts),
+        sides.rule(req),
     ));
+    let facts = explain::Facts {
+        sides,
+        root_assumes,
+        scp_failed: org.scp_failed,
+    };
     let summary = explain::summary(req, outcome, &gates, &facts);
     Decision {
         outcome,
@@ -627,53 +401,44 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     }
 }
 
-fn rbp_report<'a>(
+fn resource_policy_report<'a>(
     req: &Request<'a>,
-    rbp: Option<(&str, PolicyKind, &str)>,
+    rbp: Option<(PolicyKind, &str)>,
     allows: Vec<Hit<'a>>,
-    same_account: bool,
-    is_trust: bool,
+    sides: &Sides,
 ) -> GateReport<'a> {
-    let Some((_, kind, owner)) = rbp else {
+    let target = &req.target.arn;
+    let Some((kind, owner)) = rbp else {
         let note = if req.target.policy_required {
-            let what = if is_trust {
+            let what = if sides.is_trust {
                 "role (and so no trust policy)"
             } else {
                 "key policy"
             };
+            format!("{target} has no {what} in the world, and it is required")
+        } else if sides.same_account {
             format!(
-                "{} has no {what} in the world, and it is required",
-                req.target.arn
-            )
-        } else if same_account {
-            format!(
-                "{} has no resource-based policy; within one account the identity side can allow alone",
-                req.target.arn
+                "{target} has no resource-based policy; within one account the identity side can allow alone"
             )
         } else {
             format!(
-                "{} has no resource-based policy, so nothing in account {} lets another account in",
-                req.target.arn, req.target.account
+                "{target} has no resource-based policy, so nothing in account {} lets another account in",
+                req.target.account
             )
         };
-        return report(
-            Gate::ResourcePolicy,
-            if same_account && !req.target.policy_required {
-                Verdict::Skip
-            } else {
-                Verdict::Fail
-            },
-            Vec::new(),
-            note,
-        );
+        let verdict = if sides.same_account && !req.target.policy_required {
+            Verdict::Skip
+        } else {
+            Verdict::Fail
+        };
+        return report(Gate::ResourcePolicy, verdict, Vec::new(), note);
     };
     if allows.is_empty() {
         let note = format!(
-            "the {} of {owner} has no statement that allows {} to {} {}",
+            "the {} of {owner} has no statement that allows {} to {} {target}",
             kind.label(),
             req.caller.arn(),
-            req.action,
-            req.target.arn
+            req.action
         );
         report(Gate::ResourcePolicy, Verdict::Fail, allows, note)
     } else {
@@ -681,34 +446,25 @@ fn rbp_report<'a>(
     }
 }
 
-fn identity_report<'a>(
-    caller: &Caller<'a>,
-    req: &Request<'a>,
-    allows: Vec<Hit<'a>>,
-    is_root: bool,
-) -> GateReport<'a> {
+fn identity_report<'a>(req: &Request<'a>, allows: Vec<Hit<'a>>, is_root: bool) -> GateReport<'a> {
+    let caller = req.caller;
     if is_root {
-        return report(
-            Gate::Identity,
-            Verdict::Pass,
-            allows,
-            format!(
-                "the root user holds every permission of account {}",
-                caller.account()
-            ),
-        );
-    }
-    if allows.is_empty() {
-        let whose = match caller {
-            Caller::Session(s) => format!("role {}", s.role.arn),
-            other => other.arn().to_string(),
-        };
         let note = format!(
-            "no identity-based policy of {whose} allows {} on {}",
-            req.action, req.target.arn
+            "the root user holds every permission of account {}",
+            caller.account()
         );
-        report(Gate::Identity, Verdict::Fail, allows, note)
-    } else {
-        report(Gate::Identity, Verdict::Pass, allows, "")
+        return report(Gate::Identity, Verdict::Pass, allows, note);
     }
+    if !allows.is_empty() {
+        return report(Gate::Identity, Verdict::Pass, allows, "");
+    }
+    let whose = match caller {
+        Caller::Session(s) => format!("role {}", s.role.arn),
+        other => other.arn().to_string(),
+    };
+    let note = format!(
+        "no identity-based policy of {whose} allows {} on {}",
+        req.action, req.target.arn
+    );
+    report(Gate::Identity, Verdict::Fail, allows, note)
 }

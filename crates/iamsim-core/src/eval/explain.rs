@@ -1,30 +1,18 @@
 //! Sentences for decisions: how a statement is named, why the gates
 //! combine as they do, and the one sentence that says why.
 
-use super::{Gate, GateReport, Hit, Outcome, Request, Verdict};
+use super::{Gate, GateReport, Hit, Outcome, Request, Sides, Verdict};
 use crate::policy::{Grant, PolicyKind};
 
 /// What the evaluation found, for the sentences.
 #[derive(Clone, Copy, Debug)]
 pub struct Facts {
-    /// Principal and resource are in one account.
-    pub same_account: bool,
-    /// How the resource-based policy names the caller, if it allows.
-    pub grant: Option<Grant>,
-    /// An identity-based policy allows (always true for a root user).
-    pub id_ok: bool,
-    /// No boundary, or the boundary allows.
-    pub bnd_ok: bool,
-    /// No session policy, or it allows.
-    pub sess_ok: bool,
-    /// The resource policy is a role's trust policy.
-    pub is_trust: bool,
+    /// What each side allows.
+    pub sides: Sides,
     /// A root user calling AssumeRole.
     pub root_assumes: bool,
     /// Some SCP level has no allow.
     pub scp_failed: bool,
-    /// The same-/cross-account rule allows.
-    pub allowed: bool,
 }
 
 /// Names a statement: `statement #0 of inline policy "p" of arn:...`.
@@ -71,30 +59,6 @@ fn gate<'g, 'a>(gates: &'g [GateReport<'a>], g: &Gate) -> Option<&'g GateReport<
     gates.iter().find(|r| &r.gate == g)
 }
 
-/// Why the gates combine to allow or not: the same-account or the
-/// cross-account rule, in words.
-pub fn combine_note(req: &Request<'_>, f: &Facts) -> String {
-    let (pacct, racct) = (req.caller.account(), req.target.account.as_str());
-    if !f.same_account {
-        return format!(
-            "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow (R12)"
-        );
-    }
-    if f.is_trust || req.target.policy_required {
-        return format!(
-            "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too (R22, R23)",
-            if f.is_trust {
-                "trust policy"
-            } else {
-                "key policy"
-            }
-        );
-    }
-    format!(
-        "same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough (R05)"
-    )
-}
-
 /// The one sentence that says why.
 pub fn summary(req: &Request<'_>, outcome: Outcome, gates: &[GateReport<'_>], f: &Facts) -> String {
     let action = req.action;
@@ -123,11 +87,11 @@ pub fn summary(req: &Request<'_>, outcome: Outcome, gates: &[GateReport<'_>], f:
 
 fn principal_side_problem(gates: &[GateReport<'_>], f: &Facts) -> Option<String> {
     let failing = |g: Gate| gate(gates, &g).map(|r| r.note.clone()).unwrap_or_default();
-    if !f.id_ok {
+    if !f.sides.id_ok {
         Some(failing(Gate::Identity))
-    } else if !f.bnd_ok {
+    } else if !f.sides.bnd_ok {
         Some(failing(Gate::Boundary))
-    } else if !f.sess_ok {
+    } else if !f.sides.sess_ok {
         Some(failing(Gate::SessionPolicy))
     } else {
         None
@@ -140,12 +104,12 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
         .map(|g| g.note.clone())
         .unwrap_or_default();
     let principal = principal_side_problem(gates, f);
-    if !f.same_account {
+    if !f.sides.same_account {
         let principal_side = match &principal {
             None => format!("account {pacct} allows {}", req.action),
             Some(p) => p.clone(),
         };
-        return match (f.grant.is_some(), principal.is_some()) {
+        return match (f.sides.grant.is_some(), principal.is_some()) {
             (false, false) => format!(
                 "denied: cross-account access needs an allow on both sides; {principal_side}, but {rbp_note}"
             ),
@@ -157,7 +121,7 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
             ),
         };
     }
-    if req.target.policy_required && f.grant.is_none() {
+    if req.target.policy_required && f.sides.grant.is_none() {
         return format!(
             "denied: {rbp_note}; within one account too, it must allow the caller (R22)"
         );
@@ -169,7 +133,7 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
             principal.unwrap_or_default()
         );
     }
-    match (f.grant, principal) {
+    match (f.sides.grant, principal) {
         (Some(Grant::Account), Some(p)) => format!(
             "denied: the resource policy names only the account, which delegates to identity-based policies; {p}"
         ),
@@ -186,7 +150,7 @@ fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, calle
     let rbp = first(Gate::ResourcePolicy);
     let id =
         first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
-    if !f.same_account {
+    if !f.sides.same_account {
         return format!(
             "allowed: cross-account, both sides allow: {id} allows {} in account {}, and {} allows it in account {}",
             req.action,
@@ -195,7 +159,7 @@ fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, calle
             req.target.account
         );
     }
-    match (f.grant, rbp) {
+    match (f.sides.grant, rbp) {
         (Some(Grant::Direct | Grant::Role), Some(r)) => {
             format!("allowed: {r} grants it within the same account")
         }
