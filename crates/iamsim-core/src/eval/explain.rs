@@ -137,11 +137,33 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
         (Some(Grant::Account), Some(p)) => format!(
             "denied: the resource policy names only the account, which delegates to identity-based policies; {p}"
         ),
-        (Some(Grant::Role), Some(p)) | (Some(Grant::Direct), Some(p)) => format!(
-            "denied: the resource policy names the caller, but that grant is limited here: {p}"
-        ),
+        (Some(g @ (Grant::Role | Grant::Direct)), Some(_)) => {
+            // A grant to the caller needs no identity allow; what limits it
+            // is the boundary (A2, R08) and, for a role grant, the session
+            // policy (R08).
+            let failing = |gt: Gate| gate(gates, &gt).map(|r| r.note.clone()).unwrap_or_default();
+            let limit = if !f.sides.bnd_ok {
+                failing(Gate::Boundary)
+            } else if g == Grant::Role && !f.sides.sess_ok {
+                failing(Gate::SessionPolicy)
+            } else {
+                principal_side_problem(gates, f).unwrap_or_default()
+            };
+            format!(
+                "denied: the {} names the caller, but that grant is limited here: {limit}",
+                rbp_label(f)
+            )
+        }
         (_, Some(p)) => format!("denied: nothing allows it: {p}, and {rbp_note}"),
         (_, None) => format!("denied: {rbp_note}"),
+    }
+}
+
+fn rbp_label(f: &Facts) -> &'static str {
+    if f.sides.is_trust {
+        "trust policy"
+    } else {
+        "resource-based policy"
     }
 }
 
