@@ -174,6 +174,8 @@ pub struct World {
     pub users: HashMap<String, User>,
     /// Roles by ARN (with path).
     pub roles: HashMap<String, Role>,
+    /// Role ARNs by `ACCOUNT/NAME`, for session ARNs, which omit the path.
+    pub role_names: HashMap<String, String>,
     /// Buckets by name.
     pub buckets: HashMap<String, Bucket>,
     /// Other resources by ARN.
@@ -191,9 +193,8 @@ impl World {
     /// The role whose name (no path) and account are given, as in a
     /// session ARN `arn:aws:sts::ACCOUNT:assumed-role/NAME/SESSION`.
     pub fn role_by_name(&self, account: &str, name: &str) -> Option<&Role> {
-        self.roles
-            .values()
-            .find(|r| r.account == account && r.name == name)
+        let arn = self.role_names.get(&format!("{account}/{name}"))?;
+        self.roles.get(arn)
     }
 }
 

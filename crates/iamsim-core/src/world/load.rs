@@ -110,6 +110,7 @@ pub fn load_world_node(
         errors: Vec::new(),
         managed: HashMap::new(),
         aws_defined: HashMap::new(),
+        names: HashSet::new(),
     };
     b.world_root(doc, node, path);
     if b.errors.is_empty() {
@@ -131,6 +132,8 @@ struct Builder<'s> {
     managed: HashMap<String, PolicyId>,
     /// AWS managed policies the world defines itself, by name.
     aws_defined: HashMap<String, (Doc, Node)>,
+    /// (account, kind, lower-cased name) of every user, group and role.
+    names: HashSet<(String, &'static str, String)>,
 }
 
 /// An account's entries, read in a first pass so that managed policies of
@@ -534,36 +537,55 @@ impl Builder<'_> {
         }
     }
 
-    fn entity_path(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<String> {
-        let Some(n) = node.get("path") else {
-            return Some("/".into());
-        };
-        let p = path.key("path");
-        let s = self.ok(doc.string(n, &p, "path"))?;
-        if !s.starts_with('/') || !s.ends_with('/') || s.contains("//") {
-            self.errors.push(doc.err(
-                n,
-                &p,
-                format!("path \"{s}\" must begin and end with '/' (e.g. \"/\" or \"/division/\")"),
-            ));
+    /// Checks what users, groups and roles share: their keys, a valid and
+    /// unique name (IAM names ignore case), a path `/.../`. Returns the
+    /// path and the ARN `arn:aws:iam::ACCOUNT:KIND/PATH/NAME`.
+    fn entity(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        m: &Member,
+        path: &JsonPath<'_>,
+        kind: &'static str,
+        keys: &[&str],
+    ) -> Option<(String, String)> {
+        self.ok(doc.object(&m.node, path, &format!("a {kind}"), keys))?;
+        if !valid_name(&m.key, 64) {
+            let msg = format!(
+                "\"{}\" is not a valid {kind} name (1-64 of letters, digits and +=,.@_-)",
+                m.key
+            );
+            self.errors.push(doc.err_key(m, path, msg));
             return None;
         }
-        Some(s.to_string())
-    }
-
-    fn check_name(&mut self, doc: Doc, m: &Member, path: &JsonPath<'_>, what: &str) -> bool {
-        let ok = valid_name(&m.key, 64);
-        if !ok {
-            self.errors.push(doc.err_key(
-                m,
-                path,
-                format!(
-                    "\"{}\" is not a valid {what} name (1-64 of letters, digits and +=,.@_-)",
-                    m.key
-                ),
-            ));
+        if !self
+            .names
+            .insert((account.to_string(), kind, m.key.to_lowercase()))
+        {
+            let msg = format!(
+                "{kind} \"{}\" is declared twice (IAM names ignore case)",
+                m.key
+            );
+            self.errors.push(doc.err_key(m, path, msg));
+            return None;
         }
-        ok
+        let entity_path = match m.node.get("path") {
+            None => "/".to_string(),
+            Some(n) => {
+                let p = path.key("path");
+                let s = self.ok(doc.string(n, &p, "path"))?;
+                if !s.starts_with('/') || !s.ends_with('/') || s.contains("//") {
+                    let msg = format!(
+                        "path \"{s}\" must begin and end with '/' (e.g. \"/\" or \"/division/\")"
+                    );
+                    self.errors.push(doc.err(n, &p, msg));
+                    return None;
+                }
+                s.to_string()
+            }
+        };
+        let arn = format!("arn:aws:iam::{account}:{kind}{entity_path}{}", m.key);
+        Some((entity_path, arn))
     }
 
     fn group(
@@ -573,12 +595,7 @@ impl Builder<'_> {
         m: &Member,
         path: &JsonPath<'_>,
     ) -> Option<Vec<Attached>> {
-        self.ok(doc.object(&m.node, path, "a group", GROUP_KEYS))?;
-        if !self.check_name(doc, m, path, "group") {
-            return None;
-        }
-        let gpath = self.entity_path(doc, &m.node, path)?;
-        let owner = format!("arn:aws:iam::{account}:group{gpath}{}", m.key);
+        let (_, owner) = self.entity(doc, account, m, path, "group", GROUP_KEYS)?;
         Some(self.identity_policies(doc, account, &m.node, path, &owner))
     }
 
@@ -779,17 +796,9 @@ impl Builder<'_> {
         path: &JsonPath<'_>,
         groups: &HashMap<String, Vec<Attached>>,
     ) {
-        if self
-            .ok(doc.object(&m.node, path, "a user", USER_KEYS))
-            .is_none()
-            || !self.check_name(doc, m, path, "user")
-        {
-            return;
-        }
-        let Some(upath) = self.entity_path(doc, &m.node, path) else {
+        let Some((_, arn)) = self.entity(doc, account, m, path, "user", USER_KEYS) else {
             return;
         };
-        let arn = format!("arn:aws:iam::{account}:user{upath}{}", m.key);
         let mut identity = self.identity_policies(doc, account, &m.node, path, &arn);
         if let Some(gs) = m.node.get("groups") {
             let gp = path.key("groups");
@@ -809,22 +818,6 @@ impl Builder<'_> {
         }
         let boundary = self.boundary(doc, account, &m.node, path, &arn);
         let tags = self.tags(doc, &m.node, path);
-        if self
-            .world
-            .users
-            .values()
-            .any(|u| u.account == account && u.name.eq_ignore_ascii_case(&m.key))
-        {
-            self.errors.push(doc.err_key(
-                m,
-                path,
-                format!(
-                    "user \"{}\" is declared twice (IAM names ignore case)",
-                    m.key
-                ),
-            ));
-            return;
-        }
         self.world.users.insert(
             arn.clone(),
             User {
@@ -840,17 +833,9 @@ impl Builder<'_> {
     }
 
     fn role(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
-        if self
-            .ok(doc.object(&m.node, path, "a role", ROLE_KEYS))
-            .is_none()
-            || !self.check_name(doc, m, path, "role")
-        {
-            return;
-        }
-        let Some(rpath) = self.entity_path(doc, &m.node, path) else {
+        let Some((rpath, arn)) = self.entity(doc, account, m, path, "role", ROLE_KEYS) else {
             return;
         };
-        let arn = format!("arn:aws:iam::{account}:role{rpath}{}", m.key);
         let trust = match m.node.get("trust_policy") {
             None
             | Some(Node {
@@ -875,22 +860,9 @@ impl Builder<'_> {
         let boundary = self.boundary(doc, account, &m.node, path, &arn);
         let tags = self.tags(doc, &m.node, path);
         let Some(trust) = trust else { return };
-        if self
-            .world
-            .roles
-            .values()
-            .any(|r| r.account == account && r.name.eq_ignore_ascii_case(&m.key))
-        {
-            self.errors.push(doc.err_key(
-                m,
-                path,
-                format!(
-                    "role \"{}\" is declared twice (IAM names ignore case)",
-                    m.key
-                ),
-            ));
-            return;
-        }
+        self.world
+            .role_names
+            .insert(format!("{account}/{}", m.key), arn.clone());
         self.world.roles.insert(
             arn.clone(),
             Role {
@@ -1151,4 +1123,153 @@ pub fn percent_decode(s: &str) -> Option<String> {
         i += 1;
     }
     String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    /// Files served from memory.
+    struct MemFiles(HashMap<&'static str, &'static str>);
+
+    impl Loader for MemFiles {
+        fn load(
+            &mut self,
+            sources: &mut Sources,
+            _: SourceId,
+            relative: &str,
+        ) -> Result<SourceId, String> {
+            let text = self
+                .0
+                .get(relative)
+                .ok_or_else(|| format!("no file {relative}"))?;
+            Ok(sources.add(relative, *text))
+        }
+    }
+
+    fn load(text: &str) -> Result<World, Vec<String>> {
+        let mut sources = Sources::new();
+        let id = sources.add("w.json", text);
+        let mut files = MemFiles(HashMap::from([(
+            "p.json",
+            r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}"#,
+        )]));
+        load_world(&mut sources, id, &mut files)
+            .map_err(|ds| ds.iter().map(|d| d.render(&sources)).collect())
+    }
+
+    fn first_error(text: &str) -> String {
+        load(text).expect_err("expected an error").remove(0)
+    }
+
+    #[test]
+    fn reads_the_three_document_forms() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%7B%22Effect%22%3A%22Allow%22%2C%22Action%22%3A%22s3%3A*%22%2C%22Resource%22%3A%22*%22%7D%7D";
+        let w = load(&format!(
+            r#"{{"accounts": {{"111111111111": {{"users": {{"a": {{"inline_policies": {{
+                "object": {{"Statement": {{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}}},
+                "string": "{{\"Statement\": {{\"Effect\": \"Allow\", \"Action\": \"s3:*\", \"Resource\": \"*\"}}}}",
+                "encoded": "{encoded}",
+                "file": {{"file": "p.json"}}}}}}}}}}}}}}"#
+        ))
+        .unwrap();
+        let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
+        assert_eq!(user.identity.len(), 4);
+    }
+
+    #[test]
+    fn errors_inside_embedded_documents_point_into_them() {
+        let e = first_error(
+            r#"{"accounts": {"111111111111": {"users": {"a": {"inline_policies": {"p": "{\"Statement\": []}"}}}}}}"#,
+        );
+        assert!(e.starts_with("w.json:1:"), "{e}");
+        assert!(
+            e.contains("as an embedded JSON string") && e.contains("empty list"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn names_are_unique_ignoring_case() {
+        let e =
+            first_error(r#"{"accounts": {"111111111111": {"users": {"alice": {}, "Alice": {}}}}}"#);
+        assert!(e.contains("user \"Alice\" is declared twice"), "{e}");
+        // a user and a role may share a name
+        assert!(load(r#"{"accounts": {"111111111111": {"users": {"x": {}}, "roles": {"x": {"trust_policy": {"Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}}}}}}"#).is_ok());
+    }
+
+    #[test]
+    fn organization_levels_and_their_defaults() {
+        let w = load(
+            r#"{"organization": {"id": "o-1", "management_account": "999999999999",
+                  "root": {}, "ous": {"ou-a": {"parent": "root", "scps": []}, "ou-b": {"parent": "ou-a"}}},
+                "accounts": {"111111111111": {"ou": "ou-b", "scps": [{"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}]},
+                             "999999999999": {"ou": "root"}}}"#,
+        )
+        .unwrap();
+        let a = &w.accounts["111111111111"];
+        let targets: Vec<&str> = a.levels.iter().map(|l| l.target.as_str()).collect();
+        assert_eq!(targets, ["root", "ou-a", "ou-b", "account 111111111111"]);
+        assert!(
+            a.levels[0].scps.is_none(),
+            "no scps key keeps FullAWSAccess"
+        );
+        assert_eq!(
+            a.levels[1].scps.as_ref().map(Vec::len),
+            Some(0),
+            "an empty list attaches nothing"
+        );
+        assert!(w.accounts["999999999999"].is_management);
+        assert!(a.is_restricted_member());
+    }
+
+    #[test]
+    fn organization_errors() {
+        let cycle = r#"{"organization": {"id": "o-1", "management_account": "999999999999",
+            "ous": {"ou-a": {"parent": "ou-b"}, "ou-b": {"parent": "ou-a"}}}, "accounts": {}}"#;
+        assert!(first_error(cycle).contains("cycle"));
+        let unknown = r#"{"organization": {"id": "o-1", "management_account": "999999999999"},
+            "accounts": {"111111111111": {"ou": "ou-x"}}}"#;
+        assert!(first_error(unknown).contains("ou \"ou-x\" is neither"));
+        let no_org = r#"{"accounts": {"111111111111": {"ou": "root"}}}"#;
+        assert!(first_error(no_org).contains("no \"organization\""));
+        let scps_outside = r#"{"accounts": {"111111111111": {"scps": []}}}"#;
+        assert!(first_error(scps_outside).contains("no \"ou\""));
+    }
+
+    #[test]
+    fn a_world_may_define_an_aws_managed_policy() {
+        let w = load(
+            r#"{"aws_managed_policies": {"ReadOnlyAccess": {"Statement": {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*"}}},
+                "accounts": {"111111111111": {"users": {"a": {"managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}}}}"#,
+        )
+        .unwrap();
+        let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
+        let entry = w.policy(user.identity[0].policy).unwrap();
+        assert_eq!(entry.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    }
+
+    #[test]
+    fn tag_keys_differing_only_in_case_are_ambiguous() {
+        let e = first_error(
+            r#"{"accounts": {"111111111111": {"users": {"a": {"tags": {"Team": "x", "team": "y"}}}}}}"#,
+        );
+        assert!(
+            e.contains("tag key \"team\" is given twice ignoring case"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn unknown_groups_and_customer_policies_are_errors() {
+        let e = first_error(
+            r#"{"accounts": {"111111111111": {"users": {"a": {"groups": ["devs"]}}}}}"#,
+        );
+        assert!(e.contains("unknown group \"devs\""), "{e}");
+        let e = first_error(
+            r#"{"accounts": {"111111111111": {"users": {"a": {"managed_policies": ["arn:aws:iam::222222222222:policy/P"]}}}}}"#,
+        );
+        assert!(e.contains("no account of the world defines it"), "{e}");
+    }
 }
