@@ -68,7 +68,9 @@ impl Batch {
                     continue;
                 }
             };
-            if from_dir && scenario::is_world_document(&node) {
+            if from_dir
+                && (scenario::is_world_document(&node) || iamsim_core::import::is_dump(&node))
+            {
                 continue;
             }
             let file = match scenario::parse_node(&mut sources, id, &node, &mut loader) {

@@ -5,6 +5,7 @@
 mod batch;
 mod can;
 mod files;
+mod import;
 mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -52,6 +53,8 @@ enum Command {
     },
     /// Answer one question: can PRINCIPAL do ACTION on RESOURCE?
     Can(can::CanArgs),
+    /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations) into a world.
+    Import(import::ImportArgs),
 }
 
 fn main() -> ExitCode {
@@ -65,6 +68,7 @@ fn main() -> ExitCode {
             paths,
         } => run(&paths, world.as_deref(), format, jobs, explain),
         Command::Can(args) => can::can(&args),
+        Command::Import(args) => import::import(&args),
     };
     ExitCode::from(code)
 }

@@ -93,6 +93,25 @@ impl Node {
         }
     }
 
+    /// The value as serde_json's, for writing out (object keys sorted).
+    pub fn to_value(&self) -> serde_json::Value {
+        match &self.value {
+            Value::Null => serde_json::Value::Null,
+            Value::Bool(b) => serde_json::Value::Bool(*b),
+            Value::Number(n) => serde_json::from_str(n).unwrap_or(serde_json::Value::Null),
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Array(items) => {
+                serde_json::Value::Array(items.iter().map(Node::to_value).collect())
+            }
+            Value::Object(members) => serde_json::Value::Object(
+                members
+                    .iter()
+                    .map(|m| (m.key.clone(), m.node.to_value()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The member named `key`, if this is an object that has it.
     pub fn get(&self, key: &str) -> Option<&Node> {
         self.as_object()?

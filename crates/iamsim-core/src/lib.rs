@@ -10,6 +10,7 @@ pub mod condition;
 pub mod context;
 pub mod diag;
 pub mod eval;
+pub mod import;
 pub mod json;
 pub mod managed;
 pub mod pattern;

@@ -8,7 +8,9 @@ pub mod load;
 use crate::policy::{Policy, PolicyKind};
 use std::collections::{BTreeMap, HashMap};
 
-pub use load::{Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source};
+pub use load::{
+    Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source, policy_node,
+};
 
 /// Index of a policy in [`World::policies`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -8,6 +8,7 @@ use super::{
 };
 use crate::arn::{Arn, is_account_id};
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
+use crate::import;
 use crate::json::{self, Member, Node, Value};
 use crate::managed;
 use crate::policy::{Policy, PolicyKind, parse};
@@ -44,6 +45,7 @@ const WORLD_KEYS: &[&str] = &[
     "organization",
 ];
 const ACCOUNT_KEYS: &[&str] = &[
+    "authorization_details",
     "alias",
     "ou",
     "policies",
@@ -141,6 +143,8 @@ struct Builder<'s> {
 struct AccountInput<'n> {
     id: &'n str,
     node: &'n Node,
+    /// Account entries converted from its `authorization_details` dumps.
+    imported: Vec<(Doc, Node)>,
     groups: HashMap<String, Vec<Attached>>,
 }
 
@@ -198,9 +202,14 @@ impl Builder<'_> {
                 continue;
             }
             self.customer_policies(doc, &m.key, &m.node, &p);
+            let imported = self.authorization_details(doc, &m.key, &m.node, &p);
+            for (d, n) in &imported {
+                self.customer_policies(*d, &m.key, n, &JsonPath::ROOT);
+            }
             inputs.push(AccountInput {
                 id: &m.key,
                 node: &m.node,
+                imported,
                 groups: HashMap::new(),
             });
         }
@@ -415,6 +424,81 @@ impl Builder<'_> {
         (scps, rcps)
     }
 
+    /// Reads the dumps an account's `authorization_details` names (a path
+    /// or a list of paths), converted to account entries of world format.
+    fn authorization_details(
+        &mut self,
+        doc: Doc,
+        account: &str,
+        node: &Node,
+        path: &JsonPath<'_>,
+    ) -> Vec<(Doc, Node)> {
+        let Some(n) = node.get("authorization_details") else {
+            return Vec::new();
+        };
+        let p = path.key("authorization_details");
+        let files = self
+            .ok(doc.string_list(n, &p, "a path to get-account-authorization-details output"))
+            .unwrap_or_default();
+        let mut dumps = import::Dumps::default();
+        for (rel, file_node) in files {
+            let id = match self.loader.load(self.sources, doc.source, rel) {
+                Ok(id) => id,
+                Err(e) => {
+                    self.errors.push(doc.err(file_node, &p, e));
+                    continue;
+                }
+            };
+            let Some(dump) = self.ok(parse_source(self.sources, id)) else {
+                continue;
+            };
+            if !import::is_authorization_details(&dump) {
+                self.errors.push(doc.err(
+                    file_node,
+                    &p,
+                    format!("{rel} is not get-account-authorization-details output"),
+                ));
+                continue;
+            }
+            let mut reader = import::Reader::new(self.sources);
+            reader.authorization_details(Doc { source: id }, &dump, &mut dumps);
+            self.errors.append(&mut reader.errors);
+        }
+        for (name, document) in std::mem::take(&mut dumps.aws_managed) {
+            if !self.aws_defined.contains_key(&name) {
+                let id = self.sources.add(
+                    format!("<AWS managed policy {name} from {}>", path.render()),
+                    document.to_string(),
+                );
+                if let Some(n) = self.ok(parse_source(self.sources, id)) {
+                    self.aws_defined.insert(name, (Doc { source: id }, n));
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (id, dump) in &dumps.accounts {
+            if id != account {
+                self.errors.push(doc.err(
+                    n,
+                    &p,
+                    format!("the dumps of account {account} hold entities of account {id}"),
+                ));
+                continue;
+            }
+            self.errors.extend(dump.missing_policies());
+            let text = serde_json::to_string_pretty(&serde_json::Value::Object(dump.to_account()))
+                .unwrap_or_default();
+            let sid = self.sources.add(
+                format!("<account {account} converted from its authorization_details>"),
+                text,
+            );
+            if let Some(node) = self.ok(parse_source(self.sources, sid)) {
+                out.push((Doc { source: sid }, node));
+            }
+        }
+        out
+    }
+
     fn customer_policies(&mut self, doc: Doc, account: &str, node: &Node, path: &JsonPath<'_>) {
         let Some(policies) = node.get("policies") else {
             return;
@@ -492,27 +576,34 @@ impl Builder<'_> {
                 is_management: false,
             },
         );
-        if let Some(groups) = node.get("groups") {
-            let gp = path.key("groups");
-            for m in self.ok(doc.map(groups, &gp, "groups")).unwrap_or_default() {
-                let p = gp.key(&m.key);
-                if let Some(attached) = self.group(doc, id, m, &p) {
-                    input.groups.insert(m.key.clone(), attached);
+        // Groups of every part first: a user may belong to an imported group.
+        let mut parts: Vec<(Doc, &Node, JsonPath<'_>)> = vec![(doc, node, *path)];
+        parts.extend(input.imported.iter().map(|(d, n)| (*d, n, JsonPath::ROOT)));
+        for (d, n, p) in &parts {
+            if let Some(groups) = n.get("groups") {
+                let gp = p.key("groups");
+                for m in self.ok(d.map(groups, &gp, "groups")).unwrap_or_default() {
+                    let mp = gp.key(&m.key);
+                    if let Some(attached) = self.group(*d, id, m, &mp) {
+                        input.groups.insert(m.key.clone(), attached);
+                    }
                 }
             }
         }
-        if let Some(users) = node.get("users") {
-            let up = path.key("users");
-            for m in self.ok(doc.map(users, &up, "users")).unwrap_or_default() {
-                let p = up.key(&m.key);
-                self.user(doc, id, m, &p, &input.groups);
+        for (d, n, p) in &parts {
+            if let Some(users) = n.get("users") {
+                let up = p.key("users");
+                for m in self.ok(d.map(users, &up, "users")).unwrap_or_default() {
+                    let mp = up.key(&m.key);
+                    self.user(*d, id, m, &mp, &input.groups);
+                }
             }
-        }
-        if let Some(roles) = node.get("roles") {
-            let rp = path.key("roles");
-            for m in self.ok(doc.map(roles, &rp, "roles")).unwrap_or_default() {
-                let p = rp.key(&m.key);
-                self.role(doc, id, m, &p);
+            if let Some(roles) = n.get("roles") {
+                let rp = p.key("roles");
+                for m in self.ok(d.map(roles, &rp, "roles")).unwrap_or_default() {
+                    let mp = rp.key(&m.key);
+                    self.role(*d, id, m, &mp);
+                }
             }
         }
         if let Some(buckets) = node.get("buckets") {
@@ -664,10 +755,19 @@ impl Builder<'_> {
         path: &JsonPath<'_>,
         r: &str,
     ) -> Option<PolicyId> {
-        let arn = if r.starts_with("arn:") {
-            r.to_string()
-        } else {
-            format!("arn:aws:iam::{account}:policy/{r}")
+        // Customer managed policy names are unique in their account whatever
+        // their path, so `policy/path/NAME` is looked up as `policy/NAME`.
+        let arn = match Arn::parse(r) {
+            Some(a)
+                if a.service == "iam"
+                    && a.account != "aws"
+                    && a.resource.starts_with("policy/") =>
+            {
+                let name = a.resource.rsplit('/').next().unwrap_or_default();
+                format!("arn:aws:iam::{}:policy/{name}", a.account)
+            }
+            Some(_) => r.to_string(),
+            None => format!("arn:aws:iam::{account}:policy/{r}"),
         };
         if let Some(id) = self.managed.get(&arn) {
             return Some(*id);
@@ -1044,18 +1144,32 @@ pub fn compile_policy_doc(
     path: &JsonPath<'_>,
     kind: PolicyKind,
 ) -> Result<Policy, Diagnostic> {
-    match &node.value {
+    match policy_node(sources, loader, doc, node, path)? {
+        Some((d, n)) => parse::compile(&d, &n, &JsonPath::ROOT, kind),
+        None => parse::compile(&doc, node, path, kind),
+    }
+}
+
+/// Where a policy document given in one of the three forms really is:
+/// `None` when `node` is the document itself, else the registered text
+/// (an embedded string, decoded, or a file) and its parsed root.
+pub fn policy_node(
+    sources: &mut Sources,
+    loader: &mut dyn Loader,
+    doc: Doc,
+    node: &Node,
+    path: &JsonPath<'_>,
+) -> Result<Option<(Doc, Node)>, Diagnostic> {
+    let id = match &node.value {
         Value::Object(members)
             if members.len() == 1 && members.first().is_some_and(|m| m.key == "file") =>
         {
             let p = path.key("file");
             let f = node.get("file").unwrap_or(node);
             let rel = doc.string(f, &p, "file")?;
-            let id = loader
+            loader
                 .load(sources, doc.source, rel)
-                .map_err(|e| doc.err(f, &p, e))?;
-            let n = parse_source(sources, id)?;
-            parse::compile(&Doc { source: id }, &n, &JsonPath::ROOT, kind)
+                .map_err(|e| doc.err(f, &p, e))?
         }
         Value::String(s) => {
             let text = if s.trim_start().starts_with('%') {
@@ -1081,12 +1195,12 @@ pub fn compile_policy_doc(
                 }
                 None => format!("<embedded document at {}>", path.render()),
             };
-            let id = sources.add(label, text);
-            let n = parse_source(sources, id)?;
-            parse::compile(&Doc { source: id }, &n, &JsonPath::ROOT, kind)
+            sources.add(label, text)
         }
-        _ => parse::compile(&doc, node, path, kind),
-    }
+        _ => return Ok(None),
+    };
+    let n = parse_source(sources, id)?;
+    Ok(Some((Doc { source: id }, n)))
 }
 
 fn looks_like_document(s: &str) -> bool {
