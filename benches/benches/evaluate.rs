@@ -1,6 +1,6 @@
 //! Steady-state costs of the evaluator: compiling a policy, and deciding
 //! the seed question (a user of B assumes a role of A, then reads an object
-//! of A) against a world loaded once.
+//! of A) against a world loaded once, with and without explanations.
 #![allow(clippy::expect_used, reason = "a benchmark stops on broken fixtures")]
 #![allow(
     missing_docs,
@@ -10,7 +10,8 @@
 use criterion::{Criterion, criterion_group, criterion_main};
 use iamsim_core::diag::{Doc, JsonPath, Sources};
 use iamsim_core::policy::{PolicyKind, parse};
-use iamsim_core::scenario;
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::{self, Detail};
 use iamsim_core::world::{self, NoFiles};
 use std::hint::black_box;
 
@@ -39,15 +40,10 @@ fn compile(c: &mut Criterion) {
     c.bench_function("parse and compile a typical policy", |b| {
         b.iter(|| {
             let node = iamsim_core::json::parse(black_box(POLICY)).expect("policy JSON");
-            parse::compile(
-                &Doc {
-                    source: iamsim_core::diag::SourceId(0),
-                },
-                &node,
-                &JsonPath::ROOT,
-                PolicyKind::Identity,
-            )
-            .expect("policy")
+            let doc = Doc {
+                source: iamsim_core::diag::SourceId(0),
+            };
+            parse::compile(&doc, &node, &JsonPath::ROOT, PolicyKind::Identity).expect("policy")
         });
     });
 }
@@ -59,18 +55,22 @@ fn seed_scenario(c: &mut Criterion) {
     let sid = sources.add("scenario.json", SCENARIO);
     let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
     let sc = file.scenarios.first().expect("one scenario");
-    let now = jiff::Timestamp::now();
-    c.bench_function(
-        "seed scenario: AssumeRole cross-account then GetObject",
-        |b| {
+    let clock = Clock::new(jiff::Timestamp::now());
+    for (label, detail) in [
+        ("decisions", Detail::Decisions),
+        ("explained", Detail::Explanations),
+    ] {
+        let name = format!("seed scenario, {label}: AssumeRole cross-account then GetObject");
+        c.bench_function(&name, |b| {
             b.iter(|| {
-                let r = scenario::run_scenario(&w, sid, &file.context, black_box(sc), now)
-                    .expect("runs");
+                let r =
+                    scenario::run_scenario(&w, sid, &file.context, black_box(sc), &clock, detail)
+                        .expect("runs");
                 assert!(r.pass);
                 r
             });
-        },
-    );
+        });
+    }
 }
 
 criterion_group!(benches, compile, seed_scenario);

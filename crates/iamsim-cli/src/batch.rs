@@ -3,7 +3,8 @@
 
 use crate::files::{FsLoader, collect};
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
-use iamsim_core::scenario::{self, ScenarioFile, ScenarioResult, WorldRef};
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::{self, Detail, ScenarioFile, ScenarioResult, WorldRef};
 use iamsim_core::world::{self, World};
 use rayon::prelude::*;
 use std::collections::HashMap;
@@ -127,7 +128,9 @@ impl Batch {
     }
 
     /// Runs every scenario in parallel; results keep file and scenario order.
-    pub fn run(&self, now: jiff::Timestamp) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
+    /// With [`Detail::Decisions`], a scenario that misses its expectation
+    /// is run again with explanations, so that its failure can say why.
+    pub fn run(&self, clock: &Clock, detail: Detail) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
         let jobs: Vec<(usize, usize)> = self
             .files
             .iter()
@@ -149,7 +152,18 @@ impl Batch {
                     .scenarios
                     .get(s)
                     .ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
-                let result = scenario::run_scenario(world, file.source, &file.context, sc, now)?;
+                let mut result =
+                    scenario::run_scenario(world, file.source, &file.context, sc, clock, detail)?;
+                if !result.pass && detail == Detail::Decisions {
+                    result = scenario::run_scenario(
+                        world,
+                        file.source,
+                        &file.context,
+                        sc,
+                        clock,
+                        Detail::Explanations,
+                    )?;
+                }
                 Ok(Outcome {
                     file: self.name(file.source),
                     result,

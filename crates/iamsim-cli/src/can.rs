@@ -106,8 +106,14 @@ pub fn can(args: &CanArgs) -> u8 {
             &[Doc { source: id }.err(&node, &JsonPath::ROOT, "no question")],
         );
     };
-    let result = match scenario::run_scenario(&world, id, &file.context, sc, jiff::Timestamp::now())
-    {
+    let result = match scenario::run_scenario(
+        &world,
+        id,
+        &file.context,
+        sc,
+        &iamsim_core::request::Clock::new(jiff::Timestamp::now()),
+        scenario::Detail::Explanations,
+    ) {
         Ok(r) => r,
         Err(d) => return fail(&sources, &[d]),
     };

@@ -10,6 +10,8 @@ mod render;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use iamsim_core::diag::{Diagnostic, Sources};
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::Detail;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -112,7 +114,12 @@ fn run(
         Ok(b) => b,
         Err((sources, errors)) => return fail(&sources, &errors),
     };
-    let outcomes = match batch.run(jiff::Timestamp::now()) {
+    let detail = if explain || format == Format::Json {
+        Detail::Explanations
+    } else {
+        Detail::Decisions
+    };
+    let outcomes = match batch.run(&Clock::new(jiff::Timestamp::now()), detail) {
         Ok(o) => o,
         Err(errors) => return fail(&batch.sources, &errors),
     };

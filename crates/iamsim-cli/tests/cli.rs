@@ -490,3 +490,28 @@ fn bad_dumps_are_located_and_exit_2() {
         assert!(!out.exists(), "{name}: wrote a world");
     }
 }
+
+/// The fast path (`run`'s table) and the explaining path (`--format json`)
+/// decide every bundled scenario alike.
+#[test]
+fn fast_and_explained_runs_agree() {
+    let table = iamsim(&["run", "testdata"]);
+    let json = iamsim(&["run", "--format", "json", "testdata"]);
+    assert_eq!(table.status.code(), Some(0));
+    let fast: Vec<String> = stdout(&table)
+        .lines()
+        .filter(|l| l.starts_with("PASS") || l.starts_with("FAIL"))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or_default().to_string())
+        .collect();
+    let explained: Vec<String> = stdout(&json)
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["decision"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert!(fast.len() >= 335);
+    assert_eq!(fast, explained);
+}

@@ -15,7 +15,8 @@ mod string;
 pub use date::parse_date;
 
 use crate::arn::{Arn, ArnPattern};
-use crate::context::{Context, ContextValue};
+use crate::context::Lookup;
+use crate::pattern::Resolve;
 use crate::pattern::Tok;
 use std::cmp::Ordering;
 
@@ -284,7 +285,7 @@ impl Test {
     /// True when the request value matches at least one policy value.
     /// A value that cannot be read (not a number, an unresolved variable...)
     /// matches nothing.
-    fn any_match(&self, v: &str, ctx: &Context) -> bool {
+    fn any_match(&self, v: &str, ctx: &dyn Resolve) -> bool {
         match self {
             Test::StringEquals(ps) => string::any_equal(ps, v, ctx),
             Test::StringEqualsIgnoreCase(ps) => string::any_equal_ignore_case(ps, v, ctx),
@@ -309,27 +310,26 @@ impl Test {
 
 impl Condition {
     /// Decides this condition for the request.
-    pub fn eval(&self, ctx: &Context) -> bool {
-        let found = ctx.get(&self.key_lower);
-        let values: &[String] = found.map_or(&[], |c: &ContextValue| &c.values);
+    pub fn eval(&self, ctx: &dyn Lookup) -> bool {
+        let found = ctx.lookup(&self.key_lower);
         if let Test::Null(ps) = &self.test {
             // ForAllValues:Null is always true and ForAnyValue:Null always
             // false (ambiguities part 2, item 11).
             return match self.set {
                 Some(SetQualifier::ForAllValues) => true,
                 Some(SetQualifier::ForAnyValue) => false,
-                None => ps.contains(&values.is_empty()),
+                None => ps.contains(&found.is_empty()),
             };
         }
         let base = |v: &str| self.test.any_match(v, ctx) != self.negated;
         match self.set {
             // M2/M3: an absent key or an empty set.
-            Some(SetQualifier::ForAllValues) => values.iter().all(|v| base(v)),
-            Some(SetQualifier::ForAnyValue) => values.iter().any(|v| base(v)),
-            None => match values {
+            Some(SetQualifier::ForAllValues) => found.values().all(base),
+            Some(SetQualifier::ForAnyValue) => found.values().any(base),
+            None => match found.len() {
                 // C5 and O13: absent keys.
-                [] => self.if_exists || self.negated,
-                [v] => base(v),
+                0 => self.if_exists || self.negated,
+                1 => found.single().is_some_and(base),
                 // A plain operator on a key with several values does not
                 // match, negated or not (ambiguities part 2, item 9).
                 _ => false,
@@ -356,6 +356,8 @@ mod tests {
             set: name.set,
         }
     }
+
+    use crate::context::Context;
 
     fn ctx(pairs: &[(&str, &str)]) -> Context {
         let mut c = Context::new();

@@ -12,11 +12,11 @@ mod scan;
 
 pub use combine::Sides;
 
-use crate::context::Context;
+use crate::context::Lookup;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::request::{Caller, Target};
 use crate::world::{Attached, World};
-use scan::{Input, Source};
+use scan::{Flags, Input, Source};
 
 /// The three answers AWS gives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -119,7 +119,7 @@ pub struct Decision<'a> {
 }
 
 /// One request to decide.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy)]
 pub struct Request<'a> {
     /// Who calls.
     pub caller: Caller<'a>,
@@ -127,8 +127,8 @@ pub struct Request<'a> {
     pub action: &'a str,
     /// The resource, resolved.
     pub target: &'a Target<'a>,
-    /// The complete request context.
-    pub context: &'a Context,
+    /// The request context: explicit keys over the keys AWS derives.
+    pub context: &'a dyn Lookup,
     /// True when the caller's identity-based policies must allow even where
     /// a resource policy would suffice (sts:SetSourceIdentity in a role
     /// chain, R32 and ambiguities A3).
@@ -221,95 +221,182 @@ fn pass_or_fail(pass: bool) -> Verdict {
     if pass { Verdict::Pass } else { Verdict::Fail }
 }
 
-/// Decides one request against the world.
-pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
-    let lower = req.action.to_ascii_lowercase();
-    let action = RequestAction::parse(&lower).unwrap_or(RequestAction {
-        service: &lower,
-        name: "",
-    });
-    let resource = RequestResource::parse(&req.target.arn).unwrap_or(RequestResource {
-        text: &req.target.arn,
-        arn: None,
-    });
-    let input = Input {
+/// An ASCII lower-casing buffer: actions are short, so lower-casing them
+/// needs no allocation.
+struct Lower([u8; 128]);
+
+impl Lower {
+    fn of<'b>(&'b mut self, s: &str) -> std::borrow::Cow<'b, str> {
+        match self.0.get_mut(..s.len()) {
+            Some(buf) if s.is_ascii() => {
+                buf.copy_from_slice(s.as_bytes());
+                buf.make_ascii_lowercase();
+                std::str::from_utf8(buf).map_or_else(
+                    |_| s.to_ascii_lowercase().into(),
+                    std::borrow::Cow::Borrowed,
+                )
+            }
+            _ => s.to_ascii_lowercase().into(),
+        }
+    }
+}
+
+fn input<'a, 'r>(req: &'r Request<'a>, lower: &'r str) -> Input<'a, 'r> {
+    Input {
         req,
-        action,
-        resource,
-    };
-    let caller = req.caller;
-    let is_root = matches!(caller, Caller::Root { .. });
+        action: RequestAction::parse(lower).unwrap_or(RequestAction {
+            service: lower,
+            name: "",
+        }),
+        resource: RequestResource::parse(req.target.arn).unwrap_or(RequestResource {
+            text: req.target.arn,
+            arn: None,
+        }),
+        who: req.caller.who(),
+    }
+}
 
-    // R27: the root user cannot assume a role.
-    let root_assumes = is_root && action.service == "sts" && req.target.policy_required;
-    let org = org::gates(world, &input);
-
-    let rbp_entry = req
-        .target
-        .policy
-        .as_ref()
-        .and_then(|(id, kind, owner)| world.policy(*id).map(|e| (e, *kind, owner.as_str())));
-    let rbp = match rbp_entry {
-        Some((e, kind, owner)) => input.scan(&[Source {
-            kind,
-            policy: &e.policy,
-            name: &e.name,
-            owner,
-            how: "",
-        }]),
-        None => scan::Scan::default(),
-    };
-    let (ids, bnd): (&[Attached], Option<&Attached>) = match caller {
+/// The policies of the caller: identity-based, boundary, session policy.
+fn caller_policies<'a>(
+    world: &'a World,
+    caller: &Caller<'a>,
+) -> (Vec<Source<'a>>, Option<Source<'a>>, Option<Source<'a>>) {
+    let (ids, bnd): (&[Attached], Option<&Attached>) = match *caller {
         Caller::User(u) => (&u.identity, u.boundary.as_ref()),
         Caller::Session(s) => (&s.role.identity, s.role.boundary.as_ref()),
         Caller::Root { .. } => (&[], None),
     };
-    let id_sources: Vec<Source<'a>> = ids
+    let identity = ids
         .iter()
         .filter_map(|a| Source::attached(world, a, PolicyKind::Identity))
         .collect();
-    let identity = input.scan(&id_sources);
-    let boundary = input.scan(
-        &bnd.and_then(|b| Source::attached(world, b, PolicyKind::Boundary))
-            .into_iter()
-            .collect::<Vec<_>>(),
-    );
-    let session_policy = match caller {
-        Caller::Session(s) => s.policy.as_ref().map(|p| (s, p)),
-        _ => None,
-    };
-    let session = match session_policy {
-        Some((s, p)) => input.scan(&[Source {
+    let boundary = bnd.and_then(|b| Source::attached(world, b, PolicyKind::Boundary));
+    let session = match *caller {
+        Caller::Session(s) => s.policy.as_ref().map(|p| Source {
             kind: PolicyKind::Session,
             policy: p,
             name: "session policy",
             owner: &s.arn,
             how: "",
-        }]),
-        None => scan::Scan::default(),
+        }),
+        _ => None,
     };
+    (identity, boundary, session)
+}
 
-    let sides = Sides {
-        same_account: caller.account() == req.target.account,
-        grant: rbp.allows.iter().filter_map(|h| h.grant).max(),
-        id_ok: is_root || identity.allows(),
-        bnd_ok: bnd.is_none() || boundary.allows(),
-        sess_ok: session_policy.is_none() || session.allows(),
-        is_trust: req.target.policy_required && action.service == "sts",
+fn resource_policy<'a>(world: &'a World, req: &Request<'a>) -> Option<Source<'a>> {
+    let (id, kind, owner) = req.target.policy?;
+    let e = world.policy(id)?;
+    Some(Source {
+        kind,
+        policy: &e.policy,
+        name: &e.name,
+        owner,
+        how: "",
+    })
+}
+
+/// What the scans found, all a decision needs.
+struct Findings {
+    deny: bool,
+    scp_failed: bool,
+    rbp: Flags,
+    identity: Flags,
+    boundary: Option<Flags>,
+    session: Option<Flags>,
+}
+
+impl Findings {
+    fn sides(&self, req: &Request<'_>, action: &RequestAction<'_>) -> Sides {
+        Sides {
+            same_account: req.caller.account() == req.target.account,
+            grant: self.rbp.grant,
+            id_ok: matches!(req.caller, Caller::Root { .. }) || self.identity.allow,
+            bnd_ok: self.boundary.is_none_or(|f| f.allow),
+            sess_ok: self.session.is_none_or(|f| f.allow),
+            is_trust: req.target.policy_required && action.service == "sts",
+        }
+    }
+
+    /// The decision, and whether the combining rule allows.
+    fn conclude(&self, req: &Request<'_>, sides: &Sides, root_assumes: bool) -> (Outcome, bool) {
+        let allowed = sides.allowed(req);
+        let outcome = if self.deny {
+            Outcome::ExplicitDeny
+        } else if root_assumes || self.scp_failed || !allowed {
+            Outcome::ImplicitDeny
+        } else {
+            Outcome::Allow
+        };
+        (outcome, allowed)
+    }
+}
+
+/// R27: the root user cannot assume a role.
+fn root_assumes(req: &Request<'_>, action: &RequestAction<'_>) -> bool {
+    matches!(req.caller, Caller::Root { .. })
+        && action.service == "sts"
+        && req.target.policy_required
+}
+
+/// Decides one request, without an explanation and without allocating
+/// (beyond the caller's policy list): the fast path of batch runs.
+pub fn decide(world: &World, req: &Request<'_>) -> Outcome {
+    let mut buf = Lower([0; 128]);
+    let lower = buf.of(req.action);
+    let input = input(req, &lower);
+    let (org_deny, scp_failed) = org::flags(world, &input);
+    let (identity, boundary, session) = caller_policies(world, &req.caller);
+    let f = Findings {
+        deny: org_deny,
+        scp_failed,
+        rbp: input.flags(resource_policy(world, req)),
+        identity: input.flags(identity),
+        boundary: boundary.map(|b| input.flags(Some(b))),
+        session: session.map(|s| input.flags(Some(s))),
     };
-    let allowed = sides.allowed(req);
+    let f = Findings {
+        deny: f.deny
+            || f.rbp.deny
+            || f.identity.deny
+            || f.boundary.is_some_and(|b| b.deny)
+            || f.session.is_some_and(|s| s.deny),
+        ..f
+    };
+    let sides = f.sides(req, &input.action);
+    f.conclude(req, &sides, root_assumes(req, &input.action)).0
+}
+
+/// Decides one request against the world, with a report for every gate.
+pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
+    let mut buf = Lower([0; 128]);
+    let lower = buf.of(req.action);
+    let input = input(req, &lower);
+    let caller = req.caller;
+    let is_root = matches!(caller, Caller::Root { .. });
+    let root_assumes = root_assumes(req, &input.action);
+    let org = org::gates(world, &input);
+    let rbp_source = resource_policy(world, req);
+    let rbp = input.scan(rbp_source);
+    let (identity_sources, boundary_source, session_source) = caller_policies(world, &caller);
+    let identity = input.scan(identity_sources);
+    let boundary = input.scan(boundary_source);
+    let session = input.scan(session_source);
 
     let mut denies = org.denies;
     for scan in [&rbp, &identity, &boundary, &session] {
         denies.extend(scan.denies.iter().copied());
     }
-    let outcome = if !denies.is_empty() {
-        Outcome::ExplicitDeny
-    } else if root_assumes || org.scp_failed || !allowed {
-        Outcome::ImplicitDeny
-    } else {
-        Outcome::Allow
+    let findings = Findings {
+        deny: !denies.is_empty(),
+        scp_failed: org.scp_failed,
+        rbp: rbp.flags(),
+        identity: identity.flags(),
+        boundary: boundary_source.map(|_| boundary.flags()),
+        session: session_source.map(|_| session.flags()),
     };
+    let sides = findings.sides(req, &input.action);
+    let (outcome, allowed) = findings.conclude(req, &sides, root_assumes);
 
     let mut gates = Vec::new();
     if root_assumes {
@@ -329,12 +416,12 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     gates.extend(org.reports);
     gates.push(resource_policy_report(
         req,
-        rbp_entry.map(|(_, kind, owner)| (kind, owner)),
+        rbp_source.map(|s| (s.kind, s.owner)),
         rbp.allows,
         &sides,
     ));
     gates.push(identity_report(req, identity.allows, is_root));
-    gates.push(match bnd {
+    gates.push(match boundary_source {
         None => report(
             Gate::Boundary,
             Verdict::Skip,
@@ -358,20 +445,20 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
             )
         }
     });
-    gates.push(match session_policy {
+    gates.push(match session_source {
         None => report(
             Gate::SessionPolicy,
             Verdict::Skip,
             Vec::new(),
             "no session policy",
         ),
-        Some((s, _)) => {
+        Some(s) => {
             let note = if sides.sess_ok {
                 String::new()
             } else {
                 format!(
                     "the session policy of {} does not allow {}",
-                    s.arn, req.action
+                    s.owner, req.action
                 )
             };
             report(

@@ -10,7 +10,7 @@ pub mod principal;
 
 use crate::arn::{Arn, ArnPattern};
 use crate::condition::Condition;
-use crate::context::Context;
+use crate::context::Lookup;
 pub use action::{ActionPattern, RequestAction};
 pub use principal::{Grant, PrincipalEntry, PrincipalSet, Who};
 
@@ -122,6 +122,44 @@ pub struct Policy {
     pub version: Option<String>,
     /// The statements in order.
     pub statements: Vec<Statement>,
+    /// The service prefixes its statements' actions name, when every
+    /// statement names its services (no `*`, no `NotAction`): a request of
+    /// another service can skip the whole policy.
+    pub services: Option<Vec<Box<str>>>,
+}
+
+impl Policy {
+    /// A policy of these statements, with its service index.
+    pub fn new(version: Option<String>, statements: Vec<Statement>) -> Policy {
+        let mut services: Vec<Box<str>> = Vec::new();
+        let mut bounded = true;
+        for st in &statements {
+            if st.actions.negated {
+                bounded = false;
+            }
+            for p in &st.actions.patterns {
+                match p {
+                    ActionPattern::Any => bounded = false,
+                    ActionPattern::Service { service, .. } if !services.contains(service) => {
+                        services.push(service.clone());
+                    }
+                    ActionPattern::Service { .. } => {}
+                }
+            }
+        }
+        Policy {
+            version,
+            statements,
+            services: bounded.then_some(services),
+        }
+    }
+
+    /// False when no statement can match an action of `service`.
+    pub fn may_apply_to(&self, service: &str) -> bool {
+        self.services
+            .as_ref()
+            .is_none_or(|s| s.iter().any(|x| **x == *service))
+    }
 }
 
 /// The resource of a request, split once.
@@ -150,7 +188,7 @@ impl ResourceSet {
     /// True when the request resource is covered (for `NotResource`: not
     /// covered by any entry). An entry whose variable has no value matches
     /// no resource (V5), so under `NotResource` it excludes nothing.
-    pub fn matches(&self, res: &RequestResource<'_>, ctx: &Context) -> bool {
+    pub fn matches(&self, res: &RequestResource<'_>, ctx: &dyn Lookup) -> bool {
         let hit = self.patterns.iter().any(|p| match (p, &res.arn) {
             (ResourcePattern::Any, _) => true,
             (ResourcePattern::Arn(pat), Some(arn)) => pat.matches(arn, ctx) == Some(true),
@@ -174,7 +212,7 @@ impl Statement {
         &self,
         action: &RequestAction<'_>,
         res: &RequestResource<'_>,
-        ctx: &Context,
+        ctx: &dyn Lookup,
     ) -> bool {
         self.actions.matches(action)
             && self.resources.as_ref().is_none_or(|r| r.matches(res, ctx))

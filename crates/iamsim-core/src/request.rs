@@ -3,7 +3,8 @@
 //! semantics-decision R30, R33).
 
 use crate::arn::{Arn, is_account_id};
-use crate::context::Context;
+use crate::context::{Found, Lookup};
+use crate::pattern::Resolve;
 use crate::policy::{Policy, PolicyKind, Who};
 use crate::world::{PolicyId, Role, Tags, User, World};
 
@@ -14,6 +15,8 @@ pub struct Session<'w> {
     pub role: &'w Role,
     /// The session name.
     pub name: String,
+    /// `aws:userid`: `ROLE_ID:SESSION_NAME`.
+    pub userid: String,
     /// `arn:aws:sts::ACCOUNT:assumed-role/ROLE_NAME/SESSION_NAME`.
     pub arn: String,
     /// The session policy passed when it was created, if any.
@@ -34,6 +37,7 @@ impl<'w> Session<'w> {
         Session {
             role,
             name: name.to_string(),
+            userid: format!("{}:{name}", role.unique_id),
             arn: format!(
                 "arn:aws:sts::{}:assumed-role/{}/{name}",
                 role.account, role.name
@@ -133,55 +137,60 @@ impl<'a> Caller<'a> {
     }
 }
 
-/// The resource of a request, with what the world knows of it.
-#[derive(Clone, Debug)]
-pub struct Target<'w> {
+/// The resource of a request, with what the world knows of it. Borrows
+/// from the world and the request, so resolving it allocates nothing.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
     /// The resource ARN, or `*`.
-    pub arn: String,
+    pub arn: &'a str,
     /// The account that owns it.
-    pub account: String,
-    /// Its resource-based policy (bucket, trust or key policy), if any.
-    pub policy: Option<(PolicyId, PolicyKind, String)>,
+    pub account: &'a str,
+    /// Its resource-based policy (bucket, trust or key policy) and the ARN
+    /// of what carries it, if any.
+    pub policy: Option<(PolicyId, PolicyKind, &'a str)>,
     /// True when the resource policy must allow even within one account:
     /// role trust policies and KMS key policies (R11, R22).
     pub policy_required: bool,
     /// The resource's tags (`aws:ResourceTag/*`).
-    pub tags: Option<&'w Tags>,
+    pub tags: Option<&'a Tags>,
     /// True when the resource is an IAM role or user (its tags are also
     /// `iam:ResourceTag/*`).
     pub iam_entity: bool,
 }
 
 /// Finds who owns a request's resource and which policy guards it.
-/// `resource_account` is the step's, `default_account` the caller's (used
-/// for `*`, whose owner is the caller's own account).
-pub fn resolve_target<'w>(
-    world: &'w World,
+/// `service` is the action's service prefix (lower-cased),
+/// `resource_account` the step's, `default_account` the caller's (used for
+/// `*`, whose owner is the caller's own account).
+pub fn resolve_target<'a>(
+    world: &'a World,
     service: &str,
-    resource: &str,
-    resource_account: Option<&str>,
-    default_account: &str,
-) -> Result<Target<'w>, String> {
+    resource: &'a str,
+    resource_account: Option<&'a str>,
+    default_account: &'a str,
+) -> Result<Target<'a>, String> {
     if let Some(a) = resource_account.filter(|a| !is_account_id(a)) {
         return Err(format!(
             "resource_account \"{a}\" must be a 12-digit account id"
         ));
     }
     let mut t = Target {
-        arn: resource.to_string(),
-        account: String::new(),
+        arn: resource,
+        account: "",
         policy: None,
         policy_required: false,
         tags: None,
         iam_entity: false,
     };
     if resource == "*" {
-        t.account = resource_account.unwrap_or(default_account).to_string();
+        t.account = resource_account.unwrap_or(default_account);
         return Ok(t);
     }
-    let arn = Arn::parse(resource).ok_or_else(|| format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\""))?;
-    let mut owner = arn.account.to_string();
-    if !owner.is_empty() && !is_account_id(&owner) {
+    let arn = Arn::parse(resource).ok_or_else(|| {
+        format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\"")
+    })?;
+    let mut owner = arn.account;
+    if !owner.is_empty() && !is_account_id(owner) {
         return Err(format!(
             "resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"
         ));
@@ -189,10 +198,8 @@ pub fn resolve_target<'w>(
     if arn.service == "s3" && owner.is_empty() {
         let name = arn.resource.split('/').next().unwrap_or_default();
         if let Some(b) = world.buckets.get(name) {
-            owner = b.account.clone();
-            if let Some(p) = b.policy {
-                t.policy = Some((p, PolicyKind::Bucket, format!("arn:aws:s3:::{name}")));
-            }
+            owner = &b.account;
+            t.policy = b.policy.map(|p| (p, PolicyKind::Bucket, b.arn.as_str()));
             // S3 evaluates aws:ResourceTag from the bucket's tags for bucket
             // and object requests alike (S3 user guide, buckets-tagging: ABAC
             // on general purpose buckets); iamsim treats declared tags as
@@ -207,103 +214,192 @@ pub fn resolve_target<'w>(
         }
         if service == "sts" {
             t.policy_required = true;
-            t.policy = role.map(|r| (r.trust, PolicyKind::Trust, r.arn.clone()));
+            t.policy = role.map(|r| (r.trust, PolicyKind::Trust, r.arn.as_str()));
         }
     } else if let Some(u) = world.users.get(resource) {
         t.tags = Some(&u.tags);
         t.iam_entity = true;
     } else if let Some(r) = world.resources.get(resource) {
         t.tags = Some(&r.tags);
-        t.policy = r.policy.map(|p| (p, PolicyKind::Resource, r.arn.clone()));
+        t.policy = r.policy.map(|p| (p, PolicyKind::Resource, r.arn.as_str()));
     }
     if arn.service == "kms" && arn.resource.starts_with("key/") {
         t.policy_required = true;
     }
-    match (owner.is_empty(), resource_account) {
+    t.account = match (owner.is_empty(), resource_account) {
         (true, None) => {
             return Err(format!(
                 "the owner of \"{resource}\" is unknown: declare the bucket in the world or give \"resource_account\" on the step"
             ));
         }
-        (true, Some(a)) => owner = a.to_string(),
+        (true, Some(a)) => a,
         (false, Some(a)) if a != owner => {
             return Err(format!(
                 "resource_account {a} contradicts the owner of \"{resource}\", account {owner}"
             ));
         }
-        _ => {}
-    }
-    t.account = owner;
+        _ => owner,
+    };
     Ok(t)
 }
 
-/// The keys AWS sets itself for a request of `caller` on `target` at `now`.
-pub fn base_context(
-    world: &World,
-    caller: &Caller<'_>,
-    target: &Target<'_>,
-    now: jiff::Timestamp,
-) -> Context {
-    let mut c = Context::new();
-    c.set("aws:PrincipalArn", caller.principal_arn());
-    c.set("aws:PrincipalAccount", caller.account());
-    c.set("aws:PrincipalIsAWSService", "false");
-    let tags: Tags = match caller {
-        Caller::User(u) => {
-            c.set("aws:PrincipalType", "User");
-            c.set("aws:username", u.name.as_str());
-            c.set("aws:userid", u.unique_id.as_str());
-            u.tags.clone()
-        }
-        Caller::Root { account, .. } => {
-            c.set("aws:PrincipalType", "Account");
-            c.set("aws:userid", *account);
-            Vec::new()
-        }
-        Caller::Session(s) => {
-            c.set("aws:PrincipalType", "AssumedRole");
-            c.set("aws:userid", format!("{}:{}", s.role.unique_id, s.name));
-            c.set(
-                "aws:MultiFactorAuthPresent",
-                if s.mfa { "true" } else { "false" },
-            );
-            c.set("aws:TokenIssueTime", now.to_string());
-            if let Some(si) = &s.source_identity {
-                c.set("aws:SourceIdentity", si.as_str());
-            }
-            s.principal_tags()
-        }
-    };
-    for (k, v) in &tags {
-        c.set(&format!("aws:PrincipalTag/{k}"), v.as_str());
-    }
-    if let Some(org) = &world.organization {
-        if in_org(world, caller.account()) {
-            c.set("aws:PrincipalOrgID", org.id.as_str());
-        }
-        if in_org(world, &target.account) {
-            c.set("aws:ResourceOrgID", org.id.as_str());
-        }
-    }
-    c.set("aws:ResourceAccount", target.account.as_str());
-    for (k, v) in target.tags.into_iter().flatten() {
-        c.set(&format!("aws:ResourceTag/{k}"), v.as_str());
-        if target.iam_entity {
-            c.set(&format!("iam:ResourceTag/{k}"), v.as_str());
-        }
-    }
-    c.set("aws:CurrentTime", now.to_string());
-    c.set("aws:EpochTime", now.as_second().to_string());
-    c
+/// The time of a run, as the context keys that carry it.
+#[derive(Clone, Debug)]
+pub struct Clock {
+    /// `aws:CurrentTime` (and a new session's `aws:TokenIssueTime`).
+    pub current_time: String,
+    /// `aws:EpochTime`.
+    pub epoch_time: String,
 }
 
-fn in_org(world: &World, account: &str) -> bool {
-    world
-        .organization
-        .as_ref()
-        .is_some_and(|o| o.management_account == account)
-        || world
-            .accounts
-            .get(account)
-            .is_some_and(|a| !a.levels.is_empty())
+impl Clock {
+    /// The clock of a run at `now`.
+    pub fn new(now: jiff::Timestamp) -> Clock {
+        Clock {
+            current_time: now.to_string(),
+            epoch_time: now.as_second().to_string(),
+        }
+    }
+}
+
+/// The keys an `AssumeRole` call puts in its own request context.
+#[derive(Clone, Copy, Debug)]
+pub struct AssumeCall<'a> {
+    /// `sts:RoleSessionName`.
+    pub session_name: &'a str,
+    /// `sts:ExternalId`, when passed.
+    pub external_id: Option<&'a str>,
+    /// `sts:SourceIdentity`, passed or carried from the calling session.
+    pub source_identity: Option<&'a str>,
+    /// Session tags passed: `aws:RequestTag/*`.
+    pub tags: &'a Tags,
+    /// Their keys: `aws:TagKeys`.
+    pub tag_keys: &'a [String],
+    /// `sts:TransitiveTagKeys`.
+    pub transitive_keys: &'a [String],
+}
+
+/// The context keys AWS sets itself for a request of `caller` on `target`
+/// (formats.md "Request context"; R30, R33), answered on lookup rather
+/// than built: nothing is allocated per request.
+#[derive(Clone, Copy)]
+pub struct Derived<'a> {
+    /// The world, for organization membership.
+    pub world: &'a World,
+    /// Who calls.
+    pub caller: Caller<'a>,
+    /// On what.
+    pub target: &'a Target<'a>,
+    /// When.
+    pub clock: &'a Clock,
+    /// For an `AssumeRole` call, what it passes.
+    pub assume: Option<&'a AssumeCall<'a>>,
+}
+
+fn tag<'t>(tags: &'t Tags, lower_key: &str) -> Option<&'t str> {
+    tags.iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case(lower_key))
+        .map(|(_, v)| v.as_str())
+}
+
+fn found(v: Option<&str>) -> Found<'_> {
+    v.map_or(Found::Absent, Found::One)
+}
+
+impl Derived<'_> {
+    fn in_org(&self, account: &str) -> Option<&str> {
+        let org = self.world.organization.as_ref()?;
+        let member = org.management_account == account
+            || self
+                .world
+                .accounts
+                .get(account)
+                .is_some_and(|a| !a.levels.is_empty());
+        member.then_some(org.id.as_str())
+    }
+
+    fn principal_tag(&self, lower_key: &str) -> Option<&str> {
+        match self.caller {
+            Caller::User(u) => tag(&u.tags, lower_key),
+            Caller::Root { .. } => None,
+            // Session tags override the role's tags with the same key (R31).
+            Caller::Session(s) => tag(&s.tags, lower_key).or_else(|| tag(&s.role.tags, lower_key)),
+        }
+    }
+}
+
+impl Lookup for Derived<'_> {
+    fn lookup(&self, lower_key: &str) -> Found<'_> {
+        let session = match self.caller {
+            Caller::Session(s) => Some(s),
+            _ => None,
+        };
+        match lower_key {
+            "aws:principalarn" => Found::One(self.caller.principal_arn()),
+            "aws:principalaccount" => Found::One(self.caller.account()),
+            "aws:principalisawsservice" => Found::One("false"),
+            "aws:principaltype" => Found::One(match self.caller {
+                Caller::User(_) => "User",
+                Caller::Root { .. } => "Account",
+                Caller::Session(_) => "AssumedRole",
+            }),
+            "aws:username" => match self.caller {
+                Caller::User(u) => Found::One(&u.name),
+                _ => Found::Absent,
+            },
+            "aws:userid" => Found::One(match self.caller {
+                Caller::User(u) => &u.unique_id,
+                Caller::Root { account, .. } => account,
+                Caller::Session(s) => &s.userid,
+            }),
+            "aws:multifactorauthpresent" => {
+                found(session.map(|s| if s.mfa { "true" } else { "false" }))
+            }
+            "aws:tokenissuetime" => found(session.map(|_| self.clock.current_time.as_str())),
+            "aws:sourceidentity" => found(session.and_then(|s| s.source_identity.as_deref())),
+            "aws:principalorgid" => found(self.in_org(self.caller.account())),
+            "aws:resourceorgid" => found(self.in_org(self.target.account)),
+            "aws:resourceaccount" => Found::One(self.target.account),
+            "aws:currenttime" => Found::One(&self.clock.current_time),
+            "aws:epochtime" => Found::One(&self.clock.epoch_time),
+            _ => {
+                if let Some(k) = lower_key.strip_prefix("aws:principaltag/") {
+                    return found(self.principal_tag(k));
+                }
+                if let Some(k) = lower_key.strip_prefix("aws:resourcetag/") {
+                    return found(self.target.tags.and_then(|t| tag(t, k)));
+                }
+                if let Some(k) = lower_key.strip_prefix("iam:resourcetag/") {
+                    return found(
+                        self.target
+                            .tags
+                            .filter(|_| self.target.iam_entity)
+                            .and_then(|t| tag(t, k)),
+                    );
+                }
+                let Some(a) = self.assume else {
+                    return Found::Absent;
+                };
+                match lower_key {
+                    "sts:rolesessionname" => Found::One(a.session_name),
+                    "sts:externalid" => found(a.external_id),
+                    "sts:sourceidentity" => found(a.source_identity),
+                    "aws:tagkeys" if !a.tag_keys.is_empty() => Found::Set(a.tag_keys),
+                    "sts:transitivetagkeys" if !a.transitive_keys.is_empty() => {
+                        Found::Set(a.transitive_keys)
+                    }
+                    _ => match lower_key.strip_prefix("aws:requesttag/") {
+                        Some(k) => found(tag(a.tags, k)),
+                        None => Found::Absent,
+                    },
+                }
+            }
+        }
+    }
+}
+
+impl Resolve for Derived<'_> {
+    fn var(&self, key: &str) -> Option<&str> {
+        self.lookup(key).single()
+    }
 }

@@ -5,11 +5,11 @@ pub mod run;
 
 use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
-use crate::json::{Node, Value};
+use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
 use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
 
-pub use run::{ScenarioResult, StepResult, run_scenario};
+pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
 
 /// What a scenario expects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,6 +80,8 @@ pub enum StepKind {
     Action {
         /// The action.
         action: String,
+        /// Its service prefix, lower-cased.
+        service: String,
         /// The resource ARN or `*`.
         resource: String,
         /// The owner, when the world cannot tell it.
@@ -95,9 +97,18 @@ pub struct Step {
     /// The step's context (wins over the scenario's and the file's).
     pub context: Context,
     /// Where it stands, for errors.
-    pub node: Node,
-    /// Its JSON path.
-    pub path: String,
+    pub span: Span,
+    /// The index of its scenario in the file.
+    pub scenario: usize,
+    /// Its index in the scenario.
+    pub index: usize,
+}
+
+impl Step {
+    /// Its JSON path, for errors.
+    pub fn path(&self) -> String {
+        format!("$.scenarios[{}].steps[{}]", self.scenario, self.index)
+    }
 }
 
 /// One scenario.
@@ -115,10 +126,10 @@ pub struct Scenario {
     pub steps: Vec<Step>,
     /// The expected decision.
     pub expect: Expect,
-    /// The scenario object, for errors.
-    pub node: Node,
-    /// Its JSON path.
-    pub path: String,
+    /// Where its `principal` stands, for errors.
+    pub principal_span: Span,
+    /// Its index in the file.
+    pub index: usize,
 }
 
 /// A scenario file, read and checked.
@@ -262,7 +273,7 @@ impl Reader<'_> {
             .enumerate()
             .filter_map(|(i, n)| {
                 let p = sp.index(i);
-                self.scenario(n, &p)
+                self.scenario(n, &p, i)
             })
             .collect();
         Some(ScenarioFile {
@@ -336,7 +347,7 @@ impl Reader<'_> {
         c
     }
 
-    fn scenario(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<Scenario> {
+    fn scenario(&mut self, node: &Node, path: &JsonPath<'_>, index: usize) -> Option<Scenario> {
         let doc = self.doc;
         self.ok(doc.object(node, path, "a scenario", SCENARIO_KEYS))?;
         self.notes(node, path);
@@ -383,7 +394,7 @@ impl Reader<'_> {
         let mut steps = Vec::new();
         for (i, n) in items.iter().enumerate() {
             let p = sp.index(i);
-            steps.push(self.step(n, &p)?);
+            steps.push(self.step(n, &p, index, i)?);
         }
         Some(Scenario {
             name,
@@ -392,8 +403,8 @@ impl Reader<'_> {
             context,
             steps,
             expect,
-            node: node.clone(),
-            path: path.render(),
+            principal_span: node.get("principal").map_or(node.span, |p| p.span),
+            index,
         })
     }
 
@@ -482,7 +493,13 @@ impl Reader<'_> {
         Some(s)
     }
 
-    fn step(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<Step> {
+    fn step(
+        &mut self,
+        node: &Node,
+        path: &JsonPath<'_>,
+        scenario: usize,
+        index: usize,
+    ) -> Option<Step> {
         let doc = self.doc;
         let kind = if node.get("assume_role").is_some() {
             self.ok(doc.object(node, path, "an assume_role step", ASSUME_KEYS))?;
@@ -521,8 +538,14 @@ impl Reader<'_> {
             }
             let resource = self.required_string(node, path, "resource")?;
             let resource_account = self.opt_string(node, path, "resource_account")?;
+            let service = action
+                .split(':')
+                .next()
+                .unwrap_or_default()
+                .to_ascii_lowercase();
             StepKind::Action {
                 action,
+                service,
                 resource,
                 resource_account,
             }
@@ -540,8 +563,9 @@ impl Reader<'_> {
         Some(Step {
             kind,
             context,
-            node: node.clone(),
-            path: path.render(),
+            span: node.span,
+            scenario,
+            index,
         })
     }
 }

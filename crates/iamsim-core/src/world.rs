@@ -98,6 +98,8 @@ impl Role {
 pub struct Bucket {
     /// The bucket name.
     pub name: String,
+    /// `arn:aws:s3:::NAME`.
+    pub arn: String,
     /// The owning account.
     pub account: String,
     /// The bucket policy.

@@ -2,8 +2,7 @@
 //! and their negations (semantics-language O1–O3). In the Equals operators
 //! `*` and `?` are ordinary characters; variables are substituted first.
 
-use crate::context::Context;
-use crate::pattern::{self, Syntax, Tok};
+use crate::pattern::{self, Resolve, Syntax, Tok};
 
 /// Compiles string values, with wildcards for the Like operators.
 pub(super) fn compile(
@@ -26,13 +25,13 @@ pub(super) fn compile(
 }
 
 /// `StringEquals`: case-sensitive equality with any value.
-pub(super) fn any_equal(ps: &[Vec<Tok>], v: &str, ctx: &Context) -> bool {
+pub(super) fn any_equal(ps: &[Vec<Tok>], v: &str, ctx: &dyn Resolve) -> bool {
     ps.iter()
         .any(|p| pattern::resolve_text(p, ctx).is_some_and(|t| t == v))
 }
 
 /// `StringEqualsIgnoreCase`: equality ignoring case.
-pub(super) fn any_equal_ignore_case(ps: &[Vec<Tok>], v: &str, ctx: &Context) -> bool {
+pub(super) fn any_equal_ignore_case(ps: &[Vec<Tok>], v: &str, ctx: &dyn Resolve) -> bool {
     ps.iter().any(|p| {
         pattern::resolve_text(p, ctx).is_some_and(|t| {
             t.chars()
@@ -43,13 +42,14 @@ pub(super) fn any_equal_ignore_case(ps: &[Vec<Tok>], v: &str, ctx: &Context) -> 
 }
 
 /// `StringLike`: whole-value wildcard match, case-sensitive.
-pub(super) fn any_like(ps: &[Vec<Tok>], v: &str, ctx: &Context) -> bool {
+pub(super) fn any_like(ps: &[Vec<Tok>], v: &str, ctx: &dyn Resolve) -> bool {
     ps.iter().any(|p| pattern::matches(p, v, ctx) == Some(true))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::context::Context;
 
     #[test]
     fn equals_treats_wildcards_literally_and_case_matters() {

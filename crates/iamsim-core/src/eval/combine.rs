@@ -52,7 +52,7 @@ impl Sides {
 
     /// The rule in words, for the explanation.
     pub fn rule(&self, req: &Request<'_>) -> String {
-        let (pacct, racct) = (req.caller.account(), req.target.account.as_str());
+        let (pacct, racct) = (req.caller.account(), req.target.account);
         if !self.same_account {
             return format!(
                 "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow (R12)"

@@ -1,9 +1,9 @@
 //! Scanning policies: every statement whose principal, action, resource and
-//! conditions match the request becomes a [`Hit`], sorted into allows and
-//! denies.
+//! conditions match the request is a [`Hit`]. The fast path only folds hits
+//! into [`Flags`]; explanations keep them in a [`Scan`].
 
 use super::{Hit, Request};
-use crate::policy::{Effect, Grant, Policy, PolicyKind, RequestAction, RequestResource};
+use crate::policy::{Effect, Grant, Policy, PolicyKind, RequestAction, RequestResource, Who};
 use crate::world::{Attached, OrgLevel, PolicyId, World};
 
 /// A policy to scan, with the names explanations use.
@@ -35,17 +35,16 @@ impl<'a> Source<'a> {
         level: &'a OrgLevel,
         ids: &'a [PolicyId],
         kind: PolicyKind,
-    ) -> Vec<Source<'a>> {
+    ) -> impl Iterator<Item = Source<'a>> {
         ids.iter()
             .filter_map(|id| world.policy(*id))
-            .map(|e| Source {
+            .map(move |e| Source {
                 kind,
                 policy: &e.policy,
                 name: &e.name,
                 owner: &level.target,
                 how: "",
             })
-            .collect()
     }
 }
 
@@ -61,6 +60,24 @@ impl Scan<'_> {
     pub fn allows(&self) -> bool {
         !self.allows.is_empty()
     }
+
+    /// What the fast path would have found.
+    pub fn flags(&self) -> Flags {
+        Flags {
+            allow: !self.allows.is_empty(),
+            deny: !self.denies.is_empty(),
+            grant: self.allows.iter().filter_map(|h| h.grant).max(),
+        }
+    }
+}
+
+/// What a scan found, without the statements.
+#[derive(Clone, Copy, Debug, Default)]
+pub(super) struct Flags {
+    pub allow: bool,
+    pub deny: bool,
+    /// For resource-based policies, the strongest way an allow names the caller.
+    pub grant: Option<Grant>,
 }
 
 /// The request, split once for matching.
@@ -68,51 +85,68 @@ pub(super) struct Input<'a, 'r> {
     pub req: &'r Request<'a>,
     pub action: RequestAction<'r>,
     pub resource: RequestResource<'r>,
+    pub who: Who<'a>,
 }
 
 impl<'a> Input<'a, '_> {
-    /// Scans `sources` into a new [`Scan`].
-    pub fn scan(&self, sources: &[Source<'a>]) -> Scan<'a> {
+    /// Calls `f` for every statement of `s` that applies to the request.
+    pub fn each_hit(&self, s: &Source<'a>, f: &mut dyn FnMut(Hit<'a>)) {
+        if !s.policy.may_apply_to(self.action.service) {
+            return;
+        }
+        for st in &s.policy.statements {
+            let (grant, matched) = match &st.principals {
+                None => (None, None),
+                Some(p) if p.negated => {
+                    if !p.not_principal_applies(&self.who, st.effect == Effect::Deny) {
+                        continue;
+                    }
+                    (Some(Grant::Direct), None)
+                }
+                Some(p) => match p.grant(&self.who) {
+                    Some((g, e)) => (Some(g), Some(e)),
+                    None => continue,
+                },
+            };
+            if !st.matches_request(&self.action, &self.resource, self.req.context) {
+                continue;
+            }
+            f(Hit {
+                kind: s.kind,
+                policy: s.name,
+                owner: s.owner,
+                how: s.how,
+                statement: st,
+                grant,
+                matched,
+            });
+        }
+    }
+
+    /// Scans `sources`, keeping every hit.
+    pub fn scan(&self, sources: impl IntoIterator<Item = Source<'a>>) -> Scan<'a> {
         let mut out = Scan::default();
-        self.scan_into(sources, &mut out);
+        for s in sources {
+            self.each_hit(&s, &mut |hit| match hit.statement.effect {
+                Effect::Allow => out.allows.push(hit),
+                Effect::Deny => out.denies.push(hit),
+            });
+        }
         out
     }
 
-    /// Scans `sources`, adding to `out`.
-    pub fn scan_into(&self, sources: &[Source<'a>], out: &mut Scan<'a>) {
-        let who = self.req.caller.who();
+    /// Scans `sources`, keeping only what the decision needs.
+    pub fn flags(&self, sources: impl IntoIterator<Item = Source<'a>>) -> Flags {
+        let mut f = Flags::default();
         for s in sources {
-            for st in &s.policy.statements {
-                let (grant, matched) = match &st.principals {
-                    None => (None, None),
-                    Some(p) if p.negated => {
-                        if !p.not_principal_applies(&who, st.effect == Effect::Deny) {
-                            continue;
-                        }
-                        (Some(Grant::Direct), None)
-                    }
-                    Some(p) => match p.grant(&who) {
-                        Some((g, e)) => (Some(g), Some(e)),
-                        None => continue,
-                    },
-                };
-                if !st.matches_request(&self.action, &self.resource, self.req.context) {
-                    continue;
+            self.each_hit(&s, &mut |hit| match hit.statement.effect {
+                Effect::Allow => {
+                    f.allow = true;
+                    f.grant = f.grant.max(hit.grant);
                 }
-                let hit = Hit {
-                    kind: s.kind,
-                    policy: s.name,
-                    owner: s.owner,
-                    how: s.how,
-                    statement: st,
-                    grant,
-                    matched,
-                };
-                match st.effect {
-                    Effect::Allow => out.allows.push(hit),
-                    Effect::Deny => out.denies.push(hit),
-                }
-            }
+                Effect::Deny => f.deny = true,
+            });
         }
+        f
     }
 }

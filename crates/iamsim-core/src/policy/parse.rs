@@ -110,10 +110,7 @@ pub fn compile(
             }
         }
     }
-    Ok(Policy {
-        version,
-        statements,
-    })
+    Ok(Policy::new(version, statements))
 }
 
 fn statement(

@@ -3,13 +3,22 @@
 //! chaining is several of them); the first denied step ends the scenario.
 
 use super::{Expect, Scenario, SessionSetup, Step, StepKind};
-use crate::context::Context;
+use crate::context::{Context, Layered, Lookup};
 use crate::diag::{Diagnostic, Location, SourceId};
 use crate::eval::{self, Outcome, Request};
+use crate::json::Span;
 use crate::report::RequestTrace;
-use crate::request::{Caller, Session, Target, base_context, resolve_target};
+use crate::request::{AssumeCall, Caller, Clock, Derived, Session, Target, resolve_target};
 use crate::world::{Tags, User, World};
-use jiff::Timestamp;
+
+/// How much a run keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Detail {
+    /// Only decisions: the fast path, no explanation built.
+    Decisions,
+    /// Every request's explanation, gate by gate.
+    Explanations,
+}
 
 /// What one step decided: its requests (an `assume_role` step is
 /// `sts:AssumeRole`, plus `sts:TagSession` and `sts:SetSourceIdentity`
@@ -35,7 +44,8 @@ pub struct ScenarioResult {
     pub outcome: Outcome,
     /// The index of the first denied step.
     pub denied_at: Option<usize>,
-    /// The steps that ran (none after the first denial).
+    /// The steps that ran, with explanations ([`Detail::Explanations`]
+    /// only; empty otherwise).
     pub steps: Vec<StepResult>,
     /// True when the outcome meets the expectation.
     pub pass: bool,
@@ -63,28 +73,65 @@ struct Runner<'w, 's> {
     source: SourceId,
     file_context: &'s Context,
     scenario: &'s Scenario,
-    now: Timestamp,
+    clock: &'s Clock,
+    detail: Detail,
+}
+
+/// A step's outcome, with its explanation when kept, and the session an
+/// allowed `assume_role` step makes.
+struct Stepped<'w> {
+    outcome: Outcome,
+    result: Option<StepResult>,
+    next: Option<Session<'w>>,
 }
 
 impl Runner<'_, '_> {
-    fn err(&self, node: &crate::json::Node, path: &str, message: String) -> Diagnostic {
+    fn err(&self, span: Span, path: String, message: String) -> Diagnostic {
         Diagnostic {
             location: Some(Location {
                 source: self.source,
-                span: node.span,
-                path: path.to_string(),
+                span,
+                path,
             }),
             message,
         }
     }
 
-    /// The context of a request: what AWS sets, then the file's, the
-    /// scenario's and the step's context (later wins).
-    fn context(&self, mut base: Context, step: &Step) -> Context {
-        base.overlay(self.file_context);
-        base.overlay(&self.scenario.context);
-        base.overlay(&step.context);
-        base
+    /// The request context: the step's, the scenario's and the file's
+    /// keys, over what AWS derives (later wins, formats.md).
+    fn context<'a>(&'a self, step: &'a Step, derived: Derived<'a>) -> Layered<'a, Derived<'a>> {
+        Layered {
+            layers: [&step.context, &self.scenario.context, self.file_context],
+            base: derived,
+        }
+    }
+
+    /// One request: its decision, and its explanation when kept.
+    fn request(
+        &self,
+        caller: Caller<'_>,
+        action: &str,
+        target: &Target<'_>,
+        ctx: &dyn Lookup,
+        identity_required: bool,
+    ) -> (Outcome, Option<RequestTrace>) {
+        let req = Request {
+            caller,
+            action,
+            target,
+            context: ctx,
+            identity_required,
+        };
+        match self.detail {
+            Detail::Decisions => (eval::decide(self.world, &req), None),
+            Detail::Explanations => {
+                let d = eval::evaluate(self.world, &req);
+                (
+                    d.outcome,
+                    Some(RequestTrace::new(caller.arn(), action, target.arn, &d)),
+                )
+            }
+        }
     }
 }
 
@@ -95,21 +142,23 @@ pub fn run_scenario(
     source: SourceId,
     file_context: &Context,
     scenario: &Scenario,
-    now: Timestamp,
+    clock: &Clock,
+    detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
     let r = Runner {
         world,
         source,
         file_context,
         scenario,
-        now,
+        clock,
+        detail,
     };
     let mut current = principal(&r)?;
     let mut steps = Vec::new();
     let mut outcome = Outcome::Allow;
     let mut denied_at = None;
     for (i, step) in scenario.steps.iter().enumerate() {
-        let (result, next) = match &step.kind {
+        let stepped = match &step.kind {
             StepKind::AssumeRole {
                 role,
                 session_name,
@@ -126,43 +175,46 @@ pub fn run_scenario(
             )?,
             StepKind::Action {
                 action,
+                service,
                 resource,
                 resource_account,
             } => {
                 let caller = current.caller();
-                let service = action
-                    .split(':')
-                    .next()
-                    .unwrap_or_default()
-                    .to_ascii_lowercase();
                 let target = resolve_target(
                     world,
-                    &service,
+                    service,
                     resource,
                     resource_account.as_deref(),
                     caller.account(),
                 )
-                .map_err(|e| r.err(&step.node, &step.path, e))?;
-                let ctx = r.context(base_context(world, &caller, &target, now), step);
-                let trace = decide(world, caller, action, &target, &ctx, false);
-                (
-                    StepResult {
+                .map_err(|e| r.err(step.span, step.path(), e))?;
+                let derived = Derived {
+                    world,
+                    caller,
+                    target: &target,
+                    clock,
+                    assume: None,
+                };
+                let ctx = r.context(step, derived);
+                let (outcome, trace) = r.request(caller, action, &target, &ctx, false);
+                Stepped {
+                    outcome,
+                    result: trace.map(|t| StepResult {
                         principal: caller.arn().to_string(),
-                        outcome: trace.outcome,
-                        requests: vec![trace],
-                    },
-                    None,
-                )
+                        requests: vec![t],
+                        outcome,
+                    }),
+                    next: None,
+                }
             }
         };
-        let step_outcome = result.outcome;
-        steps.push(result);
-        if step_outcome != Outcome::Allow {
-            outcome = step_outcome;
+        steps.extend(stepped.result);
+        if stepped.outcome != Outcome::Allow {
+            outcome = stepped.outcome;
             denied_at = Some(i);
             break;
         }
-        if let Some(session) = next {
+        if let Some(session) = stepped.next {
             current = Current::Session(session);
         }
     }
@@ -182,30 +234,11 @@ pub fn run_scenario(
     })
 }
 
-fn decide(
-    world: &World,
-    caller: Caller<'_>,
-    action: &str,
-    target: &Target<'_>,
-    ctx: &Context,
-    identity_required: bool,
-) -> RequestTrace {
-    let req = Request {
-        caller,
-        action,
-        target,
-        context: ctx,
-        identity_required,
-    };
-    let d = eval::evaluate(world, &req);
-    RequestTrace::new(caller.arn(), action, &target.arn, &d)
-}
-
 /// Explicit deny wins, then implicit deny, else allow.
-fn combine(traces: &[RequestTrace]) -> Outcome {
-    if traces.iter().any(|t| t.outcome == Outcome::ExplicitDeny) {
+fn combine(outcomes: &[Outcome]) -> Outcome {
+    if outcomes.contains(&Outcome::ExplicitDeny) {
         Outcome::ExplicitDeny
-    } else if traces.iter().any(|t| t.outcome != Outcome::Allow) {
+    } else if outcomes.iter().any(|o| *o != Outcome::Allow) {
         Outcome::ImplicitDeny
     } else {
         Outcome::Allow
@@ -220,19 +253,19 @@ fn assume<'w>(
     session_name: &str,
     external_id: Option<&str>,
     setup: &SessionSetup,
-) -> Result<(StepResult, Option<Session<'w>>), Diagnostic> {
+) -> Result<Stepped<'w>, Diagnostic> {
     let world = r.world;
     let caller = current.caller();
     let role = world.roles.get(role_arn).ok_or_else(|| {
         r.err(
-            &step.node,
-            &step.path,
+            step.span,
+            step.path(),
             format!("assume_role names {role_arn}, which is not a role of the world"),
         )
     })?;
     let target = resolve_target(world, "sts", role_arn, None, caller.account())
-        .map_err(|e| r.err(&step.node, &step.path, e))?;
-    let (inherited_tags, inherited_keys, carried_identity): (Tags, Vec<String>, Option<String>) =
+        .map_err(|e| r.err(step.span, step.path(), e))?;
+    let (inherited_tags, inherited_keys, carried_identity): (Tags, &[String], Option<&str>) =
         match current {
             Current::Session(s) => (
                 s.tags
@@ -240,22 +273,26 @@ fn assume<'w>(
                     .filter(|(k, _)| s.transitive_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
                     .cloned()
                     .collect(),
-                s.transitive_keys.clone(),
-                s.source_identity.clone(),
+                &s.transitive_keys,
+                s.source_identity.as_deref(),
             ),
-            _ => (Vec::new(), Vec::new(), None),
+            _ => (Vec::new(), &[], None),
         };
-    let principal = caller.arn().to_string();
     let refuse = |why: String| {
-        let trace = RequestTrace::refused(&principal, "sts:AssumeRole", role_arn, why);
-        Ok((
+        let outcome = Outcome::ImplicitDeny;
+        let result = (r.detail == Detail::Explanations).then(|| {
+            let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why);
             StepResult {
-                principal: principal.clone(),
-                outcome: trace.outcome,
+                principal: caller.arn().to_string(),
                 requests: vec![trace],
-            },
-            None,
-        ))
+                outcome,
+            }
+        });
+        Ok(Stepped {
+            outcome,
+            result,
+            next: None,
+        })
     };
     if let Some((k, _)) = setup
         .tags
@@ -266,99 +303,91 @@ fn assume<'w>(
             "session tag \"{k}\" is an inherited transitive tag of the calling session and cannot be set again (R31)"
         ));
     }
-    let source_identity = match (&carried_identity, &setup.source_identity) {
+    let source_identity = match (carried_identity, setup.source_identity.as_deref()) {
         (Some(c), Some(p)) if c != p => {
             return refuse(format!(
                 "the calling session's source identity \"{c}\" cannot be changed to \"{p}\" (R32)"
             ));
         }
-        (c, p) => c.clone().or_else(|| p.clone()),
+        (c, p) => c.or(p),
     };
-    let mut base = base_context(world, &caller, &target, r.now);
-    base.set("sts:RoleSessionName", session_name);
-    if let Some(e) = external_id {
-        base.set("sts:ExternalId", e);
-    }
-    if let Some(si) = &source_identity {
-        base.set("sts:SourceIdentity", si.as_str());
-    }
-    for (k, v) in &setup.tags {
-        base.set(&format!("aws:RequestTag/{k}"), v.as_str());
-    }
-    if !setup.tags.is_empty() {
-        base.set_list(
-            "aws:TagKeys",
-            setup.tags.iter().map(|(k, _)| k.clone()).collect(),
-        );
-    }
-    if !setup.transitive_keys.is_empty() {
-        base.set_list("sts:TransitiveTagKeys", setup.transitive_keys.clone());
-    }
-    let ctx = r.context(base, step);
-    let mut traces = vec![decide(
+    let tag_keys: Vec<String> = setup.tags.iter().map(|(k, _)| k.clone()).collect();
+    let call = AssumeCall {
+        session_name,
+        external_id,
+        source_identity,
+        tags: &setup.tags,
+        tag_keys: &tag_keys,
+        transitive_keys: &setup.transitive_keys,
+    };
+    let derived = Derived {
         world,
         caller,
-        "sts:AssumeRole",
-        &target,
-        &ctx,
-        false,
-    )];
+        target: &target,
+        clock: r.clock,
+        assume: Some(&call),
+    };
+    let ctx = r.context(step, derived);
+    let mut outcomes = Vec::with_capacity(3);
+    let mut traces = Vec::new();
+    let mut ask = |action: &str, identity_required: bool| {
+        let (o, t) = r.request(caller, action, &target, &ctx, identity_required);
+        outcomes.push(o);
+        traces.extend(t);
+    };
+    ask("sts:AssumeRole", false);
     // Tags passed, or transitive tags carried into the new session, need
     // sts:TagSession (R31, ambiguities A8).
     if !setup.tags.is_empty() || !inherited_tags.is_empty() {
-        traces.push(decide(
-            world,
-            caller,
-            "sts:TagSession",
-            &target,
-            &ctx,
-            false,
-        ));
+        ask("sts:TagSession", false);
     }
     // A source identity passed or carried needs sts:SetSourceIdentity; in a
     // role chain the caller's own policies must allow it too (R32, A3, A7).
     if source_identity.is_some() {
-        let chained = matches!(current, Current::Session(_));
-        traces.push(decide(
-            world,
-            caller,
+        ask(
             "sts:SetSourceIdentity",
-            &target,
-            &ctx,
-            chained,
-        ));
+            matches!(current, Current::Session(_)),
+        );
     }
-    let outcome = combine(&traces);
+    let outcome = combine(&outcomes);
+    let mfa = ctx
+        .lookup("aws:multifactorauthpresent")
+        .single()
+        .is_some_and(|v| v.eq_ignore_ascii_case("true"));
     let next = (outcome == Outcome::Allow).then(|| {
         let mut s = Session::new(role, session_name);
         s.policy = setup.policy.clone();
         s.tags = inherited_tags;
         s.tags.extend(setup.tags.iter().cloned());
-        s.transitive_keys = inherited_keys;
+        s.transitive_keys = inherited_keys.to_vec();
         s.transitive_keys
             .extend(setup.transitive_keys.iter().cloned());
-        s.source_identity = source_identity;
-        s.mfa = ctx
-            .single("aws:MultiFactorAuthPresent")
-            .is_some_and(|v| v.eq_ignore_ascii_case("true"));
+        s.source_identity = source_identity.map(str::to_string);
+        s.mfa = mfa;
         s
     });
-    Ok((
-        StepResult {
-            principal,
-            requests: traces,
-            outcome,
-        },
+    let result = (r.detail == Detail::Explanations).then(|| StepResult {
+        principal: caller.arn().to_string(),
+        requests: traces,
+        outcome,
+    });
+    Ok(Stepped {
+        outcome,
+        result,
         next,
-    ))
+    })
 }
 
 fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     let sc = r.scenario;
     let arn = sc.principal.as_str();
-    let node = sc.node.get("principal").unwrap_or(&sc.node);
-    let path = format!("{}.principal", sc.path);
-    let err = |m: String| r.err(node, &path, m);
+    let err = |m: String| {
+        r.err(
+            sc.principal_span,
+            format!("$.scenarios[{}].principal", sc.index),
+            m,
+        )
+    };
     let s = &sc.session;
     let has_setup =
         s.policy.is_some() || !s.tags.is_empty() || s.source_identity.is_some() || s.mfa;

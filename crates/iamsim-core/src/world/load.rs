@@ -1036,6 +1036,7 @@ impl Builder<'_> {
             name.clone(),
             Bucket {
                 name: name.clone(),
+                arn: bucket_arn,
                 account: account.to_string(),
                 policy,
                 tags,
