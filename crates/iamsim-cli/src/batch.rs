@@ -10,14 +10,24 @@ use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
+/// Files larger than this are read scenario by scenario ([`crate::stream`]).
+pub const STREAM_ABOVE: u64 = 8 << 20;
+
 /// Scenario files with their worlds, ready to run.
 pub struct Batch {
     /// Every text read, for error messages.
     pub sources: Sources,
-    /// The files, each with the index of its world.
+    /// Reads the files documents name.
+    pub loader: FsLoader,
+    /// The files read whole, each with the index of its world.
     pub files: Vec<(ScenarioFile, usize)>,
+    /// Large files to read scenario by scenario, and whether a directory
+    /// walk found them.
+    pub streamed: Vec<(PathBuf, bool)>,
     /// The worlds.
     pub worlds: Vec<World>,
+    world_index: HashMap<PathBuf, usize>,
+    override_world: Option<usize>,
 }
 
 /// One scenario's result, with the file it came from.
@@ -30,101 +40,125 @@ pub struct Outcome {
 
 impl Batch {
     /// Reads the files (directories: every `*.json` in them, world files
-    /// skipped) and their worlds; `world` overrides the files' `world`.
+    /// and AWS CLI dumps skipped) and their worlds; `world` overrides the
+    /// files' `world`. Files above [`STREAM_ABOVE`] are only listed.
     pub fn load(
         paths: &[PathBuf],
         world: Option<&Path>,
+        stream: bool,
     ) -> Result<Batch, (Sources, Vec<Diagnostic>)> {
-        let mut sources = Sources::new();
-        let mut loader = FsLoader::default();
-        let mut errors = Vec::new();
-        let mut worlds: Vec<World> = Vec::new();
-        let mut world_index: HashMap<PathBuf, usize> = HashMap::new();
-        let override_world = match world {
-            Some(p) => {
-                match load_world_file(&mut sources, &mut loader, p, &mut worlds, &mut world_index) {
-                    Ok(w) => Some(w),
-                    Err(ds) => return Err((sources, ds)),
-                }
-            }
-            None => None,
+        let mut b = Batch {
+            sources: Sources::new(),
+            loader: FsLoader::default(),
+            files: Vec::new(),
+            streamed: Vec::new(),
+            worlds: Vec::new(),
+            world_index: HashMap::new(),
+            override_world: None,
         };
-        let mut files = Vec::new();
+        if let Some(p) = world {
+            match b.world_file(p) {
+                Ok(w) => b.override_world = Some(w),
+                Err(ds) => return Err((b.sources, ds)),
+            }
+        }
         let listed = match collect(paths) {
             Ok(l) => l,
-            Err(d) => return Err((sources, vec![d])),
+            Err(d) => return Err((b.sources, vec![d])),
         };
+        let mut errors = Vec::new();
         for (path, from_dir) in listed {
-            let id = match loader.read(&mut sources, &path) {
+            if stream || std::fs::metadata(&path).is_ok_and(|m| m.len() > STREAM_ABOVE) {
+                b.streamed.push((path, from_dir));
+                continue;
+            }
+            let id = match b.loader.read(&mut b.sources, &path) {
                 Ok(id) => id,
                 Err(d) => {
                     errors.push(d);
                     continue;
                 }
             };
-            let node = match world::parse_source(&sources, id) {
+            let node = match world::parse_source(&b.sources, id) {
                 Ok(n) => n,
                 Err(d) => {
                     errors.push(d);
                     continue;
                 }
             };
-            if from_dir
-                && (scenario::is_world_document(&node) || iamsim_core::import::is_dump(&node))
-            {
+            if from_dir && skipped_in_walks(&node) {
                 continue;
             }
-            let file = match scenario::parse_node(&mut sources, id, &node, &mut loader) {
+            let file = match scenario::parse_node(&mut b.sources, id, &node, &mut b.loader) {
                 Ok(f) => f,
                 Err(ds) => {
                     errors.extend(ds);
                     continue;
                 }
             };
-            let w = match (override_world, &file.world) {
-                (Some(w), _) => Ok(w),
-                (None, WorldRef::Path(rel, n)) => {
-                    let p = loader.resolve(id, rel);
-                    load_world_file(&mut sources, &mut loader, &p, &mut worlds, &mut world_index)
-                        .map_err(|mut ds| {
-                            if !p.exists() {
-                                ds = vec![Doc { source: id }.err(
-                                    n,
-                                    &JsonPath::ROOT.key("world"),
-                                    format!("world file {} does not exist", p.display()),
-                                )];
-                            }
-                            ds
-                        })
-                }
-                (None, WorldRef::Inline(n)) => {
-                    let root = JsonPath::ROOT;
-                    let wp = root.key("world");
-                    world::load_world_node(&mut sources, Doc { source: id }, n, &wp, &mut loader)
-                        .map(|w| {
-                            worlds.push(w);
-                            worlds.len() - 1
-                        })
-                }
-                (None, WorldRef::Missing) => Err(vec![Diagnostic::bare(format!(
-                    "{}: the file names no \"world\"; give one with --world",
-                    path.display()
-                ))]),
-            };
-            match w {
-                Ok(w) => files.push((file, w)),
+            match b.world_of(&file, &path) {
+                Ok(w) => b.files.push((file, w)),
                 Err(ds) => errors.extend(ds),
             }
         }
         if errors.is_empty() {
-            Ok(Batch {
-                sources,
-                files,
-                worlds,
-            })
+            Ok(b)
         } else {
-            Err((sources, errors))
+            Err((b.sources, errors))
         }
+    }
+
+    /// The world of a scenario file: `--world`, else the file's own (a path,
+    /// read once however many files name it, or inline).
+    pub fn world_of(&mut self, file: &ScenarioFile, path: &Path) -> Result<usize, Vec<Diagnostic>> {
+        let id = file.source;
+        match (self.override_world, &file.world) {
+            (Some(w), _) => Ok(w),
+            (None, WorldRef::Path(rel, n)) => {
+                let p = self.loader.resolve(id, rel);
+                if !p.exists() {
+                    let msg = format!("world file {} does not exist", p.display());
+                    return Err(vec![Doc { source: id }.err(
+                        n,
+                        &JsonPath::ROOT.key("world"),
+                        msg,
+                    )]);
+                }
+                self.world_file(&p)
+            }
+            (None, WorldRef::Inline(n)) => {
+                let root = JsonPath::ROOT;
+                let wp = root.key("world");
+                let w = world::load_world_node(
+                    &mut self.sources,
+                    Doc { source: id },
+                    n,
+                    &wp,
+                    &mut self.loader,
+                )?;
+                self.worlds.push(w);
+                Ok(self.worlds.len() - 1)
+            }
+            (None, WorldRef::Missing) => Err(vec![Diagnostic::bare(format!(
+                "{}: the file names no \"world\"; give one with --world",
+                path.display()
+            ))]),
+        }
+    }
+
+    fn world_file(&mut self, path: &Path) -> Result<usize, Vec<Diagnostic>> {
+        let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
+        if let Some(i) = self.world_index.get(&key) {
+            return Ok(*i);
+        }
+        let id = self
+            .loader
+            .read(&mut self.sources, path)
+            .map_err(|d| vec![d])?;
+        let w = world::load_world(&mut self.sources, id, &mut self.loader)?;
+        self.worlds.push(w);
+        self.world_index.insert(key, self.worlds.len() - 1);
+        Ok(self.worlds.len() - 1)
     }
 
     /// Runs every scenario in parallel; results keep file and scenario order.
@@ -193,20 +227,8 @@ impl Batch {
     }
 }
 
-fn load_world_file(
-    sources: &mut Sources,
-    loader: &mut FsLoader,
-    path: &Path,
-    worlds: &mut Vec<World>,
-    index: &mut HashMap<PathBuf, usize>,
-) -> Result<usize, Vec<Diagnostic>> {
-    let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
-    if let Some(i) = index.get(&key) {
-        return Ok(*i);
-    }
-    let id = loader.read(sources, path).map_err(|d| vec![d])?;
-    let w = world::load_world(sources, id, loader)?;
-    worlds.push(w);
-    index.insert(key, worlds.len() - 1);
-    Ok(worlds.len() - 1)
+/// Files a directory walk passes over: worlds and AWS CLI dumps, which are
+/// read through the scenario files that name them.
+pub fn skipped_in_walks(node: &iamsim_core::json::Node) -> bool {
+    scenario::is_world_document(node) || iamsim_core::import::is_dump(node)
 }

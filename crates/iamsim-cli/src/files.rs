@@ -38,6 +38,12 @@ impl FsLoader {
         Ok(id)
     }
 
+    /// Records the path of a source registered without reading it (a file
+    /// that is streamed), so that paths it names resolve next to it.
+    pub fn register(&mut self, id: SourceId, path: &Path) {
+        self.paths.push((id, path.to_path_buf()));
+    }
+
     /// The path a source was read from.
     pub fn path_of(&self, id: SourceId) -> Option<&Path> {
         self.paths

@@ -7,6 +7,7 @@ mod can;
 mod files;
 mod import;
 mod render;
+mod stream;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use iamsim_core::diag::{Diagnostic, Sources};
@@ -49,6 +50,9 @@ enum Command {
         /// After each scenario's line, walk through every gate of every step (table format).
         #[arg(long)]
         explain: bool,
+        /// Read every file scenario by scenario, in bounded memory (automatic above 8 MiB).
+        #[arg(long)]
+        stream: bool,
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
@@ -67,8 +71,9 @@ fn main() -> ExitCode {
             format,
             jobs,
             explain,
+            stream,
             paths,
-        } => run(&paths, world.as_deref(), format, jobs, explain),
+        } => run(&paths, world.as_deref(), format, jobs, explain, stream),
         Command::Can(args) => can::can(&args),
         Command::Import(args) => import::import(&args),
     };
@@ -101,6 +106,7 @@ fn run(
     format: Format,
     jobs: Option<usize>,
     explain: bool,
+    stream: bool,
 ) -> u8 {
     if let Some(n) = jobs {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -110,30 +116,110 @@ fn run(
             return fail(&Sources::new(), &[Diagnostic::bare(format!("--jobs: {e}"))]);
         }
     }
-    let batch = match batch::Batch::load(paths, world) {
+    let mut batch = match batch::Batch::load(paths, world, stream) {
         Ok(b) => b,
         Err((sources, errors)) => return fail(&sources, &errors),
     };
-    let detail = if explain || format == Format::Json {
+    let clock = Clock::new(jiff::Timestamp::now());
+    let output = stream::Output {
+        json: format == Format::Json,
+        explain,
+    };
+    // Large files first, into a temporary file: nothing reaches stdout
+    // unless every input is good.
+    let mut counts = stream::Counts::default();
+    let mut spool = match Spool::create() {
+        Ok(s) => s,
+        Err(e) => {
+            return fail(
+                &batch.sources,
+                &[Diagnostic::bare(format!(
+                    "cannot create a temporary file: {e}"
+                ))],
+            );
+        }
+    };
+    for (path, from_dir) in std::mem::take(&mut batch.streamed) {
+        if let Err(errors) = stream::run(
+            &mut batch,
+            &path,
+            from_dir,
+            &clock,
+            output,
+            &mut spool.file,
+            &mut counts,
+        ) {
+            return fail(&batch.sources, &errors);
+        }
+    }
+    let detail = if output.json || explain {
         Detail::Explanations
     } else {
         Detail::Decisions
     };
-    let outcomes = match batch.run(&Clock::new(jiff::Timestamp::now()), detail) {
+    let outcomes = match batch.run(&clock, detail) {
         Ok(o) => o,
         Err(errors) => return fail(&batch.sources, &errors),
     };
-    let text = match format {
-        Format::Table => render::table(&outcomes, explain),
-        Format::Json => outcomes
-            .iter()
-            .map(|o| render::scenario_json(&o.file, &o.result).to_string() + "\n")
-            .collect(),
-    };
+    let text: String = outcomes
+        .iter()
+        .map(|o| match format {
+            Format::Table => render::line(o, explain),
+            Format::Json => render::scenario_json(&o.file, &o.result).to_string() + "\n",
+        })
+        .collect();
     print(&text);
-    if outcomes.iter().all(|o| o.result.pass) {
-        0
-    } else {
-        1
+    if let Err(e) = spool.copy_to_stdout() {
+        return fail(
+            &batch.sources,
+            &[Diagnostic::bare(format!(
+                "cannot copy streamed results: {e}"
+            ))],
+        );
+    }
+    let passed = counts.passed + outcomes.iter().filter(|o| o.result.pass).count();
+    let failed = counts.failed + outcomes.iter().filter(|o| !o.result.pass).count();
+    if format == Format::Table {
+        print(&render::closing(passed, failed));
+    }
+    if failed == 0 { 0 } else { 1 }
+}
+
+/// A temporary file for streamed results, removed when dropped.
+struct Spool {
+    path: PathBuf,
+    file: std::io::BufWriter<std::fs::File>,
+}
+
+impl Spool {
+    fn create() -> std::io::Result<Spool> {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let path = std::env::temp_dir().join(format!("iamsim-{}-{nanos}.out", std::process::id()));
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)?;
+        Ok(Spool {
+            path,
+            file: std::io::BufWriter::new(file),
+        })
+    }
+
+    fn copy_to_stdout(&mut self) -> std::io::Result<()> {
+        self.file.flush()?;
+        let mut f = std::fs::File::open(&self.path)?;
+        let mut out = std::io::stdout().lock();
+        match std::io::copy(&mut f, &mut out) {
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map(|_| ()),
+        }
+    }
+}
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
     }
 }

@@ -45,49 +45,46 @@ pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
         .or_else(|| s.requests.first())
 }
 
-/// The batch as a table: one line per scenario, the reason under each
-/// failure (or, with `explain`, the walk through every gate), and the
-/// closing count.
-pub fn table(outcomes: &[Outcome], explain_all: bool) -> String {
-    let mut out = String::new();
-    for o in outcomes {
-        let r = &o.result;
-        let mark = if r.pass { "PASS" } else { "FAIL" };
-        let _ = writeln!(
-            out,
-            "{mark}  {:<13} {:<20} {}  {}",
-            r.outcome.as_str(),
-            format!("(want {})", r.expect.as_str()),
-            o.file,
-            r.name
-        );
-        if explain_all {
-            out.push_str(&explain(r));
-            out.push('\n');
-        } else if !r.pass {
-            if let Some((i, step)) = r
-                .steps
-                .iter()
-                .enumerate()
-                .find(|(_, s)| s.outcome == r.outcome)
-                .or_else(|| r.steps.iter().enumerate().next_back())
-            {
-                if let Some(t) = deciding(step) {
-                    let _ = writeln!(
-                        out,
-                        "      step {}: {} {} on {}: {}",
-                        i + 1,
-                        t.principal,
-                        t.action,
-                        t.resource,
-                        t.summary
-                    );
-                }
-            }
+/// The closing line CI systems read.
+pub fn closing(passed: usize, failed: usize) -> String {
+    format!("{passed} passed, {failed} failed\n")
+}
+
+/// One scenario's table line, with the reason under a failure (or, with
+/// `explain_all`, the walk through every gate).
+pub fn line(o: &Outcome, explain_all: bool) -> String {
+    let r = &o.result;
+    let mark = if r.pass { "PASS" } else { "FAIL" };
+    let mut out = format!(
+        "{mark}  {:<13} {:<20} {}  {}\n",
+        r.outcome.as_str(),
+        format!("(want {})", r.expect.as_str()),
+        o.file,
+        r.name
+    );
+    if explain_all {
+        out.push_str(&explain(r));
+        out.push('\n');
+    } else if !r.pass {
+        let denied = r
+            .steps
+            .iter()
+            .enumerate()
+            .find(|(_, s)| s.outcome == r.outcome)
+            .or_else(|| r.steps.iter().enumerate().next_back());
+        if let Some(t) = denied.and_then(|(i, step)| deciding(step).map(|t| (i, t))) {
+            let (i, t) = t;
+            let _ = writeln!(
+                out,
+                "      step {}: {} {} on {}: {}",
+                i + 1,
+                t.principal,
+                t.action,
+                t.resource,
+                t.summary
+            );
         }
     }
-    let passed = outcomes.iter().filter(|o| o.result.pass).count();
-    let _ = writeln!(out, "{passed} passed, {} failed", outcomes.len() - passed);
     out
 }
 

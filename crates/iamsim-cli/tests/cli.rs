@@ -515,3 +515,39 @@ fn fast_and_explained_runs_agree() {
     assert!(fast.len() >= 335);
     assert_eq!(fast, explained);
 }
+
+/// Files read scenario by scenario (`--stream`, automatic for large files)
+/// give the same results, and their errors keep their line and column.
+#[test]
+fn streamed_runs_match_and_locate_errors() {
+    let whole = iamsim(&["run", "--format", "json", "testdata"]);
+    let streamed = iamsim(&["run", "--stream", "--format", "json", "testdata"]);
+    assert_eq!(streamed.status.code(), Some(0), "{}", stderr(&streamed));
+    assert_eq!(stdout(&whole), stdout(&streamed));
+    let tmp = tempdir("stream");
+    let file = tmp.join("s.json");
+    let scenario = |name: &str, action: &str| {
+        format!(
+            r#"{{"name": "{name}", "principal": "arn:aws:iam::111111111111:root", "steps": [{{"action": "{action}", "resource": "*"}}], "expect": "allow"}}"#
+        )
+    };
+    let text = format!(
+        "{{\"scenarios\": [\n  {},\n  {},\n  {}\n],\n\"world\": {{\"accounts\": {{\"111111111111\": {{}}}}}}}}\n",
+        scenario("a", "s3:ListAllMyBuckets"),
+        scenario("b", "s3:ListAllMyBuckets"),
+        scenario("c", "s3:*")
+    );
+    std::fs::write(&file, &text).unwrap();
+    let o = iamsim(&["run", "--stream", file.to_str().unwrap()]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(
+        stdout(&o).is_empty(),
+        "printed results before an input error"
+    );
+    assert!(
+        err.starts_with(&format!("{}:4:", file.display())) && err.contains("without wildcards"),
+        "{err}"
+    );
+    assert!(err.contains("$.scenarios[2].steps[0].action"), "{err}");
+}

@@ -76,6 +76,17 @@ impl Sources {
         id
     }
 
+    /// Replaces the text of a registered source: a large file registered
+    /// empty while it is streamed gets its text only when errors in it must
+    /// be rendered.
+    pub fn set_text(&mut self, id: SourceId, text: String) {
+        if let Some(f) = self.files.get_mut(id.0 as usize) {
+            f.line_starts = vec![0];
+            f.line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            f.text = text;
+        }
+    }
+
     /// The registered text of an id.
     pub fn get(&self, id: SourceId) -> Option<&SourceFile> {
         self.files.get(id.0 as usize)

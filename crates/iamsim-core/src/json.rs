@@ -147,10 +147,17 @@ pub fn parse_bytes(bytes: &[u8]) -> Result<Node, SyntaxError> {
 
 /// Parses one JSON document: a single value with only white space around it.
 pub fn parse(text: &str) -> Result<Node, SyntaxError> {
+    parse_at(text, 0)
+}
+
+/// Parses one JSON value cut out of a larger text at byte offset `base`:
+/// spans and error offsets are those of the larger text.
+pub fn parse_at(text: &str, base: usize) -> Result<Node, SyntaxError> {
     let mut p = Parser {
         s: text.as_bytes(),
         text,
         pos: 0,
+        base,
     };
     if p.s.starts_with(&[0xEF, 0xBB, 0xBF]) {
         p.pos = 3;
@@ -168,12 +175,14 @@ struct Parser<'a> {
     s: &'a [u8],
     text: &'a str,
     pos: usize,
+    /// Offset of `text` in the source it was cut from.
+    base: usize,
 }
 
 impl Parser<'_> {
     fn err(&self, message: &str) -> SyntaxError {
         SyntaxError {
-            offset: self.pos,
+            offset: self.base + self.pos,
             message: message.to_string(),
         }
     }
@@ -203,7 +212,7 @@ impl Parser<'_> {
         };
         Ok(Node {
             value,
-            span: Span::new(start, self.pos),
+            span: Span::new(self.base + start, self.base + self.pos),
         })
     }
 
@@ -394,7 +403,7 @@ impl Parser<'_> {
             }
             let key_start = self.pos;
             let key = self.string()?;
-            let key_span = Span::new(key_start, self.pos);
+            let key_span = Span::new(self.base + key_start, self.base + self.pos);
             let duplicate = if members.len() < 16 {
                 members.iter().any(|m| m.key == key)
             } else {
@@ -485,6 +494,26 @@ mod tests {
     fn reports_invalid_utf8_offset() {
         let e = parse_bytes(b"{\"a\": \"\xff\"}").err();
         assert_eq!(e.map(|e| e.offset), Some(7));
+    }
+
+    #[test]
+    fn parse_at_keeps_offsets_of_the_larger_text() {
+        let n = parse_at("{\"a\": 1}", 100).unwrap();
+        assert_eq!(
+            n.span,
+            Span {
+                start: 100,
+                end: 108
+            }
+        );
+        assert_eq!(
+            n.get("a").map(|a| a.span),
+            Some(Span {
+                start: 106,
+                end: 107
+            })
+        );
+        assert_eq!(parse_at("[1,]", 10).unwrap_err().offset, 13);
     }
 
     #[test]

@@ -218,6 +218,51 @@ pub fn parse_node(
     }
 }
 
+/// Reads the members of a scenario file other than `scenarios` (given as
+/// an object without it), for files read scenario by scenario.
+pub fn parse_header(
+    sources: &mut Sources,
+    id: SourceId,
+    node: &Node,
+    loader: &mut dyn Loader,
+) -> Result<ScenarioFile, Vec<Diagnostic>> {
+    let mut r = Reader {
+        sources,
+        loader,
+        doc: Doc { source: id },
+        errors: Vec::new(),
+    };
+    let header = r.header(node, &JsonPath::ROOT);
+    match header {
+        Some(f) if r.errors.is_empty() => Ok(f),
+        _ => Err(r.errors),
+    }
+}
+
+/// Reads the scenario at `index` of a file's `scenarios`.
+pub fn parse_scenario(
+    sources: &mut Sources,
+    id: SourceId,
+    node: &Node,
+    index: usize,
+    loader: &mut dyn Loader,
+) -> Result<Scenario, Vec<Diagnostic>> {
+    let mut r = Reader {
+        sources,
+        loader,
+        doc: Doc { source: id },
+        errors: Vec::new(),
+    };
+    let root = JsonPath::ROOT;
+    let list = root.key("scenarios");
+    let path = list.index(index);
+    let scenario = r.scenario(node, &path, index);
+    match scenario {
+        Some(s) if r.errors.is_empty() => Ok(s),
+        _ => Err(r.errors),
+    }
+}
+
 struct Reader<'s> {
     sources: &'s mut Sources,
     loader: &'s mut dyn Loader,
@@ -231,6 +276,35 @@ impl Reader<'_> {
     }
 
     fn file(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<ScenarioFile> {
+        let doc = self.doc;
+        let mut file = self.header(node, path)?;
+        let Some(list) = node.get("scenarios") else {
+            self.errors.push(doc.err(
+                node,
+                path,
+                "a scenario file needs \"scenarios\", a list of scenarios",
+            ));
+            return None;
+        };
+        let sp = path.key("scenarios");
+        let Value::Array(items) = &list.value else {
+            self.errors
+                .push(doc.err(list, &sp, "scenarios must be a list"));
+            return None;
+        };
+        file.scenarios = items
+            .iter()
+            .enumerate()
+            .filter_map(|(i, n)| {
+                let p = sp.index(i);
+                self.scenario(n, &p, i)
+            })
+            .collect();
+        Some(file)
+    }
+
+    /// Everything of a scenario file but its scenarios.
+    fn header(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<ScenarioFile> {
         let doc = self.doc;
         self.ok(doc.object(node, path, "a scenario file", FILE_KEYS))?;
         self.notes(node, path);
@@ -254,33 +328,11 @@ impl Reader<'_> {
             },
         };
         let context = self.context(node, path);
-        let Some(list) = node.get("scenarios") else {
-            self.errors.push(doc.err(
-                node,
-                path,
-                "a scenario file needs \"scenarios\", a list of scenarios",
-            ));
-            return None;
-        };
-        let sp = path.key("scenarios");
-        let Value::Array(items) = &list.value else {
-            self.errors
-                .push(doc.err(list, &sp, "scenarios must be a list"));
-            return None;
-        };
-        let scenarios = items
-            .iter()
-            .enumerate()
-            .filter_map(|(i, n)| {
-                let p = sp.index(i);
-                self.scenario(n, &p, i)
-            })
-            .collect();
         Some(ScenarioFile {
             source: doc.source,
             world,
             context,
-            scenarios,
+            scenarios: Vec::new(),
         })
     }
 

@@ -1,0 +1,469 @@
+//! Large scenario files, read scenario by scenario so that memory does not
+//! grow with their size.
+//!
+//! A skimmer walks the file's bytes from disk: the members of the top-level
+//! object other than `scenarios` are cut out and parsed (pass one, so that
+//! `world` and `context` may stand anywhere), then the elements of
+//! `scenarios` are cut out one by one, parsed in batches, and run in
+//! parallel (pass two). Each cut keeps its offset in the file, so errors
+//! point at the right line and column. Results go to a temporary file and
+//! reach stdout only when no input error was found.
+
+use crate::batch::{Batch, Outcome, skipped_in_walks};
+use crate::render;
+use iamsim_core::diag::{Diagnostic, SourceId};
+use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::{self, Detail};
+use rayon::prelude::*;
+use std::io::{BufReader, Read, Write};
+use std::path::Path;
+
+/// Scenarios parsed and run together.
+const BATCH: usize = 4096;
+
+/// Bytes of a file, read in chunks, with their offset.
+struct Bytes<R: Read> {
+    r: R,
+    buf: Vec<u8>,
+    at: usize,
+    len: usize,
+    /// Offset in the file of `buf[0]`.
+    base: usize,
+}
+
+impl<R: Read> Bytes<R> {
+    fn new(r: R) -> Self {
+        Bytes {
+            r,
+            buf: vec![0; 1 << 16],
+            at: 0,
+            len: 0,
+            base: 0,
+        }
+    }
+
+    fn offset(&self) -> usize {
+        self.base + self.at
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>, SyntaxError> {
+        if self.at == self.len {
+            self.base += self.len;
+            self.at = 0;
+            self.len = self.r.read(&mut self.buf).map_err(|e| SyntaxError {
+                offset: self.base,
+                message: format!("cannot read: {e}"),
+            })?;
+        }
+        Ok(self
+            .buf
+            .get(self.at)
+            .copied()
+            .filter(|_| self.at < self.len))
+    }
+
+    fn next(&mut self) -> Result<Option<u8>, SyntaxError> {
+        let b = self.peek()?;
+        if b.is_some() {
+            self.at += 1;
+        }
+        Ok(b)
+    }
+}
+
+fn fault(offset: usize, message: &str) -> SyntaxError {
+    SyntaxError {
+        offset,
+        message: message.to_string(),
+    }
+}
+
+/// Receives a top-level member other than `scenarios`: its key, the key's
+/// span, the value's bytes and the value's offset.
+type OnMember<'a> = dyn FnMut(String, Span, &[u8], usize) -> Result<(), SyntaxError> + 'a;
+
+/// Receives one element of `scenarios`: its index, bytes and offset.
+type OnScenario<'a> = dyn FnMut(usize, &[u8], usize) -> Result<(), SyntaxError> + 'a;
+
+/// Walks the top-level object of a scenario file.
+struct Skimmer<R: Read> {
+    b: Bytes<R>,
+}
+
+impl<R: Read> Skimmer<R> {
+    fn ws(&mut self) -> Result<(), SyntaxError> {
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.b.peek()? {
+            self.b.next()?;
+        }
+        Ok(())
+    }
+
+    fn expect(&mut self, c: u8, what: &str) -> Result<(), SyntaxError> {
+        self.ws()?;
+        let at = self.b.offset();
+        match self.b.next()? {
+            Some(x) if x == c => Ok(()),
+            _ => Err(fault(at, what)),
+        }
+    }
+
+    /// Copies one string, quotes included, into `out`.
+    fn string(&mut self, out: &mut Vec<u8>) -> Result<(), SyntaxError> {
+        let start = self.b.offset();
+        out.push(b'"');
+        self.b.next()?;
+        loop {
+            match self.b.next()? {
+                None => return Err(fault(start, "unterminated string")),
+                Some(b'\\') => {
+                    out.push(b'\\');
+                    match self.b.next()? {
+                        Some(c) => out.push(c),
+                        None => return Err(fault(start, "unterminated string")),
+                    }
+                }
+                Some(b'"') => {
+                    out.push(b'"');
+                    return Ok(());
+                }
+                Some(c) => out.push(c),
+            }
+        }
+    }
+
+    /// Copies the raw bytes of one JSON value into `out`; the parser checks
+    /// them afterwards.
+    fn value(&mut self, out: &mut Vec<u8>) -> Result<(), SyntaxError> {
+        self.ws()?;
+        let start = self.b.offset();
+        let mut depth = 0usize;
+        loop {
+            let Some(c) = self.b.peek()? else {
+                return Err(fault(start, "unexpected end of input inside a value"));
+            };
+            match c {
+                b'"' => self.string(out)?,
+                b'{' | b'[' => {
+                    depth += 1;
+                    if depth > json::MAX_DEPTH {
+                        return Err(fault(self.b.offset(), "nesting too deep"));
+                    }
+                    out.push(c);
+                    self.b.next()?;
+                }
+                b'}' | b']' if depth > 0 => {
+                    depth -= 1;
+                    out.push(c);
+                    self.b.next()?;
+                }
+                b',' | b'}' | b']' if depth == 0 => return Ok(()),
+                b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return Ok(()),
+                _ => {
+                    out.push(c);
+                    self.b.next()?;
+                }
+            }
+            if depth == 0 && matches!(out.last(), Some(b'}' | b']' | b'"')) {
+                return Ok(());
+            }
+        }
+    }
+
+    /// Walks `{ "key": value, ... }`: `member` receives every member but
+    /// `scenarios` (key, key span, value bytes, value offset); `scenario`
+    /// receives each element of `scenarios` (index, bytes, offset).
+    fn walk(
+        &mut self,
+        member: &mut OnMember<'_>,
+        scenario: &mut OnScenario<'_>,
+    ) -> Result<Span, SyntaxError> {
+        self.ws()?;
+        let start = self.b.offset();
+        self.expect(b'{', "a scenario file is a JSON object")?;
+        let mut buf = Vec::new();
+        let mut first = true;
+        loop {
+            self.ws()?;
+            if self.b.peek()? == Some(b'}') && first {
+                self.b.next()?;
+                break;
+            }
+            if !first {
+                let at = self.b.offset();
+                match self.b.next()? {
+                    Some(b',') => self.ws()?,
+                    Some(b'}') => break,
+                    _ => return Err(fault(at, "expected ',' or '}' in object")),
+                }
+            }
+            first = false;
+            let key_start = self.b.offset();
+            if self.b.peek()? != Some(b'"') {
+                return Err(fault(key_start, "expected a member name in double quotes"));
+            }
+            buf.clear();
+            self.string(&mut buf)?;
+            let key_span = span(key_start, self.b.offset());
+            let key = json::parse_at(&utf8(&buf, key_start)?, key_start)?
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            self.expect(b':', "expected ':' after the member name")?;
+            self.ws()?;
+            if key == "scenarios" {
+                self.elements(scenario)?;
+            } else {
+                let value_start = self.b.offset();
+                buf.clear();
+                self.value(&mut buf)?;
+                member(key, key_span, &buf, value_start)?;
+            }
+        }
+        let end = self.b.offset();
+        self.ws()?;
+        if self.b.peek()?.is_some() {
+            return Err(fault(
+                self.b.offset(),
+                "unexpected text after the JSON value (only one value per file)",
+            ));
+        }
+        Ok(span(start, end))
+    }
+
+    fn elements(&mut self, scenario: &mut OnScenario<'_>) -> Result<(), SyntaxError> {
+        self.expect(b'[', "scenarios must be a list")?;
+        let mut buf = Vec::new();
+        let mut index = 0;
+        self.ws()?;
+        if self.b.peek()? == Some(b']') {
+            self.b.next()?;
+            return Ok(());
+        }
+        loop {
+            self.ws()?;
+            let start = self.b.offset();
+            buf.clear();
+            self.value(&mut buf)?;
+            scenario(index, &buf, start)?;
+            index += 1;
+            self.ws()?;
+            let at = self.b.offset();
+            match self.b.next()? {
+                Some(b',') => {}
+                Some(b']') => return Ok(()),
+                _ => return Err(fault(at, "expected ',' or ']' in array")),
+            }
+        }
+    }
+}
+
+fn span(start: usize, end: usize) -> Span {
+    Span {
+        start: u32::try_from(start).unwrap_or(u32::MAX),
+        end: u32::try_from(end).unwrap_or(u32::MAX),
+    }
+}
+
+fn utf8(bytes: &[u8], offset: usize) -> Result<String, SyntaxError> {
+    String::from_utf8(bytes.to_vec()).map_err(|e| {
+        fault(
+            offset + e.utf8_error().valid_up_to(),
+            "the file is not valid UTF-8",
+        )
+    })
+}
+
+fn skimmer(path: &Path) -> Result<Skimmer<BufReader<std::fs::File>>, Diagnostic> {
+    let f = std::fs::File::open(path)
+        .map_err(|e| Diagnostic::bare(format!("{}: cannot read: {e}", path.display())))?;
+    Ok(Skimmer {
+        b: Bytes::new(BufReader::new(f)),
+    })
+}
+
+/// What a streamed run counted.
+#[derive(Default)]
+pub struct Counts {
+    /// Scenarios whose expectation held.
+    pub passed: usize,
+    /// Scenarios whose expectation did not.
+    pub failed: usize,
+}
+
+/// How results are written.
+#[derive(Clone, Copy)]
+pub struct Output {
+    /// JSON lines rather than the table.
+    pub json: bool,
+    /// The walk through every gate after each table line.
+    pub explain: bool,
+}
+
+/// Runs a large scenario file: its results are appended to `out`, its
+/// input errors returned (then `out` must be discarded).
+pub fn run(
+    batch: &mut Batch,
+    path: &Path,
+    from_dir: bool,
+    clock: &Clock,
+    output: Output,
+    out: &mut dyn Write,
+    counts: &mut Counts,
+) -> Result<(), Vec<Diagnostic>> {
+    // The text is registered empty; it is read in full only to render errors.
+    let id = batch.sources.add(path.display().to_string(), String::new());
+    batch.loader.register(id, path);
+    let errors = match run_file(batch, id, path, from_dir, clock, output, out, counts) {
+        Ok(()) => return Ok(()),
+        Err(errors) => errors,
+    };
+    if let Ok(text) = std::fs::read(path) {
+        batch
+            .sources
+            .set_text(id, String::from_utf8_lossy(&text).into_owned());
+    }
+    Err(errors)
+}
+
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the run's whole state, passed through once"
+)]
+fn run_file(
+    batch: &mut Batch,
+    id: SourceId,
+    path: &Path,
+    from_dir: bool,
+    clock: &Clock,
+    output: Output,
+    out: &mut dyn Write,
+    counts: &mut Counts,
+) -> Result<(), Vec<Diagnostic>> {
+    let syntax = |e: SyntaxError| vec![Diagnostic::syntax(id, &e)];
+    // Pass one: the header.
+    let mut members: Vec<Member> = Vec::new();
+    let mut has_scenarios = false;
+    let whole = skimmer(path)
+        .map_err(|d| vec![d])?
+        .walk(
+            &mut |key, key_span, bytes, offset| {
+                if members.iter().any(|m| m.key == key) {
+                    return Err(fault(
+                        key_span.start as usize,
+                        &format!("duplicate key \"{key}\" in one object"),
+                    ));
+                }
+                let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
+                members.push(Member {
+                    key,
+                    key_span,
+                    node,
+                });
+                Ok(())
+            },
+            &mut |_, _, _| {
+                has_scenarios = true;
+                Ok(())
+            },
+        )
+        .map_err(syntax)?;
+    let header = Node {
+        value: Value::Object(members),
+        span: whole,
+    };
+    if from_dir && !has_scenarios && skipped_in_walks(&header) {
+        return Ok(());
+    }
+    let file = scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader)?;
+    let world = batch.world_of(&file, path)?;
+    let name = path.display().to_string();
+    // Pass two: the scenarios, a batch at a time.
+    let mut pending: Vec<(usize, Node)> = Vec::with_capacity(BATCH);
+    let mut errors = Vec::new();
+    let mut flush = |batch: &mut Batch,
+                     pending: &mut Vec<(usize, Node)>,
+                     errors: &mut Vec<Diagnostic>| {
+        let mut parsed = Vec::with_capacity(pending.len());
+        for (index, node) in pending.drain(..) {
+            match scenario::parse_scenario(&mut batch.sources, id, &node, index, &mut batch.loader)
+            {
+                Ok(s) => parsed.push(s),
+                Err(ds) => errors.extend(ds),
+            }
+        }
+        if !errors.is_empty() {
+            return;
+        }
+        let Some(w) = batch.worlds.get(world) else {
+            errors.push(Diagnostic::bare("internal: world index"));
+            return;
+        };
+        let detail = if output.json || output.explain {
+            Detail::Explanations
+        } else {
+            Detail::Decisions
+        };
+        let results: Vec<Result<Outcome, Diagnostic>> = parsed
+            .par_iter()
+            .map(|sc| {
+                let mut r = scenario::run_scenario(w, id, &file.context, sc, clock, detail)?;
+                if !r.pass && detail == Detail::Decisions {
+                    r = scenario::run_scenario(
+                        w,
+                        id,
+                        &file.context,
+                        sc,
+                        clock,
+                        Detail::Explanations,
+                    )?;
+                }
+                Ok(Outcome {
+                    file: name.clone(),
+                    result: r,
+                })
+            })
+            .collect();
+        for r in results {
+            match r {
+                Ok(o) => {
+                    if o.result.pass {
+                        counts.passed += 1
+                    } else {
+                        counts.failed += 1
+                    }
+                    let text = if output.json {
+                        render::scenario_json(&o.file, &o.result).to_string() + "\n"
+                    } else {
+                        render::line(&o, output.explain)
+                    };
+                    if let Err(e) = out.write_all(text.as_bytes()) {
+                        errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
+                    }
+                }
+                Err(d) => errors.push(d),
+            }
+        }
+    };
+    let mut skim = skimmer(path).map_err(|d| vec![d])?;
+    let walked = skim.walk(&mut |_, _, _, _| Ok(()), &mut |index, bytes, offset| {
+        let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
+        pending.push((index, node));
+        if pending.len() == BATCH {
+            flush(batch, &mut pending, &mut errors);
+            if !errors.is_empty() {
+                return Err(fault(offset, "stopped"));
+            }
+        }
+        Ok(())
+    });
+    if let Err(e) = walked {
+        return Err(if errors.is_empty() { syntax(e) } else { errors });
+    }
+    flush(batch, &mut pending, &mut errors);
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
