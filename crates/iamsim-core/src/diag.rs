@@ -82,7 +82,8 @@ impl Sources {
     pub fn set_text(&mut self, id: SourceId, text: String) {
         if let Some(f) = self.files.get_mut(id.0 as usize) {
             f.line_starts = vec![0];
-            f.line_starts.extend(text.match_indices('\n').map(|(i, _)| i + 1));
+            f.line_starts
+                .extend(text.match_indices('\n').map(|(i, _)| i + 1));
             f.text = text;
         }
     }

@@ -257,10 +257,18 @@ fn input<'a, 'r>(req: &'r Request<'a>, lower: &'r str) -> Input<'a, 'r> {
 }
 
 /// The policies of the caller: identity-based, boundary, session policy.
+#[allow(
+    clippy::type_complexity,
+    reason = "the three kinds of the caller's policies, each as its scan takes it"
+)]
 fn caller_policies<'a>(
     world: &'a World,
     caller: &Caller<'a>,
-) -> (Vec<Source<'a>>, Option<Source<'a>>, Option<Source<'a>>) {
+) -> (
+    impl Iterator<Item = Source<'a>> + Clone,
+    Option<Source<'a>>,
+    Option<Source<'a>>,
+) {
     let (ids, bnd): (&[Attached], Option<&Attached>) = match *caller {
         Caller::User(u) => (&u.identity, u.boundary.as_ref()),
         Caller::Session(s) => (&s.role.identity, s.role.boundary.as_ref()),
@@ -268,8 +276,7 @@ fn caller_policies<'a>(
     };
     let identity = ids
         .iter()
-        .filter_map(|a| Source::attached(world, a, PolicyKind::Identity))
-        .collect();
+        .filter_map(move |a| Source::attached(world, a, PolicyKind::Identity));
     let boundary = bnd.and_then(|b| Source::attached(world, b, PolicyKind::Boundary));
     let session = match *caller {
         Caller::Session(s) => s.policy.as_ref().map(|p| Source {
