@@ -73,5 +73,108 @@ fn seed_scenario(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, compile, seed_scenario);
+/// One statement of the typical policy against one request.
+fn match_statement(c: &mut Criterion) {
+    use iamsim_core::context::Context;
+    use iamsim_core::policy::{RequestAction, RequestResource};
+    let node = iamsim_core::json::parse(POLICY).expect("policy JSON");
+    let doc = Doc {
+        source: iamsim_core::diag::SourceId(0),
+    };
+    let policy =
+        parse::compile(&doc, &node, &JsonPath::ROOT, PolicyKind::Identity).expect("policy");
+    let st = policy.statements.first().expect("a statement");
+    let mut ctx = Context::new();
+    ctx.set("aws:PrincipalTag/team", "analytics");
+    ctx.set("aws:SourceIp", "203.0.113.7");
+    ctx.set("aws:SecureTransport", "true");
+    let action = RequestAction::parse("s3:getobject").expect("action");
+    let resource =
+        RequestResource::parse("arn:aws:s3:::data-analytics/2024/report.csv").expect("arn");
+    c.bench_function(
+        "match one statement (wildcards, variable, IP and Bool conditions)",
+        |b| {
+            b.iter(|| {
+                let hit = st.matches_request(black_box(&action), black_box(&resource), &ctx);
+                assert!(hit);
+                hit
+            });
+        },
+    );
+}
+
+/// Fifty policies of realistic shape: wildcards, conditions, NotAction.
+fn fifty_policies() -> String {
+    let mut docs = Vec::new();
+    for i in 0..50 {
+        let doc = match i % 5 {
+            0 => format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": ["s3:Get*", "s3:List*"], "Resource": ["arn:aws:s3:::team-{i}-*", "arn:aws:s3:::team-{i}-*/*"]}}]}}"#
+            ),
+            1 => format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "ec2:Describe*", "Resource": "*", "Condition": {{"StringEquals": {{"aws:RequestedRegion": ["us-east-1", "eu-west-{i}"]}}}}}}]}}"#
+            ),
+            2 => format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Deny", "NotAction": ["s3:*", "sts:*", "kms:Decrypt"], "Resource": "*", "Condition": {{"BoolIfExists": {{"aws:MultiFactorAuthPresent": "false"}}}}}}, {{"Sid": "P{i}", "Effect": "Allow", "Action": "dynamodb:Query", "Resource": "arn:aws:dynamodb:*:111111111111:table/t{i}"}}]}}"#
+            ),
+            3 => format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::uploads-{i}/${{aws:PrincipalTag/team}}/*", "Condition": {{"IpAddress": {{"aws:SourceIp": "10.{i}.0.0/16"}}}}}}]}}"#
+            ),
+            _ => format!(
+                r#"{{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": ["sqs:SendMessage", "sns:Publish"], "Resource": "arn:aws:sqs:us-east-1:111111111111:queue-{i}"}}]}}"#
+            ),
+        };
+        docs.push(format!(r#""p{i}": {doc}"#));
+    }
+    let names: Vec<String> = (0..50).map(|i| format!(r#""p{i}""#)).collect();
+    format!(
+        r#"{{"accounts": {{
+          "111111111111": {{
+            "policies": {{{}}},
+            "roles": {{"Wide": {{
+              "trust_policy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "222222222222"}}, "Action": "sts:AssumeRole"}}}},
+              "managed_policies": [{}, "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"]}}}},
+            "buckets": {{"prod-account-a-bucket": {{}}}}}},
+          "222222222222": {{"users": {{"plakhera": {{"inline_policies": {{"assume": {{"Version": "2012-10-17",
+            "Statement": {{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "arn:aws:iam::111111111111:role/*"}}}}}}}}}}}}}}}}"#,
+        docs.join(", "),
+        names.join(", ")
+    )
+}
+
+/// The seed scenario against a role carrying fifty policies.
+fn fifty_policy_scenario(c: &mut Criterion) {
+    let world_text = fifty_policies();
+    let mut sources = Sources::new();
+    let wid = sources.add("world.json", world_text);
+    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("world");
+    let text = SCENARIO.replace("S3ReadOnlyAccesstoDevAccount", "Wide");
+    let sid = sources.add("scenario.json", text);
+    let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
+    let sc = file.scenarios.first().expect("one scenario");
+    let clock = Clock::new(jiff::Timestamp::now());
+    c.bench_function("seed scenario, decisions, role with 50 policies", |b| {
+        b.iter(|| {
+            let r = scenario::run_scenario(
+                &w,
+                sid,
+                &file.context,
+                black_box(sc),
+                &clock,
+                Detail::Decisions,
+            )
+            .expect("runs");
+            assert!(r.pass);
+            r
+        });
+    });
+}
+
+criterion_group!(
+    benches,
+    compile,
+    match_statement,
+    seed_scenario,
+    fifty_policy_scenario
+);
 criterion_main!(benches);

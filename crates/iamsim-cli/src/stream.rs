@@ -11,10 +11,12 @@
 
 use crate::batch::{Batch, Outcome, skipped_in_walks};
 use crate::render;
+use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, SourceId};
 use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail};
+use iamsim_core::scenario::{self, Detail, Scenario, ScenarioResult};
+use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
@@ -133,38 +135,63 @@ impl<R: Read> Skimmer<R> {
     }
 
     /// Copies the raw bytes of one JSON value into `out`; the parser checks
-    /// them afterwards.
+    /// them afterwards. Scans whole buffered chunks: this runs over every
+    /// byte of a large file.
     fn value(&mut self, out: &mut Vec<u8>) -> Result<(), SyntaxError> {
         self.ws()?;
         let start = self.b.offset();
-        let mut depth = 0usize;
+        let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
         loop {
-            let Some(c) = self.b.peek()? else {
+            if self.b.peek()?.is_none() {
                 return Err(fault(start, "unexpected end of input inside a value"));
-            };
-            match c {
-                b'"' => self.string(out)?,
-                b'{' | b'[' => {
-                    depth += 1;
-                    if depth > json::MAX_DEPTH {
-                        return Err(fault(self.b.offset(), "nesting too deep"));
+            }
+            let chunk = self.b.buf.get(self.b.at..self.b.len).unwrap_or_default();
+            let mut taken = chunk.len();
+            let mut done = false;
+            for (i, &c) in chunk.iter().enumerate() {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if c == b'\\' {
+                        escaped = true;
+                    } else if c == b'"' {
+                        in_string = false;
+                        if depth == 0 {
+                            (taken, done) = (i + 1, true);
+                            break;
+                        }
                     }
-                    out.push(c);
-                    self.b.next()?;
+                    continue;
                 }
-                b'}' | b']' if depth > 0 => {
-                    depth -= 1;
-                    out.push(c);
-                    self.b.next()?;
-                }
-                b',' | b'}' | b']' if depth == 0 => return Ok(()),
-                b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => return Ok(()),
-                _ => {
-                    out.push(c);
-                    self.b.next()?;
+                match c {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => {
+                        depth += 1;
+                        if depth > json::MAX_DEPTH {
+                            return Err(fault(self.b.offset() + i, "nesting too deep"));
+                        }
+                    }
+                    b'}' | b']' if depth == 0 => {
+                        (taken, done) = (i, true);
+                        break;
+                    }
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            (taken, done) = (i + 1, true);
+                            break;
+                        }
+                    }
+                    b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => {
+                        (taken, done) = (i, true);
+                        break;
+                    }
+                    _ => {}
                 }
             }
-            if depth == 0 && matches!(out.last(), Some(b'}' | b']' | b'"')) {
+            out.extend_from_slice(chunk.get(..taken).unwrap_or_default());
+            self.b.at += taken;
+            if done {
                 return Ok(());
             }
         }
@@ -256,6 +283,63 @@ impl<R: Read> Skimmer<R> {
             }
         }
     }
+}
+
+/// One element of `scenarios`: its index, text and offset in the file.
+type Raw = (usize, String, usize);
+
+/// Runs a scenario; one that misses its expectation is run again with
+/// explanations, so that its failure can say why.
+fn run_one(
+    w: &World,
+    id: SourceId,
+    context: &Context,
+    sc: &Scenario,
+    clock: &Clock,
+    detail: Detail,
+) -> Result<ScenarioResult, Diagnostic> {
+    let r = scenario::run_scenario(w, id, context, sc, clock, detail)?;
+    if !r.pass && detail == Detail::Decisions {
+        return scenario::run_scenario(w, id, context, sc, clock, Detail::Explanations);
+    }
+    Ok(r)
+}
+
+fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bool) {
+    let pass = result.pass;
+    let o = Outcome {
+        file: file.to_string(),
+        result,
+    };
+    let text = if output.json {
+        render::scenario_json(&o.file, &o.result).to_string() + "\n"
+    } else {
+        render::line(&o, output.explain)
+    };
+    (text, pass)
+}
+
+/// Reads and runs one scenario with the file's own registry and loader.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the run's state, passed through once"
+)]
+fn slow(
+    batch: &mut Batch,
+    id: SourceId,
+    world: usize,
+    context: &Context,
+    clock: &Clock,
+    detail: Detail,
+    (index, text, offset): &Raw,
+) -> Result<ScenarioResult, Vec<Diagnostic>> {
+    let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
+    let sc = scenario::parse_scenario(&mut batch.sources, id, &node, *index, &mut batch.loader)?;
+    let w = batch
+        .worlds
+        .get(world)
+        .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
+    run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])
 }
 
 fn span(start: usize, end: usize) -> Span {
@@ -379,76 +463,55 @@ fn run_file(
     let world = batch.world_of(&file, path)?;
     let name = path.display().to_string();
     // Pass two: the scenarios, a batch at a time.
-    let mut pending: Vec<(usize, Node)> = Vec::with_capacity(BATCH);
+    let detail = if output.json || output.explain {
+        Detail::Explanations
+    } else {
+        Detail::Decisions
+    };
+    // One scenario, read and run, its result rendered. `Err` when it needs
+    // the file's registry: a session policy in another file, or any error,
+    // so that errors are reported by the sequential path, located exactly.
+    let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, bool), ()> {
+        let node = json::parse_at(text, *offset).map_err(|_| ())?;
+        let mut scratch = iamsim_core::diag::Sources::new();
+        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles)
+            .map_err(|_| ())?;
+        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+        Ok(render_one(&name, r, output))
+    };
+    let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
     let mut errors = Vec::new();
-    let mut flush = |batch: &mut Batch,
-                     pending: &mut Vec<(usize, Node)>,
-                     errors: &mut Vec<Diagnostic>| {
-        let mut parsed = Vec::with_capacity(pending.len());
-        for (index, node) in pending.drain(..) {
-            match scenario::parse_scenario(&mut batch.sources, id, &node, index, &mut batch.loader)
-            {
-                Ok(s) => parsed.push(s),
-                Err(ds) => errors.extend(ds),
-            }
-        }
-        if !errors.is_empty() {
-            return;
-        }
+    let mut flush = |batch: &mut Batch, pending: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>| {
         let Some(w) = batch.worlds.get(world) else {
             errors.push(Diagnostic::bare("internal: world index"));
             return;
         };
-        let detail = if output.json || output.explain {
-            Detail::Explanations
-        } else {
-            Detail::Decisions
-        };
-        let results: Vec<Result<Outcome, Diagnostic>> = parsed
-            .par_iter()
-            .map(|sc| {
-                let mut r = scenario::run_scenario(w, id, &file.context, sc, clock, detail)?;
-                if !r.pass && detail == Detail::Decisions {
-                    r = scenario::run_scenario(
-                        w,
-                        id,
-                        &file.context,
-                        sc,
-                        clock,
-                        Detail::Explanations,
-                    )?;
-                }
-                Ok(Outcome {
-                    file: name.clone(),
-                    result: r,
-                })
-            })
-            .collect();
-        for r in results {
-            match r {
-                Ok(o) => {
-                    if o.result.pass {
-                        counts.passed += 1
-                    } else {
-                        counts.failed += 1
+        let quick_results: Vec<Result<(String, bool), ()>> =
+            pending.par_iter().map(|raw| quick(w, raw)).collect();
+        for (raw, quick_result) in pending.drain(..).zip(quick_results) {
+            let (text, pass) = match quick_result {
+                Ok(done) => done,
+                Err(()) => match slow(batch, id, world, &file.context, clock, detail, &raw) {
+                    Ok(r) => render_one(&name, r, output),
+                    Err(ds) => {
+                        errors.extend(ds);
+                        continue;
                     }
-                    let text = if output.json {
-                        render::scenario_json(&o.file, &o.result).to_string() + "\n"
-                    } else {
-                        render::line(&o, output.explain)
-                    };
-                    if let Err(e) = out.write_all(text.as_bytes()) {
-                        errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
-                    }
-                }
-                Err(d) => errors.push(d),
+                },
+            };
+            if pass {
+                counts.passed += 1
+            } else {
+                counts.failed += 1
+            }
+            if let Err(e) = out.write_all(text.as_bytes()) {
+                errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
             }
         }
     };
     let mut skim = skimmer(path).map_err(|d| vec![d])?;
     let walked = skim.walk(&mut |_, _, _, _| Ok(()), &mut |index, bytes, offset| {
-        let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
-        pending.push((index, node));
+        pending.push((index, utf8(bytes, offset)?, offset));
         if pending.len() == BATCH {
             flush(batch, &mut pending, &mut errors);
             if !errors.is_empty() {

@@ -135,7 +135,7 @@ pub struct Request<'a> {
     pub identity_required: bool,
 }
 
-/// Services whose actions RCPs govern (R21). The list grows; this is the
+/// Services whose actions RCPs govern (R21), sorted (searched by bisection). The list grows; this is the
 /// organizations user guide's list as of 2026-09 ("List of AWS services
 /// that support RCPs"); IAM and EC2 are not on it.
 pub const RCP_SERVICES: &[&str] = &[
@@ -561,4 +561,16 @@ fn identity_report<'a>(req: &Request<'a>, allows: Vec<Hit<'a>>, is_root: bool) -
         req.action, req.target.arn
     );
     report(Gate::Identity, Verdict::Fail, allows, note)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RCP_SERVICES;
+
+    #[test]
+    fn rcp_services_are_sorted_and_unique() {
+        assert!(RCP_SERVICES.windows(2).all(|w| w[0] < w[1]));
+        assert!(RCP_SERVICES.binary_search(&"s3").is_ok());
+        assert!(RCP_SERVICES.binary_search(&"iam").is_err());
+    }
 }

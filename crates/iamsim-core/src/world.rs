@@ -6,7 +6,7 @@
 pub mod load;
 
 use crate::policy::{Policy, PolicyKind};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 pub use load::{
     Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source, policy_node,
@@ -173,7 +173,7 @@ pub struct World {
     /// Every compiled policy.
     pub policies: Vec<PolicyEntry>,
     /// Accounts by id.
-    pub accounts: BTreeMap<String, Account>,
+    pub accounts: HashMap<String, Account>,
     /// Users by ARN.
     pub users: HashMap<String, User>,
     /// Roles by ARN (with path).
@@ -206,14 +206,21 @@ impl World {
 /// entity that the world does not give one.
 pub fn unique_id(prefix: &str, arn: &str) -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    // FNV-1a over the ARN once, then splitmix64 steps for the characters.
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut out = String::from(prefix);
-    for round in 0..17u64 {
-        for b in arn.bytes().chain(round.to_le_bytes()) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-        let i = usize::try_from(h >> 59).unwrap_or(0);
+    for b in arn.bytes() {
+        h ^= u64::from(b);
+        h = h.wrapping_mul(0x0100_0000_01b3);
+    }
+    let mut out = String::with_capacity(prefix.len() + 17);
+    out.push_str(prefix);
+    for _ in 0..17 {
+        h = h.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = h;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^= z >> 31;
+        let i = usize::try_from(z >> 59).unwrap_or(0);
         out.push(char::from(ALPHABET.get(i).copied().unwrap_or(b'A')));
     }
     out

@@ -26,7 +26,7 @@ pub(super) fn rcp_levels<'w>(
     world: &'w World,
     input: &Input<'_, '_>,
 ) -> Result<&'w [OrgLevel], Skip> {
-    if !RCP_SERVICES.contains(&input.action.service) {
+    if RCP_SERVICES.binary_search(&input.action.service).is_err() {
         return Err(Skip::Service);
     }
     match world.accounts.get(input.req.target.account) {
