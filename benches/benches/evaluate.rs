@@ -8,6 +8,10 @@
 )]
 
 use criterion::{Criterion, criterion_group, criterion_main};
+
+/// The CLI's allocator, so that figures are the CLI's.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use iamsim_core::diag::{Doc, JsonPath, Sources};
 use iamsim_core::policy::{PolicyKind, parse};
 use iamsim_core::request::Clock;
@@ -170,11 +174,42 @@ fn fifty_policy_scenario(c: &mut Criterion) {
     });
 }
 
+/// The seed scenario 100,000 times over every core (rayon), as a batch run
+/// decides them: the throughput figure of benches/README.md.
+fn seed_scenario_parallel(c: &mut Criterion) {
+    use rayon::prelude::*;
+    const N: u64 = 100_000;
+    let mut sources = Sources::new();
+    let wid = sources.add("world.json", SEED);
+    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("seed world");
+    let sid = sources.add("scenario.json", SCENARIO);
+    let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
+    let sc = file.scenarios.first().expect("one scenario");
+    let clock = Clock::new(jiff::Timestamp::now());
+    let mut group = c.benchmark_group("throughput");
+    group.throughput(criterion::Throughput::Elements(N));
+    group.sample_size(20);
+    group.bench_function("seed scenario, decisions, 100k on all cores", |b| {
+        b.iter(|| {
+            let passed = (0..N)
+                .into_par_iter()
+                .filter(|_| {
+                    scenario::run_scenario(&w, sid, &file.context, sc, &clock, Detail::Decisions)
+                        .is_ok_and(|r| r.pass)
+                })
+                .count();
+            assert_eq!(passed as u64, N);
+        });
+    });
+    group.finish();
+}
+
 criterion_group!(
     benches,
     compile,
     match_statement,
     seed_scenario,
-    fifty_policy_scenario
+    fifty_policy_scenario,
+    seed_scenario_parallel
 );
 criterion_main!(benches);

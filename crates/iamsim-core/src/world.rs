@@ -6,7 +6,9 @@
 pub mod load;
 
 use crate::policy::{Policy, PolicyKind};
-use std::collections::HashMap;
+/// The maps of a world: Fx hashing, several times faster than SipHash on
+/// ARNs; worlds are the user's own input, so flooding is no concern.
+pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 pub use load::{
     Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source, policy_node,
@@ -173,17 +175,17 @@ pub struct World {
     /// Every compiled policy.
     pub policies: Vec<PolicyEntry>,
     /// Accounts by id.
-    pub accounts: HashMap<String, Account>,
+    pub accounts: Map<String, Account>,
     /// Users by ARN.
-    pub users: HashMap<String, User>,
+    pub users: Map<String, User>,
     /// Roles by ARN (with path).
-    pub roles: HashMap<String, Role>,
+    pub roles: Map<String, Role>,
     /// Role ARNs by `ACCOUNT/NAME`, for session ARNs, which omit the path.
-    pub role_names: HashMap<String, String>,
+    pub role_names: Map<String, String>,
     /// Buckets by name.
-    pub buckets: HashMap<String, Bucket>,
+    pub buckets: Map<String, Bucket>,
     /// Other resources by ARN.
-    pub resources: HashMap<String, Resource>,
+    pub resources: Map<String, Resource>,
     /// The organization, if any.
     pub organization: Option<Organization>,
 }

@@ -396,9 +396,17 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     let s = &sc.session;
     let has_setup =
         s.policy.is_some() || !s.tags.is_empty() || s.source_identity.is_some() || s.mfa;
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    let (service, account, res) = match parts.as_slice() {
-        ["arn", _, service, "", account, res] => (*service, *account, *res),
+    let mut parts = arn.splitn(6, ':');
+    let parts = [(); 6].map(|_| parts.next());
+    let (service, account, res) = match parts {
+        [
+            Some("arn"),
+            Some(_),
+            Some(service),
+            Some(""),
+            Some(account),
+            Some(res),
+        ] => (service, account, res),
         _ => {
             return Err(err(format!(
                 "principal \"{arn}\" must be a user, account root, role or assumed-role session ARN"
