@@ -124,6 +124,20 @@ impl ArnPattern {
         Ok(ArnPattern { parts: out })
     }
 
+    /// The pattern as policy text.
+    pub fn to_text(&self, variables: bool) -> String {
+        let syntax = Syntax {
+            wildcards: true,
+            variables,
+        };
+        let mut out = String::from("arn");
+        for part in &self.parts {
+            out.push(':');
+            out.push_str(&pattern::to_text(part, syntax));
+        }
+        out
+    }
+
     /// True when `arn` matches every part.
     pub fn matches(&self, arn: &Arn<'_>, r: &dyn Resolve) -> Option<bool> {
         for (toks, text) in self.parts.iter().zip(arn.parts()) {

@@ -48,7 +48,7 @@ impl Cmp {
 }
 
 /// The comparison an operator makes, with its compiled policy values.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub enum Test {
     /// `StringEquals` / `StringNotEquals`: exact text.
     StringEquals(Vec<Vec<Tok>>),
@@ -82,7 +82,7 @@ pub enum SetQualifier {
 }
 
 /// One `operator: {key: values}` entry, compiled.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Condition {
     /// The operator as written, e.g. `ForAnyValue:StringNotEqualsIfExists`.
     pub operator: String,

@@ -115,6 +115,35 @@ fn parse_var(inner: &str, text: &str) -> Result<Var, String> {
     })
 }
 
+/// The tokens as policy text that compiles back to them: under
+/// `syntax.variables`, literal `$` is written `${$}`, and where `*` and `?`
+/// are wildcards their literal forms are `${*}` and `${?}` (V7).
+pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
+    let mut out = String::new();
+    for t in toks {
+        match t {
+            Tok::Star => out.push('*'),
+            Tok::One => out.push('?'),
+            Tok::Var(v) => match &v.default {
+                None => out.push_str(&format!("${{{}}}", v.key)),
+                Some(d) => out.push_str(&format!("${{{}, '{d}'}}", v.key)),
+            },
+            Tok::Lit(s) => {
+                for c in s.chars() {
+                    match c {
+                        '$' if syntax.variables => out.push_str("${$}"),
+                        '*' | '?' if syntax.variables && syntax.wildcards => {
+                            out.push_str(if c == '*' { "${*}" } else { "${?}" });
+                        }
+                        _ => out.push(c),
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
 /// True when the tokens hold a variable.
 pub fn has_vars(toks: &[Tok]) -> bool {
     toks.iter().any(|t| matches!(t, Tok::Var(_)))

@@ -7,6 +7,7 @@
 pub mod action;
 pub mod parse;
 pub mod principal;
+pub mod print;
 
 use crate::arn::{Arn, ArnPattern};
 use crate::condition::Condition;
@@ -79,7 +80,7 @@ pub enum ResourcePattern {
 }
 
 /// `Action` or `NotAction` with its entries.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ActionSet {
     /// `NotAction`.
     pub negated: bool,
@@ -88,7 +89,7 @@ pub struct ActionSet {
 }
 
 /// `Resource` or `NotResource` with its entries.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct ResourceSet {
     /// `NotResource`.
     pub negated: bool,
@@ -97,7 +98,7 @@ pub struct ResourceSet {
 }
 
 /// One compiled statement.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Statement {
     /// The `Sid`, if any.
     pub sid: Option<String>,
@@ -116,7 +117,7 @@ pub struct Statement {
 }
 
 /// A compiled policy document.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Policy {
     /// `Version` as written, if given.
     pub version: Option<String>,

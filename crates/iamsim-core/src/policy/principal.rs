@@ -22,7 +22,7 @@ pub enum PrincipalEntry {
 }
 
 /// A compiled `Principal` or `NotPrincipal` element.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct PrincipalSet {
     /// `NotPrincipal`.
     pub negated: bool,
