@@ -75,7 +75,7 @@ impl Loader for FsLoader {
 }
 
 /// The JSON files of the command line: files as given, directories walked
-/// recursively for `*.json`, in sorted order. The flag says whether the file
+/// recursively for `*.json` (but for folders named `bad`), in sorted order. The flag says whether the file
 /// came from a directory walk.
 pub fn collect(paths: &[PathBuf]) -> Result<Vec<(PathBuf, bool)>, Diagnostic> {
     let mut out = Vec::new();
@@ -104,7 +104,14 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Diagnostic> {
         let path = entry
             .map_err(|e| Diagnostic::bare(format!("{}: {e}", dir.display())))?
             .path();
-        if path.is_dir() {
+        if path.is_dir() && path.file_name().is_some_and(|n| n == "bad") {
+            // By convention a folder named bad holds inputs meant to be
+            // rejected (testdata/bad); run them by naming them.
+            eprintln!(
+                "iamsim: skipped {}: a folder named bad holds inputs meant to be rejected",
+                path.display()
+            );
+        } else if path.is_dir() {
             walk(&path, out)?;
         } else if path.extension().is_some_and(|e| e == "json") {
             out.push(path);

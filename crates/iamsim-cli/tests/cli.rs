@@ -551,3 +551,90 @@ fn streamed_runs_match_and_locate_errors() {
     );
     assert!(err.contains("$.scenarios[2].steps[0].action"), "{err}");
 }
+
+/// How a file of testdata/bad is fed to iamsim, by its name: worlds to
+/// `can --world`, scenario files to `run`, AWS CLI dumps to `import`.
+fn run_bad(name: &str, out: &Path) -> Output {
+    let path = format!("testdata/bad/{name}");
+    if name.starts_with("world-") {
+        iamsim(&[
+            "can",
+            "--world",
+            &path,
+            "arn:aws:iam::111111111111:root",
+            "s3:GetObject",
+            "*",
+        ])
+    } else if name.starts_with("scenarios-") {
+        iamsim(&["run", &path])
+    } else if name.starts_with("dump-") {
+        iamsim(&["import", "--out", out.to_str().unwrap(), &path])
+    } else {
+        panic!("{name}: testdata/bad files start with world-, scenarios- or dump-")
+    }
+}
+
+/// testdata/bad: one file per class of bad input. Each exits 2, prints no
+/// result and no world, and says what is wrong at file:line:column; the
+/// snapshot pins every message.
+#[test]
+fn every_bad_input_is_refused_with_its_location() {
+    let tmp = tempdir("bad-corpus");
+    let mut names: Vec<String> = std::fs::read_dir(root().join("testdata/bad"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 40, "only {} bad inputs", names.len());
+    let mut report = String::new();
+    for name in &names {
+        let out = tmp.join("world.json");
+        let o = run_bad(name, &out);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {err}");
+        assert!(stdout(&o).is_empty(), "{name} printed a result");
+        assert!(!out.exists(), "{name} wrote a world");
+        let first = err.lines().next().unwrap_or_default();
+        let rest = first
+            .strip_prefix(&format!("testdata/bad/{name}:"))
+            .unwrap_or_else(|| panic!("{name}: {first}"));
+        let mut parts = rest.splitn(3, ':');
+        let (line, col) = (parts.next().unwrap(), parts.next().unwrap());
+        assert!(
+            line.parse::<usize>().is_ok() && col.parse::<usize>().is_ok(),
+            "{name}: {first}"
+        );
+        assert!(rest.contains(": error: "), "{name}: {first}");
+        report.push_str(&format!("== {name}\n{err}\n"));
+    }
+    insta::assert_snapshot!("bad-corpus", report);
+}
+
+/// A 50 MB policy is larger than anything AWS accepts: refused, located,
+/// without being evaluated.
+#[test]
+fn a_50_mb_policy_is_refused() {
+    let tmp = tempdir("huge");
+    let statement =
+        r#"{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-data/*"}"#;
+    let count = 50 * 1024 * 1024 / statement.len();
+    let statements = vec![statement; count].join(",");
+    let world = format!(
+        r#"{{"accounts": {{"111111111111": {{"users": {{"alice": {{"inline_policies": {{"p": {{"Version": "2012-10-17", "Statement": [{statements}]}}}}}}}}}}}}}}"#
+    );
+    let path = tmp.join("huge.json");
+    std::fs::write(&path, world).unwrap();
+    let o = iamsim(&[
+        "can",
+        "--world",
+        path.to_str().unwrap(),
+        "arn:aws:iam::111111111111:user/alice",
+        "s3:GetObject",
+        "arn:aws:s3:::b-data/k",
+    ]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(err.contains("larger than any AWS accepts"), "{err}");
+    assert!(err.starts_with(&format!("{}:1:", path.display())), "{err}");
+    assert!(stdout(&o).is_empty());
+}

@@ -46,6 +46,13 @@ impl PolicyKind {
         )
     }
 
+    /// The label with its article: "an identity-based policy", "an SCP".
+    pub fn a_label(self) -> String {
+        let label = self.label();
+        let article = if matches!(self, PolicyKind::Identity | PolicyKind::Scp | PolicyKind::Rcp) { "an" } else { "a" };
+        format!("{article} {label}")
+    }
+
     /// A short human name: "trust policy", "SCP"...
     pub fn label(self) -> &'static str {
         match self {

@@ -26,6 +26,13 @@ const STATEMENT_KEYS: &[&str] = &[
 /// The Version that turns on policy variables.
 pub const VERSION_2012: &str = "2012-10-17";
 
+/// The largest policy document iamsim reads, in bytes of source text.
+/// AWS's limits for customer policies are far smaller (20 KiB for a bucket
+/// policy, 10 KiB for a role's inline policies, 6 KiB for a managed
+/// policy) and its largest AWS managed policies are a few hundred KiB, so a
+/// larger document cannot exist in AWS and is refused, not evaluated.
+pub const MAX_POLICY_BYTES: u32 = 1024 * 1024;
+
 /// Compiles a policy document attached as `kind`.
 pub fn compile(
     doc: &Doc,
@@ -33,6 +40,13 @@ pub fn compile(
     path: &JsonPath<'_>,
     kind: PolicyKind,
 ) -> Result<Policy, Diagnostic> {
+    let size = node.span.end.saturating_sub(node.span.start);
+    if size > MAX_POLICY_BYTES {
+        let msg = format!(
+            "the policy document is {size} bytes, larger than any AWS accepts; iamsim reads at most {MAX_POLICY_BYTES} bytes"
+        );
+        return Err(doc.err(node, path, msg));
+    }
     let members = doc.object(node, path, "a policy document", POLICY_KEYS)?;
     let mut version = None;
     for m in members {
@@ -215,14 +229,14 @@ fn statement(
             return Err(doc.err(
                 node,
                 path,
-                format!("a {} should not specify a principal (Principal and NotPrincipal belong in resource-based policies)", kind.label()),
+                format!("{} should not specify a principal (Principal and NotPrincipal belong in resource-based policies)", kind.a_label()),
             ));
         }
         (None, None) if kind.is_resource_based() => {
             return Err(doc.err(
                 node,
                 path,
-                format!("a statement of a {} needs a Principal", kind.label()),
+                format!("a statement of {} needs a Principal", kind.a_label()),
             ));
         }
         (None, None) => None,
@@ -233,7 +247,7 @@ fn statement(
                 return Err(doc.err(
                     n,
                     &p,
-                    format!("NotPrincipal is not allowed in a {}", kind.label()),
+                    format!("NotPrincipal is not allowed in {}", kind.a_label()),
                 ));
             }
             Some(principal_set(doc, n, &p, true)?)
@@ -295,7 +309,7 @@ fn resource_set(
                     doc.err(
                         n,
                         path,
-                        format!("resource {e} (a resource must be in ARN format or \"*\")"),
+                        format!("{e} (a resource must be in ARN format or \"*\")"),
                     )
                 })
         })
