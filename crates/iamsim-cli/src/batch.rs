@@ -13,6 +13,17 @@ use std::path::{Path, PathBuf};
 /// Files larger than this are read scenario by scenario ([`crate::stream`]).
 pub const STREAM_ABOVE: u64 = 8 << 20;
 
+/// Which files are read scenario by scenario.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Streaming {
+    /// Files above [`STREAM_ABOVE`].
+    Auto,
+    /// Every file.
+    Always,
+    /// None.
+    Never,
+}
+
 /// Scenario files with their worlds, ready to run.
 pub struct Batch {
     /// Every text read, for error messages.
@@ -45,7 +56,7 @@ impl Batch {
     pub fn load(
         paths: &[PathBuf],
         world: Option<&Path>,
-        stream: bool,
+        streaming: Streaming,
     ) -> Result<Batch, (Sources, Vec<Diagnostic>)> {
         let mut b = Batch {
             sources: Sources::new(),
@@ -68,7 +79,8 @@ impl Batch {
         };
         let mut errors = Vec::new();
         for (path, from_dir) in listed {
-            if stream || std::fs::metadata(&path).is_ok_and(|m| m.len() > STREAM_ABOVE) {
+            let large = std::fs::metadata(&path).is_ok_and(|m| m.len() > STREAM_ABOVE);
+            if streaming == Streaming::Always || (streaming == Streaming::Auto && large) {
                 b.streamed.push((path, from_dir));
                 continue;
             }

@@ -118,6 +118,12 @@ pub fn can(args: &CanArgs) -> u8 {
         Err(d) => return fail(&sources, &[d]),
     };
     let text = match args.format {
+        Format::Junit => {
+            return fail(
+                &sources,
+                &[Diagnostic::bare("--format junit is for iamsim run")],
+            );
+        }
         Format::Json => render::scenario_json("<command line>", &result).to_string() + "\n",
         Format::Table if args.explain => render::explain(&result),
         Format::Table => render::answer(&result),

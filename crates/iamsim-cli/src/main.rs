@@ -38,6 +38,8 @@ enum Format {
     Table,
     /// One JSON object per line.
     Json,
+    /// JUnit XML, for CI systems (`run` only; files are read whole).
+    Junit,
 }
 
 #[derive(Subcommand)]
@@ -122,7 +124,13 @@ fn run(
             return fail(&Sources::new(), &[Diagnostic::bare(format!("--jobs: {e}"))]);
         }
     }
-    let mut batch = match batch::Batch::load(paths, world, stream) {
+    // JUnit is one document: its files are read whole, not streamed.
+    let streaming = match (format, stream) {
+        (Format::Junit, _) => batch::Streaming::Never,
+        (_, true) => batch::Streaming::Always,
+        _ => batch::Streaming::Auto,
+    };
+    let mut batch = match batch::Batch::load(paths, world, streaming) {
         Ok(b) => b,
         Err((sources, errors)) => return fail(&sources, &errors),
     };
@@ -167,13 +175,19 @@ fn run(
         Ok(o) => o,
         Err(errors) => return fail(&batch.sources, &errors),
     };
-    let text: String = outcomes
-        .iter()
-        .map(|o| match format {
-            Format::Table => render::line(o, explain),
-            Format::Json => render::scenario_json(&o.file, &o.result).to_string() + "\n",
-        })
-        .collect();
+    let text: String = match format {
+        Format::Junit => match render::junit(&outcomes) {
+            Ok(xml) => xml + "\n",
+            Err(e) => return fail(&batch.sources, &[Diagnostic::bare(e)]),
+        },
+        _ => outcomes
+            .iter()
+            .map(|o| match format {
+                Format::Json => render::scenario_json(&o.file, &o.result).to_string() + "\n",
+                _ => render::line(o, explain),
+            })
+            .collect(),
+    };
     print(&text);
     if let Err(e) = spool.copy_to_stdout() {
         return fail(

@@ -138,3 +138,47 @@ pub fn answer(r: &ScenarioResult) -> String {
     let _ = writeln!(out, "Decision: {}", r.outcome.as_str());
     out
 }
+
+/// The batch as JUnit XML: one test suite per scenario file, one test case
+/// per scenario; a missed expectation is a failure whose message says why
+/// and whose text walks through every gate.
+pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    let mut report = Report::new("iamsim");
+    let mut suites: Vec<TestSuite> = Vec::new();
+    for o in outcomes {
+        if suites.last().is_none_or(|s| s.name.as_str() != o.file) {
+            suites.push(TestSuite::new(o.file.as_str()));
+        }
+        let r = &o.result;
+        let status = if r.pass {
+            TestCaseStatus::success()
+        } else {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+            let why = r
+                .steps
+                .iter()
+                .find(|s| s.outcome == r.outcome)
+                .and_then(deciding)
+                .map(|t| t.summary.clone())
+                .unwrap_or_default();
+            s.set_message(format!(
+                "expected {}, got {}: {why}",
+                r.expect.as_str(),
+                r.outcome.as_str()
+            ));
+            s.set_type("expectation");
+            s.set_description(explain(r));
+            s
+        };
+        let mut case = TestCase::new(r.name.as_str(), status);
+        case.set_classname(o.file.as_str());
+        if let Some(suite) = suites.last_mut() {
+            suite.add_test_case(case);
+        }
+    }
+    report.add_test_suites(suites);
+    report
+        .to_string()
+        .map_err(|e| format!("cannot write JUnit XML: {e}"))
+}

@@ -638,3 +638,49 @@ fn a_50_mb_policy_is_refused() {
     assert!(err.starts_with(&format!("{}:1:", path.display())), "{err}");
     assert!(stdout(&o).is_empty());
 }
+
+/// `--format junit` is JUnit XML a real consumer reads: junit-parser finds
+/// one suite per file, one case per scenario, and the failure with its why.
+#[test]
+fn junit_output_reads_in_a_junit_consumer() {
+    let o = iamsim(&["run", "--format", "junit", "testdata/seeds"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let suites = junit_parser::from_reader(std::io::Cursor::new(o.stdout)).expect("JUnit XML");
+    let cases: usize = suites.suites.iter().map(|s| s.cases.len()).sum();
+    assert_eq!(suites.suites.len(), 15);
+    assert_eq!(cases, 31);
+    assert!(
+        suites
+            .suites
+            .iter()
+            .flat_map(|s| &s.cases)
+            .all(|c| c.status.is_success())
+    );
+    let tmp = tempdir("junit");
+    let file = tmp.join("s.json");
+    std::fs::write(
+        &file,
+        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {}}, "buckets": {"b-data": {}}}}},
+            "scenarios": [{"name": "wrong", "principal": "arn:aws:iam::111111111111:user/alice",
+                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim(&["run", "--format", "junit", file.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    let suites = junit_parser::from_reader(std::io::Cursor::new(o.stdout)).expect("JUnit XML");
+    let case = &suites.suites[0].cases[0];
+    assert!(case.name.ends_with("::wrong"), "{}", case.name);
+    let failure = case.status.failure_as_ref();
+    assert!(
+        failure
+            .message
+            .contains("expected allow, got implicit_deny"),
+        "{}",
+        failure.message
+    );
+    assert!(
+        failure.text.contains("identity-based policies"),
+        "{}",
+        failure.text
+    );
+}
