@@ -4,6 +4,7 @@
 
 mod batch;
 mod can;
+mod diff;
 mod files;
 mod import;
 mod render;
@@ -67,6 +68,8 @@ enum Command {
     },
     /// Answer one question: can PRINCIPAL do ACTION on RESOURCE?
     Can(can::CanArgs),
+    /// The scenarios whose decision differs between two worlds, with what decided each side.
+    Diff(diff::DiffArgs),
     /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations) into a world.
     Import(import::ImportArgs),
 }
@@ -84,6 +87,7 @@ fn main() -> ExitCode {
         } => run(&paths, world.as_deref(), format, jobs, explain, stream),
         Command::Can(args) => can::can(&args),
         Command::Import(args) => import::import(&args),
+        Command::Diff(args) => diff::diff(&args),
     };
     ExitCode::from(code)
 }

@@ -684,3 +684,70 @@ fn junit_output_reads_in_a_junit_consumer() {
         failure.text
     );
 }
+
+/// `iamsim diff` on two worlds that differ by one statement reports exactly
+/// the scenarios that statement changes, with what decided each side.
+#[test]
+fn diff_reports_exactly_what_one_statement_changes() {
+    let tmp = tempdir("diff");
+    let before = root().join("testdata/import/world.hand.json");
+    let mut world: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&before).unwrap()).unwrap();
+    let statements =
+        world["accounts"]["111111111111"]["buckets"]["prod-data-bucket"]["policy"]["Statement"]
+            .as_array_mut()
+            .unwrap();
+    statements.push(serde_json::json!({
+        "Sid": "AllowInternAllReads", "Effect": "Allow",
+        "Principal": {"AWS": "arn:aws:iam::222222222222:user/intern"},
+        "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data-bucket/*"
+    }));
+    let after = tmp.join("after.json");
+    std::fs::write(&after, world.to_string()).unwrap();
+    let args = [
+        "diff",
+        "--before",
+        before.to_str().unwrap(),
+        "--after",
+        after.to_str().unwrap(),
+        "testdata/import/scenarios.json",
+    ];
+    let o = iamsim(&args);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    let changed: Vec<&str> = out.lines().filter(|l| l.starts_with("CHANGED")).collect();
+    assert_eq!(changed.len(), 1, "{out}");
+    assert!(
+        changed[0].contains("implicit_deny -> allow")
+            && changed[0].contains("intern reads report.csv directly"),
+        "{out}"
+    );
+    assert!(
+        out.contains("statement \"AllowInternAllReads\" of bucket policy"),
+        "{out}"
+    );
+    assert!(out.ends_with("1 changed, 6 unchanged\n"), "{out}");
+    // the same world on both sides: nothing changes, exit 0
+    let same = iamsim(&[
+        "diff",
+        "--before",
+        before.to_str().unwrap(),
+        "--after",
+        before.to_str().unwrap(),
+        "testdata/import/scenarios.json",
+    ]);
+    assert_eq!(same.status.code(), Some(0));
+    let json = iamsim(&[
+        "diff",
+        "--format",
+        "json",
+        "--before",
+        before.to_str().unwrap(),
+        "--after",
+        after.to_str().unwrap(),
+        "testdata/import/scenarios.json",
+    ]);
+    let line: serde_json::Value = serde_json::from_str(stdout(&json).trim()).unwrap();
+    assert_eq!(line["before"]["decision"], "implicit_deny");
+    assert_eq!(line["after"]["decision"], "allow");
+}

@@ -1,0 +1,111 @@
+//! `iamsim diff`: the scenarios whose decision differs between two worlds,
+//! with what decided each side; a policy change reviewed by its effects.
+
+use crate::batch::{Batch, Outcome, Streaming};
+use crate::render::deciding;
+use crate::{Format, fail, print};
+use clap::Args;
+use iamsim_core::diag::Diagnostic;
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::{Detail, ScenarioResult};
+use serde_json::json;
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `iamsim diff`.
+#[derive(Args)]
+pub struct DiffArgs {
+    /// The world before the change.
+    #[arg(long)]
+    before: PathBuf,
+    /// The world after the change.
+    #[arg(long)]
+    after: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+    /// Scenario files or directories; their own `world` is overridden.
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+}
+
+fn outcomes(paths: &[PathBuf], world: &std::path::Path, clock: &Clock) -> Result<Vec<Outcome>, u8> {
+    let batch = Batch::load(paths, Some(world), Streaming::Never)
+        .map_err(|(sources, errors)| fail(&sources, &errors))?;
+    batch
+        .run(clock, Detail::Explanations)
+        .map_err(|errors| fail(&batch.sources, &errors))
+}
+
+/// The step that decided a scenario, as one line.
+fn why(r: &ScenarioResult) -> String {
+    let step = r
+        .denied_at
+        .and_then(|i| r.steps.get(i).map(|s| (i, s)))
+        .or_else(|| r.steps.iter().enumerate().next_back());
+    match step.and_then(|(i, s)| deciding(s).map(|t| (i, t))) {
+        Some((i, t)) => format!(
+            "step {}: {} on {}: {}",
+            i + 1,
+            t.action,
+            t.resource,
+            t.summary
+        ),
+        None => String::new(),
+    }
+}
+
+fn side(r: &ScenarioResult) -> serde_json::Value {
+    json!({"decision": r.outcome.as_str(), "denied_at": r.denied_at, "why": why(r)})
+}
+
+/// Runs `iamsim diff`; returns the exit status (0 none differ, 1 some do, 2 bad input).
+pub fn diff(args: &DiffArgs) -> u8 {
+    if args.format == Format::Junit {
+        return fail(
+            &iamsim_core::diag::Sources::new(),
+            &[Diagnostic::bare("--format junit is for iamsim run")],
+        );
+    }
+    let clock = Clock::new(jiff::Timestamp::now());
+    let before = match outcomes(&args.paths, &args.before, &clock) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let after = match outcomes(&args.paths, &args.after, &clock) {
+        Ok(o) => o,
+        Err(code) => return code,
+    };
+    let mut text = String::new();
+    let mut changed = 0;
+    for (b, a) in before.iter().zip(&after) {
+        if b.result.outcome == a.result.outcome {
+            continue;
+        }
+        changed += 1;
+        if args.format == Format::Json {
+            let line = json!({"file": b.file, "name": b.result.name, "before": side(&b.result), "after": side(&a.result)});
+            let _ = writeln!(text, "{line}");
+        } else {
+            let _ = writeln!(
+                text,
+                "CHANGED  {} -> {}  {}  {}",
+                b.result.outcome.as_str(),
+                a.result.outcome.as_str(),
+                b.file,
+                b.result.name
+            );
+            let _ = writeln!(text, "      before: {}", why(&b.result));
+            let _ = writeln!(text, "      after:  {}", why(&a.result));
+        }
+    }
+    if args.format == Format::Table {
+        let _ = writeln!(
+            text,
+            "{changed} changed, {} unchanged",
+            before.len() - changed
+        );
+    }
+    print(&text);
+    if changed == 0 { 0 } else { 1 }
+}
