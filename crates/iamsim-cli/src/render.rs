@@ -110,6 +110,16 @@ pub fn explain(r: &ScenarioResult) -> String {
                 for st in &g.statements {
                     let _ = writeln!(out, "        {} {}", st.effect, st.text);
                 }
+                for m in &g.misses {
+                    let _ = writeln!(out, "        not   {}: {}", m.text, m.reason);
+                }
+            }
+            if !t.missing_context.is_empty() {
+                let _ = writeln!(
+                    out,
+                    "  missing context: {} (tested by a statement on the decision path, absent from the request: the decision may rest on its absence)",
+                    t.missing_context.join(", ")
+                );
             }
             let _ = writeln!(out, "  => {} ({})", t.summary, t.outcome.as_str());
         }

@@ -751,3 +751,37 @@ fn diff_reports_exactly_what_one_statement_changes() {
     assert_eq!(line["before"]["decision"], "implicit_deny");
     assert_eq!(line["after"]["decision"], "allow");
 }
+
+/// JSON carries why statements did not apply, and the condition keys the
+/// decision rests on that the request lacks (MissingContextValues).
+#[test]
+fn json_carries_misses_and_missing_context() {
+    let o = iamsim(&[
+        "run",
+        "--format",
+        "json",
+        "testdata/seeds/004-crossaccounts3readrole-devaccess/scenarios-mfa.json",
+    ]);
+    assert_eq!(o.status.code(), Some(0));
+    let first: serde_json::Value =
+        serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
+    let step = &first["steps"][0];
+    assert_eq!(
+        step["missing_context_values"],
+        serde_json::json!(["aws:MultiFactorAuthPresent"])
+    );
+    let trust = step["explanation"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|g| g["gate"] == "resource-based policy")
+        .unwrap();
+    let miss = &trust["not_applying"][0];
+    assert_eq!(miss["part"], "condition");
+    assert_eq!(miss["condition"]["operator"], "Bool");
+    assert_eq!(
+        miss["condition"]["policy_values"],
+        serde_json::json!(["true"])
+    );
+    assert!(miss["condition"]["request_values"].is_null());
+}

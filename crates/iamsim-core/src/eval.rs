@@ -94,6 +94,42 @@ pub struct Hit<'a> {
     pub matched: Option<&'a PrincipalEntry>,
 }
 
+/// Why a statement does not apply to the request.
+#[derive(Clone, Debug)]
+pub enum MissReason<'a> {
+    /// Its Principal (or NotPrincipal) does not name the caller.
+    Principal,
+    /// Its Action (or NotAction) does not cover the action.
+    Action,
+    /// Its Resource (or NotResource) does not cover the resource.
+    Resource,
+    /// A condition is false: the first one, with the request's values
+    /// (`None` when the request lacks the key).
+    Condition {
+        /// The condition.
+        condition: &'a crate::condition::Condition,
+        /// What the request holds for its key.
+        request: Option<Vec<String>>,
+    },
+}
+
+/// A statement that does not apply, with the policy it belongs to and why.
+#[derive(Clone, Debug)]
+pub struct Miss<'a> {
+    /// How the policy is attached here.
+    pub kind: PolicyKind,
+    /// The policy's name or ARN.
+    pub policy: &'a str,
+    /// What it is attached to.
+    pub owner: &'a str,
+    /// `inline`, `managed`, `boundary`, or "".
+    pub how: &'static str,
+    /// The statement.
+    pub statement: &'a Statement,
+    /// Why it does not apply.
+    pub reason: MissReason<'a>,
+}
+
 /// One gate's report.
 #[derive(Clone, Debug)]
 pub struct GateReport<'a> {
@@ -103,6 +139,8 @@ pub struct GateReport<'a> {
     pub verdict: Verdict,
     /// The statements that decided it (allows, or denies for the deny scan).
     pub hits: Vec<Hit<'a>>,
+    /// The statements of its policies that do not apply, and why.
+    pub misses: Vec<Miss<'a>>,
     /// A sentence saying why, for gates without statements to show.
     pub note: String,
 }
@@ -116,6 +154,10 @@ pub struct Decision<'a> {
     pub gates: Vec<GateReport<'a>>,
     /// One sentence saying why.
     pub summary: String,
+    /// Condition keys that statements on the decision path tested but the
+    /// request does not carry (AWS's simulator calls them
+    /// MissingContextValues): a decision may rest on their absence.
+    pub missing_context: Vec<String>,
 }
 
 /// One request to decide.
@@ -213,6 +255,7 @@ fn report<'a>(
         gate,
         verdict,
         hits,
+        misses: Vec::new(),
         note: note.into(),
     }
 }
@@ -384,11 +427,11 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     let root_assumes = root_assumes(req, &input.action);
     let org = org::gates(world, &input);
     let rbp_source = resource_policy(world, req);
-    let rbp = input.scan(rbp_source);
+    let mut rbp = input.scan(rbp_source);
     let (identity_sources, boundary_source, session_source) = caller_policies(world, &caller);
-    let identity = input.scan(identity_sources);
-    let boundary = input.scan(boundary_source);
-    let session = input.scan(session_source);
+    let mut identity = input.scan(identity_sources);
+    let mut boundary = input.scan(boundary_source);
+    let mut session = input.scan(session_source);
 
     let mut denies = org.denies;
     for scan in [&rbp, &identity, &boundary, &session] {
@@ -482,6 +525,29 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         Vec::new(),
         sides.rule(req),
     ));
+    for g in &mut gates {
+        let misses = match g.gate {
+            Gate::ResourcePolicy => &mut rbp.misses,
+            Gate::Identity => &mut identity.misses,
+            Gate::Boundary => &mut boundary.misses,
+            Gate::SessionPolicy => &mut session.misses,
+            _ => continue,
+        };
+        g.misses = std::mem::take(misses);
+    }
+    let mut missing_context: Vec<String> = [
+        &org.absent,
+        &rbp.absent,
+        &identity.absent,
+        &boundary.absent,
+        &session.absent,
+    ]
+    .into_iter()
+    .flatten()
+    .map(|k| k.to_string())
+    .collect();
+    missing_context.sort_by_key(|k| k.to_ascii_lowercase());
+    missing_context.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let facts = explain::Facts {
         sides,
         root_assumes,
@@ -492,6 +558,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         outcome,
         gates,
         summary,
+        missing_context,
     }
 }
 

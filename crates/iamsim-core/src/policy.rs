@@ -49,7 +49,14 @@ impl PolicyKind {
     /// The label with its article: "an identity-based policy", "an SCP".
     pub fn a_label(self) -> String {
         let label = self.label();
-        let article = if matches!(self, PolicyKind::Identity | PolicyKind::Scp | PolicyKind::Rcp) { "an" } else { "a" };
+        let article = if matches!(
+            self,
+            PolicyKind::Identity | PolicyKind::Scp | PolicyKind::Rcp
+        ) {
+            "an"
+        } else {
+            "a"
+        };
         format!("{article} {label}")
     }
 

@@ -2,7 +2,7 @@
 //! with the statements that decided each gate. Renderers (table, JSON)
 //! read these; nothing here formats for a terminal.
 
-use crate::eval::{Decision, Gate, Hit, Outcome, Verdict, explain};
+use crate::eval::{Decision, Gate, Hit, Miss, MissReason, Outcome, Verdict, explain};
 use crate::policy::Effect;
 use serde_json::{Value, json};
 
@@ -28,6 +28,32 @@ pub struct StatementRef {
     pub text: String,
 }
 
+/// A statement that did not apply, and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MissRef {
+    /// The statement, named as in [`StatementRef::text`].
+    pub text: String,
+    /// `principal`, `action`, `resource` or `condition`.
+    pub part: &'static str,
+    /// Why, as one phrase.
+    pub reason: String,
+    /// For a failed condition, what it compared.
+    pub condition: Option<FailedCondition>,
+}
+
+/// A condition that was false.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FailedCondition {
+    /// The operator as written.
+    pub operator: String,
+    /// The key as written.
+    pub key: String,
+    /// The policy's values.
+    pub policy_values: Vec<String>,
+    /// The request's values; `None` when the request lacks the key.
+    pub request_values: Option<Vec<String>>,
+}
+
 /// One gate of the evaluation flow.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct GateTrace {
@@ -37,6 +63,8 @@ pub struct GateTrace {
     pub verdict: &'static str,
     /// The statements that decided it.
     pub statements: Vec<StatementRef>,
+    /// The statements of its policies that did not apply, and why.
+    pub misses: Vec<MissRef>,
     /// Why, in words, where statements do not say it.
     pub note: String,
 }
@@ -56,6 +84,9 @@ pub struct RequestTrace {
     pub summary: String,
     /// Every gate in AWS's order.
     pub gates: Vec<GateTrace>,
+    /// Condition keys that statements on the decision path tested but the
+    /// request lacks.
+    pub missing_context: Vec<String>,
 }
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
@@ -92,6 +123,32 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
     }
 }
 
+fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
+    let (part, condition) = match &m.reason {
+        MissReason::Principal => ("principal", None),
+        MissReason::Action => ("action", None),
+        MissReason::Resource => ("resource", None),
+        MissReason::Condition {
+            condition: c,
+            request,
+        } => (
+            "condition",
+            Some(FailedCondition {
+                operator: c.operator.clone(),
+                key: c.key.clone(),
+                policy_values: c.values.clone(),
+                request_values: request.clone(),
+            }),
+        ),
+    };
+    MissRef {
+        text: explain::statement_of(m.kind, m.policy, m.owner, m.how, m.statement),
+        part,
+        reason: explain::miss_reason(m, action, resource),
+        condition,
+    }
+}
+
 impl RequestTrace {
     /// The trace of a decision made for `principal` doing `action` on `resource`.
     pub fn new(principal: &str, action: &str, resource: &str, d: &Decision<'_>) -> RequestTrace {
@@ -116,9 +173,15 @@ impl RequestTrace {
                         Verdict::Skip => "skip",
                     },
                     statements: g.hits.iter().map(statement_ref).collect(),
+                    misses: g
+                        .misses
+                        .iter()
+                        .map(|m| miss_ref(m, action, resource))
+                        .collect(),
                     note: g.note.clone(),
                 })
                 .collect(),
+            missing_context: d.missing_context.clone(),
         }
     }
 
@@ -132,6 +195,7 @@ impl RequestTrace {
             outcome: Outcome::ImplicitDeny,
             summary: format!("denied: {why}"),
             gates: Vec::new(),
+            missing_context: Vec::new(),
         }
     }
 
@@ -143,10 +207,18 @@ impl RequestTrace {
             "resource": self.resource,
             "decision": self.outcome.as_str(),
             "summary": self.summary,
+            "missing_context_values": self.missing_context,
             "explanation": self.gates.iter().map(|g| json!({
                 "gate": g.gate,
                 "verdict": g.verdict,
                 "note": g.note,
+                "not_applying": g.misses.iter().map(|m| {
+                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason});
+                    if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {
+                        obj.insert("condition".into(), json!({"operator": c.operator, "key": c.key, "policy_values": c.policy_values, "request_values": c.request_values}));
+                    }
+                    v
+                }).collect::<Vec<_>>(),
                 "statements": g.statements.iter().map(|s| json!({
                     "policy_kind": s.kind,
                     "policy": s.policy,

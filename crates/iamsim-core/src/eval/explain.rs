@@ -1,7 +1,8 @@
 //! Sentences for decisions: how a statement is named, why the gates
 //! combine as they do, and the one sentence that says why.
 
-use super::{Gate, GateReport, Hit, Outcome, Request, Sides, Verdict};
+use super::{Gate, GateReport, Hit, Miss, MissReason, Outcome, Request, Sides, Verdict};
+use crate::policy::Statement;
 use crate::policy::{Grant, PolicyKind};
 
 /// What the evaluation found, for the sentences.
@@ -15,24 +16,79 @@ pub struct Facts {
     pub scp_failed: bool,
 }
 
-/// Names a statement: `statement #0 of inline policy "p" of arn:...`.
-pub fn describe(hit: &Hit<'_>) -> String {
-    let what = match hit.kind {
-        PolicyKind::Identity if hit.how == "inline" => {
-            format!("inline policy \"{}\" of {}", hit.policy, hit.owner)
+/// Names a statement of a policy: `statement #0 of inline policy "p" of arn:...`.
+pub fn statement_of(
+    kind: PolicyKind,
+    policy: &str,
+    owner: &str,
+    how: &str,
+    statement: &Statement,
+) -> String {
+    let what = match kind {
+        PolicyKind::Identity if how == "inline" => format!("inline policy \"{policy}\" of {owner}"),
+        PolicyKind::Identity => format!("managed policy {policy} attached to {owner}"),
+        PolicyKind::Boundary if policy.starts_with("arn:") => {
+            format!("permissions boundary {policy} of {owner}")
         }
-        PolicyKind::Identity => format!("managed policy {} attached to {}", hit.policy, hit.owner),
-        PolicyKind::Boundary if hit.policy.starts_with("arn:") => {
-            format!("permissions boundary {} of {}", hit.policy, hit.owner)
-        }
-        PolicyKind::Boundary => format!("permissions boundary of {}", hit.owner),
-        PolicyKind::Session => format!("session policy of {}", hit.owner),
+        PolicyKind::Boundary => format!("permissions boundary of {owner}"),
+        PolicyKind::Session => format!("session policy of {owner}"),
         PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource => {
-            format!("{} of {}", hit.kind.label(), hit.owner)
+            format!("{} of {owner}", kind.label())
         }
-        PolicyKind::Scp | PolicyKind::Rcp => hit.policy.to_string(),
+        PolicyKind::Scp | PolicyKind::Rcp => policy.to_string(),
     };
-    let mut out = format!("{} of {what}", hit.statement.label());
+    format!("{} of {what}", statement.label())
+}
+
+/// Why a statement does not apply, in words.
+pub fn miss_reason(m: &Miss<'_>, action: &str, resource: &str) -> String {
+    let st = m.statement;
+    match &m.reason {
+        MissReason::Principal if st.principals.as_ref().is_some_and(|p| p.negated) => {
+            "its NotPrincipal spares the caller".to_string()
+        }
+        MissReason::Principal => "its Principal does not name the caller".to_string(),
+        MissReason::Action if st.actions.negated => format!("its NotAction lists {action}"),
+        MissReason::Action => format!("its Action does not cover {action}"),
+        MissReason::Resource if st.resources.as_ref().is_some_and(|r| r.negated) => {
+            format!("its NotResource lists {resource}")
+        }
+        MissReason::Resource => format!("its Resource does not cover {resource}"),
+        MissReason::Condition {
+            condition: c,
+            request,
+        } => {
+            let has = match request {
+                None => format!("the request has no {}", c.key),
+                Some(v) => format!("the request has {} = {}", c.key, list(v)),
+            };
+            format!(
+                "condition {} {} is false: {has}; the policy wants {}",
+                c.operator,
+                c.key,
+                list(&c.values)
+            )
+        }
+    }
+}
+
+fn list(v: &[String]) -> String {
+    match v {
+        [one] => format!("\"{one}\""),
+        _ => format!(
+            "[{}]",
+            v.iter()
+                .map(|x| format!("\"{x}\""))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Names a statement that applied, with how a resource-based one named
+/// the caller.
+pub fn describe(hit: &Hit<'_>) -> String {
+    let mut out = statement_of(hit.kind, hit.policy, hit.owner, hit.how, hit.statement);
     if hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp {
         match hit.matched {
             Some(e) => out.push_str(&format!(" ({})", e.phrase())),
@@ -100,9 +156,23 @@ fn principal_side_problem(gates: &[GateReport<'_>], f: &Facts) -> Option<String>
 
 fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> String {
     let pacct = req.caller.account();
-    let rbp_note = gate(gates, &Gate::ResourcePolicy)
-        .map(|g| g.note.clone())
-        .unwrap_or_default();
+    // A resource policy that names the caller but fails on a condition says
+    // which condition.
+    let rbp = gate(gates, &Gate::ResourcePolicy);
+    let condition = rbp.and_then(|g| {
+        g.misses
+            .iter()
+            .find(|m| matches!(m.reason, MissReason::Condition { .. }))
+    });
+    let rbp_note = match (rbp, condition) {
+        (Some(g), Some(m)) => format!(
+            "{} ({})",
+            g.note,
+            miss_reason(m, req.action, req.target.arn)
+        ),
+        (Some(g), None) => g.note.clone(),
+        (None, _) => String::new(),
+    };
     let principal = principal_side_problem(gates, f);
     if !f.sides.same_account {
         let principal_side = match &principal {

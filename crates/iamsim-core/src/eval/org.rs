@@ -78,6 +78,8 @@ pub(super) struct OrgGates<'a> {
     pub denies: Vec<Hit<'a>>,
     /// Some SCP level has no allow.
     pub scp_failed: bool,
+    /// Condition keys their statements tested that the request lacks.
+    pub absent: Vec<&'a str>,
 }
 
 /// Runs the RCP gate and the SCP gates, keeping what decided them.
@@ -86,6 +88,7 @@ pub(super) fn gates<'a>(world: &'a World, input: &Input<'a, '_>) -> OrgGates<'a>
         reports: Vec::new(),
         denies: Vec::new(),
         scp_failed: false,
+        absent: Vec::new(),
     };
     let racct = input.req.target.account;
     match rcp_levels(world, input) {

@@ -2,8 +2,12 @@
 //! conditions match the request is a [`Hit`]. The fast path only folds hits
 //! into [`Flags`]; explanations keep them in a [`Scan`].
 
-use super::{Hit, Request};
-use crate::policy::{Effect, Grant, Policy, PolicyKind, RequestAction, RequestResource, Who};
+use super::{Hit, Miss, MissReason, Request};
+use crate::context::Found;
+use crate::policy::{
+    Effect, Grant, Policy, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement,
+    Who,
+};
 use crate::world::{Attached, OrgLevel, PolicyId, World};
 
 /// A policy to scan, with the names explanations use.
@@ -48,11 +52,14 @@ impl<'a> Source<'a> {
     }
 }
 
-/// The statements of some policies that match the request.
+/// The statements of some policies that match the request, those that do
+/// not with why, and the condition keys relevant statements found absent.
 #[derive(Default)]
 pub(super) struct Scan<'a> {
     pub allows: Vec<Hit<'a>>,
     pub denies: Vec<Hit<'a>>,
+    pub misses: Vec<Miss<'a>>,
+    pub absent: Vec<&'a str>,
 }
 
 impl Scan<'_> {
@@ -88,25 +95,30 @@ pub(super) struct Input<'a, 'r> {
     pub who: Who<'a>,
 }
 
+/// How a statement names the caller: `None` when it does not; else the
+/// grant and the Principal entry (none for statements without a principal
+/// element, or for NotPrincipal).
+type PrincipalMatch<'a> = Option<(Option<Grant>, Option<&'a PrincipalEntry>)>;
+
 impl<'a> Input<'a, '_> {
+    fn principal(&self, st: &'a Statement) -> PrincipalMatch<'a> {
+        match &st.principals {
+            None => Some((None, None)),
+            Some(p) if p.negated => p
+                .not_principal_applies(&self.who, st.effect == Effect::Deny)
+                .then_some((Some(Grant::Direct), None)),
+            Some(p) => p.grant(&self.who).map(|(g, e)| (Some(g), Some(e))),
+        }
+    }
+
     /// Calls `f` for every statement of `s` that applies to the request.
     pub fn each_hit(&self, s: &Source<'a>, f: &mut dyn FnMut(Hit<'a>)) {
         if !s.policy.may_apply_to(self.action.service) {
             return;
         }
         for st in &s.policy.statements {
-            let (grant, matched) = match &st.principals {
-                None => (None, None),
-                Some(p) if p.negated => {
-                    if !p.not_principal_applies(&self.who, st.effect == Effect::Deny) {
-                        continue;
-                    }
-                    (Some(Grant::Direct), None)
-                }
-                Some(p) => match p.grant(&self.who) {
-                    Some((g, e)) => (Some(g), Some(e)),
-                    None => continue,
-                },
+            let Some((grant, matched)) = self.principal(st) else {
+                continue;
             };
             if !st.matches_request(&self.action, &self.resource, self.req.context) {
                 continue;
@@ -123,14 +135,71 @@ impl<'a> Input<'a, '_> {
         }
     }
 
-    /// Scans `sources`, keeping every hit.
+    /// Scans `sources` for an explanation: every hit, every statement that
+    /// does not apply with the reason, and the condition keys that
+    /// statements on the decision path tested but the request lacks.
     pub fn scan(&self, sources: impl IntoIterator<Item = Source<'a>>) -> Scan<'a> {
         let mut out = Scan::default();
         for s in sources {
-            self.each_hit(&s, &mut |hit| match hit.statement.effect {
-                Effect::Allow => out.allows.push(hit),
-                Effect::Deny => out.denies.push(hit),
-            });
+            for st in &s.policy.statements {
+                let miss = |reason| Miss {
+                    kind: s.kind,
+                    policy: s.name,
+                    owner: s.owner,
+                    how: s.how,
+                    statement: st,
+                    reason,
+                };
+                let Some((grant, matched)) = self.principal(st) else {
+                    out.misses.push(miss(MissReason::Principal));
+                    continue;
+                };
+                if !st.actions.matches(&self.action) {
+                    out.misses.push(miss(MissReason::Action));
+                    continue;
+                }
+                if st
+                    .resources
+                    .as_ref()
+                    .is_some_and(|r| !r.matches(&self.resource, self.req.context))
+                {
+                    out.misses.push(miss(MissReason::Resource));
+                    continue;
+                }
+                let mut failed = None;
+                for c in &st.conditions {
+                    let found = self.req.context.lookup(&c.key_lower);
+                    if found == Found::Absent {
+                        out.absent.push(&c.key);
+                    }
+                    if !c.eval(self.req.context) {
+                        let request = (found != Found::Absent)
+                            .then(|| found.values().map(str::to_string).collect());
+                        failed = Some(MissReason::Condition {
+                            condition: c,
+                            request,
+                        });
+                        break;
+                    }
+                }
+                if let Some(reason) = failed {
+                    out.misses.push(miss(reason));
+                    continue;
+                }
+                let hit = Hit {
+                    kind: s.kind,
+                    policy: s.name,
+                    owner: s.owner,
+                    how: s.how,
+                    statement: st,
+                    grant,
+                    matched,
+                };
+                match st.effect {
+                    Effect::Allow => out.allows.push(hit),
+                    Effect::Deny => out.denies.push(hit),
+                }
+            }
         }
         out
     }
