@@ -9,6 +9,7 @@ mod files;
 mod import;
 mod render;
 mod stream;
+mod validate;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use iamsim_core::diag::{Diagnostic, Sources};
@@ -70,6 +71,8 @@ enum Command {
     Can(can::CanArgs),
     /// The scenarios whose decision differs between two worlds, with what decided each side.
     Diff(diff::DiffArgs),
+    /// Check worlds, scenario files and policy documents: errors and warnings, located.
+    Validate(validate::ValidateArgs),
     /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations) into a world.
     Import(import::ImportArgs),
 }
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
         Command::Can(args) => can::can(&args),
         Command::Import(args) => import::import(&args),
         Command::Diff(args) => diff::diff(&args),
+        Command::Validate(args) => validate::validate(&args),
     };
     ExitCode::from(code)
 }

@@ -785,3 +785,101 @@ fn json_carries_misses_and_missing_context() {
     );
     assert!(miss["condition"]["request_values"].is_null());
 }
+
+/// `iamsim validate` warns, located, about what AWS accepts but is almost
+/// certainly a mistake; a clean world is clean; an unreadable file exits 2.
+#[test]
+fn validate_warns_about_likely_mistakes() {
+    let tmp = tempdir("validate");
+    let world = serde_json::json!({"accounts": {"111111111111": {
+        "users": {"alice": {"inline_policies": {
+            "typo": {"Version": "2012-10-17", "Statement": [
+                {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObjects", "Resource": "*"},
+                {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}},
+                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
+                {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*", "Condition": {"StringEquals": {"s3:nosuchkey": "x"}}},
+                {"Effect": "Allow", "Action": "nosuchservice:Do", "Resource": "*"}]},
+            "old": {"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}}}},
+        "roles": {"Open": {"trust_policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}}},
+        "buckets": {"b-data": {"policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "111111111111"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-data/*"}}}}}}});
+    let path = tmp.join("w.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&world).unwrap()).unwrap();
+    let o = iamsim(&["validate", path.to_str().unwrap()]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}");
+    for want in [
+        "s3:getobjects is not an action of s3",
+        "sts:ExternalId is a condition key of sts, but this statement's actions are of s3",
+        "Sid \"A\" is used twice",
+        "iam:PassRole on \"*\"",
+        "s3:nosuchkey is not a condition key of s3",
+        "\"nosuchservice\" is not a service prefix",
+        "is literal text, not a policy variable",
+        "lets any principal of any account assume the role",
+        "Allow with NotPrincipal",
+    ] {
+        let line = out
+            .lines()
+            .find(|l| l.contains(want))
+            .unwrap_or_else(|| panic!("no warning {want:?} in\n{out}"));
+        assert!(
+            line.starts_with(&format!("{}:", path.display())) && line.contains(": warning: "),
+            "{line}"
+        );
+    }
+    assert!(
+        out.ends_with("0 errors, 9 warnings, 0 unreadable\n"),
+        "{out}"
+    );
+    let clean = iamsim(&[
+        "validate",
+        "testdata/import/world.hand.json",
+        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
+    ]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
+    let missing = iamsim(&["validate", "no/such/file.json"]);
+    assert_eq!(missing.status.code(), Some(2));
+}
+
+/// `iamsim validate` finds every invalid policy of the bad-input corpus
+/// (each class of invalid policy is a world file there), located.
+#[test]
+fn validate_finds_every_invalid_policy_of_the_corpus() {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("testdata/bad"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| {
+            n.starts_with("world-policy-")
+                || n.starts_with("world-bucket-policy-")
+                || n.starts_with("world-trust-policy-")
+        })
+        .collect();
+    names.sort();
+    assert!(
+        names.len() >= 20,
+        "only {} kinds of invalid policy",
+        names.len()
+    );
+    for name in &names {
+        let path = format!("testdata/bad/{name}");
+        let o = iamsim(&["validate", &path]);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(1), "{name}: {out}");
+        assert!(
+            out.starts_with(&format!("{path}:"))
+                && out.lines().next().unwrap_or_default().contains(": error: "),
+            "{name}: {out}"
+        );
+    }
+    let o = iamsim(&[
+        "validate",
+        "crates/iamsim-cli/tests/invalid/bad-version.json",
+        "crates/iamsim-cli/tests/invalid/missing-effect.json",
+    ]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        stdout(&o).ends_with("2 errors, 0 warnings, 0 unreadable\n"),
+        "{}",
+        stdout(&o)
+    );
+}

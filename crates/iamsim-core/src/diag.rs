@@ -235,14 +235,19 @@ impl Diagnostic {
     /// `file:line:col: error: message`, then the JSON path and the line
     /// with a caret under the fault.
     pub fn render(&self, sources: &Sources) -> String {
+        self.render_as(sources, "error")
+    }
+
+    /// The same, with another severity label (`warning`).
+    pub fn render_as(&self, sources: &Sources, severity: &str) -> String {
         let Some(loc) = &self.location else {
-            return format!("error: {}", self.message);
+            return format!("{severity}: {}", self.message);
         };
         let Some(file) = sources.get(loc.source) else {
-            return format!("error: {}", self.message);
+            return format!("{severity}: {}", self.message);
         };
         let (line, col) = file.line_col(loc.span.start as usize);
-        let mut out = format!("{}:{line}:{col}: error: {}", file.name, self.message);
+        let mut out = format!("{}:{line}:{col}: {severity}: {}", file.name, self.message);
         if !loc.path.is_empty() {
             let _ = write!(out, "\n  at {}", loc.path);
         }

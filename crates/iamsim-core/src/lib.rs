@@ -6,6 +6,7 @@
 //! decision with its explanation, as plain data.
 
 pub mod arn;
+pub mod catalog;
 pub mod condition;
 pub mod context;
 pub mod diag;
@@ -18,4 +19,5 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod scenario;
+pub mod validate;
 pub mod world;
