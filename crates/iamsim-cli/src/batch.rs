@@ -183,9 +183,11 @@ impl Batch {
             .enumerate()
             .flat_map(|(f, (file, _))| (0..file.scenarios.len()).map(move |s| (f, s)))
             .collect();
+        let progress = crate::progress::bar(u64::try_from(jobs.len()).ok());
         let results: Vec<Result<Outcome, Diagnostic>> = jobs
             .par_iter()
             .map(|&(f, s)| {
+                progress.inc(1);
                 let (file, w) = self
                     .files
                     .get(f)
@@ -216,6 +218,7 @@ impl Batch {
                 })
             })
             .collect();
+        progress.finish_and_clear();
         let mut out = Vec::with_capacity(results.len());
         let mut errors = Vec::new();
         for r in results {

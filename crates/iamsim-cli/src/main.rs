@@ -7,6 +7,7 @@ mod can;
 mod diff;
 mod files;
 mod import;
+mod progress;
 mod render;
 mod stream;
 mod validate;

@@ -479,6 +479,7 @@ fn run_file(
         let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
         Ok(render_one(&name, r, output))
     };
+    let progress = crate::progress::bar(None);
     let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
     let mut errors = Vec::new();
     let mut flush = |batch: &mut Batch, pending: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>| {
@@ -504,6 +505,7 @@ fn run_file(
             } else {
                 counts.failed += 1
             }
+            progress.inc(1);
             if let Err(e) = out.write_all(text.as_bytes()) {
                 errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
             }
@@ -524,6 +526,7 @@ fn run_file(
         return Err(if errors.is_empty() { syntax(e) } else { errors });
     }
     flush(batch, &mut pending, &mut errors);
+    progress.finish_and_clear();
     if errors.is_empty() {
         Ok(())
     } else {

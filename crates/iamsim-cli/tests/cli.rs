@@ -883,3 +883,12 @@ fn validate_finds_every_invalid_policy_of_the_corpus() {
         stdout(&o)
     );
 }
+
+/// Off a terminal, output is plain: no progress bar, no escape codes.
+#[test]
+fn off_a_terminal_output_is_plain() {
+    let o = iamsim(&["run", "--stream", "testdata/seeds"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert!(o.stderr.is_empty(), "{}", stderr(&o));
+    assert!(!o.stdout.contains(&0x1b), "escape codes in the output");
+}
