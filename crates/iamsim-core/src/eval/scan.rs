@@ -33,6 +33,24 @@ impl<'a> Source<'a> {
         })
     }
 
+    /// A statement of this policy that applies.
+    fn hit(
+        &self,
+        statement: &'a Statement,
+        grant: Option<Grant>,
+        matched: Option<&'a PrincipalEntry>,
+    ) -> Hit<'a> {
+        Hit {
+            kind: self.kind,
+            policy: self.name,
+            owner: self.owner,
+            how: self.how,
+            statement,
+            grant,
+            matched,
+        }
+    }
+
     /// The SCPs or RCPs attached at one organization level.
     pub fn level(
         world: &'a World,
@@ -123,15 +141,7 @@ impl<'a> Input<'a, '_> {
             if !st.matches_request(&self.action, &self.resource, self.req.context) {
                 continue;
             }
-            f(Hit {
-                kind: s.kind,
-                policy: s.name,
-                owner: s.owner,
-                how: s.how,
-                statement: st,
-                grant,
-                matched,
-            });
+            f(s.hit(st, grant, matched));
         }
     }
 
@@ -186,15 +196,7 @@ impl<'a> Input<'a, '_> {
                     out.misses.push(miss(reason));
                     continue;
                 }
-                let hit = Hit {
-                    kind: s.kind,
-                    policy: s.name,
-                    owner: s.owner,
-                    how: s.how,
-                    statement: st,
-                    grant,
-                    matched,
-                };
+                let hit = s.hit(st, grant, matched);
                 match st.effect {
                     Effect::Allow => out.allows.push(hit),
                     Effect::Deny => out.denies.push(hit),
