@@ -125,33 +125,6 @@ impl Context {
             },
         );
     }
-
-    /// Removes a key.
-    pub fn remove(&mut self, key: &str) {
-        self.map.remove(&key.to_ascii_lowercase());
-    }
-
-    /// Copies every key of `other` over this context (later wins).
-    pub fn overlay(&mut self, other: &Context) {
-        for (k, v) in &other.map {
-            self.map.insert(k.clone(), v.clone());
-        }
-    }
-
-    /// The value of a lower-cased key.
-    pub fn get(&self, lower_key: &str) -> Option<&ContextValue> {
-        self.map.get(lower_key)
-    }
-
-    /// The single value of a key (any case), if it holds exactly one.
-    pub fn single(&self, key: &str) -> Option<&str> {
-        self.lookup(&key.to_ascii_lowercase()).single()
-    }
-
-    /// Every key, sorted by lower-cased name.
-    pub fn iter(&self) -> impl Iterator<Item = &ContextValue> {
-        self.map.values()
-    }
 }
 
 impl Lookup for Context {
@@ -202,15 +175,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn keys_ignore_case_and_later_wins() {
-        let mut c = Context::new();
-        c.set("aws:SourceIp", "10.0.0.1");
-        assert_eq!(c.single("AWS:SOURCEIP"), Some("10.0.0.1"));
-        let mut d = Context::new();
-        d.set("aws:sourceip", "10.0.0.2");
-        c.overlay(&d);
-        assert_eq!(c.single("aws:SourceIp"), Some("10.0.0.2"));
-        c.set_list("aws:TagKeys", vec!["a".into(), "b".into()]);
-        assert_eq!(c.single("aws:TagKeys"), None);
+    fn keys_ignore_case_and_layers_win_in_order() {
+        let mut base = Context::new();
+        base.set("aws:SourceIp", "10.0.0.1");
+        assert_eq!(base.lookup("aws:sourceip"), Found::One("10.0.0.1"));
+        let mut step = Context::new();
+        step.set("AWS:SOURCEIP", "10.0.0.2");
+        step.set_list("aws:TagKeys", vec!["a".into(), "b".into()]);
+        let empty = Context::new();
+        let layered = Layered {
+            layers: [&step, &empty, &empty],
+            base,
+        };
+        assert_eq!(layered.lookup("aws:sourceip"), Found::One("10.0.0.2"));
+        assert_eq!(layered.lookup("aws:tagkeys").single(), None);
+        assert_eq!(layered.lookup("aws:tagkeys").len(), 2);
+        assert_eq!(layered.lookup("aws:nothere"), Found::Absent);
     }
 }

@@ -144,11 +144,6 @@ pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
     out
 }
 
-/// True when the tokens hold a variable.
-pub fn has_vars(toks: &[Tok]) -> bool {
-    toks.iter().any(|t| matches!(t, Tok::Var(_)))
-}
-
 /// Looks up single-valued context keys (lower-cased) for variables.
 pub trait Resolve {
     /// The value of a key, if the request carries exactly one.
