@@ -355,6 +355,9 @@ impl Lookup for Derived<'_> {
             "aws:multifactorauthpresent" => {
                 found(session.map(|s| if s.mfa { "true" } else { "false" }))
             }
+            // Seconds since the MFA check: the session is created in this
+            // run; absent without MFA, as in AWS.
+            "aws:multifactorauthage" => found(session.filter(|s| s.mfa).map(|_| "0")),
             "aws:tokenissuetime" => found(session.map(|_| self.clock.current_time.as_str())),
             "aws:sourceidentity" => found(session.and_then(|s| s.source_identity.as_deref())),
             "aws:principalorgid" => found(self.in_org(self.caller.account())),
