@@ -2,7 +2,7 @@
 //! becomes a one-scenario file (registered as `<command line>`), so it runs
 //! through exactly the same code as `iamsim run`.
 
-use crate::files::FsLoader;
+use crate::files::{self, FsLoader};
 use crate::{Format, fail, print, render};
 use clap::Args;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
@@ -41,9 +41,11 @@ pub struct CanArgs {
     format: Format,
 }
 
-fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
+/// The `--context KEY=VALUE` arguments as JSON: a string, or a list when
+/// VALUE is a JSON list.
+pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> {
     let mut context = Map::new();
-    for kv in &args.context {
+    for kv in pairs {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| Diagnostic::bare(format!("--context \"{kv}\" must be KEY=VALUE")))?;
@@ -53,6 +55,11 @@ fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
         };
         context.insert(k.to_string(), value);
     }
+    Ok(context)
+}
+
+fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
+    let context = context_args(&args.context)?;
     let mut steps: Vec<Value> = args
         .via
         .iter()
@@ -82,15 +89,11 @@ pub fn can(args: &CanArgs) -> u8 {
         Err(d) => return fail(&sources, &[d]),
     };
     let text = serde_json::to_string_pretty(&q).unwrap_or_default();
-    let mut loader = FsLoader::default();
-    let world = match loader
-        .read(&mut sources, &args.world)
-        .map_err(|d| vec![d])
-        .and_then(|id| world::load_world(&mut sources, id, &mut loader))
-    {
+    let world = match files::load_world(&mut sources, &args.world) {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
+    let mut loader = FsLoader::default();
     let id = sources.add("<command line>", text);
     let node = match world::parse_source(&sources, id) {
         Ok(n) => n,

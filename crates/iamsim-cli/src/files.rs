@@ -6,6 +6,16 @@ use iamsim_core::diag::{Diagnostic, SourceId, Sources};
 use iamsim_core::world::Loader;
 use std::path::{Path, PathBuf};
 
+/// Reads and loads the world file a command names.
+pub fn load_world(
+    sources: &mut Sources,
+    path: &Path,
+) -> Result<iamsim_core::world::World, Vec<Diagnostic>> {
+    let mut loader = FsLoader::default();
+    let id = loader.read(sources, path).map_err(|d| vec![d])?;
+    iamsim_core::world::load_world(sources, id, &mut loader)
+}
+
 /// Reads files from disk, relative to the naming file's directory.
 #[derive(Default)]
 pub struct FsLoader {

@@ -11,6 +11,7 @@ mod progress;
 mod render;
 mod stream;
 mod validate;
+mod who_can;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use iamsim_core::diag::{Diagnostic, Sources};
@@ -76,6 +77,8 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations) into a world.
     Import(import::ImportArgs),
+    /// Every principal that can do ACTION on RESOURCE, directly or through role chains.
+    WhoCan(who_can::WhoCanArgs),
 }
 
 fn main() -> ExitCode {
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
         Command::Import(args) => import::import(&args),
         Command::Diff(args) => diff::diff(&args),
         Command::Validate(args) => validate::validate(&args),
+        Command::WhoCan(args) => who_can::run(&args),
     };
     ExitCode::from(code)
 }

@@ -99,6 +99,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// An empty context, usable in statics.
+    pub const EMPTY: Context = Context {
+        map: BTreeMap::new(),
+    };
+
     /// An empty context.
     pub fn new() -> Context {
         Context::default()

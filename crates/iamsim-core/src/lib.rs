@@ -5,6 +5,7 @@
 //! a request with its context → AWS's evaluation gates ([`eval`]) → a
 //! decision with its explanation, as plain data.
 
+pub mod access;
 pub mod arn;
 pub mod catalog;
 pub mod condition;

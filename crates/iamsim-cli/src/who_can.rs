@@ -1,0 +1,199 @@
+//! `iamsim who-can`: every principal that can make a request, directly or
+//! through role chains, with the chain and the statements that allow each
+//! step. The search is `iamsim_core::access::who_can`; this module reads
+//! the arguments and prints.
+
+use crate::can::context_args;
+use crate::{Format, fail, files, print};
+use clap::Args;
+use iamsim_core::access::open::Need;
+use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
+use iamsim_core::context::Context;
+use iamsim_core::diag::{Diagnostic, Sources};
+use iamsim_core::request::Clock;
+use serde_json::{Value, json};
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+/// Arguments of `iamsim who-can`.
+#[derive(Args)]
+pub struct WhoCanArgs {
+    /// The action, e.g. s3:GetObject.
+    action: String,
+    /// The resource ARN, or * for actions without resource-level permissions.
+    resource: String,
+    /// The world file.
+    #[arg(long)]
+    world: PathBuf,
+    /// Fix a request context key: KEY=VALUE; a JSON list as VALUE makes it
+    /// multivalued. Conditions on keys left open are reported as needs.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// The owner of a resource the world does not declare.
+    #[arg(long)]
+    resource_account: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "table")]
+    format: Format,
+}
+
+/// The `--context` arguments as a request context.
+pub fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
+    let mut ctx = Context::new();
+    for (k, v) in context_args(pairs)? {
+        match v {
+            Value::Array(items) => {
+                let values = items
+                    .into_iter()
+                    .map(|i| match i {
+                        Value::String(s) => Ok(s),
+                        other => Err(Diagnostic::bare(format!(
+                            "--context {k}: list values must be strings, not {other}"
+                        ))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                ctx.set_list(&k, values);
+            }
+            Value::String(s) => ctx.set(&k, s),
+            other => ctx.set(&k, other.to_string()),
+        }
+    }
+    Ok(ctx)
+}
+
+/// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
+/// nobody, 2 bad input).
+pub fn run(args: &WhoCanArgs) -> u8 {
+    let mut sources = Sources::new();
+    if args.format == Format::Junit {
+        return fail(
+            &sources,
+            &[Diagnostic::bare("--format junit is for iamsim run")],
+        );
+    }
+    let context = match fixed_context(&args.context) {
+        Ok(c) => c,
+        Err(d) => return fail(&sources, &[d]),
+    };
+    let world = match files::load_world(&mut sources, &args.world) {
+        Ok(w) => w,
+        Err(errors) => return fail(&sources, &errors),
+    };
+    let clock = Clock::new(jiff::Timestamp::now());
+    let q = Question {
+        action: &args.action,
+        resource: &args.resource,
+        resource_account: args.resource_account.as_deref(),
+        context: &context,
+        clock: &clock,
+    };
+    let found = match who_can(&world, &q) {
+        Ok(f) => f,
+        Err(e) => return fail(&sources, &[Diagnostic::bare(e)]),
+    };
+    let text = match args.format {
+        Format::Json => found
+            .iter()
+            .map(|r| reach_json(r).to_string() + "\n")
+            .collect(),
+        _ => table(&args.action, &args.resource, &found),
+    };
+    print(&text);
+    if found.is_empty() { 1 } else { 0 }
+}
+
+/// A need as JSON.
+pub fn need_json(n: &Need) -> Value {
+    json!({
+        "key": n.key,
+        "operator": n.operator,
+        "policy_values": n.policy_values,
+        "to_match": n.to_match,
+        "assumed": n.value,
+        "text": n.text(),
+    })
+}
+
+/// A step: the request's explanation, with its needs.
+fn step_json(s: &Step) -> Value {
+    let mut v = s.trace.to_json();
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert(
+            "needs".into(),
+            Value::Array(s.needs.iter().map(need_json).collect()),
+        );
+    }
+    v
+}
+
+fn reach_json(r: &Reach) -> Value {
+    json!({
+        "principal": r.principal,
+        "kind": r.kind,
+        "chain": r.chain,
+        "needs": r.needs().map(Need::text).collect::<Vec<_>>(),
+        "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
+    })
+}
+
+/// The statements that allowed a step, one phrase each.
+pub fn grants(s: &Step) -> Vec<String> {
+    s.trace
+        .gates
+        .iter()
+        .filter(|g| g.verdict == "pass" && g.gate != "explicit deny")
+        .flat_map(|g| g.statements.iter().map(|st| st.text.clone()))
+        .collect()
+}
+
+/// Writes one step of a chain: the request, its needs, what allowed it.
+pub fn write_step(out: &mut String, n: usize, s: &Step) {
+    let t = &s.trace;
+    let _ = writeln!(out, "  {n}. {} {} {}", t.principal, t.action, t.resource);
+    for need in &s.needs {
+        let _ = writeln!(out, "       needs {}", need.text());
+    }
+    let by = grants(s);
+    if by.is_empty() {
+        let _ = writeln!(out, "       {}", t.summary);
+    }
+    for g in by {
+        let _ = writeln!(out, "       by {g}");
+    }
+}
+
+fn table(action: &str, resource: &str, found: &[Reach]) -> String {
+    let mut out = String::new();
+    for r in found {
+        let how = match r.chain.len() {
+            0 => "directly".to_string(),
+            1 => "through 1 role".to_string(),
+            n => format!("through {n} roles"),
+        };
+        let needs: Vec<String> = r.needs().map(Need::text).collect();
+        let cond = if needs.is_empty() {
+            String::new()
+        } else {
+            format!(", if {}", needs.join(" and "))
+        };
+        let _ = writeln!(out, "{} {} {how}{cond}", r.kind, r.principal);
+        for (i, s) in r.steps.iter().enumerate() {
+            write_step(&mut out, i + 1, s);
+        }
+    }
+    let conditional = found.iter().filter(|r| r.needs().next().is_some()).count();
+    let _ = match (found.len(), conditional) {
+        (0, _) => writeln!(out, "nobody can {action} on {resource}"),
+        (n, 0) => writeln!(out, "{n} principal{} can {action} on {resource}", plural(n)),
+        (n, c) => writeln!(
+            out,
+            "{n} principal{} can {action} on {resource} ({c} only if the request meets the needs shown)",
+            plural(n)
+        ),
+    };
+    out
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}

@@ -1,0 +1,226 @@
+//! The principals of a world as the nodes of a graph whose edges are "P
+//! may assume role R". Edges are decided by the evaluator; this module
+//! only says which callers are worth asking: the callers a role's trust
+//! policy could allow, found from the principals its Allow statements name
+//! (a trust policy must allow even within one account, R22, so no one it
+//! does not name can pass).
+
+use crate::policy::{Effect, PolicyKind, PrincipalEntry};
+use crate::request::{Caller, Session};
+use crate::world::{Attached, Map, Role, User, World};
+
+/// Index of a node in [`Graph::nodes`].
+pub type NodeId = usize;
+
+/// The session name iamsim's analyses give every role session.
+pub const SESSION_NAME: &str = "iamsim";
+
+/// A principal of the world.
+#[derive(Debug)]
+pub enum Node<'w> {
+    /// An IAM user.
+    User(&'w User),
+    /// An account's root user: `arn` is `arn:aws:iam::ID:root`.
+    Root {
+        /// The account id.
+        account: &'w str,
+        /// The root ARN.
+        arn: String,
+    },
+    /// A role, acting through a session named [`SESSION_NAME`] with no
+    /// session policy, tags or source identity.
+    Role(Session<'w>),
+}
+
+impl<'w> Node<'w> {
+    /// The ARN that names the node: user, root or role ARN.
+    pub fn arn(&self) -> &str {
+        match self {
+            Node::User(u) => &u.arn,
+            Node::Root { arn, .. } => arn,
+            Node::Role(s) => &s.role.arn,
+        }
+    }
+
+    /// `user`, `root` or `role`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Node::User(_) => "user",
+            Node::Root { .. } => "root",
+            Node::Role(_) => "role",
+        }
+    }
+
+    /// The node as the caller of a request.
+    pub fn caller(&self) -> Caller<'_> {
+        match self {
+            Node::User(u) => Caller::User(u),
+            Node::Root { account, arn } => Caller::Root { account, arn },
+            Node::Role(s) => Caller::Session(s),
+        }
+    }
+
+    /// The role, for a role node.
+    pub fn role(&self) -> Option<&'w Role> {
+        match self {
+            Node::Role(s) => Some(s.role),
+            _ => None,
+        }
+    }
+
+    fn account(&self) -> &str {
+        match self {
+            Node::User(u) => &u.account,
+            Node::Root { account, .. } => account,
+            Node::Role(s) => &s.role.account,
+        }
+    }
+
+    fn identity(&self) -> &'w [Attached] {
+        match self {
+            Node::User(u) => &u.identity,
+            Node::Root { .. } => &[],
+            Node::Role(s) => &s.role.identity,
+        }
+    }
+}
+
+/// The principals of a world, with the indexes the searches need.
+pub struct Graph<'w> {
+    /// The world.
+    pub world: &'w World,
+    /// Every user, root and role, sorted by ARN.
+    pub nodes: Vec<Node<'w>>,
+    by_arn: Map<&'w str, NodeId>,
+    /// Per account, the users and roles with an identity-based policy that
+    /// may name an `sts` action: the only ones a trust policy naming their
+    /// account (or everyone) can let in, since such a grant needs an
+    /// identity-based allow too (R07, R12).
+    sts_capable: Map<&'w str, Vec<NodeId>>,
+}
+
+impl<'w> Graph<'w> {
+    /// The graph of a world's principals.
+    pub fn new(world: &'w World) -> Graph<'w> {
+        let mut nodes: Vec<Node<'w>> =
+            Vec::with_capacity(world.users.len() + world.roles.len() + world.accounts.len());
+        nodes.extend(world.users.values().map(Node::User));
+        nodes.extend(world.accounts.values().map(|a| Node::Root {
+            account: &a.id,
+            arn: format!("arn:aws:iam::{}:root", a.id),
+        }));
+        nodes.extend(
+            world
+                .roles
+                .values()
+                .map(|r| Node::Role(Session::new(r, SESSION_NAME))),
+        );
+        nodes.sort_by(|a, b| a.arn().cmp(b.arn()));
+        let mut by_arn = Map::default();
+        let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
+        for (i, n) in nodes.iter().enumerate() {
+            let (arn, account): (&'w str, &'w str) = match n {
+                Node::User(u) => (&u.arn, &u.account),
+                // Roots cannot assume roles (R27): never a caller here.
+                Node::Root { .. } => continue,
+                Node::Role(s) => (&s.role.arn, &s.role.account),
+            };
+            by_arn.insert(arn, i);
+            let may_sts = n.identity().iter().any(|a| {
+                world
+                    .policy(a.policy)
+                    .is_some_and(|p| p.policy.may_apply_to("sts"))
+            });
+            if may_sts {
+                sts_capable.entry(account).or_default().push(i);
+            }
+        }
+        Graph {
+            world,
+            nodes,
+            by_arn,
+            sts_capable,
+        }
+    }
+
+    /// The node named by a user, role or root ARN.
+    pub fn node(&self, arn: &str) -> Option<NodeId> {
+        self.by_arn.get(arn).copied().or_else(|| {
+            self.nodes
+                .binary_search_by(|n| n.arn().cmp(arn))
+                .ok()
+                .filter(|&i| matches!(self.nodes.get(i), Some(Node::Root { .. })))
+        })
+    }
+
+    /// The account of a node.
+    pub fn account(&self, id: NodeId) -> &str {
+        self.nodes.get(id).map_or("", Node::account)
+    }
+
+    /// The callers that `role`'s trust policy could allow to assume it,
+    /// sorted and without repeats: those its Allow statements name, every
+    /// user and role of a named account that may call `sts`, and for
+    /// `"*"` or `NotPrincipal` every such user and role of the world. A
+    /// superset: each is then decided by the evaluator.
+    pub fn trusted_callers(&self, role: &Role) -> Vec<NodeId> {
+        let Some(trust) = self.world.policy(role.trust) else {
+            return Vec::new();
+        };
+        debug_assert_eq!(trust.kind, PolicyKind::Trust);
+        let mut out: Vec<NodeId> = Vec::new();
+        let mut everyone = false;
+        for st in trust
+            .policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            let Some(p) = &st.principals else { continue };
+            if p.negated {
+                everyone = true;
+                continue;
+            }
+            for e in &p.entries {
+                match e {
+                    PrincipalEntry::Any => everyone = true,
+                    PrincipalEntry::Account(a) => {
+                        out.extend(self.sts_capable.get(a.as_str()).into_iter().flatten());
+                    }
+                    PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
+                        out.extend(self.by_arn.get(arn.as_str()));
+                    }
+                    PrincipalEntry::Session(arn) => out.extend(self.session_role(arn)),
+                    PrincipalEntry::Other(_) => {}
+                }
+            }
+        }
+        if everyone {
+            out = self.sts_capable.values().flatten().copied().collect();
+            // "*" also names same-account callers directly (R06), who need
+            // no identity-based allow.
+            out.extend(
+                self.by_arn
+                    .values()
+                    .copied()
+                    .filter(|&i| self.account(i) == role.account),
+            );
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+
+    /// The role node of a session ARN iamsim's sessions can match
+    /// (`arn:aws:sts::ID:assumed-role/NAME/iamsim`).
+    fn session_role(&self, arn: &str) -> Option<NodeId> {
+        let rest = arn.strip_prefix("arn:aws:sts::")?;
+        let (account, rest) = rest.split_once(':')?;
+        let (name, session) = rest.strip_prefix("assumed-role/")?.split_once('/')?;
+        if session != SESSION_NAME {
+            return None;
+        }
+        let role = self.world.role_by_name(account, name)?;
+        self.by_arn.get(role.arn.as_str()).copied()
+    }
+}

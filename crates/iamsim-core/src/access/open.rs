@@ -1,0 +1,421 @@
+//! Requests whose context the question leaves partly open. A key is open
+//! when the question does not fix it and the world does not derive it:
+//! what the caller chooses per request (MFA, source IP, external id,
+//! request tags, requested region...). [`Asker::ask`] decides a request;
+//! when the decision read an open key, it looks for values of those keys
+//! that make the request allowed, checks them by deciding again, and
+//! returns them as [`Need`]s rather than guessing either way.
+
+use crate::condition::{Condition, Test};
+use crate::context::{Context, Found, Layered, Lookup};
+use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
+use crate::pattern::Resolve;
+use crate::report::RequestTrace;
+use crate::request::{AssumeCall, Caller, Clock, Derived, Target};
+use crate::world::World;
+use std::cell::Cell;
+
+/// How many rounds of "fix the open keys the last decision tested" before
+/// giving up; each round fixes at least one key.
+const MAX_ROUNDS: usize = 6;
+
+/// True for keys AWS sets from the world, the caller or the resource:
+/// their absence is a fact of the world, not an open choice. MFA keys are
+/// not among them: whether the caller signs in with MFA is the question's
+/// to fix (see [`Masked`]).
+fn derived_by_world(lower: &str) -> bool {
+    matches!(
+        lower,
+        "aws:principalarn"
+            | "aws:principalaccount"
+            | "aws:principalisawsservice"
+            | "aws:principaltype"
+            | "aws:username"
+            | "aws:userid"
+            | "aws:principalorgid"
+            | "aws:resourceorgid"
+            | "aws:resourceaccount"
+            | "aws:currenttime"
+            | "aws:epochtime"
+            | "aws:tokenissuetime"
+            | "aws:sourceidentity"
+            | "aws:viaawsservice"
+            | "sts:rolesessionname"
+    ) || [
+        "aws:principaltag/",
+        "aws:resourcetag/",
+        "iam:resourcetag/",
+        "kms:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// True when a request key is the caller's choice: open unless fixed.
+pub fn is_open(lower: &str) -> bool {
+    !derived_by_world(lower)
+}
+
+/// The MFA keys, hidden from what the world derives: in an access
+/// question, signing in with MFA is the caller's choice, fixed only by the
+/// question's context.
+struct Masked<'a>(Derived<'a>);
+
+impl Lookup for Masked<'_> {
+    fn lookup(&self, lower_key: &str) -> Found<'_> {
+        match lower_key {
+            "aws:multifactorauthpresent" | "aws:multifactorauthage" => Found::Absent,
+            _ => self.0.lookup(lower_key),
+        }
+    }
+}
+
+impl Resolve for Masked<'_> {
+    fn var(&self, key: &str) -> Option<&str> {
+        self.lookup(key).single()
+    }
+}
+
+/// A lookup that notes whether the decision read an open key that was
+/// absent: if it did not, no choice of the caller could change it.
+struct Watch<L> {
+    inner: L,
+    read_open: Cell<bool>,
+}
+
+impl<L: Lookup> Lookup for Watch<L> {
+    fn lookup(&self, lower_key: &str) -> Found<'_> {
+        let found = self.inner.lookup(lower_key);
+        if found == Found::Absent && is_open(lower_key) {
+            self.read_open.set(true);
+        }
+        found
+    }
+}
+
+impl<L: Lookup> Resolve for Watch<L> {
+    fn var(&self, key: &str) -> Option<&str> {
+        self.lookup(key).single()
+    }
+}
+
+/// One key over a base lookup, to try a value.
+struct Trial<'a> {
+    lower_key: &'a str,
+    value: &'a Context,
+    base: &'a dyn Lookup,
+}
+
+impl Lookup for Trial<'_> {
+    fn lookup(&self, lower_key: &str) -> Found<'_> {
+        if lower_key == self.lower_key {
+            self.value.lookup(lower_key)
+        } else {
+            self.base.lookup(lower_key)
+        }
+    }
+}
+
+impl Resolve for Trial<'_> {
+    fn var(&self, key: &str) -> Option<&str> {
+        self.lookup(key).single()
+    }
+}
+
+/// A condition on an open key that the request must meet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Need {
+    /// The key as the policy writes it.
+    pub key: String,
+    /// The condition's operator.
+    pub operator: String,
+    /// The condition's policy values.
+    pub policy_values: Vec<String>,
+    /// False when the need is to escape a Deny statement's condition.
+    pub to_match: bool,
+    /// A value iamsim found that meets it (and decided the request with).
+    pub value: Vec<String>,
+}
+
+impl Need {
+    /// The need in words: `aws:MultiFactorAuthPresent=true`, or the
+    /// condition itself when one value does not say it
+    /// (`aws:SourceIp IpAddress 203.0.113.0/24`).
+    pub fn text(&self) -> String {
+        let op = self.operator.to_ascii_lowercase();
+        let equality = ["bool", "stringequals", "arnequals", "numericequals"]
+            .iter()
+            .any(|e| op.starts_with(e) && !op.contains("not"));
+        let single = self.policy_values.len() == 1 && self.value.len() == 1;
+        match self.value.as_slice() {
+            [v] if op.starts_with("bool") || (equality && single && self.to_match) => {
+                format!("{}={v}", self.key)
+            }
+            _ if self.to_match => {
+                format!(
+                    "{} {} {}",
+                    self.key,
+                    self.operator,
+                    self.policy_values.join("|")
+                )
+            }
+            _ => format!(
+                "not {} {} {}",
+                self.key,
+                self.operator,
+                self.policy_values.join("|")
+            ),
+        }
+    }
+}
+
+/// What a request with open keys comes to.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Answer {
+    /// Allowed, if the request meets these needs (none: allowed as asked).
+    Allowed(Vec<Need>),
+    /// Denied whatever the open keys hold (as far as iamsim can tell).
+    Denied(Outcome),
+}
+
+/// Decides requests of one question: the world, its clock and the keys
+/// the question fixes.
+pub struct Asker<'a> {
+    /// The world.
+    pub world: &'a World,
+    /// The time of the question.
+    pub clock: &'a Clock,
+    /// The keys the question fixes (`--context`).
+    pub fixed: &'a Context,
+}
+
+/// One request to ask: who, what, on what, and for `AssumeRole` what it
+/// passes.
+#[derive(Clone, Copy)]
+pub struct Ask<'a> {
+    /// Who calls.
+    pub caller: Caller<'a>,
+    /// The action.
+    pub action: &'a str,
+    /// The resource, resolved.
+    pub target: &'a Target<'a>,
+    /// For `sts:AssumeRole`, what the call passes.
+    pub assume: Option<&'a AssumeCall<'a>>,
+    /// Keys the service adds on its own (the KMS context of an SSE-KMS
+    /// read), consulted between the question's keys and the derived ones.
+    pub service_keys: Option<&'a Context>,
+}
+
+static EMPTY: Context = Context::EMPTY;
+
+impl Asker<'_> {
+    fn context<'c>(
+        &'c self,
+        ask: &'c Ask<'c>,
+        needs: &'c Context,
+    ) -> Watch<Layered<'c, Masked<'c>>> {
+        Watch {
+            inner: Layered {
+                layers: [self.fixed, needs, ask.service_keys.unwrap_or(&EMPTY)],
+                base: Masked(Derived {
+                    world: self.world,
+                    caller: ask.caller,
+                    target: ask.target,
+                    clock: self.clock,
+                    assume: ask.assume,
+                }),
+            },
+            read_open: Cell::new(false),
+        }
+    }
+
+    /// Decides with these needs assumed; also says whether an absent open
+    /// key was read.
+    fn decide(&self, ask: &Ask<'_>, needs: &Context) -> (Outcome, bool) {
+        let ctx = self.context(ask, needs);
+        let req = Request {
+            caller: ask.caller,
+            action: ask.action,
+            target: ask.target,
+            context: &ctx,
+            identity_required: false,
+        };
+        let o = eval::decide(self.world, &req);
+        (o, ctx.read_open.get())
+    }
+
+    /// The decision's explanation, with these needs assumed.
+    pub fn trace(&self, ask: &Ask<'_>, needs: &[Need]) -> RequestTrace {
+        let needs = needs_context(needs);
+        let ctx = self.context(ask, &needs);
+        let req = Request {
+            caller: ask.caller,
+            action: ask.action,
+            target: ask.target,
+            context: &ctx,
+            identity_required: false,
+        };
+        let d = eval::evaluate(self.world, &req);
+        RequestTrace::new(ask.caller.arn(), ask.action, ask.target.arn, &d)
+    }
+
+    /// Decides a request, finding what its open keys must hold for it to
+    /// be allowed.
+    pub fn ask(&self, ask: &Ask<'_>) -> Answer {
+        let mut needs: Vec<Need> = Vec::new();
+        for _ in 0..MAX_ROUNDS {
+            let ctx_needs = needs_context(&needs);
+            let (outcome, read_open) = self.decide(ask, &ctx_needs);
+            if outcome == Outcome::Allow {
+                return Answer::Allowed(self.minimize(ask, needs));
+            }
+            if !read_open {
+                return Answer::Denied(outcome);
+            }
+            let found = {
+                let ctx = self.context(ask, &ctx_needs);
+                let req = Request {
+                    caller: ask.caller,
+                    action: ask.action,
+                    target: ask.target,
+                    context: &ctx,
+                    identity_required: false,
+                };
+                let d = eval::evaluate(self.world, &req);
+                open_conditions(&d, &ctx)
+            };
+            if found.is_empty() {
+                return Answer::Denied(outcome);
+            }
+            needs.extend(found);
+        }
+        let (outcome, _) = self.decide(ask, &needs_context(&needs));
+        Answer::Denied(outcome)
+    }
+
+    /// Drops the needs the request is allowed without, one at a time.
+    fn minimize(&self, ask: &Ask<'_>, mut needs: Vec<Need>) -> Vec<Need> {
+        let mut i = 0;
+        while i < needs.len() {
+            let mut without = needs.clone();
+            without.remove(i);
+            if self.decide(ask, &needs_context(&without)).0 == Outcome::Allow {
+                needs = without;
+            } else {
+                i += 1;
+            }
+        }
+        needs
+    }
+}
+
+/// The needs as context keys.
+fn needs_context(needs: &[Need]) -> Context {
+    let mut c = Context::new();
+    for n in needs {
+        c.insert(&n.key, n.value.clone(), n.value.len() != 1);
+    }
+    c
+}
+
+/// The conditions on absent open keys that kept the request from being
+/// allowed, each with a value that turns it: conditions that failed an
+/// allow statement, and conditions that made a Deny statement apply.
+fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup) -> Vec<Need> {
+    let mut out: Vec<Need> = Vec::new();
+    let mut consider = |c: &Condition, want: bool| {
+        let absent = ctx.lookup(&c.key_lower) == Found::Absent;
+        if !absent
+            || !is_open(&c.key_lower)
+            || out.iter().any(|n| n.key.eq_ignore_ascii_case(&c.key))
+        {
+            return;
+        }
+        if let Some(value) = satisfy(c, want, ctx) {
+            out.push(Need {
+                key: c.key.clone(),
+                operator: c.operator.clone(),
+                policy_values: c.values.clone(),
+                to_match: want,
+                value,
+            });
+        }
+    };
+    for g in &d.gates {
+        if g.gate == Gate::ExplicitDeny {
+            for h in &g.hits {
+                for c in &h.statement.conditions {
+                    if c.eval(ctx) {
+                        consider(c, false);
+                    }
+                }
+            }
+        }
+        for m in &g.misses {
+            if let MissReason::Condition {
+                condition,
+                request: None,
+            } = &m.reason
+            {
+                consider(condition, true);
+            }
+        }
+    }
+    out
+}
+
+/// Values to try for a condition's key: its own policy values, made
+/// concrete (wildcards filled, numbers and dates on either side), then a
+/// few generic ones.
+fn candidates(c: &Condition) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let concrete = |v: &String| (!v.contains("${")).then(|| v.replace('*', "").replace('?', "x"));
+    match &c.test {
+        Test::StringEquals(_)
+        | Test::StringEqualsIgnoreCase(_)
+        | Test::StringLike(_)
+        | Test::Arn(_)
+        | Test::Binary(_) => out.extend(c.values.iter().filter_map(concrete)),
+        Test::Numeric(_, ns) => {
+            for n in ns {
+                for x in [*n, n + 1.0, n - 1.0] {
+                    out.push(if x.fract() == 0.0 && x.abs() < 1e15 {
+                        format!("{}", x as i64)
+                    } else {
+                        x.to_string()
+                    });
+                }
+            }
+        }
+        Test::Date(_, ts) => {
+            for t in ts {
+                out.push(t.to_string());
+                for s in [1, -1] {
+                    if let Ok(x) = t.checked_add(jiff::SignedDuration::from_secs(s)) {
+                        out.push(x.to_string());
+                    }
+                }
+            }
+        }
+        Test::Ip(nets) => out.extend(nets.iter().map(|n| n.addr().to_string())),
+        Test::Bool(_) | Test::Null(_) => {}
+    }
+    out.extend(["true", "false", "iamsim"].map(String::from));
+    out
+}
+
+/// A value of the condition's key that makes it `want`, checked by
+/// deciding the condition.
+fn satisfy(c: &Condition, want: bool, base: &dyn Lookup) -> Option<Vec<String>> {
+    let multi = c.set.is_some();
+    candidates(c).into_iter().find_map(|v| {
+        let mut value = Context::new();
+        value.insert(&c.key_lower, vec![v.clone()], multi);
+        let trial = Trial {
+            lower_key: &c.key_lower,
+            value: &value,
+            base,
+        };
+        (c.eval(&trial) == want).then(|| vec![v])
+    })
+}

@@ -1,0 +1,299 @@
+//! `who-can`: every principal of a world that can make one request,
+//! directly or through a chain of `sts:AssumeRole` steps, each with its
+//! shortest chain.
+//!
+//! The search runs backwards: first every principal that can make the
+//! request itself (the targets, at distance 0), then, breadth first, the
+//! callers that may assume a role already reached. Each role is expanded
+//! once, each (caller, role) edge decided once, by the evaluator, so the
+//! first time a principal is reached is through a shortest chain. Among
+//! chains of one length, one that needs nothing of the open request keys
+//! wins over one that does.
+
+use super::graph::{Graph, Node, NodeId, SESSION_NAME};
+use super::open::{Answer, Ask, Asker, Need};
+use crate::context::Context;
+use crate::report::RequestTrace;
+use crate::request::{AssumeCall, Clock, Target, resolve_target};
+use crate::world::{Tags, World};
+
+/// A who-can question.
+#[derive(Clone, Copy)]
+pub struct Question<'a> {
+    /// The action, `service:Name`.
+    pub action: &'a str,
+    /// The resource ARN, or `*`.
+    pub resource: &'a str,
+    /// The owner of a resource the world does not declare.
+    pub resource_account: Option<&'a str>,
+    /// The request keys the question fixes.
+    pub context: &'a Context,
+    /// The time of the question.
+    pub clock: &'a Clock,
+}
+
+/// One request of a chain, explained.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// What the open request keys must hold for it to be allowed.
+    pub needs: Vec<Need>,
+    /// Its decision, explained, with the needs assumed.
+    pub trace: RequestTrace,
+}
+
+/// A principal that can, and how.
+#[derive(Clone, Debug)]
+pub struct Reach {
+    /// The principal's ARN (user, root or role).
+    pub principal: String,
+    /// `user`, `root` or `role`.
+    pub kind: &'static str,
+    /// The roles assumed in turn, then the request itself: ARNs of roles.
+    pub chain: Vec<String>,
+    /// Every request: the `sts:AssumeRole` steps, then the request.
+    pub steps: Vec<Step>,
+}
+
+impl Reach {
+    /// Every need of the chain, in order.
+    pub fn needs(&self) -> impl Iterator<Item = &Need> {
+        self.steps.iter().flat_map(|s| s.needs.iter())
+    }
+}
+
+/// How a node was reached: at what distance, through which role, needing
+/// what on its first request, and whether anything on its chain needs
+/// open keys.
+struct Best {
+    hops: usize,
+    next: Option<NodeId>,
+    needs: Vec<Need>,
+    conditional: bool,
+}
+
+const NO_TAGS: &Tags = &Vec::new();
+
+/// The `sts:AssumeRole` call of an analysis session.
+pub const ASSUME: AssumeCall<'static> = AssumeCall {
+    session_name: SESSION_NAME,
+    external_id: None,
+    source_identity: None,
+    tags: NO_TAGS,
+    tag_keys: &[],
+    transitive_keys: &[],
+};
+
+/// The service prefix of an action, lower-cased; an error names what is
+/// wrong with it.
+pub fn action_service(action: &str) -> Result<String, String> {
+    match action.split_once(':') {
+        Some((s, n)) if !s.is_empty() && !n.is_empty() && !s.contains(['*', '?']) => {
+            Ok(s.to_ascii_lowercase())
+        }
+        _ => Err(format!(
+            "action \"{action}\" must be SERVICE:ACTION, e.g. s3:GetObject"
+        )),
+    }
+}
+
+/// Everyone who can make the question's request, sorted by chain length,
+/// then ARN. An error names what is wrong with the question.
+pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
+    let graph = Graph::new(world);
+    let service = action_service(q.action)?;
+    let asker = Asker {
+        world,
+        clock: q.clock,
+        fixed: q.context,
+    };
+    let mut best: Vec<Option<Best>> = (0..graph.nodes.len()).map(|_| None).collect();
+    // The principals that can make the request themselves.
+    for (id, node) in graph.nodes.iter().enumerate() {
+        let caller = node.caller();
+        let target = resolve_target(
+            world,
+            &service,
+            q.resource,
+            q.resource_account,
+            caller.account(),
+        )?;
+        if !worth_asking(&graph, id, &service, &target) {
+            continue;
+        }
+        let ask = Ask {
+            caller,
+            action: q.action,
+            target: &target,
+            assume: None,
+            service_keys: None,
+        };
+        if let (Answer::Allowed(needs), Some(slot)) = (asker.ask(&ask), best.get_mut(id)) {
+            *slot = Some(Best {
+                hops: 0,
+                next: None,
+                conditional: !needs.is_empty(),
+                needs,
+            });
+        }
+    }
+    // Backwards, breadth first, over "caller may assume role" edges.
+    let mut frontier: Vec<NodeId> = roles_among(&graph, &best, 0);
+    let mut hops = 0;
+    while !frontier.is_empty() {
+        hops += 1;
+        for &role_id in &frontier {
+            let Some(role) = graph.nodes.get(role_id).and_then(Node::role) else {
+                continue;
+            };
+            let role_conditional = best
+                .get(role_id)
+                .and_then(Option::as_ref)
+                .is_some_and(|b| b.conditional);
+            let target = resolve_target(world, "sts", &role.arn, None, &role.account)?;
+            for caller_id in graph.trusted_callers(role) {
+                let known = best.get(caller_id).and_then(Option::as_ref);
+                if known.is_some_and(|b| b.hops < hops || !b.conditional) {
+                    continue;
+                }
+                let Some(node) = graph.nodes.get(caller_id) else {
+                    continue;
+                };
+                let ask = Ask {
+                    caller: node.caller(),
+                    action: "sts:AssumeRole",
+                    target: &target,
+                    assume: Some(&ASSUME),
+                    service_keys: None,
+                };
+                let Answer::Allowed(needs) = asker.ask(&ask) else {
+                    continue;
+                };
+                let conditional = role_conditional || !needs.is_empty();
+                if known.is_some() && conditional {
+                    continue;
+                }
+                if let Some(slot) = best.get_mut(caller_id) {
+                    *slot = Some(Best {
+                        hops,
+                        next: Some(role_id),
+                        needs,
+                        conditional,
+                    });
+                }
+            }
+        }
+        frontier = roles_among(&graph, &best, hops);
+    }
+    let mut out = Vec::new();
+    for (id, b) in best.iter().enumerate() {
+        if b.is_some() {
+            out.push(reach(&graph, &asker, &best, id, q, &service)?);
+        }
+    }
+    out.sort_by(|a, b| (a.chain.len(), &a.principal).cmp(&(b.chain.len(), &b.principal)));
+    Ok(out)
+}
+
+/// The role nodes reached at exactly `hops`.
+fn roles_among(graph: &Graph<'_>, best: &[Option<Best>], hops: usize) -> Vec<NodeId> {
+    best.iter()
+        .enumerate()
+        .filter(|(i, b)| {
+            b.as_ref().is_some_and(|b| b.hops == hops)
+                && graph.nodes.get(*i).is_some_and(|n| n.role().is_some())
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// False when the node cannot be allowed whatever its conditions: none of
+/// its identity-based policies names the action's service, and no
+/// resource-based policy of its own account could allow it alone.
+fn worth_asking(graph: &Graph<'_>, id: NodeId, service: &str, target: &Target<'_>) -> bool {
+    let Some(node) = graph.nodes.get(id) else {
+        return false;
+    };
+    let identity = match node {
+        Node::Root { .. } => return true,
+        Node::User(u) => &u.identity,
+        Node::Role(s) => &s.role.identity,
+    };
+    let same_account_rbp = target.policy.is_some() && graph.account(id) == target.account;
+    same_account_rbp
+        || identity.iter().any(|a| {
+            graph
+                .world
+                .policy(a.policy)
+                .is_some_and(|p| p.policy.may_apply_to(service))
+        })
+}
+
+/// The chain of a reached node, with every step explained.
+fn reach(
+    graph: &Graph<'_>,
+    asker: &Asker<'_>,
+    best: &[Option<Best>],
+    start: NodeId,
+    q: &Question<'_>,
+    service: &str,
+) -> Result<Reach, String> {
+    let world = graph.world;
+    let mut steps = Vec::new();
+    let mut chain = Vec::new();
+    let mut at = start;
+    // Bounded by the number of nodes: each hop lowers the distance.
+    for _ in 0..=graph.nodes.len() {
+        let (Some(node), Some(Some(b))) = (graph.nodes.get(at), best.get(at)) else {
+            break;
+        };
+        let caller = node.caller();
+        match b.next {
+            Some(next) => {
+                let role = graph.nodes.get(next).and_then(Node::role);
+                let Some(role) = role else { break };
+                let target = resolve_target(world, "sts", &role.arn, None, &role.account)?;
+                let ask = Ask {
+                    caller,
+                    action: "sts:AssumeRole",
+                    target: &target,
+                    assume: Some(&ASSUME),
+                    service_keys: None,
+                };
+                steps.push(Step {
+                    trace: asker.trace(&ask, &b.needs),
+                    needs: b.needs.clone(),
+                });
+                chain.push(role.arn.clone());
+                at = next;
+            }
+            None => {
+                let target = resolve_target(
+                    world,
+                    service,
+                    q.resource,
+                    q.resource_account,
+                    caller.account(),
+                )?;
+                let ask = Ask {
+                    caller,
+                    action: q.action,
+                    target: &target,
+                    assume: None,
+                    service_keys: None,
+                };
+                steps.push(Step {
+                    trace: asker.trace(&ask, &b.needs),
+                    needs: b.needs.clone(),
+                });
+                break;
+            }
+        }
+    }
+    let node = graph.nodes.get(start);
+    Ok(Reach {
+        principal: node.map(|n| n.arn().to_string()).unwrap_or_default(),
+        kind: node.map_or("", Node::kind),
+        chain,
+        steps,
+    })
+}

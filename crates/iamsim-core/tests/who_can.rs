@@ -1,0 +1,343 @@
+//! `who-can` against `can` (issue 7, "done when"): on generated worlds of
+//! three accounts, every principal's shortest allowed chain found by
+//! playing every chain of up to three roles as a scenario (what `iamsim
+//! can --via` runs) must be the chain `who_can` reports, and a principal
+//! `who_can` leaves out must have no allowed chain.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "a test fails loudly on anything unexpected"
+)]
+
+use iamsim_core::access::who_can::{Question, who_can};
+use iamsim_core::context::Context;
+use iamsim_core::diag::{Doc, JsonPath, Sources};
+use iamsim_core::eval::Outcome;
+use iamsim_core::request::Clock;
+use iamsim_core::scenario::{self, Detail};
+use iamsim_core::world::{self, NoFiles, World};
+use proptest::prelude::*;
+use serde_json::{Value, json};
+
+const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
+/// Roles: (account index, name).
+const ROLES: [(usize, &str); 6] = [
+    (0, "r0"),
+    (0, "r1"),
+    (0, "r2"),
+    (1, "r3"),
+    (1, "r4"),
+    (2, "r5"),
+];
+const OBJECT: &str = "arn:aws:s3:::data/report.csv";
+
+fn user_arn(a: usize) -> String {
+    format!("arn:aws:iam::{}:user/u{a}", ACCOUNTS[a])
+}
+
+fn role_arn(r: usize) -> String {
+    let (a, name) = ROLES[r];
+    format!("arn:aws:iam::{}:role/{name}", ACCOUNTS[a])
+}
+
+/// Every principal a trust or bucket policy may name.
+fn principal_pool() -> Vec<Value> {
+    let mut v: Vec<Value> = (0..3).map(|a| json!(user_arn(a))).collect();
+    v.extend((0..ROLES.len()).map(|r| json!(role_arn(r))));
+    v.extend(ACCOUNTS.iter().map(|a| json!(a)));
+    v.push(json!("*"));
+    v
+}
+
+fn condition() -> impl Strategy<Value = Option<Value>> {
+    prop::sample::select(vec![
+        None,
+        None,
+        None,
+        Some(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
+        Some(json!({"StringEquals": {"sts:ExternalId": "x"}})),
+        Some(json!({"StringEquals": {"aws:PrincipalAccount": ACCOUNTS[1]}})),
+    ])
+}
+
+fn trust() -> impl Strategy<Value = Value> {
+    (
+        prop::sample::subsequence(principal_pool(), 1..3),
+        condition(),
+    )
+        .prop_map(|(who, cond)| {
+            let mut st =
+                json!({"Effect": "Allow", "Principal": {"AWS": who}, "Action": "sts:AssumeRole"});
+            if let Some(c) = cond {
+                st["Condition"] = c;
+            }
+            json!({"Version": "2012-10-17", "Statement": [st]})
+        })
+}
+
+/// A principal's inline policy: which roles it may assume, and whether it
+/// may read the object.
+fn identity() -> impl Strategy<Value = Value> {
+    let roles: Vec<Value> = (0..ROLES.len())
+        .map(|r| json!(role_arn(r)))
+        .chain([json!("*")])
+        .collect();
+    (
+        prop::sample::subsequence(roles.clone(), 0..3),
+        prop::option::weighted(0.15, prop::sample::select(roles)),
+        prop::sample::select(vec![None, Some("arn:aws:s3:::data/*"), Some("*")]),
+    )
+        .prop_map(|(assume, deny, read)| {
+            let mut st = Vec::new();
+            if !assume.is_empty() {
+                st.push(json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": assume}));
+            }
+            if let Some(d) = deny {
+                st.push(json!({"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": d}));
+            }
+            if let Some(r) = read {
+                st.push(json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": r}));
+            }
+            if st.is_empty() {
+                st.push(
+                    json!({"Effect": "Allow", "Action": "ec2:DescribeInstances", "Resource": "*"}),
+                );
+            }
+            json!({"Version": "2012-10-17", "Statement": st})
+        })
+}
+
+#[derive(Clone, Debug)]
+struct Case {
+    trusts: Vec<Value>,
+    roles: Vec<Value>,
+    users: Vec<Value>,
+    bucket: Option<Value>,
+    scp_denies_r1: bool,
+    mfa: bool,
+    external_id: &'static str,
+}
+
+fn case() -> impl Strategy<Value = Case> {
+    (
+        prop::collection::vec(trust(), ROLES.len()),
+        prop::collection::vec(identity(), ROLES.len()),
+        prop::collection::vec(identity(), 3),
+        prop::option::of(prop::sample::subsequence(principal_pool(), 1..3)),
+        any::<bool>(),
+        any::<bool>(),
+        prop::sample::select(vec!["x", "y"]),
+    )
+        .prop_map(|(trusts, roles, users, bucket, scp_denies_r1, mfa, external_id)| Case {
+            trusts,
+            roles,
+            users,
+            bucket: bucket.map(|who| json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": who}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*"}]})),
+            scp_denies_r1,
+            mfa,
+            external_id,
+        })
+}
+
+impl Case {
+    fn world(&self) -> Value {
+        let mut accounts = serde_json::Map::new();
+        for (a, id) in ACCOUNTS.iter().enumerate() {
+            let mut roles = serde_json::Map::new();
+            for (r, (ra, name)) in ROLES.iter().enumerate() {
+                if *ra == a {
+                    roles.insert((*name).into(), json!({"trust_policy": self.trusts[r], "inline_policies": {"p": self.roles[r]}}));
+                }
+            }
+            let mut acct = json!({
+                "users": {format!("u{a}"): {"inline_policies": {"p": self.users[a]}}},
+                "roles": roles,
+            });
+            if a == 1 {
+                // Account B is a member whose SCPs may deny assuming r1.
+                acct["ou"] = json!("root");
+                if self.scp_denies_r1 {
+                    acct["scps"] = json!([
+                        {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}},
+                        {"Version": "2012-10-17", "Statement": {"Effect": "Deny", "Action": "sts:AssumeRole", "Resource": role_arn(1)}},
+                    ]);
+                }
+            }
+            if a == 0 {
+                let mut b = json!({});
+                if let Some(p) = &self.bucket {
+                    b["policy"] = p.clone();
+                }
+                acct["buckets"] = json!({"data": b});
+            }
+            accounts.insert((*id).into(), acct);
+        }
+        json!({"accounts": accounts, "organization": {"id": "o-abc", "management_account": "999999999999", "root": {}}})
+    }
+
+    fn context(&self) -> Value {
+        json!({"aws:MultiFactorAuthPresent": if self.mfa { "true" } else { "false" }, "sts:ExternalId": self.external_id})
+    }
+}
+
+fn principals() -> Vec<String> {
+    let mut v: Vec<String> = (0..3).map(user_arn).collect();
+    v.extend((0..ROLES.len()).map(role_arn));
+    v.extend(ACCOUNTS.iter().map(|a| format!("arn:aws:iam::{a}:root")));
+    v
+}
+
+/// Every chain of up to `max` roles, shortest first.
+fn chains(max: usize) -> Vec<Vec<usize>> {
+    let mut out = vec![Vec::new()];
+    let mut last = vec![Vec::new()];
+    for _ in 0..max {
+        let next: Vec<Vec<usize>> = last
+            .iter()
+            .flat_map(|c: &Vec<usize>| {
+                (0..ROLES.len()).map(move |r| {
+                    let mut c = c.clone();
+                    c.push(r);
+                    c
+                })
+            })
+            .collect();
+        out.extend(next.iter().cloned());
+        last = next;
+    }
+    out
+}
+
+fn load(sources: &mut Sources, world: &Value) -> World {
+    let text = world.to_string();
+    let node = iamsim_core::json::parse(&text).unwrap();
+    let id = sources.add("world.json", text);
+    world::load_world_node(
+        sources,
+        Doc { source: id },
+        &node,
+        &JsonPath::ROOT,
+        &mut NoFiles,
+    )
+    .unwrap_or_else(|e| panic!("{}", e[0].render(sources)))
+}
+
+/// Plays each (principal, chain) as `can --via` does; the outcomes in order.
+fn play(
+    sources: &mut Sources,
+    w: &World,
+    context: &Value,
+    questions: &[(String, Vec<String>)],
+) -> Vec<Outcome> {
+    let scenarios: Vec<Value> = questions
+        .iter()
+        .map(|(p, chain)| {
+            let mut steps: Vec<Value> = chain
+                .iter()
+                .map(|r| json!({"assume_role": r, "session_name": "iamsim"}))
+                .collect();
+            steps.push(json!({"action": "s3:GetObject", "resource": OBJECT}));
+            json!({"name": "q", "principal": p, "steps": steps, "expect": "allow"})
+        })
+        .collect();
+    let file = json!({"context": context, "scenarios": scenarios});
+    let id = sources.add("questions.json", file.to_string());
+    let parsed = scenario::parse_file(sources, id, &mut NoFiles)
+        .unwrap_or_else(|e| panic!("{}", e[0].render(sources)));
+    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+    parsed
+        .scenarios
+        .iter()
+        .map(|sc| {
+            scenario::run_scenario(w, id, &parsed.context, sc, &clock, Detail::Decisions)
+                .unwrap()
+                .outcome
+        })
+        .collect()
+}
+
+fn check(case: &Case) -> Result<(), TestCaseError> {
+    let mut sources = Sources::new();
+    let w = load(&mut sources, &case.world());
+    let mut fixed = Context::new();
+    fixed.set(
+        "aws:MultiFactorAuthPresent",
+        if case.mfa { "true" } else { "false" },
+    );
+    fixed.set("sts:ExternalId", case.external_id);
+    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+    let q = Question {
+        action: "s3:GetObject",
+        resource: OBJECT,
+        resource_account: None,
+        context: &fixed,
+        clock: &clock,
+    };
+    let found = who_can(&w, &q).unwrap();
+    let all_chains = chains(3);
+    for p in principals() {
+        let questions: Vec<(String, Vec<String>)> = all_chains
+            .iter()
+            .map(|c| (p.clone(), c.iter().map(|&r| role_arn(r)).collect()))
+            .collect();
+        let outcomes = play(&mut sources, &w, &case.context(), &questions);
+        let shortest = questions
+            .iter()
+            .zip(&outcomes)
+            .find(|(_, o)| **o == Outcome::Allow)
+            .map(|(q, _)| q.1.len());
+        let reported = found.iter().find(|r| r.principal == p);
+        match reported {
+            None => prop_assert_eq!(
+                shortest,
+                None,
+                "who-can leaves out {}, but can allows a chain",
+                p
+            ),
+            Some(r) => {
+                prop_assert!(
+                    r.needs().next().is_none(),
+                    "every key is fixed, yet {} needs {:?}",
+                    p,
+                    r.needs().collect::<Vec<_>>()
+                );
+                if r.chain.len() <= 3 {
+                    prop_assert_eq!(
+                        shortest,
+                        Some(r.chain.len()),
+                        "who-can's chain for {} is not the shortest",
+                        p
+                    );
+                } else {
+                    prop_assert_eq!(shortest, None);
+                }
+                let own = play(
+                    &mut sources,
+                    &w,
+                    &case.context(),
+                    &[(p.clone(), r.chain.clone())],
+                );
+                prop_assert_eq!(
+                    own[0],
+                    Outcome::Allow,
+                    "can denies who-can's chain {:?} for {}",
+                    r.chain,
+                    p
+                );
+                prop_assert_eq!(r.steps.len(), r.chain.len() + 1);
+            }
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn who_can_agrees_with_can_on_every_chain(case in case()) {
+        check(&case)?;
+    }
+}
