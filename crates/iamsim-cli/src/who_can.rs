@@ -136,12 +136,21 @@ fn reach_json(r: &Reach) -> Value {
     })
 }
 
+/// The gates whose statements grant: SCPs and RCPs only permit, and the
+/// deny scan only finds what takes away.
+const GRANTING: [&str; 4] = [
+    "resource-based policy",
+    "identity-based policies",
+    "permissions boundary",
+    "session policy",
+];
+
 /// The statements that allowed a step, one phrase each.
 pub fn grants(s: &Step) -> Vec<String> {
     s.trace
         .gates
         .iter()
-        .filter(|g| g.verdict == "pass" && g.gate != "explicit deny")
+        .filter(|g| g.verdict == "pass" && GRANTING.contains(&g.gate.as_str()))
         .flat_map(|g| g.statements.iter().map(|st| st.text.clone()))
         .collect()
 }

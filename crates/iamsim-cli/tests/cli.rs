@@ -892,3 +892,145 @@ fn off_a_terminal_output_is_plain() {
     assert!(o.stderr.is_empty(), "{}", stderr(&o));
     assert!(!o.stdout.contains(&0x1b), "escape codes in the output");
 }
+
+/// `who-can --format json` as principal → (chain, needs).
+fn who_can(args: &[&str]) -> (Option<i32>, Vec<(String, Vec<String>, Vec<String>)>) {
+    let mut full = vec![
+        "who-can",
+        "--format",
+        "json",
+        "--world",
+        "testdata/access/world.json",
+    ];
+    full.extend_from_slice(args);
+    let o = iamsim(&full);
+    let rows = stdout(&o)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            let strings = |k: &str| -> Vec<String> {
+                v[k].as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|s| s.as_str().unwrap().to_string())
+                    .collect()
+            };
+            (
+                v["principal"].as_str().unwrap().to_string(),
+                strings("chain"),
+                strings("needs"),
+            )
+        })
+        .collect();
+    (o.status.code(), rows)
+}
+
+#[test]
+fn who_can_shows_the_exact_chains_across_four_accounts() {
+    let (code, rows) = who_can(&["s3:GetObject", "arn:aws:s3:::prod-data/report.csv"]);
+    assert_eq!(code, Some(0));
+    let role = |a: &str, n: &str| format!("arn:aws:iam::{a}:role/{n}");
+    let (reader, deploy, tools, jump) = (
+        role("111111111111", "Reader"),
+        role("111111111111", "Deploy"),
+        role("222222222222", "Tools"),
+        role("333333333333", "Jump"),
+    );
+    let glass = role("111111111111", "BreakGlass");
+    let mfa = vec!["aws:MultiFactorAuthPresent=true".to_string()];
+    let want: Vec<(String, Vec<String>, Vec<String>)> = vec![
+        (glass.clone(), vec![], vec![]),
+        (reader.clone(), vec![], vec![]),
+        (role("111111111111", "Vendor"), vec![], vec![]),
+        ("arn:aws:iam::111111111111:root".into(), vec![], vec![]),
+        (deploy.clone(), vec![reader.clone()], vec![]),
+        (
+            "arn:aws:iam::222222222222:user/bob".into(),
+            vec![glass.clone()],
+            mfa.clone(),
+        ),
+        // carol may assume any role; BreakGlass trusts her whole account.
+        (
+            "arn:aws:iam::222222222222:user/carol".into(),
+            vec![glass.clone()],
+            mfa.clone(),
+        ),
+        (
+            "arn:aws:iam::555555555555:user/erin".into(),
+            vec![role("111111111111", "Vendor")],
+            vec!["sts:ExternalId=abc-123".into()],
+        ),
+        (tools.clone(), vec![deploy.clone(), reader.clone()], vec![]),
+        (
+            jump.clone(),
+            vec![tools.clone(), deploy.clone(), reader.clone()],
+            vec![],
+        ),
+        (
+            "arn:aws:iam::444444444444:user/alice".into(),
+            vec![jump, tools, deploy, reader],
+            vec![],
+        ),
+    ];
+    // dave is named by Tools' trust, but his account's SCP lets only roles
+    // assume roles in 222222222222: he is left out.
+    assert_eq!(rows, want);
+}
+
+#[test]
+fn who_can_context_fixes_the_open_keys() {
+    let bob = "arn:aws:iam::222222222222:user/bob";
+    let (_, with_mfa) = who_can(&[
+        "s3:GetObject",
+        "arn:aws:s3:::prod-data/report.csv",
+        "--context",
+        "aws:MultiFactorAuthPresent=true",
+    ]);
+    let row = with_mfa.iter().find(|r| r.0 == bob).unwrap();
+    assert!(row.2.is_empty(), "{row:?}");
+    let (_, without) = who_can(&[
+        "s3:GetObject",
+        "arn:aws:s3:::prod-data/report.csv",
+        "--context",
+        "aws:MultiFactorAuthPresent=false",
+        "--context",
+        "sts:ExternalId=wrong",
+    ]);
+    let names: Vec<&str> = without.iter().map(|r| r.0.as_str()).collect();
+    assert!(
+        !names.contains(&bob) && !names.contains(&"arn:aws:iam::555555555555:user/erin"),
+        "{names:?}"
+    );
+    // bob, carol and erin drop out; nobody else changes.
+    assert!(!names.contains(&"arn:aws:iam::222222222222:user/carol"));
+    assert_eq!(without.len(), 8);
+}
+
+#[test]
+fn who_can_exits_1_when_nobody_can_and_2_on_bad_input() {
+    // The account's SCP denies bucket deletion to everyone, root included.
+    let (code, rows) = who_can(&["s3:DeleteBucket", "arn:aws:s3:::prod-data"]);
+    assert_eq!((code, rows.len()), (Some(1), 0));
+    let o = iamsim(&[
+        "who-can",
+        "GetObject",
+        "arn:aws:s3:::prod-data/x",
+        "--world",
+        "testdata/access/world.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("must be SERVICE:ACTION"),
+        "{}",
+        stderr(&o)
+    );
+    let o = iamsim(&[
+        "who-can",
+        "s3:GetObject",
+        "arn:aws:s3:::nowhere/x",
+        "--world",
+        "testdata/access/world.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("owner of"), "{}", stderr(&o));
+}

@@ -341,3 +341,95 @@ proptest! {
         check(&case)?;
     }
 }
+
+/// The needs of one user reading `arn:aws:s3:::data/x` in a one-account
+/// world whose user carries `user_policy` and whose bucket has `bucket_policy`.
+fn needs_of(
+    user_policy: Value,
+    bucket_policy: Option<Value>,
+    fixed: &Context,
+) -> Option<Vec<String>> {
+    let mut bucket = json!({});
+    if let Some(p) = bucket_policy {
+        bucket["policy"] = p;
+    }
+    let w = json!({"accounts": {ACCOUNTS[0]: {
+        "users": {"u": {"inline_policies": {"p": user_policy}}},
+        "buckets": {"data": bucket},
+    }}});
+    let mut sources = Sources::new();
+    let w = load(&mut sources, &w);
+    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+    let q = Question {
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::data/x",
+        resource_account: None,
+        context: fixed,
+        clock: &clock,
+    };
+    let user = format!("arn:aws:iam::{}:user/u", ACCOUNTS[0]);
+    who_can(&w, &q)
+        .unwrap()
+        .into_iter()
+        .find(|r| r.principal == user)
+        .map(|r| r.needs().map(|n| n.text()).collect())
+}
+
+fn read_with(extra: Value) -> Value {
+    let mut st = vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})];
+    if !extra.is_null() {
+        st.push(extra);
+    }
+    json!({"Version": "2012-10-17", "Statement": st})
+}
+
+#[test]
+fn an_mfa_enforcing_deny_becomes_a_need_and_context_settles_it() {
+    // The IAM user guide's "Allows MFA-authenticated IAM users to manage
+    // their own credentials" example: Deny when BoolIfExists false.
+    let deny = json!({"Effect": "Deny", "NotAction": "iam:ListUsers", "Resource": "*",
+        "Condition": {"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}}});
+    let open = Context::new();
+    assert_eq!(
+        needs_of(read_with(deny.clone()), None, &open),
+        Some(vec!["aws:MultiFactorAuthPresent=true".to_string()])
+    );
+    let mut with = Context::new();
+    with.set("aws:MultiFactorAuthPresent", "true");
+    assert_eq!(needs_of(read_with(deny.clone()), None, &with), Some(vec![]));
+    let mut without = Context::new();
+    without.set("aws:MultiFactorAuthPresent", "false");
+    assert_eq!(needs_of(read_with(deny), None, &without), None);
+}
+
+#[test]
+fn conditions_on_open_keys_are_named_with_their_operator() {
+    let open = Context::new();
+    let ip = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}, "NumericLessThan": {"s3:max-keys": "10"}}}]});
+    assert_eq!(
+        needs_of(ip, None, &open),
+        Some(vec![
+            "aws:SourceIp IpAddress 203.0.113.0/24".to_string(),
+            "s3:max-keys NumericLessThan 10".to_string(),
+        ])
+    );
+    // A bucket policy's Deny outside a network: to escape it, be inside.
+    let fence = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "arn:aws:s3:::data/*",
+        "Condition": {"NotIpAddress": {"aws:SourceIp": "10.0.0.0/8"}}}]});
+    assert_eq!(
+        needs_of(read_with(Value::Null), Some(fence.clone()), &open),
+        Some(vec!["aws:SourceIp IpAddress 10.0.0.0/8".to_string()])
+    );
+    let mut outside = Context::new();
+    outside.set("aws:SourceIp", "192.0.2.1");
+    assert_eq!(
+        needs_of(read_with(Value::Null), Some(fence), &outside),
+        None
+    );
+    // A condition on a key the world derives is a fact, never a need: the
+    // user has no tag "team", so the allow never applies.
+    let tagged = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:PrincipalTag/team": "data"}}}]});
+    assert_eq!(needs_of(tagged, None, &open), None);
+}

@@ -159,6 +159,14 @@ impl Need {
                     self.policy_values.join("|")
                 )
             }
+            // Escaping a Deny: say what the key must be, not what it must not.
+            _ if op.starts_with("null") => format!("{} present", self.key),
+            _ if op.contains("not") => format!(
+                "{} {} {}",
+                self.key,
+                self.operator.replacen("Not", "", 1).replace("IfExists", ""),
+                self.policy_values.join("|")
+            ),
             _ => format!(
                 "not {} {} {}",
                 self.key,
