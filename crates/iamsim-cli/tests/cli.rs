@@ -893,8 +893,11 @@ fn off_a_terminal_output_is_plain() {
     assert!(!o.stdout.contains(&0x1b), "escape codes in the output");
 }
 
+/// A who-can row: principal, chain, needs.
+type Row = (String, Vec<String>, Vec<String>);
+
 /// `who-can --format json` as principal → (chain, needs).
-fn who_can(args: &[&str]) -> (Option<i32>, Vec<(String, Vec<String>, Vec<String>)>) {
+fn who_can(args: &[&str]) -> (Option<i32>, Vec<Row>) {
     let mut full = vec![
         "who-can",
         "--format",
@@ -938,7 +941,7 @@ fn who_can_shows_the_exact_chains_across_four_accounts() {
     );
     let glass = role("111111111111", "BreakGlass");
     let mfa = vec!["aws:MultiFactorAuthPresent=true".to_string()];
-    let want: Vec<(String, Vec<String>, Vec<String>)> = vec![
+    let want: Vec<Row> = vec![
         (glass.clone(), vec![], vec![]),
         (reader.clone(), vec![], vec![]),
         (role("111111111111", "Vendor"), vec![], vec![]),
