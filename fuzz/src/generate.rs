@@ -879,8 +879,9 @@ impl WorldSpec {
             if !b.tags.is_empty() {
                 bucket.insert("tags".into(), tags_json(&b.tags));
             }
-            if b.encrypted {
-                let ka = key_account.unwrap_or(accounts[0]);
+            // An SSE-KMS key must be declared in the world, so only a world
+            // with a key encrypts buckets.
+            if let Some(ka) = key_account.filter(|_| b.encrypted) {
                 bucket.insert("encryption".into(), json!({"kms_key": key_arn(ka)}));
             }
             section(acct, "buckets").insert(name.into(), Value::Object(bucket));

@@ -108,8 +108,31 @@ pub struct Bucket {
     pub policy: Option<PolicyId>,
     /// The bucket's tags.
     pub tags: Tags,
-    /// The KMS key its objects are encrypted with (SSE-KMS), if any.
-    pub kms_key: Option<String>,
+    /// Which KMS keys encrypt its objects (SSE-KMS), by key-name prefix
+    /// (`""` for the whole bucket), in declaration order.
+    pub encryption: Vec<SseKms>,
+}
+
+/// One SSE-KMS rule of a bucket: objects whose key starts with `prefix`
+/// are encrypted with the KMS key `key`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SseKms {
+    /// The object-key prefix, `""` for every object.
+    pub prefix: String,
+    /// The KMS key ARN, `arn:aws:kms:REGION:ACCOUNT:key/ID`.
+    pub key: String,
+}
+
+impl Bucket {
+    /// The KMS key that encrypts the object `object_key`: the rule with the
+    /// longest matching prefix wins; `None` when no rule matches.
+    pub fn kms_key_for(&self, object_key: &str) -> Option<&str> {
+        self.encryption
+            .iter()
+            .filter(|e| object_key.starts_with(e.prefix.as_str()))
+            .max_by_key(|e| e.prefix.len())
+            .map(|e| e.key.as_str())
+    }
 }
 
 /// Another resource declared by ARN (a KMS key, a queue...).

@@ -3,7 +3,7 @@
 //! first one).
 
 use super::{
-    Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, Tags,
+    Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, SseKms, Tags,
     User, World, unique_id,
 };
 use crate::arn::{Arn, is_account_id};
@@ -113,6 +113,7 @@ pub fn load_world_node(
         managed: HashMap::new(),
         aws_defined: HashMap::new(),
         names: HashSet::new(),
+        kms_refs: Vec::new(),
     };
     b.world_root(doc, node, path);
     if b.errors.is_empty() {
@@ -136,6 +137,9 @@ struct Builder<'s> {
     aws_defined: HashMap<String, (Doc, Node)>,
     /// (account, kind, lower-cased name) of every user, group and role.
     names: HashSet<(String, &'static str, String)>,
+    /// Every bucket's SSE-KMS key, with the error to report if no account
+    /// declares it.
+    kms_refs: Vec<(String, Diagnostic)>,
 }
 
 /// An account's entries, read in a first pass so that managed policies of
@@ -217,6 +221,7 @@ impl Builder<'_> {
             let p = ap.key(input.id);
             self.account(doc, input, &p, ous.as_ref());
         }
+        self.check_kms_keys();
         self.check_management_account(doc, node, path);
     }
 
@@ -1000,25 +1005,17 @@ impl Builder<'_> {
         let bucket_arn = format!("arn:aws:s3:::{name}");
         let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Bucket, &bucket_arn);
         let tags = self.tags(doc, &m.node, path);
-        let mut kms_key = None;
+        let mut encryption = Vec::new();
         if let Some(e) = m.node.get("encryption") {
             let ep = path.key("encryption");
-            if self
-                .ok(doc.object(e, &ep, "encryption", &["kms_key"]))
-                .is_some()
-            {
-                if let Some(k) = e.get("kms_key") {
-                    let kp = ep.key("kms_key");
-                    if let Some(s) = self.ok(doc.string(k, &kp, "kms_key")) {
-                        if Arn::parse(s)
-                            .is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/"))
-                        {
-                            kms_key = Some(s.to_string());
-                        } else {
-                            self.errors.push(doc.err(k, &kp, format!("kms_key \"{s}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
-                        }
+            match &e.value {
+                Value::Array(rules) => {
+                    for (i, rule) in rules.iter().enumerate() {
+                        let rp = ep.index(i);
+                        encryption.extend(self.sse_kms(doc, rule, &rp));
                     }
                 }
+                _ => encryption.extend(self.sse_kms(doc, e, &ep)),
             }
         }
         if let Some(other) = self.world.buckets.get(name) {
@@ -1040,9 +1037,50 @@ impl Builder<'_> {
                 account: account.to_string(),
                 policy,
                 tags,
-                kms_key,
+                encryption,
             },
         );
+    }
+
+    /// One SSE-KMS rule of a bucket's `encryption`: `{"kms_key": ARN}`,
+    /// optionally with a `"prefix"`. Whether the key is declared is checked
+    /// once every account is loaded (`check_kms_keys`).
+    fn sse_kms(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<SseKms> {
+        self.ok(doc.object(node, path, "an encryption rule", &["kms_key", "prefix"]))?;
+        let prefix = match node.get("prefix") {
+            None => String::new(),
+            Some(p) => self
+                .ok(doc.string(p, &path.key("prefix"), "prefix"))?
+                .to_string(),
+        };
+        let Some(k) = node.get("kms_key") else {
+            self.errors
+                .push(doc.err(node, path, "an encryption rule needs \"kms_key\""));
+            return None;
+        };
+        let kp = path.key("kms_key");
+        let key = self.ok(doc.string(k, &kp, "kms_key"))?;
+        if !Arn::parse(key).is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/")) {
+            self.errors.push(doc.err(k, &kp, format!("kms_key \"{key}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
+            return None;
+        }
+        self.kms_refs.push((
+            key.to_string(),
+            doc.err(k, &kp, format!("kms_key {key} is not declared under \"resources\" of any account of the world: SSE-KMS reads need its key policy")),
+        ));
+        Some(SseKms {
+            prefix,
+            key: key.to_string(),
+        })
+    }
+
+    /// Fails closed on SSE-KMS keys that no account declares.
+    fn check_kms_keys(&mut self) {
+        for (key, err) in std::mem::take(&mut self.kms_refs) {
+            if !self.world.resources.contains_key(&key) {
+                self.errors.push(err);
+            }
+        }
     }
 
     fn resource(&mut self, doc: Doc, account: &str, m: &Member, path: &JsonPath<'_>) {
