@@ -20,5 +20,6 @@ pub mod policy;
 pub mod report;
 pub mod request;
 pub mod scenario;
+pub mod sse_kms;
 pub mod validate;
 pub mod world;
