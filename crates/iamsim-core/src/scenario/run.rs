@@ -9,6 +9,7 @@ use crate::eval::{self, Outcome, Request};
 use crate::json::Span;
 use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Session, Target, resolve_target};
+use crate::sse_kms::{self, KmsContext};
 use crate::world::{Tags, User, World};
 
 /// How much a run keeps.
@@ -188,24 +189,7 @@ pub fn run_scenario(
                     caller.account(),
                 )
                 .map_err(|e| r.err(step.span, step.path(), e))?;
-                let derived = Derived {
-                    world,
-                    caller,
-                    target: &target,
-                    clock,
-                    assume: None,
-                };
-                let ctx = r.context(step, derived);
-                let (outcome, trace) = r.request(caller, action, &target, &ctx, false);
-                Stepped {
-                    outcome,
-                    result: trace.map(|t| StepResult {
-                        principal: caller.arn().to_string(),
-                        requests: vec![t],
-                        outcome,
-                    }),
-                    next: None,
-                }
+                act(&r, caller, step, action, &target)?
             }
         };
         steps.extend(stepped.result);
@@ -243,6 +227,60 @@ fn combine(outcomes: &[Outcome]) -> Outcome {
     } else {
         Outcome::Allow
     }
+}
+
+/// An action step: the request itself and, for an SSE-KMS encrypted
+/// object, the KMS request S3 then makes with the caller's credentials
+/// (crate::sse_kms). S3 authorizes its own request first, so KMS is asked
+/// only when S3 allows ("Forward access sessions" in the IAM user guide).
+fn act<'w>(
+    r: &Runner<'w, '_>,
+    caller: Caller<'_>,
+    step: &Step,
+    action: &str,
+    target: &Target<'_>,
+) -> Result<Stepped<'w>, Diagnostic> {
+    let world = r.world;
+    let derived = Derived {
+        world,
+        caller,
+        target,
+        clock: r.clock,
+        assume: None,
+    };
+    let (s3, s3_trace) = r.request(caller, action, target, &r.context(step, derived), false);
+    let mut outcome = s3;
+    let mut traces: Vec<RequestTrace> = s3_trace.into_iter().collect();
+    if let Some(call) = sse_kms::kms_call(world, action, target).filter(|_| s3 == Outcome::Allow) {
+        let key = call
+            .target(world, caller.account())
+            .map_err(|e| r.err(step.span, step.path(), e))?;
+        let derived = Derived {
+            target: &key,
+            ..derived
+        };
+        let ctx = KmsContext {
+            call: &call,
+            caller_account: caller.account(),
+            base: r.context(step, derived),
+        };
+        let (kms, trace) = r.request(caller, call.action, &key, &ctx, false);
+        outcome = combine(&[s3, kms]);
+        traces.extend(trace.map(|mut t| {
+            t.summary = format!("{}: {}", call.reason(), t.summary);
+            t
+        }));
+    }
+    let result = (r.detail == Detail::Explanations).then(|| StepResult {
+        principal: caller.arn().to_string(),
+        requests: traces,
+        outcome,
+    });
+    Ok(Stepped {
+        outcome,
+        result,
+        next: None,
+    })
 }
 
 fn assume<'w>(
