@@ -333,6 +333,27 @@ fn seed_explanations() {
     }
 }
 
+/// Reading an SSE-KMS object across accounts when the key policy does not
+/// name the reader's account: S3 allows, the KMS request S3 makes for the
+/// reader is denied, and the explanation says which of the two failed.
+#[test]
+fn an_sse_kms_read_names_the_kms_request_that_failed() {
+    let o = iamsim(&[
+        "can",
+        "--world",
+        "testdata/rules/sse-kms.world.json",
+        "arn:aws:iam::222222222222:user/bob",
+        "s3:GetObject",
+        "arn:aws:s3:::shared-reports/internal/q1.csv",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("calls kms:Decrypt on arn:aws:kms:us-east-1:111111111111:key/own"), "{out}");
+    assert!(out.contains("=> S3 asked KMS for kms:Decrypt on key arn:aws:kms:us-east-1:111111111111:key/own on the caller's behalf"), "{out}");
+    insta::assert_snapshot!("explain-sse-kms-cross-account", out);
+}
+
 /// Regression: a same-account trust policy naming the user directly needs no
 /// identity policy, so a denial by the user's boundary must blame the
 /// boundary, not a missing identity policy.

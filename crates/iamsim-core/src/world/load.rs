@@ -1066,7 +1066,7 @@ impl Builder<'_> {
         }
         self.kms_refs.push((
             key.to_string(),
-            doc.err(k, &kp, format!("kms_key {key} is not declared under \"resources\" of any account of the world: SSE-KMS reads need its key policy")),
+            doc.err(k, &kp, format!("kms_key {key} is not declared under \"resources\" of any account of the world: declare it there with its key policy")),
         ));
         Some(SseKms {
             prefix,
@@ -1314,6 +1314,34 @@ mod tests {
 
     fn first_error(text: &str) -> String {
         load(text).expect_err("expected an error").remove(0)
+    }
+
+    #[test]
+    fn encryption_is_one_rule_or_a_list_and_its_keys_must_be_declared() {
+        let key = "arn:aws:kms:us-east-1:111111111111:key/k";
+        let world = |enc: &str| {
+            format!(
+                r#"{{"accounts": {{"111111111111": {{"buckets": {{"b-data": {{"encryption": {enc}}}}},
+                    "resources": {{"{key}": {{}}}}}}}}}}"#
+            )
+        };
+        let w = load(&world(&format!(
+            r#"[{{"kms_key": "{key}"}}, {{"kms_key": "{key}", "prefix": "logs/"}}]"#
+        )))
+        .unwrap();
+        let rules = &w.buckets.get("b-data").unwrap().encryption;
+        assert_eq!(rules.len(), 2);
+        assert_eq!(rules[1].prefix, "logs/");
+        let w = load(&world(&format!(r#"{{"kms_key": "{key}"}}"#))).unwrap();
+        assert_eq!(w.buckets.get("b-data").unwrap().kms_key_for("x"), Some(key));
+        let e = first_error(&world(r#"{"prefix": "logs/"}"#));
+        assert!(e.contains("needs \"kms_key\""), "{e}");
+        let e = first_error(&world(
+            r#"{"kms_key": "arn:aws:kms:us-east-1:111111111111:key/other"}"#,
+        ));
+        assert!(e.contains("key/other is not declared"), "{e}");
+        let e = first_error(&world(r#""arn:aws:kms:us-east-1:111111111111:key/k""#));
+        assert!(e.contains("encryption rule"), "{e}");
     }
 
     #[test]
