@@ -349,7 +349,10 @@ fn an_sse_kms_read_names_the_kms_request_that_failed() {
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("calls kms:Decrypt on arn:aws:kms:us-east-1:111111111111:key/own"), "{out}");
+    assert!(
+        out.contains("calls kms:Decrypt on arn:aws:kms:us-east-1:111111111111:key/own"),
+        "{out}"
+    );
     assert!(out.contains("=> S3 asked KMS for kms:Decrypt on key arn:aws:kms:us-east-1:111111111111:key/own on the caller's behalf"), "{out}");
     insta::assert_snapshot!("explain-sse-kms-cross-account", out);
 }

@@ -176,9 +176,14 @@ mod tests {
         load_world(&mut sources, id, &mut NoFiles).expect("world loads")
     }
 
-    fn key_for<'w>(w: &'w World, action: &str, arn: &'w str) -> Option<&'w str> {
+    /// The KMS request for `action` on `arn`.
+    fn call_on<'w>(w: &'w World, action: &str, arn: &'w str) -> Option<KmsCall<'w>> {
         let t = resolve_target(w, "s3", arn, None, "111111111111").ok()?;
-        kms_call(w, action, &t).map(|c| c.key)
+        kms_call(w, action, &t)
+    }
+
+    fn key_for<'w>(w: &'w World, action: &str, arn: &'w str) -> Option<&'w str> {
+        call_on(w, action, arn).map(|c| c.key)
     }
 
     #[test]
@@ -203,24 +208,24 @@ mod tests {
         assert_eq!(key_for(&w, get, "arn:aws:s3:::plain/x"), None);
     }
 
+    const OBJECT: &str = "arn:aws:s3:::whole/a.csv";
+
     #[test]
     fn only_object_data_requests_on_objects_call_kms() {
         let w = world();
-        let obj = "arn:aws:s3:::whole/a.csv";
-        let t = resolve_target(&w, "s3", obj, None, "111111111111").unwrap();
-        let call = kms_call(&w, "S3:GETOBJECT", &t).unwrap();
+        let call = call_on(&w, "S3:GETOBJECT", OBJECT).unwrap();
         assert_eq!(call.action, "kms:Decrypt");
         assert_eq!(call.region, "eu-west-1");
         assert_eq!(call.via_service, "s3.eu-west-1.amazonaws.com");
         assert_eq!(
-            kms_call(&w, "s3:GetObjectVersion", &t).map(|c| c.action),
+            call_on(&w, "s3:GetObjectVersion", OBJECT).map(|c| c.action),
             Some("kms:Decrypt")
         );
         assert_eq!(
-            kms_call(&w, "s3:PutObject", &t).map(|c| c.action),
+            call_on(&w, "s3:PutObject", OBJECT).map(|c| c.action),
             Some("kms:GenerateDataKey")
         );
-        assert_eq!(kms_call(&w, "s3:DeleteObject", &t), None);
+        assert_eq!(call_on(&w, "s3:DeleteObject", OBJECT), None);
         assert_eq!(key_for(&w, "s3:GetObject", "arn:aws:s3:::whole"), None);
         assert_eq!(key_for(&w, "s3:GetObject", "*"), None);
     }
@@ -228,9 +233,7 @@ mod tests {
     #[test]
     fn the_kms_context_answers_its_keys_and_passes_the_rest_on() {
         let w = world();
-        let obj = "arn:aws:s3:::whole/a.csv";
-        let t = resolve_target(&w, "s3", obj, None, "111111111111").unwrap();
-        let call = kms_call(&w, "s3:GetObject", &t).unwrap();
+        let call = call_on(&w, "s3:GetObject", OBJECT).unwrap();
         let mut base = Context::new();
         base.set("aws:SourceIp", "192.0.2.1");
         base.set("kms:ViaService", "ec2.eu-west-1.amazonaws.com");
@@ -243,7 +246,10 @@ mod tests {
             ctx.lookup("kms:viaservice"),
             Found::One("s3.eu-west-1.amazonaws.com")
         );
-        assert_eq!(ctx.lookup("kms:encryptioncontext:aws:s3:arn"), Found::One(obj));
+        assert_eq!(
+            ctx.lookup("kms:encryptioncontext:aws:s3:arn"),
+            Found::One(OBJECT)
+        );
         assert_eq!(ctx.lookup("kms:encryptioncontextkeys").len(), 1);
         assert_eq!(ctx.lookup("kms:calleraccount"), Found::One("222222222222"));
         assert_eq!(ctx.lookup("aws:viaawsservice"), Found::One("true"));

@@ -107,6 +107,27 @@ impl Runner<'_, '_> {
         }
     }
 
+    /// A step's outcome, with its requests' traces when kept, and the
+    /// session it makes.
+    fn stepped<'w>(
+        &self,
+        caller: Caller<'_>,
+        traces: Vec<RequestTrace>,
+        outcome: Outcome,
+        next: Option<Session<'w>>,
+    ) -> Stepped<'w> {
+        let result = (self.detail == Detail::Explanations).then(|| StepResult {
+            principal: caller.arn().to_string(),
+            requests: traces,
+            outcome,
+        });
+        Stepped {
+            outcome,
+            result,
+            next,
+        }
+    }
+
     /// One request: its decision, and its explanation when kept.
     fn request(
         &self,
@@ -271,16 +292,7 @@ fn act<'w>(
             t
         }));
     }
-    let result = (r.detail == Detail::Explanations).then(|| StepResult {
-        principal: caller.arn().to_string(),
-        requests: traces,
-        outcome,
-    });
-    Ok(Stepped {
-        outcome,
-        result,
-        next: None,
-    })
+    Ok(r.stepped(caller, traces, outcome, None))
 }
 
 fn assume<'w>(
@@ -409,16 +421,7 @@ fn assume<'w>(
         s.mfa = mfa;
         s
     });
-    let result = (r.detail == Detail::Explanations).then(|| StepResult {
-        principal: caller.arn().to_string(),
-        requests: traces,
-        outcome,
-    });
-    Ok(Stepped {
-        outcome,
-        result,
-        next,
-    })
+    Ok(r.stepped(caller, traces, outcome, next))
 }
 
 fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {

@@ -3,8 +3,8 @@
 //! first one).
 
 use super::{
-    Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role, SseKms, Tags,
-    User, World, unique_id,
+    Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role,
+    SseKms, Tags, User, World, unique_id,
 };
 use crate::arn::{Arn, is_account_id};
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
@@ -1061,7 +1061,13 @@ impl Builder<'_> {
         let kp = path.key("kms_key");
         let key = self.ok(doc.string(k, &kp, "kms_key"))?;
         if !Arn::parse(key).is_some_and(|a| a.service == "kms" && a.resource.starts_with("key/")) {
-            self.errors.push(doc.err(k, &kp, format!("kms_key \"{key}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)")));
+            self.errors.push(doc.err(
+                k,
+                &kp,
+                format!(
+                    "kms_key \"{key}\" must be a KMS key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID)"
+                ),
+            ));
             return None;
         }
         self.kms_refs.push((
