@@ -920,21 +920,38 @@ fn off_a_terminal_output_is_plain() {
 /// A who-can row: principal, chain, needs.
 type Row = (String, Vec<String>, Vec<String>);
 
-/// `who-can --format json` as principal → (chain, needs).
+/// `who-can --format json` on the access example world.
 fn who_can(args: &[&str]) -> (Option<i32>, Vec<Row>) {
-    let mut full = vec![
-        "who-can",
-        "--format",
-        "json",
-        "--world",
-        "testdata/access/world.json",
-    ];
+    who_can_in("testdata/access/world.json", args).0
+}
+
+/// Each principal's actions, request by request.
+type Actions = Vec<Vec<String>>;
+
+/// `who-can --format json` as principal → (chain, needs), and each
+/// principal's actions, request by request.
+fn who_can_in(world: &str, args: &[&str]) -> ((Option<i32>, Vec<Row>), Actions) {
+    let mut full = vec!["who-can", "--format", "json", "--world", world];
     full.extend_from_slice(args);
     let o = iamsim(&full);
-    let rows = stdout(&o)
+    let lines: Vec<serde_json::Value> = stdout(&o)
         .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let actions: Actions = lines
+        .iter()
+        .map(|v| {
+            v["steps"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|s| s["action"].as_str().unwrap().to_string())
+                .collect()
+        })
+        .collect();
+    let rows = lines
+        .iter()
+        .map(|v| {
             let strings = |k: &str| -> Vec<String> {
                 v[k].as_array()
                     .unwrap()
@@ -949,7 +966,7 @@ fn who_can(args: &[&str]) -> (Option<i32>, Vec<Row>) {
             )
         })
         .collect();
-    (o.status.code(), rows)
+    ((o.status.code(), rows), actions)
 }
 
 #[test]
@@ -1060,4 +1077,31 @@ fn who_can_exits_1_when_nobody_can_and_2_on_bad_input() {
     ]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("owner of"), "{}", stderr(&o));
+}
+
+#[test]
+fn who_can_reads_of_sse_kms_objects_need_the_key_too() {
+    // The key of shared-reports/* names only account 111111111111; the
+    // key of shared-reports/shared/* also names 222222222222, where bob
+    // may decrypt and ben may not (testdata/rules/sse-kms-cross-account.json).
+    let world = "testdata/rules/sse-kms.world.json";
+    let names = |object: &str| -> (Vec<String>, Vec<Vec<String>>) {
+        let ((code, rows), actions) = who_can_in(world, &["s3:GetObject", object]);
+        assert_eq!(code, Some(0));
+        (rows.into_iter().map(|r| r.0).collect(), actions)
+    };
+    let bob = "arn:aws:iam::222222222222:user/bob".to_string();
+    let ben = "arn:aws:iam::222222222222:user/ben".to_string();
+    let (own_key, _) = names("arn:aws:s3:::shared-reports/q1.csv");
+    assert!(
+        !own_key.contains(&bob) && !own_key.contains(&ben),
+        "{own_key:?}"
+    );
+    let (shared_key, actions) = names("arn:aws:s3:::shared-reports/shared/q1.csv");
+    assert!(
+        shared_key.contains(&bob) && !shared_key.contains(&ben),
+        "{shared_key:?}"
+    );
+    let i = shared_key.iter().position(|p| *p == bob).unwrap();
+    assert_eq!(actions[i], vec!["s3:GetObject", "kms:Decrypt"]);
 }

@@ -12,6 +12,7 @@ use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
 use crate::pattern::Resolve;
 use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Target};
+use crate::sse_kms::{KmsCall, KmsContext, kms_call};
 use crate::world::World;
 use std::cell::Cell;
 
@@ -186,6 +187,8 @@ pub enum Answer {
     Denied(Outcome),
 }
 
+static EMPTY: Context = Context::EMPTY;
+
 /// Decides requests of one question: the world, its clock and the keys
 /// the question fixes.
 pub struct Asker<'a> {
@@ -197,8 +200,7 @@ pub struct Asker<'a> {
     pub fixed: &'a Context,
 }
 
-/// One request to ask: who, what, on what, and for `AssumeRole` what it
-/// passes.
+/// One request to ask: who, what, on what, and what the call passes.
 #[derive(Clone, Copy)]
 pub struct Ask<'a> {
     /// Who calls.
@@ -209,62 +211,79 @@ pub struct Ask<'a> {
     pub target: &'a Target<'a>,
     /// For `sts:AssumeRole`, what the call passes.
     pub assume: Option<&'a AssumeCall<'a>>,
-    /// Keys the service adds on its own (the KMS context of an SSE-KMS
-    /// read), consulted between the question's keys and the derived ones.
-    pub service_keys: Option<&'a Context>,
+    /// For the KMS request S3 makes on an SSE-KMS object, the call, whose
+    /// keys ([`KmsContext`]) S3 and KMS set.
+    pub kms: Option<&'a KmsCall<'a>>,
 }
 
-static EMPTY: Context = Context::EMPTY;
-
 impl Asker<'_> {
-    fn context<'c>(
-        &'c self,
-        ask: &'c Ask<'c>,
-        needs: &'c Context,
-    ) -> Watch<Layered<'c, Masked<'c>>> {
-        Watch {
-            inner: Layered {
-                layers: [self.fixed, needs, ask.service_keys.unwrap_or(&EMPTY)],
-                base: Masked(Derived {
-                    world: self.world,
-                    caller: ask.caller,
-                    target: ask.target,
-                    clock: self.clock,
-                    assume: ask.assume,
-                }),
-            },
-            read_open: Cell::new(false),
+    /// Runs `f` on the request with these needs assumed: the question's
+    /// keys, then the needs, over what AWS derives (MFA masked), inside the
+    /// KMS context for a KMS request. Also says whether an absent open key
+    /// was read.
+    fn with_request<R>(
+        &self,
+        ask: &Ask<'_>,
+        needs: &Context,
+        f: impl FnOnce(&Request<'_>, &dyn Lookup) -> R,
+    ) -> (R, bool) {
+        fn run<L: Lookup, R>(
+            ask: &Ask<'_>,
+            inner: L,
+            f: impl FnOnce(&Request<'_>, &dyn Lookup) -> R,
+        ) -> (R, bool) {
+            let ctx = Watch {
+                inner,
+                read_open: Cell::new(false),
+            };
+            let req = Request {
+                caller: ask.caller,
+                action: ask.action,
+                target: ask.target,
+                context: &ctx,
+                identity_required: false,
+            };
+            let r = f(&req, &ctx);
+            (r, ctx.read_open.get())
+        }
+        let layered = Layered {
+            layers: [self.fixed, needs, &EMPTY],
+            base: Masked(Derived {
+                world: self.world,
+                caller: ask.caller,
+                target: ask.target,
+                clock: self.clock,
+                assume: ask.assume,
+            }),
+        };
+        match ask.kms {
+            None => run(ask, layered, f),
+            Some(call) => run(
+                ask,
+                KmsContext {
+                    call,
+                    caller_account: ask.caller.account(),
+                    base: layered,
+                },
+                f,
+            ),
         }
     }
 
     /// Decides with these needs assumed; also says whether an absent open
     /// key was read.
     fn decide(&self, ask: &Ask<'_>, needs: &Context) -> (Outcome, bool) {
-        let ctx = self.context(ask, needs);
-        let req = Request {
-            caller: ask.caller,
-            action: ask.action,
-            target: ask.target,
-            context: &ctx,
-            identity_required: false,
-        };
-        let o = eval::decide(self.world, &req);
-        (o, ctx.read_open.get())
+        self.with_request(ask, needs, |req, _| eval::decide(self.world, req))
     }
 
     /// The decision's explanation, with these needs assumed.
     pub fn trace(&self, ask: &Ask<'_>, needs: &[Need]) -> RequestTrace {
         let needs = needs_context(needs);
-        let ctx = self.context(ask, &needs);
-        let req = Request {
-            caller: ask.caller,
-            action: ask.action,
-            target: ask.target,
-            context: &ctx,
-            identity_required: false,
-        };
-        let d = eval::evaluate(self.world, &req);
-        RequestTrace::new(ask.caller.arn(), ask.action, ask.target.arn, &d)
+        self.with_request(ask, &needs, |req, _| {
+            let d = eval::evaluate(self.world, req);
+            RequestTrace::new(ask.caller.arn(), ask.action, ask.target.arn, &d)
+        })
+        .0
     }
 
     /// Decides a request, finding what its open keys must hold for it to
@@ -280,18 +299,9 @@ impl Asker<'_> {
             if !read_open {
                 return Answer::Denied(outcome);
             }
-            let found = {
-                let ctx = self.context(ask, &ctx_needs);
-                let req = Request {
-                    caller: ask.caller,
-                    action: ask.action,
-                    target: ask.target,
-                    context: &ctx,
-                    identity_required: false,
-                };
-                let d = eval::evaluate(self.world, &req);
-                open_conditions(&d, &ctx)
-            };
+            let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
+                open_conditions(&eval::evaluate(self.world, req), ctx)
+            });
             if found.is_empty() {
                 return Answer::Denied(outcome);
             }
@@ -299,6 +309,77 @@ impl Asker<'_> {
         }
         let (outcome, _) = self.decide(ask, &needs_context(&needs));
         Answer::Denied(outcome)
+    }
+
+    /// Decides an action and, on an SSE-KMS object, the KMS request S3
+    /// then makes on the caller's behalf (only once S3 allows, as S3
+    /// does): the needs of each request when all are allowed, else `None`.
+    /// An error names a key ARN that cannot be resolved.
+    pub fn ask_action(
+        &self,
+        caller: Caller<'_>,
+        action: &str,
+        target: &Target<'_>,
+    ) -> Result<Option<Vec<Vec<Need>>>, String> {
+        let first = Ask {
+            caller,
+            action,
+            target,
+            assume: None,
+            kms: None,
+        };
+        let Answer::Allowed(needs) = self.ask(&first) else {
+            return Ok(None);
+        };
+        let Some(call) = kms_call(self.world, action, target) else {
+            return Ok(Some(vec![needs]));
+        };
+        let key = call.target(self.world, caller.account())?;
+        let kms = Ask {
+            caller,
+            action: call.action,
+            target: &key,
+            assume: None,
+            kms: Some(&call),
+        };
+        Ok(match self.ask(&kms) {
+            Answer::Allowed(kms_needs) => Some(vec![needs, kms_needs]),
+            Answer::Denied(_) => None,
+        })
+    }
+
+    /// The explanations of [`Asker::ask_action`]'s requests, each with its
+    /// needs assumed.
+    pub fn trace_action(
+        &self,
+        caller: Caller<'_>,
+        action: &str,
+        target: &Target<'_>,
+        needs: &[Vec<Need>],
+    ) -> Result<Vec<RequestTrace>, String> {
+        let none = Vec::new();
+        let first = Ask {
+            caller,
+            action,
+            target,
+            assume: None,
+            kms: None,
+        };
+        let mut out = vec![self.trace(&first, needs.first().unwrap_or(&none))];
+        if let Some(call) = kms_call(self.world, action, target) {
+            let key = call.target(self.world, caller.account())?;
+            let kms = Ask {
+                caller,
+                action: call.action,
+                target: &key,
+                assume: None,
+                kms: Some(&call),
+            };
+            let mut t = self.trace(&kms, needs.get(1).unwrap_or(&none));
+            t.summary = format!("{}: {}", call.reason(), t.summary);
+            out.push(t);
+        }
+        Ok(out)
     }
 
     /// Drops the needs the request is allowed without, one at a time.

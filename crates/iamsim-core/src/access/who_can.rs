@@ -50,7 +50,8 @@ pub struct Reach {
     pub kind: &'static str,
     /// The roles assumed in turn, then the request itself: ARNs of roles.
     pub chain: Vec<String>,
-    /// Every request: the `sts:AssumeRole` steps, then the request.
+    /// Every request: the `sts:AssumeRole` steps, then the request, then
+    /// the KMS request S3 makes for it on an SSE-KMS object.
     pub steps: Vec<Step>,
 }
 
@@ -62,12 +63,13 @@ impl Reach {
 }
 
 /// How a node was reached: at what distance, through which role, needing
-/// what on its first request, and whether anything on its chain needs
+/// what on its own requests (one `sts:AssumeRole`, or the action and the
+/// KMS request S3 makes for it), and whether anything on its chain needs
 /// open keys.
 struct Best {
     hops: usize,
     next: Option<NodeId>,
-    needs: Vec<Need>,
+    needs: Vec<Vec<Need>>,
     conditional: bool,
 }
 
@@ -120,18 +122,14 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
         if !worth_asking(&graph, id, &service, &target) {
             continue;
         }
-        let ask = Ask {
-            caller,
-            action: q.action,
-            target: &target,
-            assume: None,
-            service_keys: None,
-        };
-        if let (Answer::Allowed(needs), Some(slot)) = (asker.ask(&ask), best.get_mut(id)) {
+        if let (Some(needs), Some(slot)) = (
+            asker.ask_action(caller, q.action, &target)?,
+            best.get_mut(id),
+        ) {
             *slot = Some(Best {
                 hops: 0,
                 next: None,
-                conditional: !needs.is_empty(),
+                conditional: needs.iter().any(|n| !n.is_empty()),
                 needs,
             });
         }
@@ -163,7 +161,7 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
                     action: "sts:AssumeRole",
                     target: &target,
                     assume: Some(&ASSUME),
-                    service_keys: None,
+                    kms: None,
                 };
                 let Answer::Allowed(needs) = asker.ask(&ask) else {
                     continue;
@@ -176,7 +174,7 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
                     *slot = Some(Best {
                         hops,
                         next: Some(role_id),
-                        needs,
+                        needs: vec![needs],
                         conditional,
                     });
                 }
@@ -257,11 +255,12 @@ fn reach(
                     action: "sts:AssumeRole",
                     target: &target,
                     assume: Some(&ASSUME),
-                    service_keys: None,
+                    kms: None,
                 };
+                let needs = b.needs.first().cloned().unwrap_or_default();
                 steps.push(Step {
-                    trace: asker.trace(&ask, &b.needs),
-                    needs: b.needs.clone(),
+                    trace: asker.trace(&ask, &needs),
+                    needs,
                 });
                 chain.push(role.arn.clone());
                 at = next;
@@ -274,17 +273,13 @@ fn reach(
                     q.resource_account,
                     caller.account(),
                 )?;
-                let ask = Ask {
-                    caller,
-                    action: q.action,
-                    target: &target,
-                    assume: None,
-                    service_keys: None,
-                };
-                steps.push(Step {
-                    trace: asker.trace(&ask, &b.needs),
-                    needs: b.needs.clone(),
-                });
+                let traces = asker.trace_action(caller, q.action, &target, &b.needs)?;
+                for (trace, needs) in traces.into_iter().zip(b.needs.iter()) {
+                    steps.push(Step {
+                        trace,
+                        needs: needs.clone(),
+                    });
+                }
                 break;
             }
         }
