@@ -11,6 +11,7 @@ mod progress;
 mod render;
 mod stream;
 mod validate;
+mod what_can;
 mod who_can;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -79,6 +80,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Every principal that can do ACTION on RESOURCE, directly or through role chains.
     WhoCan(who_can::WhoCanArgs),
+    /// What PRINCIPAL can do to the world's resources, directly and through the roles it reaches.
+    WhatCan(what_can::WhatCanArgs),
 }
 
 fn main() -> ExitCode {
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Diff(args) => diff::diff(&args),
         Command::Validate(args) => validate::validate(&args),
         Command::WhoCan(args) => who_can::run(&args),
+        Command::WhatCan(args) => what_can::run(&args),
     };
     ExitCode::from(code)
 }

@@ -1105,3 +1105,154 @@ fn who_can_reads_of_sse_kms_objects_need_the_key_too() {
     let i = shared_key.iter().position(|p| *p == bob).unwrap();
     assert_eq!(actions[i], vec!["s3:GetObject", "kms:Decrypt"]);
 }
+
+/// `what-can --format json` as (as, chain length, resource → actions by service).
+fn what_can(args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
+    let mut full = vec!["what-can", "--format", "json"];
+    full.extend_from_slice(args);
+    let o = iamsim(&full);
+    let lines = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    (o.status.code(), lines)
+}
+
+#[test]
+fn what_can_follows_the_chain_and_expands_to_catalog_actions() {
+    let world = "testdata/access/world.json";
+    let (code, lines) = what_can(&["arn:aws:iam::444444444444:user/alice", "--world", world]);
+    assert_eq!(code, Some(0));
+    let got: Vec<(String, usize, serde_json::Value)> = lines
+        .iter()
+        .map(|l| {
+            let resources: serde_json::Map<String, serde_json::Value> = l["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    (
+                        r["resource"].as_str().unwrap().to_string(),
+                        r["actions"].clone(),
+                    )
+                })
+                .collect();
+            (
+                l["as"].as_str().unwrap().to_string(),
+                l["chain"].as_array().unwrap().len(),
+                serde_json::Value::Object(resources),
+            )
+        })
+        .collect();
+    let want = vec![
+        (
+            "arn:aws:iam::444444444444:user/alice".to_string(),
+            0,
+            serde_json::json!({"arn:aws:iam::333333333333:role/Jump": {"sts": ["AssumeRole"]}}),
+        ),
+        (
+            "arn:aws:iam::333333333333:role/Jump".to_string(),
+            1,
+            serde_json::json!({"arn:aws:iam::222222222222:role/Tools": {"sts": ["AssumeRole"]}}),
+        ),
+        (
+            "arn:aws:iam::222222222222:role/Tools".to_string(),
+            2,
+            serde_json::json!({"arn:aws:iam::111111111111:role/Deploy": {"sts": ["AssumeRole"]}}),
+        ),
+        (
+            "arn:aws:iam::111111111111:role/Deploy".to_string(),
+            3,
+            serde_json::json!({"arn:aws:iam::111111111111:role/Reader": {"sts": ["AssumeRole"]}}),
+        ),
+        (
+            "arn:aws:iam::111111111111:role/Reader".to_string(),
+            4,
+            serde_json::json!({"arn:aws:s3:::prod-data/*": {"s3": ["GetObject"]}}),
+        ),
+    ];
+    assert_eq!(got, want);
+
+    // s3:* on the root: every object action of the catalog, but not the
+    // bucket's actions on the objects, nor DeleteBucket, which the SCP denies.
+    let (_, lines) = what_can(&[
+        "arn:aws:iam::111111111111:root",
+        "--world",
+        world,
+        "--resource",
+        "arn:aws:s3:::prod-data*",
+    ]);
+    assert_eq!(lines.len(), 1);
+    let res = lines[0]["resources"].as_array().unwrap();
+    let actions = |i: usize| -> Vec<&str> {
+        res[i]["actions"]["s3"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a.as_str().unwrap())
+            .collect()
+    };
+    assert_eq!(res[0]["resource"], "arn:aws:s3:::prod-data");
+    assert!(
+        actions(0).contains(&"ListBucket")
+            && !actions(0).contains(&"DeleteBucket")
+            && !actions(0).contains(&"GetObject")
+    );
+    assert_eq!(res[1]["resource"], "arn:aws:s3:::prod-data/*");
+    assert!(
+        actions(1).contains(&"GetObject")
+            && actions(1).contains(&"PutObject")
+            && !actions(1).contains(&"ListBucket")
+    );
+    assert!(actions(1).len() > 30, "{}", actions(1).len());
+}
+
+#[test]
+fn what_can_reports_needs_and_sse_kms_keys() {
+    let (_, lines) = what_can(&[
+        "arn:aws:iam::222222222222:user/bob",
+        "--world",
+        "testdata/access/world.json",
+        "--resource",
+        "arn:aws:s3:::*",
+    ]);
+    let glass = lines
+        .iter()
+        .find(|l| l["as"] == "arn:aws:iam::111111111111:role/BreakGlass")
+        .unwrap();
+    assert_eq!(
+        glass["needs"],
+        serde_json::json!(["aws:MultiFactorAuthPresent=true"])
+    );
+    // bob reads only the objects whose key's policy names his account.
+    let (_, lines) = what_can(&[
+        "arn:aws:iam::222222222222:user/bob",
+        "--world",
+        "testdata/rules/sse-kms.world.json",
+        "--resource",
+        "arn:aws:s3:::shared-reports*",
+    ]);
+    let res: Vec<&str> = lines[0]["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(res, ["arn:aws:s3:::shared-reports/shared/*"]);
+}
+
+#[test]
+fn what_can_refuses_an_unknown_principal() {
+    let o = iamsim(&[
+        "what-can",
+        "arn:aws:iam::444444444444:user/nobody",
+        "--world",
+        "testdata/access/world.json",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("is not a user, role or account root of the world"),
+        "{}",
+        stderr(&o)
+    );
+}

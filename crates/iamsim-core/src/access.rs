@@ -11,4 +11,5 @@
 
 pub mod graph;
 pub mod open;
+pub mod what_can;
 pub mod who_can;

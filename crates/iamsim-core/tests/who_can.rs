@@ -2,7 +2,10 @@
 //! three accounts, every principal's shortest allowed chain found by
 //! playing every chain of up to three roles as a scenario (what `iamsim
 //! can --via` runs) must be the chain `who_can` reports, and a principal
-//! `who_can` leaves out must have no allowed chain.
+//! `who_can` leaves out must have no allowed chain. `what_can` must agree
+//! with both: the principal reads the objects as some identity it
+//! reaches exactly when `who_can` lists it, the nearest such identity as
+//! far as its chain.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -11,6 +14,7 @@
     reason = "a test fails loudly on anything unexpected"
 )]
 
+use iamsim_core::access::what_can::{self, what_can};
 use iamsim_core::access::who_can::{Question, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Doc, JsonPath, Sources};
@@ -329,6 +333,29 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
                 prop_assert_eq!(r.steps.len(), r.chain.len() + 1);
             }
         }
+    }
+    for p in principals() {
+        let q = what_can::Question {
+            principal: &p,
+            resource: Some("arn:aws:s3:::data/*"),
+            context: &fixed,
+            clock: &clock,
+        };
+        let reads = what_can(&w, &q)
+            .unwrap()
+            .into_iter()
+            .filter(|a| {
+                a.access
+                    .iter()
+                    .any(|r| r.actions.iter().any(|g| g.action == "s3:GetObject"))
+            })
+            .map(|a| a.chain.len())
+            .min();
+        let listed = found
+            .iter()
+            .find(|r| r.principal == p)
+            .map(|r| r.chain.len());
+        prop_assert_eq!(reads, listed, "what-can and who-can disagree on {}", p);
     }
     Ok(())
 }

@@ -6,7 +6,7 @@
 //! does not name can pass).
 
 use crate::policy::{Effect, PolicyKind, PrincipalEntry};
-use crate::request::{Caller, Session};
+use crate::request::{Caller, Session, Target};
 use crate::world::{Attached, Map, Role, User, World};
 
 /// Index of a node in [`Graph::nodes`].
@@ -209,6 +209,64 @@ impl<'w> Graph<'w> {
         out.sort_unstable();
         out.dedup();
         out
+    }
+
+    /// False when the node cannot be allowed an action of `service` on
+    /// `target` whatever the conditions: none of its identity-based
+    /// policies names the service, and no resource-based policy of its
+    /// own account could allow it alone. Roots hold every permission of
+    /// their account.
+    pub fn may_allow(&self, id: NodeId, service: &str, target: &Target<'_>) -> bool {
+        let Some(node) = self.nodes.get(id) else {
+            return false;
+        };
+        if matches!(node, Node::Root { .. }) {
+            return true;
+        }
+        let same_account_rbp = target.policy.is_some() && node.account() == target.account;
+        same_account_rbp
+            || node.identity().iter().any(|a| {
+                self.world
+                    .policy(a.policy)
+                    .is_some_and(|p| p.policy.may_apply_to(service))
+            })
+    }
+
+    /// The roles whose trust policy could allow `id` to assume them: an
+    /// Allow statement names it, its account, or everyone (or is a
+    /// `NotPrincipal`). A superset, as in [`Graph::trusted_callers`].
+    pub fn roles_trusting(&self, id: NodeId) -> Vec<NodeId> {
+        let Some(node) = self.nodes.get(id) else {
+            return Vec::new();
+        };
+        if matches!(node, Node::Root { .. }) {
+            return Vec::new();
+        }
+        let (arn, account) = (node.arn(), node.account());
+        let names = |e: &PrincipalEntry| match e {
+            PrincipalEntry::Any => true,
+            PrincipalEntry::Account(a) => a == account,
+            PrincipalEntry::User(x) | PrincipalEntry::Role(x) => x == arn,
+            PrincipalEntry::Session(x) => self.session_role(x) == Some(id),
+            PrincipalEntry::Other(_) => false,
+        };
+        self.nodes
+            .iter()
+            .enumerate()
+            .filter(|(_, n)| {
+                let Some(trust) = n.role().and_then(|r| self.world.policy(r.trust)) else {
+                    return false;
+                };
+                trust.policy.statements.iter().any(|st| {
+                    st.effect == Effect::Allow
+                        && st
+                            .principals
+                            .as_ref()
+                            .is_some_and(|p| p.negated || p.entries.iter().any(names))
+                })
+            })
+            .map(|(i, _)| i)
+            .collect()
     }
 
     /// The role node of a session ARN iamsim's sessions can match

@@ -14,7 +14,7 @@ use super::graph::{Graph, Node, NodeId, SESSION_NAME};
 use super::open::{Answer, Ask, Asker, Need};
 use crate::context::Context;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Clock, Target, resolve_target};
+use crate::request::{AssumeCall, Clock, resolve_target};
 use crate::world::{Tags, World};
 
 /// A who-can question.
@@ -119,7 +119,7 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
             q.resource_account,
             caller.account(),
         )?;
-        if !worth_asking(&graph, id, &service, &target) {
+        if !graph.may_allow(id, &service, &target) {
             continue;
         }
         if let (Some(needs), Some(slot)) = (
@@ -202,28 +202,6 @@ fn roles_among(graph: &Graph<'_>, best: &[Option<Best>], hops: usize) -> Vec<Nod
         })
         .map(|(i, _)| i)
         .collect()
-}
-
-/// False when the node cannot be allowed whatever its conditions: none of
-/// its identity-based policies names the action's service, and no
-/// resource-based policy of its own account could allow it alone.
-fn worth_asking(graph: &Graph<'_>, id: NodeId, service: &str, target: &Target<'_>) -> bool {
-    let Some(node) = graph.nodes.get(id) else {
-        return false;
-    };
-    let identity = match node {
-        Node::Root { .. } => return true,
-        Node::User(u) => &u.identity,
-        Node::Role(s) => &s.role.identity,
-    };
-    let same_account_rbp = target.policy.is_some() && graph.account(id) == target.account;
-    same_account_rbp
-        || identity.iter().any(|a| {
-            graph
-                .world
-                .policy(a.policy)
-                .is_some_and(|p| p.policy.may_apply_to(service))
-        })
 }
 
 /// The chain of a reached node, with every step explained.

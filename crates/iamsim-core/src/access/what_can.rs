@@ -1,0 +1,211 @@
+//! `what-can`: what one principal can do to the resources of a world,
+//! directly and as each role it can reach through `sts:AssumeRole`
+//! chains. The actions asked are those of AWS's service authorization
+//! reference that take the resource's type ([`Catalog::types_of`]), so a
+//! wildcard grant shows as the actions it expands to; each is decided by
+//! the evaluator, with the needs of open request keys as in `who-can`.
+
+use super::graph::{Graph, NodeId};
+use super::open::{Answer, Ask, Asker, Need};
+use super::who_can::ASSUME;
+use crate::catalog::Catalog;
+use crate::context::Context;
+use crate::pattern::{self, NoVars, Syntax};
+use crate::request::{Clock, resolve_target};
+use crate::world::World;
+use std::collections::VecDeque;
+
+/// A what-can question.
+#[derive(Clone, Copy)]
+pub struct Question<'a> {
+    /// The principal: a user, role or account root ARN of the world.
+    pub principal: &'a str,
+    /// Only resources whose ARN matches this pattern (`*` and `?`).
+    pub resource: Option<&'a str>,
+    /// The request keys the question fixes.
+    pub context: &'a Context,
+    /// The time of the question.
+    pub clock: &'a Clock,
+}
+
+/// An action the principal may perform on a resource.
+#[derive(Clone, Debug)]
+pub struct Granted {
+    /// `service:Action`, as the reference writes it.
+    pub action: String,
+    /// What open request keys must hold (for an SSE-KMS object, the KMS
+    /// request's too).
+    pub needs: Vec<Need>,
+}
+
+/// The actions on one resource.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// The resource ARN (`arn:aws:s3:::NAME/*` stands for every object).
+    pub resource: String,
+    /// The actions allowed, sorted.
+    pub actions: Vec<Granted>,
+}
+
+/// What the principal can do as itself or as one role it reaches.
+#[derive(Clone, Debug)]
+pub struct AsIdentity {
+    /// The principal's ARN, or the role's.
+    pub arn: String,
+    /// The roles assumed in turn to act as it (empty: the principal itself).
+    pub chain: Vec<String>,
+    /// What open request keys the chain's `sts:AssumeRole` steps need.
+    pub needs: Vec<Need>,
+    /// The resources it can do something to, with the actions.
+    pub access: Vec<Access>,
+}
+
+/// The resources of the world, sorted: buckets, their objects (and the
+/// objects under each SSE-KMS prefix, whose key differs), users, roles and
+/// declared resources.
+fn resources(world: &World) -> Vec<String> {
+    let mut out = Vec::new();
+    for b in world.buckets.values() {
+        out.push(b.arn.clone());
+        out.push(format!("{}/*", b.arn));
+        out.extend(
+            b.encryption
+                .iter()
+                .filter(|e| !e.prefix.is_empty())
+                .map(|e| format!("{}/{}*", b.arn, e.prefix)),
+        );
+    }
+    out.extend(world.users.keys().cloned());
+    out.extend(world.roles.keys().cloned());
+    out.extend(world.resources.keys().cloned());
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// An identity reached: the node, the roles assumed to act as it, and
+/// what the chain needs of open keys.
+type Reached = (NodeId, Vec<NodeId>, Vec<Need>);
+
+/// The identities a principal can act as: itself, then every role it can
+/// reach, breadth first, each with its shortest chain and that chain's
+/// needs.
+fn reachable(graph: &Graph<'_>, asker: &Asker<'_>, start: NodeId) -> Result<Vec<Reached>, String> {
+    let mut seen = vec![false; graph.nodes.len()];
+    if let Some(s) = seen.get_mut(start) {
+        *s = true;
+    }
+    let mut out = vec![(start, Vec::new(), Vec::new())];
+    let mut queue = VecDeque::from([0usize]);
+    while let Some(i) = queue.pop_front() {
+        let Some((from, chain, needs)) = out.get(i).cloned() else {
+            continue;
+        };
+        let Some(node) = graph.nodes.get(from) else {
+            continue;
+        };
+        for role_id in graph.roles_trusting(from) {
+            if seen.get(role_id).copied().unwrap_or(true) {
+                continue;
+            }
+            let Some(role) = graph.nodes.get(role_id).and_then(|n| n.role()) else {
+                continue;
+            };
+            let target = resolve_target(graph.world, "sts", &role.arn, None, &role.account)?;
+            let ask = Ask {
+                caller: node.caller(),
+                action: "sts:AssumeRole",
+                target: &target,
+                assume: Some(&ASSUME),
+                kms: None,
+            };
+            if let Answer::Allowed(more) = asker.ask(&ask) {
+                if let Some(s) = seen.get_mut(role_id) {
+                    *s = true;
+                }
+                let mut chain = chain.clone();
+                chain.push(role_id);
+                let mut needs = needs.clone();
+                needs.extend(more);
+                queue.push_back(out.len());
+                out.push((role_id, chain, needs));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// What the question's principal can do, as itself and as each role it
+/// reaches. An error names what is wrong with the question.
+pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
+    let graph = Graph::new(world);
+    let start = graph.node(q.principal).ok_or_else(|| {
+        format!(
+            "principal {} is not a user, role or account root of the world",
+            q.principal
+        )
+    })?;
+    let plain = Syntax {
+        wildcards: true,
+        variables: false,
+    };
+    let filter = q.resource.map(|p| pattern::compile(p, plain)).transpose()?;
+    let resources: Vec<String> = resources(world)
+        .into_iter()
+        .filter(|r| {
+            filter
+                .as_ref()
+                .is_none_or(|f| pattern::matches(f, r, &NoVars) == Some(true))
+        })
+        .collect();
+    let asker = Asker {
+        world,
+        clock: q.clock,
+        fixed: q.context,
+    };
+    let catalog = Catalog::get();
+    let mut out = Vec::new();
+    for (id, chain, needs) in reachable(&graph, &asker, start)? {
+        let Some(node) = graph.nodes.get(id) else {
+            continue;
+        };
+        let caller = node.caller();
+        let mut access = Vec::new();
+        for arn in &resources {
+            let mut actions = Vec::new();
+            for t in catalog.types_of(arn) {
+                let target = resolve_target(world, &t.service, arn, None, caller.account())?;
+                if !graph.may_allow(id, &t.service, &target) {
+                    continue;
+                }
+                for name in &t.actions {
+                    let action = format!("{}:{name}", t.service);
+                    if let Some(n) = asker.ask_action(caller, &action, &target)? {
+                        actions.push(Granted {
+                            action,
+                            needs: n.into_iter().flatten().collect(),
+                        });
+                    }
+                }
+            }
+            if !actions.is_empty() {
+                actions.sort_by(|a, b| a.action.cmp(&b.action));
+                actions.dedup_by(|a, b| a.action == b.action);
+                access.push(Access {
+                    resource: arn.clone(),
+                    actions,
+                });
+            }
+        }
+        out.push(AsIdentity {
+            arn: node.arn().to_string(),
+            chain: chain
+                .iter()
+                .filter_map(|&r| graph.nodes.get(r).map(|n| n.arn().to_string()))
+                .collect(),
+            needs,
+            access,
+        });
+    }
+    Ok(out)
+}
