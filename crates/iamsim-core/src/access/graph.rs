@@ -5,9 +5,10 @@
 //! (a trust policy must allow even within one account, R22, so no one it
 //! does not name can pass).
 
-use crate::policy::{Effect, PolicyKind, PrincipalEntry};
+use crate::policy::{Effect, Policy, PolicyKind, PrincipalEntry};
 use crate::request::{Caller, Session, Target};
 use crate::world::{Attached, Map, Role, User, World};
+use std::cell::OnceCell;
 
 /// Index of a node in [`Graph::nodes`].
 pub type NodeId = usize;
@@ -28,8 +29,8 @@ pub enum Node<'w> {
         arn: String,
     },
     /// A role, acting through a session named [`SESSION_NAME`] with no
-    /// session policy, tags or source identity.
-    Role(Session<'w>),
+    /// session policy, tags or source identity, made when first needed.
+    Role(&'w Role, OnceCell<Session<'w>>),
 }
 
 impl<'w> Node<'w> {
@@ -38,7 +39,7 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => &u.arn,
             Node::Root { arn, .. } => arn,
-            Node::Role(s) => &s.role.arn,
+            Node::Role(r, _) => &r.arn,
         }
     }
 
@@ -47,7 +48,7 @@ impl<'w> Node<'w> {
         match self {
             Node::User(_) => "user",
             Node::Root { .. } => "root",
-            Node::Role(_) => "role",
+            Node::Role(..) => "role",
         }
     }
 
@@ -56,14 +57,14 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => Caller::User(u),
             Node::Root { account, arn } => Caller::Root { account, arn },
-            Node::Role(s) => Caller::Session(s),
+            Node::Role(r, s) => Caller::Session(s.get_or_init(|| Session::new(r, SESSION_NAME))),
         }
     }
 
     /// The role, for a role node.
     pub fn role(&self) -> Option<&'w Role> {
         match self {
-            Node::Role(s) => Some(s.role),
+            Node::Role(r, _) => Some(r),
             _ => None,
         }
     }
@@ -72,7 +73,7 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => &u.account,
             Node::Root { account, .. } => account,
-            Node::Role(s) => &s.role.account,
+            Node::Role(r, _) => &r.account,
         }
     }
 
@@ -80,7 +81,7 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => &u.identity,
             Node::Root { .. } => &[],
-            Node::Role(s) => &s.role.identity,
+            Node::Role(r, _) => &r.identity,
         }
     }
 }
@@ -89,9 +90,13 @@ impl<'w> Node<'w> {
 pub struct Graph<'w> {
     /// The world.
     pub world: &'w World,
-    /// Every user, root and role, sorted by ARN.
+    /// Every user, root and role (in the world's map order: searches sort
+    /// what they report).
     pub nodes: Vec<Node<'w>>,
+    /// Users and roles by ARN.
     by_arn: Map<&'w str, NodeId>,
+    /// Roots by account id.
+    roots: Map<&'w str, NodeId>,
     /// Per account, the users and roles with an identity-based policy that
     /// may name an `sts` action: the only ones a trust policy naming their
     /// account (or everyone) can let in, since such a grant needs an
@@ -109,21 +114,19 @@ impl<'w> Graph<'w> {
             account: &a.id,
             arn: format!("arn:aws:iam::{}:root", a.id),
         }));
-        nodes.extend(
-            world
-                .roles
-                .values()
-                .map(|r| Node::Role(Session::new(r, SESSION_NAME))),
-        );
-        nodes.sort_by(|a, b| a.arn().cmp(b.arn()));
+        nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceCell::new())));
         let mut by_arn = Map::default();
+        let mut roots = Map::default();
         let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
         for (i, n) in nodes.iter().enumerate() {
             let (arn, account): (&'w str, &'w str) = match n {
                 Node::User(u) => (&u.arn, &u.account),
                 // Roots cannot assume roles (R27): never a caller here.
-                Node::Root { .. } => continue,
-                Node::Role(s) => (&s.role.arn, &s.role.account),
+                Node::Root { account, .. } => {
+                    roots.insert(*account, i);
+                    continue;
+                }
+                Node::Role(r, _) => (&r.arn, &r.account),
             };
             by_arn.insert(arn, i);
             let may_sts = n.identity().iter().any(|a| {
@@ -139,6 +142,7 @@ impl<'w> Graph<'w> {
             world,
             nodes,
             by_arn,
+            roots,
             sts_capable,
         }
     }
@@ -146,10 +150,8 @@ impl<'w> Graph<'w> {
     /// The node named by a user, role or root ARN.
     pub fn node(&self, arn: &str) -> Option<NodeId> {
         self.by_arn.get(arn).copied().or_else(|| {
-            self.nodes
-                .binary_search_by(|n| n.arn().cmp(arn))
-                .ok()
-                .filter(|&i| matches!(self.nodes.get(i), Some(Node::Root { .. })))
+            let account = arn.strip_prefix("arn:aws:iam::")?.strip_suffix(":root")?;
+            self.roots.get(account).copied()
         })
     }
 
@@ -212,19 +214,27 @@ impl<'w> Graph<'w> {
     }
 
     /// False when the node cannot be allowed an action of `service` on
-    /// `target` whatever the conditions: none of its identity-based
-    /// policies names the service, and no resource-based policy of its
-    /// own account could allow it alone. Roots hold every permission of
-    /// their account.
+    /// `target` whatever the conditions. Across accounts, the target's
+    /// resource-based policy must have an Allow statement that could name
+    /// the node (R12). Within one, the node's identity-based policies must
+    /// name the service, or the target carry a resource-based policy that
+    /// could allow alone; roots hold every permission of their account.
     pub fn may_allow(&self, id: NodeId, service: &str, target: &Target<'_>) -> bool {
         let Some(node) = self.nodes.get(id) else {
             return false;
         };
-        if matches!(node, Node::Root { .. }) {
-            return true;
+        let rbp = target
+            .policy
+            .and_then(|(p, _, _)| self.world.policy(p))
+            .map(|e| &e.policy);
+        if node.account() != target.account {
+            let named = rbp.is_some_and(|p| self.allow_could_name(p, id));
+            if !named {
+                return false;
+            }
         }
-        let same_account_rbp = target.policy.is_some() && node.account() == target.account;
-        same_account_rbp
+        matches!(node, Node::Root { .. })
+            || rbp.is_some()
             || node.identity().iter().any(|a| {
                 self.world
                     .policy(a.policy)
@@ -232,16 +242,13 @@ impl<'w> Graph<'w> {
             })
     }
 
-    /// The roles whose trust policy could allow `id` to assume them: an
-    /// Allow statement names it, its account, or everyone (or is a
-    /// `NotPrincipal`). A superset, as in [`Graph::trusted_callers`].
-    pub fn roles_trusting(&self, id: NodeId) -> Vec<NodeId> {
+    /// True when an Allow statement of a resource-based policy could name
+    /// node `id`: its ARN, its role's ARN, its account, everyone, or a
+    /// `NotPrincipal` (a superset; the evaluator decides).
+    fn allow_could_name(&self, policy: &Policy, id: NodeId) -> bool {
         let Some(node) = self.nodes.get(id) else {
-            return Vec::new();
+            return false;
         };
-        if matches!(node, Node::Root { .. }) {
-            return Vec::new();
-        }
         let (arn, account) = (node.arn(), node.account());
         let names = |e: &PrincipalEntry| match e {
             PrincipalEntry::Any => true,
@@ -250,20 +257,29 @@ impl<'w> Graph<'w> {
             PrincipalEntry::Session(x) => self.session_role(x) == Some(id),
             PrincipalEntry::Other(_) => false,
         };
+        policy.statements.iter().any(|st| {
+            st.effect == Effect::Allow
+                && st
+                    .principals
+                    .as_ref()
+                    .is_some_and(|p| p.negated || p.entries.iter().any(names))
+        })
+    }
+
+    /// The roles whose trust policy could allow `id` to assume them: an
+    /// Allow statement names it, its account, or everyone (or is a
+    /// `NotPrincipal`). A superset, as in [`Graph::trusted_callers`].
+    pub fn roles_trusting(&self, id: NodeId) -> Vec<NodeId> {
+        if matches!(self.nodes.get(id), None | Some(Node::Root { .. })) {
+            return Vec::new();
+        }
         self.nodes
             .iter()
             .enumerate()
             .filter(|(_, n)| {
-                let Some(trust) = n.role().and_then(|r| self.world.policy(r.trust)) else {
-                    return false;
-                };
-                trust.policy.statements.iter().any(|st| {
-                    st.effect == Effect::Allow
-                        && st
-                            .principals
-                            .as_ref()
-                            .is_some_and(|p| p.negated || p.entries.iter().any(names))
-                })
+                n.role()
+                    .and_then(|r| self.world.policy(r.trust))
+                    .is_some_and(|t| self.allow_could_name(&t.policy, id))
             })
             .map(|(i, _)| i)
             .collect()

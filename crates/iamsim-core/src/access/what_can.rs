@@ -207,5 +207,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
             access,
         });
     }
+    // The principal first, then by chain length and ARN.
+    out.sort_by(|a, b| (a.chain.len(), &a.arn).cmp(&(b.chain.len(), &b.arn)));
     Ok(out)
 }
