@@ -3,13 +3,12 @@
 //! analysis is `iamsim_core::access::what_can`; this module reads the
 //! arguments and prints.
 
-use crate::who_can::fixed_context;
-use crate::{Format, fail, files, print};
+use crate::who_can::Setup;
+use crate::{Format, fail, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::what_can::{AsIdentity, Granted, Question, what_can};
-use iamsim_core::diag::{Diagnostic, Sources};
-use iamsim_core::request::Clock;
+use iamsim_core::diag::Diagnostic;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -36,31 +35,19 @@ pub struct WhatCanArgs {
 
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
-    let mut sources = Sources::new();
-    if args.format == Format::Junit {
-        return fail(
-            &sources,
-            &[Diagnostic::bare("--format junit is for iamsim run")],
-        );
-    }
-    let context = match fixed_context(&args.context) {
-        Ok(c) => c,
-        Err(d) => return fail(&sources, &[d]),
+    let s = match Setup::load(args.format, &args.context, &args.world) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let world = match files::load_world(&mut sources, &args.world) {
-        Ok(w) => w,
-        Err(errors) => return fail(&sources, &errors),
-    };
-    let clock = Clock::new(jiff::Timestamp::now());
     let q = Question {
         principal: &args.principal,
         resource: args.resource.as_deref(),
-        context: &context,
-        clock: &clock,
+        context: &s.context,
+        clock: &s.clock,
     };
-    let found = match what_can(&world, &q) {
+    let found = match what_can(&s.world, &q) {
         Ok(f) => f,
-        Err(e) => return fail(&sources, &[Diagnostic::bare(e)]),
+        Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
     let text = match args.format {
         Format::Json => found

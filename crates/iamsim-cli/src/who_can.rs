@@ -11,9 +11,10 @@ use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::request::Clock;
+use iamsim_core::world::World;
 use serde_json::{Value, json};
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `iamsim who-can`.
 #[derive(Args)]
@@ -38,7 +39,7 @@ pub struct WhoCanArgs {
 }
 
 /// The `--context` arguments as a request context.
-pub fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
+fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
     let mut ctx = Context::new();
     for (k, v) in context_args(pairs)? {
         match v {
@@ -61,35 +62,59 @@ pub fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
     Ok(ctx)
 }
 
+/// What an access question starts from: the world, the keys it fixes,
+/// its time and the sources for located errors.
+pub struct Setup {
+    /// The files read, for error messages.
+    pub sources: Sources,
+    /// The `--context` keys.
+    pub context: Context,
+    /// The world.
+    pub world: World,
+    /// The time of the question: now.
+    pub clock: Clock,
+}
+
+impl Setup {
+    /// Checks the format, reads `--context` and loads the world; on bad
+    /// input, prints the errors and returns the exit status.
+    pub fn load(format: Format, context: &[String], world: &Path) -> Result<Setup, u8> {
+        let mut sources = Sources::new();
+        if format == Format::Junit {
+            return Err(fail(
+                &sources,
+                &[Diagnostic::bare("--format junit is for iamsim run")],
+            ));
+        }
+        let context = fixed_context(context).map_err(|d| fail(&sources, &[d]))?;
+        let world =
+            files::load_world(&mut sources, world).map_err(|errors| fail(&sources, &errors))?;
+        Ok(Setup {
+            sources,
+            context,
+            world,
+            clock: Clock::new(jiff::Timestamp::now()),
+        })
+    }
+}
+
 /// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
-    let mut sources = Sources::new();
-    if args.format == Format::Junit {
-        return fail(
-            &sources,
-            &[Diagnostic::bare("--format junit is for iamsim run")],
-        );
-    }
-    let context = match fixed_context(&args.context) {
-        Ok(c) => c,
-        Err(d) => return fail(&sources, &[d]),
+    let s = match Setup::load(args.format, &args.context, &args.world) {
+        Ok(s) => s,
+        Err(code) => return code,
     };
-    let world = match files::load_world(&mut sources, &args.world) {
-        Ok(w) => w,
-        Err(errors) => return fail(&sources, &errors),
-    };
-    let clock = Clock::new(jiff::Timestamp::now());
     let q = Question {
         action: &args.action,
         resource: &args.resource,
         resource_account: args.resource_account.as_deref(),
-        context: &context,
-        clock: &clock,
+        context: &s.context,
+        clock: &s.clock,
     };
-    let found = match who_can(&world, &q) {
+    let found = match who_can(&s.world, &q) {
         Ok(f) => f,
-        Err(e) => return fail(&sources, &[Diagnostic::bare(e)]),
+        Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
     let text = match args.format {
         Format::Json => found

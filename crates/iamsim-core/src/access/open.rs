@@ -311,6 +311,41 @@ impl Asker<'_> {
         Answer::Denied(outcome)
     }
 
+    /// Runs `f` on the action's request, then, on an SSE-KMS object, on
+    /// the KMS request S3 makes on the caller's behalf (with its call),
+    /// unless `f` returned false for the first. An error names a key ARN
+    /// that cannot be resolved.
+    fn each_request(
+        &self,
+        caller: Caller<'_>,
+        action: &str,
+        target: &Target<'_>,
+        mut f: impl FnMut(&Ask<'_>, Option<&KmsCall<'_>>) -> bool,
+    ) -> Result<(), String> {
+        let first = Ask {
+            caller,
+            action,
+            target,
+            assume: None,
+            kms: None,
+        };
+        if !f(&first, None) {
+            return Ok(());
+        }
+        if let Some(call) = kms_call(self.world, action, target) {
+            let key = call.target(self.world, caller.account())?;
+            let kms = Ask {
+                caller,
+                action: call.action,
+                target: &key,
+                assume: None,
+                kms: Some(&call),
+            };
+            f(&kms, Some(&call));
+        }
+        Ok(())
+    }
+
     /// Decides an action and, on an SSE-KMS object, the KMS request S3
     /// then makes on the caller's behalf (only once S3 allows, as S3
     /// does): the needs of each request when all are allowed, else `None`.
@@ -321,31 +356,19 @@ impl Asker<'_> {
         action: &str,
         target: &Target<'_>,
     ) -> Result<Option<Vec<Vec<Need>>>, String> {
-        let first = Ask {
-            caller,
-            action,
-            target,
-            assume: None,
-            kms: None,
-        };
-        let Answer::Allowed(needs) = self.ask(&first) else {
-            return Ok(None);
-        };
-        let Some(call) = kms_call(self.world, action, target) else {
-            return Ok(Some(vec![needs]));
-        };
-        let key = call.target(self.world, caller.account())?;
-        let kms = Ask {
-            caller,
-            action: call.action,
-            target: &key,
-            assume: None,
-            kms: Some(&call),
-        };
-        Ok(match self.ask(&kms) {
-            Answer::Allowed(kms_needs) => Some(vec![needs, kms_needs]),
-            Answer::Denied(_) => None,
-        })
+        let mut needs = Vec::new();
+        let mut allowed = true;
+        self.each_request(caller, action, target, |ask, _| match self.ask(ask) {
+            Answer::Allowed(n) => {
+                needs.push(n);
+                true
+            }
+            Answer::Denied(_) => {
+                allowed = false;
+                false
+            }
+        })?;
+        Ok(allowed.then_some(needs))
     }
 
     /// The explanations of [`Asker::ask_action`]'s requests, each with its
@@ -358,27 +381,15 @@ impl Asker<'_> {
         needs: &[Vec<Need>],
     ) -> Result<Vec<RequestTrace>, String> {
         let none = Vec::new();
-        let first = Ask {
-            caller,
-            action,
-            target,
-            assume: None,
-            kms: None,
-        };
-        let mut out = vec![self.trace(&first, needs.first().unwrap_or(&none))];
-        if let Some(call) = kms_call(self.world, action, target) {
-            let key = call.target(self.world, caller.account())?;
-            let kms = Ask {
-                caller,
-                action: call.action,
-                target: &key,
-                assume: None,
-                kms: Some(&call),
-            };
-            let mut t = self.trace(&kms, needs.get(1).unwrap_or(&none));
-            t.summary = format!("{}: {}", call.reason(), t.summary);
+        let mut out: Vec<RequestTrace> = Vec::new();
+        self.each_request(caller, action, target, |ask, call| {
+            let mut t = self.trace(ask, needs.get(out.len()).unwrap_or(&none));
+            if let Some(call) = call {
+                t.summary = format!("{}: {}", call.reason(), t.summary);
+            }
             out.push(t);
-        }
+            true
+        })?;
         Ok(out)
     }
 
