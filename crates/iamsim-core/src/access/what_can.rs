@@ -164,6 +164,16 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
         fixed: q.context,
     };
     let catalog = Catalog::get();
+    // Each resource's types and resolved targets, once for every identity:
+    // a resource of the world has an owner, whoever asks.
+    let mut typed = Vec::with_capacity(resources.len());
+    for arn in &resources {
+        let mut targets = Vec::new();
+        for t in catalog.types_of(arn) {
+            targets.push((t, resolve_target(world, &t.service, arn, None, "")?));
+        }
+        typed.push((arn, targets));
+    }
     let mut out = Vec::new();
     for (id, chain, needs) in reachable(&graph, &asker, start)? {
         let Some(node) = graph.nodes.get(id) else {
@@ -171,16 +181,15 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
         };
         let caller = node.caller();
         let mut access = Vec::new();
-        for arn in &resources {
+        for (arn, targets) in &typed {
             let mut actions = Vec::new();
-            for t in catalog.types_of(arn) {
-                let target = resolve_target(world, &t.service, arn, None, caller.account())?;
-                if !graph.may_allow(id, &t.service, &target) {
+            for (t, target) in targets {
+                if !graph.may_allow(id, &t.service, target) {
                     continue;
                 }
                 for name in &t.actions {
                     let action = format!("{}:{name}", t.service);
-                    if let Some(n) = asker.ask_action(caller, &action, &target)? {
+                    if let Some(n) = asker.ask_action(caller, &action, target)? {
                         actions.push(Granted {
                             action,
                             needs: n.into_iter().flatten().collect(),
@@ -192,7 +201,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                 actions.sort_by(|a, b| a.action.cmp(&b.action));
                 actions.dedup_by(|a, b| a.action == b.action);
                 access.push(Access {
-                    resource: arn.clone(),
+                    resource: (*arn).clone(),
                     actions,
                 });
             }
