@@ -29,7 +29,10 @@ pub enum PolicyKind {
     Trust,
     /// An S3 bucket policy.
     Bucket,
-    /// Another resource's policy (a KMS key policy, a queue policy...).
+    /// A KMS key policy: a resource-based policy that must allow even
+    /// within one account (R11).
+    Key,
+    /// Another resource's policy (a queue policy, a secret's...).
     Resource,
     /// A service control policy.
     Scp,
@@ -42,7 +45,11 @@ impl PolicyKind {
     pub fn is_resource_based(self) -> bool {
         matches!(
             self,
-            PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource | PolicyKind::Rcp
+            PolicyKind::Trust
+                | PolicyKind::Bucket
+                | PolicyKind::Key
+                | PolicyKind::Resource
+                | PolicyKind::Rcp
         )
     }
 
@@ -68,6 +75,7 @@ impl PolicyKind {
             PolicyKind::Session => "session policy",
             PolicyKind::Trust => "trust policy",
             PolicyKind::Bucket => "bucket policy",
+            PolicyKind::Key => "key policy",
             PolicyKind::Resource => "resource-based policy",
             PolicyKind::Scp => "SCP",
             PolicyKind::Rcp => "RCP",

@@ -221,7 +221,11 @@ pub fn resolve_target<'a>(
         t.iam_entity = true;
     } else if let Some(r) = world.resources.get(resource) {
         t.tags = Some(&r.tags);
-        t.policy = r.policy.map(|p| (p, PolicyKind::Resource, r.arn.as_str()));
+        // A KMS key policy or another resource's, as declared.
+        t.policy = r.policy.map(|p| {
+            let kind = world.policy(p).map_or(PolicyKind::Resource, |e| e.kind);
+            (p, kind, r.arn.as_str())
+        });
     }
     if arn.service == "kms" && arn.resource.starts_with("key/") {
         t.policy_required = true;

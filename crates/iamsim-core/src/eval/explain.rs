@@ -32,7 +32,7 @@ pub fn statement_of(
         }
         PolicyKind::Boundary => format!("permissions boundary of {owner}"),
         PolicyKind::Session => format!("session policy of {owner}"),
-        PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Resource => {
+        PolicyKind::Trust | PolicyKind::Bucket | PolicyKind::Key | PolicyKind::Resource => {
             format!("{} of {owner}", kind.label())
         }
         PolicyKind::Scp | PolicyKind::Rcp => policy.to_string(),

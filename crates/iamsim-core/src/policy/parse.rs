@@ -141,7 +141,10 @@ fn statement(
     if let Some(n) = field("Sid") {
         let p = path.key("Sid");
         let s = doc.string(n, &p, "Sid")?;
-        let strict = !matches!(kind, PolicyKind::Bucket | PolicyKind::Resource);
+        let strict = !matches!(
+            kind,
+            PolicyKind::Bucket | PolicyKind::Key | PolicyKind::Resource
+        );
         if strict && !s.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Err(doc.err(
                 n,

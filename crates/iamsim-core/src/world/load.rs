@@ -1123,7 +1123,13 @@ impl Builder<'_> {
             ));
             return;
         }
-        let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Resource, &m.key);
+        // KMS key policies are named as such in explanations.
+        let kind = if arn.service == "kms" && arn.resource.starts_with("key/") {
+            PolicyKind::Key
+        } else {
+            PolicyKind::Resource
+        };
+        let policy = self.resource_policy(doc, &m.node, path, kind, &m.key);
         let tags = self.tags(doc, &m.node, path);
         if self.world.resources.contains_key(&m.key) {
             self.errors
