@@ -1256,3 +1256,21 @@ fn what_can_refuses_an_unknown_principal() {
         stderr(&o)
     );
 }
+
+#[test]
+fn who_can_assume_a_role_is_the_chain_one_step_short() {
+    // Asking for sts:AssumeRole itself passes what the search's edges pass
+    // (session name iamsim), so the answers line up with the read's chains.
+    let (code, rows) = who_can(&["sts:AssumeRole", "arn:aws:iam::111111111111:role/Reader"]);
+    assert_eq!(code, Some(0));
+    let got: Vec<(&str, usize)> = rows.iter().map(|r| (r.0.as_str(), r.1.len())).collect();
+    assert_eq!(
+        got,
+        [
+            ("arn:aws:iam::111111111111:role/Deploy", 0),
+            ("arn:aws:iam::222222222222:role/Tools", 1),
+            ("arn:aws:iam::333333333333:role/Jump", 2),
+            ("arn:aws:iam::444444444444:user/alice", 3),
+        ]
+    );
+}

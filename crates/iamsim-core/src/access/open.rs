@@ -6,6 +6,7 @@
 //! that make the request allowed, checks them by deciding again, and
 //! returns them as [`Need`]s rather than guessing either way.
 
+use super::graph::SESSION_NAME;
 use crate::condition::{Condition, Test};
 use crate::context::{Context, Found, Layered, Lookup};
 use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
@@ -13,7 +14,7 @@ use crate::pattern::Resolve;
 use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Target};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
-use crate::world::World;
+use crate::world::{Tags, World};
 use std::cell::Cell;
 
 /// How many rounds of "fix the open keys the last decision tested" before
@@ -200,6 +201,18 @@ pub struct Asker<'a> {
     pub fixed: &'a Context,
 }
 
+const NO_TAGS: &Tags = &Vec::new();
+
+/// The `sts:AssumeRole` call of an analysis session.
+pub const ASSUME: AssumeCall<'static> = AssumeCall {
+    session_name: SESSION_NAME,
+    external_id: None,
+    source_identity: None,
+    tags: NO_TAGS,
+    tag_keys: &[],
+    transitive_keys: &[],
+};
+
 /// One request to ask: who, what, on what, and what the call passes.
 #[derive(Clone, Copy)]
 pub struct Ask<'a> {
@@ -322,11 +335,15 @@ impl Asker<'_> {
         target: &Target<'_>,
         mut f: impl FnMut(&Ask<'_>, Option<&KmsCall<'_>>) -> bool,
     ) -> Result<(), String> {
+        // An sts:AssumeRole asked as the request itself passes what the
+        // analyses' edges pass: session name iamsim, nothing else.
         let first = Ask {
             caller,
             action,
             target,
-            assume: None,
+            assume: action
+                .eq_ignore_ascii_case("sts:AssumeRole")
+                .then_some(&ASSUME),
             kms: None,
         };
         if !f(&first, None) {

@@ -6,8 +6,7 @@
 //! the evaluator, with the needs of open request keys as in `who-can`.
 
 use super::graph::{Graph, NodeId};
-use super::open::{Answer, Ask, Asker, Need};
-use super::who_can::ASSUME;
+use super::open::{ASSUME, Answer, Ask, Asker, Need};
 use crate::catalog::Catalog;
 use crate::context::Context;
 use crate::pattern::{self, NoVars, Syntax};

@@ -10,12 +10,12 @@
 //! chains of one length, one that needs nothing of the open request keys
 //! wins over one that does.
 
-use super::graph::{Graph, Node, NodeId, SESSION_NAME};
-use super::open::{Answer, Ask, Asker, Need};
+use super::graph::{Graph, Node, NodeId};
+use super::open::{ASSUME, Answer, Ask, Asker, Need};
 use crate::context::Context;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Clock, resolve_target};
-use crate::world::{Tags, World};
+use crate::request::{Clock, resolve_target};
+use crate::world::World;
 
 /// A who-can question.
 #[derive(Clone, Copy)]
@@ -72,18 +72,6 @@ struct Best {
     needs: Vec<Vec<Need>>,
     conditional: bool,
 }
-
-const NO_TAGS: &Tags = &Vec::new();
-
-/// The `sts:AssumeRole` call of an analysis session.
-pub const ASSUME: AssumeCall<'static> = AssumeCall {
-    session_name: SESSION_NAME,
-    external_id: None,
-    source_identity: None,
-    tags: NO_TAGS,
-    tag_keys: &[],
-    transitive_keys: &[],
-};
 
 /// The service prefix of an action, lower-cased; an error names what is
 /// wrong with it.
