@@ -93,7 +93,7 @@ fn check(
         if let Err(errors) = world::load_world_node(sources, doc, node, &JsonPath::ROOT, loader) {
             found.errors.extend(errors);
         }
-        lint_world(id, node, "$", found);
+        lint_world(sources, loader, (id, node), "$", found);
     } else if node.get("scenarios").is_some() {
         match scenario::parse_node(sources, id, node, loader) {
             Ok(file) => {
@@ -107,7 +107,7 @@ fn check(
                     ) {
                         found.errors.extend(errors);
                     }
-                    lint_world(id, w, "$.world", found);
+                    lint_world(sources, loader, (id, w), "$.world", found);
                 }
             }
             Err(errors) => found.errors.extend(errors),
@@ -166,14 +166,40 @@ fn lint_one(
     }
 }
 
+/// Lints a world's policy document in any of its forms: an object in
+/// place, or a JSON string (plain or URL-encoded) or `{"file": ...}`,
+/// read as the world loader reads it; findings then point into that text.
+/// Errors were reported when the world loaded.
+fn lint_world_policy(
+    sources: &mut Sources,
+    loader: &mut FsLoader,
+    (id, node): (SourceId, &Node),
+    path: &str,
+    kind: PolicyKind,
+    found: &mut Findings,
+) {
+    match world::policy_node(sources, loader, Doc { source: id }, node, &JsonPath::ROOT) {
+        Ok(Some((doc, inner))) => lint_one(doc.source, &inner, path, kind, found, false),
+        Ok(None) => lint_one(id, node, path, kind, found, false),
+        Err(_) => {}
+    }
+}
+
 fn members(n: Option<&Node>) -> &[iamsim_core::json::Member] {
     n.and_then(Node::as_object).unwrap_or_default()
 }
 
-/// Lints every policy document a world holds as an object.
-fn lint_world(id: SourceId, w: &Node, root: &str, found: &mut Findings) {
-    let mut one =
-        |n: &Node, path: String, kind: PolicyKind| lint_one(id, n, &path, kind, found, false);
+/// Lints every policy document a world holds, in whichever form.
+fn lint_world(
+    sources: &mut Sources,
+    loader: &mut FsLoader,
+    (id, w): (SourceId, &Node),
+    root: &str,
+    found: &mut Findings,
+) {
+    let mut one = |n: &Node, path: String, kind: PolicyKind| {
+        lint_world_policy(sources, loader, (id, n), &path, kind, found);
+    };
     for m in members(w.get("aws_managed_policies")) {
         one(
             &m.node,

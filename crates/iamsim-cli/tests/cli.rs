@@ -855,6 +855,30 @@ fn validate_warns_about_likely_mistakes() {
         out.ends_with("0 errors, 9 warnings, 0 unreadable\n"),
         "{out}"
     );
+    // Policies given as JSON strings or files are linted too, located in
+    // their own text.
+    let passrole = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}}"#;
+    std::fs::write(tmp.join("p.json"), passrole).unwrap();
+    let world = serde_json::json!({"accounts": {"111111111111": {"users": {"bob": {"inline_policies": {
+        "as-string": passrole,
+        "as-file": {"file": "p.json"}}}}}}});
+    let path = tmp.join("w2.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&world).unwrap()).unwrap();
+    let o = iamsim(&["validate", path.to_str().unwrap()]);
+    let out = stdout(&o);
+    let warned: Vec<&str> = out
+        .lines()
+        .filter(|l| l.contains("iam:PassRole on \"*\""))
+        .collect();
+    assert_eq!(warned.len(), 2, "{out}");
+    assert!(
+        warned
+            .iter()
+            .any(|l| l.starts_with(&format!("{}:", path.display()))
+                && l.contains("as an embedded JSON string")),
+        "{out}"
+    );
+    assert!(warned.iter().any(|l| l.contains("p.json:1:")), "{out}");
     let clean = iamsim(&[
         "validate",
         "testdata/import/world.hand.json",
