@@ -211,7 +211,10 @@ fn lint_world(
         for (key, kind) in [("scps", PolicyKind::Scp), ("rcps", PolicyKind::Rcp)] {
             if let Some(Value::Array(items)) = n.get(key).map(|l| &l.value) {
                 for (i, p) in items.iter().enumerate() {
-                    one(p, format!("{path}.{key}[{i}]"), kind);
+                    match world::named_policy(p) {
+                        Some((_, doc)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
+                        None => one(p, format!("{path}.{key}[{i}]"), kind),
+                    }
                 }
             }
         }

@@ -454,6 +454,24 @@ fn an_imported_world_answers_as_the_hand_written_one() {
         "arn:aws:iam::111111111111:role/cross-account/S3ReadOnlyAccesstoDevAccount",
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    // Imported SCPs keep their names, so the explanation says which denied.
+    let o = iamsim(&[
+        "can",
+        "--world",
+        out.to_str().unwrap(),
+        "arn:aws:iam::222222222222:user/plakhera",
+        "s3:DeleteObject",
+        "arn:aws:s3:::prod-data-bucket/report.csv",
+        "--via",
+        "arn:aws:iam::111111111111:role/cross-account/S3ReadOnlyAccesstoDevAccount",
+        "--explain",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stdout(&o).contains("Deny statement \"DenyS3Delete\" of SCP \"DenyS3DeleteInProd\" of "),
+        "{}",
+        stdout(&o)
+    );
 }
 
 #[test]

@@ -11,7 +11,8 @@ use crate::policy::{Policy, PolicyKind};
 pub type Map<K, V> = rustc_hash::FxHashMap<K, V>;
 
 pub use load::{
-    Loader, NoFiles, compile_policy_doc, load_world, load_world_node, parse_source, policy_node,
+    Loader, NoFiles, compile_policy_doc, load_world, load_world_node, named_policy, parse_source,
+    policy_node,
 };
 
 /// Index of a policy in [`World::policies`].

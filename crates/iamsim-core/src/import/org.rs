@@ -462,10 +462,11 @@ impl Reader<'_> {
                     self.errors.push(with_message(at, format!("{} targets {t}, which no list-roots, list-organizational-units-for-parent or list-accounts-for-parent output names", d.name)));
                     continue;
                 }
+                // Named, so that explanations say which SCP or RCP decided.
                 attached
                     .entry((level(t), key))
                     .or_default()
-                    .push(d.content.clone());
+                    .push(json!({"name": d.name, "policy": d.content}));
             }
         }
         let mut levels_of = |id: &str, obj: &mut Map<String, Out>| {

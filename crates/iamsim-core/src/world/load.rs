@@ -410,14 +410,28 @@ impl Builder<'_> {
                 self.errors.push(doc.err(
                     n,
                     &p,
-                    format!("\"{key}\" must be a list of policy documents"),
+                    format!("\"{key}\" must be a list of policy documents (or {{\"name\": ..., \"policy\": ...}} objects)"),
                 ));
                 return Some(Vec::new());
             };
             let mut ids = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let ip = p.index(i);
-                let name = format!("{} #{i} of {target}", kind.label());
+                let (item, ip, name) = match named_policy(item) {
+                    // {"name": NAME, "policy": DOC}: the name explanations use.
+                    Some((name_node, policy)) => {
+                        let np = ip.key("name");
+                        let Some(name) = self.ok(doc.string(name_node, &np, "name")) else {
+                            continue;
+                        };
+                        (
+                            policy,
+                            ip.key("policy"),
+                            format!("{} \"{name}\" of {target}", kind.label()),
+                        )
+                    }
+                    None => (item, ip, format!("{} #{i} of {target}", kind.label())),
+                };
                 if let Some(id) = self.policy_doc(doc, item, &ip, kind, name) {
                     ids.push(id);
                 }
@@ -1181,6 +1195,15 @@ impl Builder<'_> {
         self.world.policies.push(PolicyEntry { policy, name, kind });
         Some(id)
     }
+}
+
+/// An entry of an `scps` or `rcps` list written `{"name": NAME, "policy":
+/// DOC}` (an object with exactly these keys; a policy document has a
+/// `Statement`): its name node and its policy node.
+pub fn named_policy(item: &Node) -> Option<(&Node, &Node)> {
+    let members = item.as_object()?;
+    let only = members.len() == 2 && members.iter().all(|m| m.key == "name" || m.key == "policy");
+    only.then(|| item.get("name").zip(item.get("policy")))?
 }
 
 /// Compiles a policy in any of its three forms (formats.md): an object,
