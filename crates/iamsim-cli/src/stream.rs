@@ -148,19 +148,31 @@ impl<R: Read> Skimmer<R> {
             let chunk = self.b.buf.get(self.b.at..self.b.len).unwrap_or_default();
             let mut taken = chunk.len();
             let mut done = false;
-            for (i, &c) in chunk.iter().enumerate() {
+            let mut i = 0;
+            while let Some(&c) = chunk.get(i) {
                 if in_string {
                     if escaped {
                         escaped = false;
-                    } else if c == b'\\' {
+                        i += 1;
+                        continue;
+                    }
+                    // Most bytes are inside strings: jump to the next quote
+                    // or backslash rather than look at each.
+                    let rest = chunk.get(i..).unwrap_or_default();
+                    let Some(k) = memchr::memchr2(b'"', b'\\', rest) else {
+                        break;
+                    };
+                    i += k;
+                    if chunk.get(i) == Some(&b'\\') {
                         escaped = true;
-                    } else if c == b'"' {
+                    } else {
                         in_string = false;
                         if depth == 0 {
                             (taken, done) = (i + 1, true);
                             break;
                         }
                     }
+                    i += 1;
                     continue;
                 }
                 match c {
@@ -188,6 +200,7 @@ impl<R: Read> Skimmer<R> {
                     }
                     _ => {}
                 }
+                i += 1;
             }
             out.extend_from_slice(chunk.get(..taken).unwrap_or_default());
             self.b.at += taken;
@@ -480,7 +493,6 @@ fn run_file(
         Ok(render_one(&name, r, output))
     };
     let progress = crate::progress::bar(None);
-    let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
     let mut errors = Vec::new();
     let mut flush = |batch: &mut Batch, pending: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>| {
         let Some(w) = batch.worlds.get(world) else {
@@ -511,21 +523,40 @@ fn run_file(
             }
         }
     };
+    // Pass two: the scenarios, skimmed on a thread of their own a few
+    // batches ahead of the runs, so that reading the file and deciding
+    // overlap. Dropping the receiver stops the skimmer at its next batch.
     let mut skim = skimmer(path).map_err(|d| vec![d])?;
-    let walked = skim.walk(&mut |_, _, _, _| Ok(()), &mut |index, bytes, offset| {
-        pending.push((index, utf8(bytes, offset)?, offset));
-        if pending.len() == BATCH {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Raw>>(2);
+    let walked = std::thread::scope(|scope| {
+        let skimming = scope.spawn(move || {
+            let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
+            skim.walk(&mut |_, _, _, _| Ok(()), &mut |index, bytes, offset| {
+                pending.push((index, utf8(bytes, offset)?, offset));
+                if pending.len() == BATCH {
+                    let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
+                    tx.send(full).map_err(|_| fault(offset, "stopped"))?;
+                }
+                Ok(())
+            })?;
+            // The receiver is gone only after an error, reported already.
+            let _ = tx.send(pending);
+            Ok(())
+        });
+        for mut pending in &rx {
             flush(batch, &mut pending, &mut errors);
             if !errors.is_empty() {
-                return Err(fault(offset, "stopped"));
+                break;
             }
         }
-        Ok(())
+        drop(rx);
+        skimming
+            .join()
+            .unwrap_or_else(|_| Err(fault(0, "internal: the thread reading the file stopped")))
     });
     if let Err(e) = walked {
         return Err(if errors.is_empty() { syntax(e) } else { errors });
     }
-    flush(batch, &mut pending, &mut errors);
     progress.finish_and_clear();
     if errors.is_empty() {
         Ok(())
