@@ -460,3 +460,52 @@ fn conditions_on_open_keys_are_named_with_their_operator() {
         "Condition": {"StringEquals": {"aws:PrincipalTag/team": "data"}}}]});
     assert_eq!(needs_of(tagged, None, &open), None);
 }
+
+/// Who reads `arn:aws:s3:::data/x` in a one-account world whose role `R`
+/// (trusting everyone) carries `role_policy`: principal and needs.
+fn readers_through_role(role_policy: Value) -> Vec<(String, Vec<String>)> {
+    let w = json!({"accounts": {ACCOUNTS[0]: {
+        "users": {"u": {"inline_policies": {"p": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}}}}},
+        "roles": {"R": {
+            "trust_policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole"}},
+            "inline_policies": {"p": role_policy}}},
+        "buckets": {"data": {}},
+    }}});
+    let mut sources = Sources::new();
+    let w = load(&mut sources, &w);
+    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+    let open = Context::new();
+    let q = Question {
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::data/x",
+        resource_account: None,
+        context: &open,
+        clock: &clock,
+    };
+    who_can(&w, &q)
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.principal.ends_with(":root"))
+        .map(|r| (r.principal.clone(), r.needs().map(|n| n.text()).collect()))
+        .collect()
+}
+
+#[test]
+fn a_session_always_carries_mfa_so_its_absence_is_never_assumed() {
+    // Found by the `access` fuzz target: ForAllValues is true on an absent
+    // key, but a role session always carries aws:MultiFactorAuthPresent
+    // (true or false), so nothing lets it through this condition.
+    let only_when_absent = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"ForAllValues:StringLike": {"aws:MultiFactorAuthPresent": "alice"}}}});
+    assert_eq!(readers_through_role(only_when_absent), vec![]);
+    // The near miss on the other side: true is a value a session can carry.
+    let with_mfa = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}});
+    let role = format!("arn:aws:iam::{}:role/R", ACCOUNTS[0]);
+    let user = format!("arn:aws:iam::{}:user/u", ACCOUNTS[0]);
+    let mfa = vec!["aws:MultiFactorAuthPresent=true".to_string()];
+    assert_eq!(
+        readers_through_role(with_mfa),
+        vec![(role, mfa.clone()), (user, mfa)]
+    );
+}

@@ -58,15 +58,24 @@ pub fn is_open(lower: &str) -> bool {
     !derived_by_world(lower)
 }
 
-/// The MFA keys, hidden from what the world derives: in an access
-/// question, signing in with MFA is the caller's choice, fixed only by the
-/// question's context.
+/// `aws:MultiFactorAuthPresent`, the one open key a caller always carries
+/// in some form: see [`Masked`].
+const MFA_PRESENT: &str = "aws:multifactorauthpresent";
+
+/// What the world derives, with the MFA keys left to the question: whether
+/// the caller signed in with MFA is its choice, fixed by the question's
+/// context or found as a need. A user with long-term keys carries no MFA
+/// key; a role session always carries `aws:MultiFactorAuthPresent`, so
+/// its default is `false` and only `true` can be a need (AWS global
+/// condition keys page: the key is present for temporary credentials).
+/// `aws:MultiFactorAuthAge` is absent until a need sets it.
 struct Masked<'a>(Derived<'a>);
 
 impl Lookup for Masked<'_> {
     fn lookup(&self, lower_key: &str) -> Found<'_> {
         match lower_key {
-            "aws:multifactorauthpresent" | "aws:multifactorauthage" => Found::Absent,
+            MFA_PRESENT if matches!(self.0.caller, Caller::Session(_)) => Found::One("false"),
+            MFA_PRESENT | "aws:multifactorauthage" => Found::Absent,
             _ => self.0.lookup(lower_key),
         }
     }
@@ -79,7 +88,8 @@ impl Resolve for Masked<'_> {
 }
 
 /// A lookup that notes whether the decision read an open key that was
-/// absent: if it did not, no choice of the caller could change it.
+/// absent, or the MFA key a session carries by default: if it did not, no
+/// choice of the caller could change it.
 struct Watch<L> {
     inner: L,
     read_open: Cell<bool>,
@@ -88,7 +98,7 @@ struct Watch<L> {
 impl<L: Lookup> Lookup for Watch<L> {
     fn lookup(&self, lower_key: &str) -> Found<'_> {
         let found = self.inner.lookup(lower_key);
-        if found == Found::Absent && is_open(lower_key) {
+        if is_open(lower_key) && (found == Found::Absent || lower_key == MFA_PRESENT) {
             self.read_open.set(true);
         }
         found
@@ -312,8 +322,13 @@ impl Asker<'_> {
             if !read_open {
                 return Answer::Denied(outcome);
             }
+            // Keys the question fixes, and the needs already found, stay.
+            let taken = |k: &str| {
+                self.fixed.lookup(k) != Found::Absent
+                    || needs.iter().any(|n| n.key.eq_ignore_ascii_case(k))
+            };
             let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
-                open_conditions(&eval::evaluate(self.world, req), ctx)
+                open_conditions(&eval::evaluate(self.world, req), ctx, &taken)
             });
             if found.is_empty() {
                 return Answer::Denied(outcome);
@@ -435,15 +450,15 @@ fn needs_context(needs: &[Need]) -> Context {
     c
 }
 
-/// The conditions on absent open keys that kept the request from being
-/// allowed, each with a value that turns it: conditions that failed an
-/// allow statement, and conditions that made a Deny statement apply.
-fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup) -> Vec<Need> {
+/// The conditions on open keys not `taken` (fixed by the question or
+/// already a need) that kept the request from being allowed, each with a
+/// value that turns it: conditions that failed an allow statement, and
+/// conditions that made a Deny statement apply.
+fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> bool) -> Vec<Need> {
     let mut out: Vec<Need> = Vec::new();
     let mut consider = |c: &Condition, want: bool| {
-        let absent = ctx.lookup(&c.key_lower) == Found::Absent;
-        if !absent
-            || !is_open(&c.key_lower)
+        if !is_open(&c.key_lower)
+            || taken(&c.key_lower)
             || out.iter().any(|n| n.key.eq_ignore_ascii_case(&c.key))
         {
             return;
@@ -469,11 +484,7 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup) -> Vec<Need> {
             }
         }
         for m in &g.misses {
-            if let MissReason::Condition {
-                condition,
-                request: None,
-            } = &m.reason
-            {
+            if let MissReason::Condition { condition, .. } = &m.reason {
                 consider(condition, true);
             }
         }
@@ -483,8 +494,12 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup) -> Vec<Need> {
 
 /// Values to try for a condition's key: its own policy values, made
 /// concrete (wildcards filled, numbers and dates on either side), then a
-/// few generic ones.
+/// few generic ones; for a boolean key, true and false only.
 fn candidates(c: &Condition) -> Vec<String> {
+    // Boolean keys hold nothing but true or false (global condition keys).
+    if matches!(c.key_lower.as_str(), MFA_PRESENT | "aws:securetransport") {
+        return vec!["true".into(), "false".into()];
+    }
     let mut out: Vec<String> = Vec::new();
     let concrete = |v: &String| (!v.contains("${")).then(|| v.replace('*', "").replace('?', "x"));
     match &c.test {
