@@ -1077,6 +1077,33 @@ enum ReqResource {
     User(u8),
 }
 
+impl ReqResource {
+    /// The request's resource ARN in a world with `names`.
+    fn text(self, names: &Names, accounts: &[&str]) -> String {
+        // A bucket of the world when it has some (else its owner is unknown).
+        let bucket = |b: u8| -> &str {
+            if names.buckets.is_empty() {
+                pick(&BUCKETS, b)
+            } else {
+                names.buckets[usize::from(b) % names.buckets.len()]
+            }
+        };
+        match self {
+            ReqResource::Object(b, k) => {
+                format!("arn:aws:s3:::{}/{}", bucket(b), pick(&OBJECT_KEYS, k))
+            }
+            ReqResource::Bucket(b) => format!("arn:aws:s3:::{}", bucket(b)),
+            ReqResource::UnknownBucketObject => "arn:aws:s3:::other-bucket/k".into(),
+            ReqResource::Role(i) => pick_name(&names.roles, i)
+                .map_or_else(|| format!("arn:aws:iam::{}:role/R1", accounts[0]), str::to_string),
+            ReqResource::Star => "*".into(),
+            ReqResource::KmsKey(a) => key_arn(pick(accounts, a)),
+            ReqResource::User(i) => pick_name(&names.users, i)
+                .map_or_else(|| format!("arn:aws:iam::{}:user/alice", accounts[0]), str::to_string),
+        }
+    }
+}
+
 #[derive(Arbitrary, Debug, Clone)]
 struct ActionStepSpec {
     action: ReqAction,
@@ -1127,14 +1154,6 @@ impl ScenarioSpec {
             pick_name(&names.roles, i)
                 .unwrap_or(&fallback_role)
                 .to_string()
-        };
-        // A bucket of the world when it has some (else its owner is unknown).
-        let bucket = |b: u8| -> &str {
-            if names.buckets.is_empty() {
-                pick(&BUCKETS, b)
-            } else {
-                names.buckets[usize::from(b) % names.buckets.len()]
-            }
         };
         let mut sc = Map::new();
         sc.insert("name".into(), "generated".into());
@@ -1206,19 +1225,7 @@ impl ScenarioSpec {
         for a in &actions {
             let mut st = Map::new();
             st.insert("action".into(), a.action.text().into());
-            let resource = match a.resource {
-                ReqResource::Object(b, k) => {
-                    format!("arn:aws:s3:::{}/{}", bucket(b), pick(&OBJECT_KEYS, k))
-                }
-                ReqResource::Bucket(b) => format!("arn:aws:s3:::{}", bucket(b)),
-                ReqResource::UnknownBucketObject => "arn:aws:s3:::other-bucket/k".into(),
-                ReqResource::Role(i) => role_of(i),
-                ReqResource::Star => "*".into(),
-                ReqResource::KmsKey(a) => key_arn(pick(accounts, a)),
-                ReqResource::User(i) => pick_name(&names.users, i)
-                    .unwrap_or(&fallback_user)
-                    .to_string(),
-            };
+            let resource = a.resource.text(names, accounts);
             st.insert("resource".into(), resource.into());
             let unknown_owner = matches!(a.resource, ReqResource::UnknownBucketObject);
             if let Some(ra) = a
@@ -1256,4 +1263,108 @@ pub struct Input {
     pub world: WorldSpec,
     /// The scenario played in it.
     pub scenario: ScenarioSpec,
+}
+
+/// A request asked of the access analyses (`who_can`, `what_can`): the
+/// action and resource vocabularies of the scenario steps above.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct RequestSpec {
+    action: ReqAction,
+    resource: ReqResource,
+    /// Used only for a resource the world does not own (another bucket).
+    resource_account: Option<u8>,
+}
+
+/// A request of [`RequestSpec`], resolved in one world.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// `service:Action`.
+    pub action: &'static str,
+    /// The resource ARN, or `*`.
+    pub resource: String,
+    /// The owner given for a resource the world does not declare.
+    pub resource_account: Option<&'static str>,
+    /// `arn:aws:s3:::NAME/*` when the resource is an object of bucket NAME.
+    pub objects: Option<String>,
+}
+
+impl RequestSpec {
+    /// The request in a world with `names` and `accounts`.
+    pub fn resolve(&self, names: &Names, accounts: &'static [&'static str]) -> Request {
+        let resource = self.resource.text(names, accounts);
+        let resource_account = self
+            .resource_account
+            .filter(|_| matches!(self.resource, ReqResource::UnknownBucketObject))
+            .map(|a| pick(accounts, a));
+        let objects = match self.resource {
+            ReqResource::Object(..) | ReqResource::UnknownBucketObject => resource
+                .strip_prefix("arn:aws:s3:::")
+                .and_then(|r| r.split_once('/'))
+                .map(|(b, _)| format!("arn:aws:s3:::{b}/*")),
+            _ => None,
+        };
+        Request {
+            action: self.action.text(),
+            resource,
+            resource_account,
+            objects,
+        }
+    }
+}
+
+impl Names {
+    /// The ARNs of the world's users (never empty after `to_json`).
+    pub fn users(&self) -> &[String] {
+        &self.users
+    }
+
+    /// A user of the world, by index.
+    pub fn user(&self, i: u8) -> Option<&str> {
+        pick_name(&self.users, i)
+    }
+}
+
+/// The fixed request keys of the second `who_can` run.
+#[derive(Arbitrary, Debug, Clone, Copy)]
+pub struct FixedSpec {
+    /// `aws:MultiFactorAuthPresent`.
+    pub mfa: bool,
+    external_id: bool,
+    source_ip: u8,
+}
+
+impl FixedSpec {
+    /// The keys and their values: `aws:MultiFactorAuthPresent`,
+    /// `sts:ExternalId`, `aws:SourceIp`.
+    pub fn pairs(&self) -> [(&'static str, &'static str); 3] {
+        [
+            (
+                "aws:MultiFactorAuthPresent",
+                if self.mfa { "true" } else { "false" },
+            ),
+            (
+                "sts:ExternalId",
+                if self.external_id { "ext-1" } else { "wrong" },
+            ),
+            (
+                "aws:SourceIp",
+                pick(&["203.0.113.7", "10.1.2.3", "192.0.2.1"], self.source_ip),
+            ),
+        ]
+    }
+}
+
+/// The whole input of the `access` target: the world of `evaluate` first
+/// (so that `evaluate`'s corpus makes the same worlds), then the request,
+/// the user asked about by `what_can`, and the fixed keys.
+#[derive(Arbitrary, Debug, Clone)]
+pub struct AccessInput {
+    /// The world.
+    pub world: WorldSpec,
+    /// The request asked of `who_can`.
+    pub request: RequestSpec,
+    /// The user asked about by `what_can`, by index.
+    pub user: u8,
+    /// The fixed keys of the second run.
+    pub fixed: FixedSpec,
 }
