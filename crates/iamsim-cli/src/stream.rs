@@ -3,9 +3,10 @@
 //!
 //! A skimmer walks the file's bytes from disk: the members of the top-level
 //! object other than `scenarios` are cut out and parsed (pass one, so that
-//! `world` and `context` may stand anywhere), then the elements of
-//! `scenarios` are cut out one by one, parsed in batches, and run in
-//! parallel (pass two). Each cut keeps its offset in the file, so errors
+//! `world` and `context` may stand anywhere; it stops at `scenarios` when
+//! the file's last member is a list, which only `scenarios` may be), then
+//! the elements of `scenarios` are cut out one by one on a thread of their
+//! own, parsed in batches, and run in parallel (pass two). Each cut keeps its offset in the file, so errors
 //! point at the right line and column. Results go to a temporary file and
 //! reach stdout only when no input error was found.
 
@@ -87,6 +88,15 @@ type OnMember<'a> = dyn FnMut(String, Span, &[u8], usize) -> Result<(), SyntaxEr
 
 /// Receives one element of `scenarios`: its index, bytes and offset.
 type OnScenario<'a> = dyn FnMut(usize, &[u8], usize) -> Result<(), SyntaxError> + 'a;
+
+/// How far a walk of the top-level object went.
+enum Walked {
+    /// The whole object, with its span.
+    Whole(Span),
+    /// Up to the value of `scenarios`: the offsets where the object starts
+    /// and where that value starts.
+    UpToScenarios(usize, usize),
+}
 
 /// Walks the top-level object of a scenario file.
 struct Skimmer<R: Read> {
@@ -212,17 +222,19 @@ impl<R: Read> Skimmer<R> {
 
     /// Walks `{ "key": value, ... }`: `member` receives every member but
     /// `scenarios` (key, key span, value bytes, value offset); `scenario`
-    /// receives each element of `scenarios` (index, bytes, offset).
+    /// receives each element of `scenarios` (index, bytes, offset). Without
+    /// `scenario`, the walk stops where the value of `scenarios` starts.
     fn walk(
         &mut self,
         member: &mut OnMember<'_>,
-        scenario: &mut OnScenario<'_>,
-    ) -> Result<Span, SyntaxError> {
+        mut scenario: Option<&mut OnScenario<'_>>,
+    ) -> Result<Walked, SyntaxError> {
         self.ws()?;
         let start = self.b.offset();
         self.expect(b'{', "a scenario file is a JSON object")?;
         let mut buf = Vec::new();
         let mut first = true;
+        let mut seen_scenarios = false;
         loop {
             self.ws()?;
             if self.b.peek()? == Some(b'}') && first {
@@ -252,7 +264,17 @@ impl<R: Read> Skimmer<R> {
             self.expect(b':', "expected ':' after the member name")?;
             self.ws()?;
             if key == "scenarios" {
-                self.elements(scenario)?;
+                if seen_scenarios {
+                    return Err(fault(
+                        key_start,
+                        "duplicate key \"scenarios\" in one object",
+                    ));
+                }
+                seen_scenarios = true;
+                match scenario.as_deref_mut() {
+                    Some(on) => self.elements(on)?,
+                    None => return Ok(Walked::UpToScenarios(start, self.b.offset())),
+                }
             } else {
                 let value_start = self.b.offset();
                 buf.clear();
@@ -268,7 +290,7 @@ impl<R: Read> Skimmer<R> {
                 "unexpected text after the JSON value (only one value per file)",
             ));
         }
-        Ok(span(start, end))
+        Ok(Walked::Whole(span(start, end)))
     }
 
     fn elements(&mut self, scenario: &mut OnScenario<'_>) -> Result<(), SyntaxError> {
@@ -355,6 +377,39 @@ fn slow(
     run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])
 }
 
+/// The errors of members found after `scenarios` when pass one stopped
+/// there: a list value, which no header member takes, makes the header
+/// invalid, and the header's own checks say how, located.
+fn late_members(
+    batch: &mut Batch,
+    id: SourceId,
+    header: &Node,
+    late: Vec<Member>,
+) -> Vec<Diagnostic> {
+    let mut members: Vec<Member> = header.as_object().unwrap_or_default().to_vec();
+    for m in late {
+        if members.iter().any(|x| x.key == m.key) {
+            let e = fault(
+                m.key_span.start as usize,
+                &format!("duplicate key \"{}\" in one object", m.key),
+            );
+            return vec![Diagnostic::syntax(id, &e)];
+        }
+        members.push(m);
+    }
+    let full = Node {
+        value: Value::Object(members),
+        span: header.span,
+    };
+    match scenario::parse_header(&mut batch.sources, id, &full, &mut batch.loader) {
+        Err(errors) => errors,
+        // Unreachable for a file whose last member is a list; fail closed.
+        Ok(_) => vec![Diagnostic::bare(
+            "a member after \"scenarios\" ends with a list, which a scenario file does not hold",
+        )],
+    }
+}
+
 fn span(start: usize, end: usize) -> Span {
     Span {
         start: u32::try_from(start).unwrap_or(u32::MAX),
@@ -369,6 +424,35 @@ fn utf8(bytes: &[u8], offset: usize) -> Result<String, SyntaxError> {
             "the file is not valid UTF-8",
         )
     })
+}
+
+/// True when the file's last top-level member has a list as its value.
+/// In a valid scenario file only `scenarios` does, so the members before
+/// it are the whole header, and one pass over the file is enough; a
+/// member after it can only be an error, which pass two still reports.
+fn list_comes_last(path: &Path) -> bool {
+    use std::io::{Seek, SeekFrom};
+    let Ok(mut f) = std::fs::File::open(path) else {
+        return false;
+    };
+    let len = f.metadata().map_or(0, |m| m.len());
+    let mut tail = Vec::new();
+    if f.seek(SeekFrom::Start(len.saturating_sub(4096))).is_err()
+        || f.read_to_end(&mut tail).is_err()
+    {
+        return false;
+    }
+    let trimmed = |b: &[u8]| -> usize {
+        b.iter()
+            .rposition(|c| !matches!(c, b' ' | b'\t' | b'\n' | b'\r'))
+            .map_or(0, |i| i + 1)
+    };
+    let end = trimmed(&tail);
+    if tail.get(..end).and_then(|t| t.last()) != Some(&b'}') {
+        return false;
+    }
+    let inner = tail.get(..end.saturating_sub(1)).unwrap_or_default();
+    inner.get(..trimmed(inner)).and_then(|t| t.last()) == Some(&b']')
 }
 
 fn skimmer(path: &Path) -> Result<Skimmer<BufReader<std::fs::File>>, Diagnostic> {
@@ -438,10 +522,15 @@ fn run_file(
     counts: &mut Counts,
 ) -> Result<(), Vec<Diagnostic>> {
     let syntax = |e: SyntaxError| vec![Diagnostic::syntax(id, &e)];
-    // Pass one: the header.
+    // Pass one: the header. When `scenarios` comes last, it ends there.
+    let up_to_scenarios = list_comes_last(path);
     let mut members: Vec<Member> = Vec::new();
     let mut has_scenarios = false;
-    let whole = skimmer(path)
+    let mut on_scenario = |_: usize, _: &[u8], _: usize| -> Result<(), SyntaxError> {
+        has_scenarios = true;
+        Ok(())
+    };
+    let walked = skimmer(path)
         .map_err(|d| vec![d])?
         .walk(
             &mut |key, key_span, bytes, offset| {
@@ -459,12 +548,19 @@ fn run_file(
                 });
                 Ok(())
             },
-            &mut |_, _, _| {
-                has_scenarios = true;
-                Ok(())
-            },
+            (!up_to_scenarios).then_some(&mut on_scenario as &mut OnScenario<'_>),
         )
         .map_err(syntax)?;
+    // Where the scenarios start, when pass one stopped there.
+    let mut scenarios_at = None;
+    let whole = match walked {
+        Walked::Whole(whole) => whole,
+        Walked::UpToScenarios(start, at) => {
+            has_scenarios = true;
+            scenarios_at = Some(at);
+            span(start, start + 1)
+        }
+    };
     let header = Node {
         value: Value::Object(members),
         span: whole,
@@ -531,17 +627,32 @@ fn run_file(
     let walked = std::thread::scope(|scope| {
         let skimming = scope.spawn(move || {
             let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
-            skim.walk(&mut |_, _, _, _| Ok(()), &mut |index, bytes, offset| {
-                pending.push((index, utf8(bytes, offset)?, offset));
-                if pending.len() == BATCH {
-                    let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
-                    tx.send(full).map_err(|_| fault(offset, "stopped"))?;
-                }
-                Ok(())
-            })?;
+            // Members after `scenarios`, when pass one stopped before them.
+            let mut late: Vec<Member> = Vec::new();
+            skim.walk(
+                &mut |key, key_span, bytes, offset| {
+                    if scenarios_at.is_some_and(|at| key_span.start as usize > at) {
+                        let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
+                        late.push(Member {
+                            key,
+                            key_span,
+                            node,
+                        });
+                    }
+                    Ok(())
+                },
+                Some(&mut |index, bytes, offset| {
+                    pending.push((index, utf8(bytes, offset)?, offset));
+                    if pending.len() == BATCH {
+                        let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
+                        tx.send(full).map_err(|_| fault(offset, "stopped"))?;
+                    }
+                    Ok(())
+                }),
+            )?;
             // The receiver is gone only after an error, reported already.
             let _ = tx.send(pending);
-            Ok(())
+            Ok(late)
         });
         for mut pending in &rx {
             flush(batch, &mut pending, &mut errors);
@@ -554,8 +665,12 @@ fn run_file(
             .join()
             .unwrap_or_else(|_| Err(fault(0, "internal: the thread reading the file stopped")))
     });
-    if let Err(e) = walked {
-        return Err(if errors.is_empty() { syntax(e) } else { errors });
+    let late = match walked {
+        Ok(late) => late,
+        Err(e) => return Err(if errors.is_empty() { syntax(e) } else { errors }),
+    };
+    if !late.is_empty() {
+        errors.extend(late_members(batch, id, &header, late));
     }
     progress.finish_and_clear();
     if errors.is_empty() {
