@@ -410,6 +410,16 @@ fn late_members(
     }
 }
 
+/// A top-level member cut out by the skimmer, its value parsed.
+fn member(key: String, key_span: Span, bytes: &[u8], offset: usize) -> Result<Member, SyntaxError> {
+    let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
+    Ok(Member {
+        key,
+        key_span,
+        node,
+    })
+}
+
 fn span(start: usize, end: usize) -> Span {
     Span {
         start: u32::try_from(start).unwrap_or(u32::MAX),
@@ -540,12 +550,7 @@ fn run_file(
                         &format!("duplicate key \"{key}\" in one object"),
                     ));
                 }
-                let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
-                members.push(Member {
-                    key,
-                    key_span,
-                    node,
-                });
+                members.push(member(key, key_span, bytes, offset)?);
                 Ok(())
             },
             (!up_to_scenarios).then_some(&mut on_scenario as &mut OnScenario<'_>),
@@ -632,12 +637,7 @@ fn run_file(
             skim.walk(
                 &mut |key, key_span, bytes, offset| {
                     if scenarios_at.is_some_and(|at| key_span.start as usize > at) {
-                        let node = json::parse_at(&utf8(bytes, offset)?, offset)?;
-                        late.push(Member {
-                            key,
-                            key_span,
-                            node,
-                        });
+                        late.push(member(key, key_span, bytes, offset)?);
                     }
                     Ok(())
                 },
