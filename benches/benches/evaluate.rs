@@ -12,11 +12,11 @@ use criterion::{Criterion, criterion_group, criterion_main};
 /// The CLI's allocator, so that figures are the CLI's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use iamsim_core::diag::{Doc, JsonPath, Sources};
+use iamsim_core::diag::{Doc, JsonPath, SourceId, Sources};
 use iamsim_core::policy::{PolicyKind, parse};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail};
-use iamsim_core::world::{self, NoFiles};
+use iamsim_core::scenario::{self, Detail, ScenarioFile};
+use iamsim_core::world::{self, NoFiles, World};
 use std::hint::black_box;
 
 const POLICY: &str = r#"{
@@ -52,12 +52,19 @@ fn compile(c: &mut Criterion) {
     });
 }
 
-fn seed_scenario(c: &mut Criterion) {
+/// A world and a scenario file, loaded as a run loads them; the file's
+/// source id is what `run_scenario` takes.
+fn loaded(world_text: &str, scenario_text: &str) -> (World, SourceId, ScenarioFile) {
     let mut sources = Sources::new();
-    let wid = sources.add("world.json", SEED);
-    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("seed world");
-    let sid = sources.add("scenario.json", SCENARIO);
+    let wid = sources.add("world.json", world_text.to_string());
+    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("world");
+    let sid = sources.add("scenario.json", scenario_text.to_string());
     let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
+    (w, sid, file)
+}
+
+fn seed_scenario(c: &mut Criterion) {
+    let (w, sid, file) = loaded(SEED, SCENARIO);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     for (label, detail) in [
@@ -149,12 +156,8 @@ fn fifty_policies() -> String {
 /// The seed scenario against a role carrying fifty policies.
 fn fifty_policy_scenario(c: &mut Criterion) {
     let world_text = fifty_policies();
-    let mut sources = Sources::new();
-    let wid = sources.add("world.json", world_text);
-    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("world");
     let text = SCENARIO.replace("S3ReadOnlyAccesstoDevAccount", "Wide");
-    let sid = sources.add("scenario.json", text);
-    let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
+    let (w, sid, file) = loaded(&world_text, &text);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     c.bench_function("seed scenario, decisions, role with 50 policies", |b| {
@@ -179,11 +182,7 @@ fn fifty_policy_scenario(c: &mut Criterion) {
 fn seed_scenario_parallel(c: &mut Criterion) {
     use rayon::prelude::*;
     const N: u64 = 100_000;
-    let mut sources = Sources::new();
-    let wid = sources.add("world.json", SEED);
-    let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("seed world");
-    let sid = sources.add("scenario.json", SCENARIO);
-    let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
+    let (w, sid, file) = loaded(SEED, SCENARIO);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     let mut group = c.benchmark_group("throughput");
