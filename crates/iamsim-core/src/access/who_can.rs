@@ -97,21 +97,34 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
         fixed: q.context,
     };
     let mut best: Vec<Option<Best>> = (0..graph.nodes.len()).map(|_| None).collect();
-    // The principals that can make the request themselves.
+    // The principals that can make the request themselves. A resource's
+    // owner does not depend on who asks, except `*`, which belongs to the
+    // caller's own account; a node is made a caller (its session created)
+    // only once it is worth asking.
+    let shared = (q.resource != "*")
+        .then(|| resolve_target(world, &service, q.resource, q.resource_account, ""))
+        .transpose()?;
     for (id, node) in graph.nodes.iter().enumerate() {
-        let caller = node.caller();
-        let target = resolve_target(
-            world,
-            &service,
-            q.resource,
-            q.resource_account,
-            caller.account(),
-        )?;
-        if !graph.may_allow(id, &service, &target) {
+        let own;
+        let target = match &shared {
+            Some(t) => t,
+            None => {
+                own = resolve_target(
+                    world,
+                    &service,
+                    q.resource,
+                    q.resource_account,
+                    graph.account(id),
+                )?;
+                &own
+            }
+        };
+        if !graph.may_allow(id, &service, target) {
             continue;
         }
+        let caller = node.caller();
         if let (Some(needs), Some(slot)) = (
-            asker.ask_action(caller, q.action, &target)?,
+            asker.ask_action(caller, q.action, target)?,
             best.get_mut(id),
         ) {
             *slot = Some(Best {
