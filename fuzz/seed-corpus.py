@@ -47,7 +47,7 @@ def load(path):
 
 
 def as_document(value):
-    """A policy document in any of formats.md's forms, as JSON text."""
+    """A policy document in any of the forms of the README's "Formats", as JSON text."""
     if isinstance(value, dict):
         if set(value) == {"file"}:
             return None

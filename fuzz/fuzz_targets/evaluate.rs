@@ -1,7 +1,7 @@
 //! Structure-aware: a generated world (2-3 accounts, users, roles,
 //! buckets, a KMS key, an optional organization with SCPs and RCPs) and a
 //! generated scenario (a principal, optional `assume_role` steps, action
-//! steps), written as the JSON of formats.md and read by the real
+//! steps), written as the JSON of the README's "Formats" and read by the real
 //! loaders. Each scenario runs with `Detail::Decisions` (`eval::decide`)
 //! and `Detail::Explanations` (`eval::evaluate`): they must agree, and a
 //! second run, or a run in a second load of the same world, must give the

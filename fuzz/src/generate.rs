@@ -2,7 +2,7 @@
 //! scenario, built with `arbitrary` from small vocabularies (a few
 //! accounts, users, roles, buckets, actions, resources, principals and
 //! condition operators/keys/values), written out as the JSON of
-//! formats.md so that the real loaders read them.
+//! the README's "Formats" so that the real loaders read them.
 //!
 //! The generator aims at worlds that load: policies get a Principal only
 //! where their kind needs one, trust policies get no Resource, references

@@ -159,8 +159,8 @@ fn world_with_inline(policy: &str) -> String {
     )
 }
 
-/// Each invalid document (../shared/conformance-invalid) and the reason it
-/// must be rejected for (semantics-language X1-X12).
+/// Each invalid document (tests/invalid/, see its README) and the reason it
+/// must be rejected for (docs/evaluation.md L62-L73).
 const INVALID_REASONS: &[(&str, &str)] = &[
     ("bad-version.json", "invalid Version \"2012-10-18\""),
     (

@@ -1,5 +1,5 @@
 //! ARNs: splitting request ARNs, and ARN patterns matched part by part
-//! (semantics-language R1–R6, O10, O11).
+//! (docs/evaluation.md L16–L21, L43, L44).
 //!
 //! An ARN is split at its first five colons into `arn`, partition, service,
 //! region, account and the resource part; the resource part keeps any
@@ -67,7 +67,7 @@ pub struct ArnPattern {
 
 impl ArnPattern {
     /// Compiles `arn:...` with wildcards (and variables when `variables`).
-    /// Variables may stand only in the resource part (V3, ambiguities 2.15).
+    /// Variables may stand only in the resource part (L55; an error elsewhere is a modelling choice, README).
     pub fn compile(text: &str, variables: bool) -> Result<ArnPattern, String> {
         let toks = pattern::compile(
             text,
@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn wildcards_stay_inside_their_part() {
-        // O10's example: StringLike would match, ArnLike does not.
+        // L43's example: StringLike would match, ArnLike does not.
         let v = "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt";
         assert!(!m("arn:aws:someservice:*:111122223333:finance/*", v));
         assert!(m("arn:aws:someservice:*:*:store/*", v));

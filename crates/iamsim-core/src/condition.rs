@@ -1,6 +1,6 @@
 //! The Condition block: operators, set qualifiers, `IfExists`, and how one
-//! condition is decided against the request context (semantics-language
-//! C1–C8, O1–O13, M1–M6).
+//! condition is decided against the request context (docs/evaluation.md
+//! L26–L33, L34–L46, L47–L52).
 //!
 //! Each operator family keeps its value parsing and comparison in its own
 //! module; this one holds what they share: the operator name grammar,
@@ -141,7 +141,7 @@ pub enum Family {
 }
 
 impl Family {
-    /// Whether policy variables may appear in values (V3).
+    /// Whether policy variables may appear in values (L55).
     pub fn takes_variables(self) -> bool {
         matches!(
             self,
@@ -191,8 +191,8 @@ const BASES: &[(&str, Family, bool)] = &[
     ("Null", Family::Null, false),
 ];
 
-/// Reads an operator name; names are case-sensitive (C8) and `Null` has no
-/// `IfExists` form (O12). `None` for an unknown operator.
+/// Reads an operator name; names are case-sensitive (L33) and `Null` has no
+/// `IfExists` form (L45). `None` for an unknown operator.
 pub fn parse_operator(name: &str) -> Option<OperatorName> {
     let (set, rest) = if let Some(r) = name.strip_prefix("ForAllValues:") {
         (Some(SetQualifier::ForAllValues), r)
@@ -314,7 +314,7 @@ impl Condition {
         let found = ctx.lookup(&self.key_lower);
         if let Test::Null(ps) = &self.test {
             // ForAllValues:Null is always true and ForAnyValue:Null always
-            // false (ambiguities part 2, item 11).
+            // false (a modelling choice, README).
             return match self.set {
                 Some(SetQualifier::ForAllValues) => true,
                 Some(SetQualifier::ForAnyValue) => false,
@@ -323,15 +323,15 @@ impl Condition {
         }
         let base = |v: &str| self.test.any_match(v, ctx) != self.negated;
         match self.set {
-            // M2/M3: an absent key or an empty set.
+            // L48/L49: an absent key or an empty set.
             Some(SetQualifier::ForAllValues) => found.values().all(base),
             Some(SetQualifier::ForAnyValue) => found.values().any(base),
             None => match found.len() {
-                // C5 and O13: absent keys.
+                // L30 and L46: absent keys.
                 0 => self.if_exists || self.negated,
                 1 => found.single().is_some_and(base),
                 // A plain operator on a key with several values does not
-                // match, negated or not (ambiguities part 2, item 9).
+                // match, negated or not (a modelling choice, README).
                 _ => false,
             },
         }

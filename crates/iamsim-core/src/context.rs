@@ -1,8 +1,8 @@
 //! The request context: condition keys and their values.
 //!
-//! Key names ignore case, tag-key parts included (semantics-language C4), so
+//! Key names ignore case, tag-key parts included (docs/evaluation.md L29), so
 //! keys are stored lower-cased; the spelling first given is kept for display.
-//! A key holds one value, or a set (a JSON list: a multivalued key, C7).
+//! A key holds one value, or a set (a JSON list: a multivalued key, L32).
 //!
 //! Conditions read keys through [`Lookup`], so that a request's context can
 //! be layers (the step's, the scenario's, the file's keys, then the keys AWS

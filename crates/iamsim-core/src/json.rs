@@ -2,7 +2,7 @@
 //!
 //! serde_json cannot give the span of each value nor reject duplicate keys,
 //! and both are part of our contract: every error names line and column, and
-//! IAM rejects a document with the same key twice (semantics-language X1).
+//! IAM rejects a document with the same key twice (docs/evaluation.md L62).
 //! This parser is RFC 8259 strict (no comments, no trailing commas), limits
 //! nesting depth, and reports the byte offset of the first fault.
 

@@ -1,10 +1,10 @@
 //! Patterns of policy text: literal runs, the wildcards `*` and `?`, and
-//! policy variables `${key}` / `${key, 'default'}` (semantics-language V1–V9).
+//! policy variables `${key}` / `${key, 'default'}` (docs/evaluation.md L53–L61).
 //!
 //! A pattern is compiled once into tokens. Matching resolves variables from
 //! the request context; a substituted value is always literal text, never a
-//! wildcard (ambiguities part 2, item 14), and `${*}`, `${?}`, `${$}` are the
-//! literal characters (V7).
+//! wildcard (a modelling choice, README), and `${*}`, `${?}`, `${$}` are the
+//! literal characters (L59).
 
 /// One token of a compiled pattern.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -37,7 +37,7 @@ pub struct Syntax {
     pub variables: bool,
 }
 
-/// Compiles a pattern. Errors are AWS's: a malformed variable (V9).
+/// Compiles a pattern. Errors are AWS's: a malformed variable (L61).
 pub fn compile(text: &str, syntax: Syntax) -> Result<Vec<Tok>, String> {
     let mut toks = Vec::new();
     let mut lit = String::new();
@@ -117,7 +117,7 @@ fn parse_var(inner: &str, text: &str) -> Result<Var, String> {
 
 /// The tokens as policy text that compiles back to them: under
 /// `syntax.variables`, literal `$` is written `${$}`, and where `*` and `?`
-/// are wildcards their literal forms are `${*}` and `${?}` (V7).
+/// are wildcards their literal forms are `${*}` and `${?}` (L59).
 pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
     let mut out = String::new();
     for t in toks {
@@ -168,7 +168,7 @@ fn literal<'a>(tok: &'a Tok, r: &'a dyn Resolve) -> Option<Option<&'a str>> {
 }
 
 /// Whole-text match of `text` against the tokens. `None` when a variable
-/// has no value and no default: such a pattern matches nothing (V5), and
+/// has no value and no default: such a pattern matches nothing (L57), and
 /// negated operators need to tell that apart from a plain mismatch.
 pub fn matches(toks: &[Tok], text: &str, r: &dyn Resolve) -> Option<bool> {
     // The classic greedy matcher with one backtrack point (the last `*`),
@@ -285,7 +285,7 @@ mod tests {
         assert!(m("home/${aws:username}/*", "home/alice/x"));
         assert!(m("home/${AWS:UserName}/*", "home/alice/x"));
         assert!(!m("home/${aws:username}/*", "home/bob/x"));
-        // a substituted `*` is not a wildcard (ambiguities part 2, item 14)
+        // a substituted `*` is not a wildcard (a modelling choice, README)
         assert!(m("t/${aws:PrincipalTag/team}", "t/a*"));
         assert!(!m("t/${aws:PrincipalTag/team}", "t/abc"));
         assert!(m("${aws:missing, 'dflt'}/x", "dflt/x"));

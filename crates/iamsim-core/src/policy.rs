@@ -30,7 +30,7 @@ pub enum PolicyKind {
     /// An S3 bucket policy.
     Bucket,
     /// A KMS key policy: a resource-based policy that must allow even
-    /// within one account (R11).
+    /// within one account (D11).
     Key,
     /// Another resource's policy (a queue policy, a secret's...).
     Resource,
@@ -210,7 +210,7 @@ impl<'a> RequestResource<'a> {
 impl ResourceSet {
     /// True when the request resource is covered (for `NotResource`: not
     /// covered by any entry). An entry whose variable has no value matches
-    /// no resource (V5), so under `NotResource` it excludes nothing.
+    /// no resource (L57), so under `NotResource` it excludes nothing.
     pub fn matches(&self, res: &RequestResource<'_>, ctx: &dyn Lookup) -> bool {
         let hit = self.patterns.iter().any(|p| match (p, &res.arn) {
             (ResourcePattern::Any, _) => true,

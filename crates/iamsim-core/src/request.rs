@@ -1,6 +1,6 @@
 //! One request: who calls ([`Caller`]), on what ([`Target`]), and the
-//! context keys AWS sets itself from them (formats.md "Request context";
-//! semantics-decision R30, R33).
+//! context keys AWS sets itself from them (README, "Modelling choices";
+//! docs/evaluation.md D30, D33).
 
 use crate::arn::{Arn, is_account_id};
 use crate::context::{Found, Lookup};
@@ -51,7 +51,7 @@ impl<'w> Session<'w> {
     }
 
     /// The principal tags of the session: the role's tags, overridden by
-    /// session tags with the same key ignoring case (R31).
+    /// session tags with the same key ignoring case (D31).
     pub fn principal_tags(&self) -> Tags {
         let mut out: Tags = self
             .role
@@ -100,7 +100,7 @@ impl<'a> Caller<'a> {
         }
     }
 
-    /// `aws:PrincipalArn`: the role ARN for a session (R33).
+    /// `aws:PrincipalArn`: the role ARN for a session (D33).
     pub fn principal_arn(&self) -> &'a str {
         match self {
             Caller::Session(s) => &s.role.arn,
@@ -149,7 +149,7 @@ pub struct Target<'a> {
     /// of what carries it, if any.
     pub policy: Option<(PolicyId, PolicyKind, &'a str)>,
     /// True when the resource policy must allow even within one account:
-    /// role trust policies and KMS key policies (R11, R22).
+    /// role trust policies and KMS key policies (D11, D22).
     pub policy_required: bool,
     /// The resource's tags (`aws:ResourceTag/*`).
     pub tags: Option<&'a Tags>,
@@ -284,7 +284,7 @@ pub struct AssumeCall<'a> {
 }
 
 /// The context keys AWS sets itself for a request of `caller` on `target`
-/// (formats.md "Request context"; R30, R33), answered on lookup rather
+/// (README, "Modelling choices"; D30, D33), answered on lookup rather
 /// than built: nothing is allocated per request.
 #[derive(Clone, Copy)]
 pub struct Derived<'a> {
@@ -326,7 +326,7 @@ impl Derived<'_> {
         match self.caller {
             Caller::User(u) => tag(&u.tags, lower_key),
             Caller::Root { .. } => None,
-            // Session tags override the role's tags with the same key (R31).
+            // Session tags override the role's tags with the same key (D31).
             Caller::Session(s) => tag(&s.tags, lower_key).or_else(|| tag(&s.role.tags, lower_key)),
         }
     }

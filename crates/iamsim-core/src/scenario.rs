@@ -1,4 +1,4 @@
-//! Scenario files (formats.md "Scenario file"): principals, steps and
+//! Scenario files (README, "Formats"): principals, steps and
 //! expected decisions, read and checked; [`run`] plays them against a world.
 
 pub mod run;

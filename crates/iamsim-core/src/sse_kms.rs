@@ -10,7 +10,7 @@
 //! "Forward access sessions", <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_forward_access_sessions.html>,
 //! whose example is this very case). KMS decides with its own rule: the key
 //! policy must allow, directly or by naming the account, which delegates to
-//! identity policies (R11; KMS developer guide, "Key policies",
+//! identity policies (D11; KMS developer guide, "Key policies",
 //! <https://docs.aws.amazon.com/kms/latest/developerguide/key-policies.html>).
 //!
 //! The context of the KMS request (KMS developer guide, "Condition keys for

@@ -1,5 +1,5 @@
 //! The world: the IAM state of one or more accounts, resolved and indexed
-//! (formats.md "World file"). Every policy is compiled once into an arena
+//! (README, "Formats"). Every policy is compiled once into an arena
 //! and referenced by [`PolicyId`]; principals and resources are indexed by
 //! ARN, buckets by name.
 
@@ -90,7 +90,7 @@ pub struct Role {
 
 impl Role {
     /// Service-linked roles (path `/aws-service-role/`) are exempt from SCPs
-    /// and RCPs (R19, R21, ambiguities A11).
+    /// and RCPs (D19, D21; the path convention is a modelling choice, README).
     pub fn is_service_linked(&self) -> bool {
         self.path.starts_with("/aws-service-role/")
     }

@@ -275,7 +275,7 @@ fn config() -> ProptestConfig {
 proptest! {
     #![proptest_config(config())]
 
-    /// R02: a matching Deny, attached anywhere on the principal, wins.
+    /// D02: a matching Deny, attached anywhere on the principal, wins.
     #[test]
     fn a_matching_deny_is_an_explicit_deny(c in case()) {
         let mut c = c;
@@ -284,7 +284,7 @@ proptest! {
         prop_assert_eq!(c.decide(), Outcome::ExplicitDeny);
     }
 
-    /// R18, R20: SCPs and RCPs only take away. With AWS's defaults at every
+    /// D18, D20: SCPs and RCPs only take away. With AWS's defaults at every
     /// level (FullAWSAccess, RCPFullAWSAccess), access is never smaller.
     #[test]
     fn scps_and_rcps_never_grant(c in case()) {
@@ -311,7 +311,7 @@ proptest! {
         }
     }
 
-    /// R12: across accounts, without the bucket policy or without any
+    /// D12: across accounts, without the bucket policy or without any
     /// identity policy of the caller, nothing is allowed.
     #[test]
     fn cross_account_needs_both_sides(c in case()) {

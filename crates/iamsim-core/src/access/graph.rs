@@ -2,7 +2,7 @@
 //! may assume role R". Edges are decided by the evaluator; this module
 //! only says which callers are worth asking: the callers a role's trust
 //! policy could allow, found from the principals its Allow statements name
-//! (a trust policy must allow even within one account, R22, so no one it
+//! (a trust policy must allow even within one account, D22, so no one it
 //! does not name can pass).
 
 use crate::policy::{Effect, Policy, PolicyKind, PrincipalEntry};
@@ -100,7 +100,7 @@ pub struct Graph<'w> {
     /// Per account, the users and roles with an identity-based policy that
     /// may name an `sts` action: the only ones a trust policy naming their
     /// account (or everyone) can let in, since such a grant needs an
-    /// identity-based allow too (R07, R12).
+    /// identity-based allow too (D07, D12).
     sts_capable: Map<&'w str, Vec<NodeId>>,
 }
 
@@ -121,7 +121,7 @@ impl<'w> Graph<'w> {
         for (i, n) in nodes.iter().enumerate() {
             let (arn, account): (&'w str, &'w str) = match n {
                 Node::User(u) => (&u.arn, &u.account),
-                // Roots cannot assume roles (R27): never a caller here.
+                // Roots cannot assume roles (D27): never a caller here.
                 Node::Root { account, .. } => {
                     roots.insert(*account, i);
                     continue;
@@ -199,7 +199,7 @@ impl<'w> Graph<'w> {
         }
         if everyone {
             out = self.sts_capable.values().flatten().copied().collect();
-            // "*" also names same-account callers directly (R06), who need
+            // "*" also names same-account callers directly (D06), who need
             // no identity-based allow.
             out.extend(
                 self.by_arn
@@ -216,7 +216,7 @@ impl<'w> Graph<'w> {
     /// False when the node cannot be allowed an action of `service` on
     /// `target` whatever the conditions. Across accounts, the target's
     /// resource-based policy must have an Allow statement that could name
-    /// the node (R12). Within one, the node's identity-based policies must
+    /// the node (D12). Within one, the node's identity-based policies must
     /// name the service, or the target carry a resource-based policy that
     /// could allow alone; roots hold every permission of their account.
     pub fn may_allow(&self, id: NodeId, service: &str, target: &Target<'_>) -> bool {

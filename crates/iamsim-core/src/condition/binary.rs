@@ -1,4 +1,4 @@
-//! `BinaryEquals` (semantics-language O8): the policy value is base64; the
+//! `BinaryEquals` (docs/evaluation.md L41): the policy value is base64; the
 //! request value is given base64 too (our convention, README), and the two
 //! are compared as bytes.
 

@@ -1,4 +1,4 @@
-//! Date operators' values (semantics-language O5, O6): the W3C profile of
+//! Date operators' values (docs/evaluation.md L38, L39): the W3C profile of
 //! ISO 8601 (`YYYY`, `YYYY-MM`, `YYYY-MM-DD`, `YYYY-MM-DDThh:mm[:ss[.s]]TZD`)
 //! or epoch seconds. Offsets are applied before comparing; a bare date is
 //! 00:00:00 UTC; a time without a zone is read as UTC (documented in the

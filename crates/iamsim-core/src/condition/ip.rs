@@ -1,4 +1,4 @@
-//! IP address operators (semantics-language O9): IPv4 and IPv6 CIDR ranges;
+//! IP address operators (docs/evaluation.md L42): IPv4 and IPv6 CIDR ranges;
 //! an address without a prefix is a single host (`/32`, `/128`). An IPv4
 //! address is never inside an IPv6 range, nor the reverse. ipnet does the
 //! parsing and containment.

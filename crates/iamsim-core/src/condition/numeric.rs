@@ -1,4 +1,4 @@
-//! Numeric operators (semantics-language O4): integers and decimals,
+//! Numeric operators (docs/evaluation.md L37): integers and decimals,
 //! compared as numbers. Text that is not a plain decimal number (`1e3`,
 //! `inf`, `0x10`) is not a number.
 

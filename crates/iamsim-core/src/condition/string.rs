@@ -1,5 +1,5 @@
 //! String operators: `StringEquals`, `StringEqualsIgnoreCase`, `StringLike`
-//! and their negations (semantics-language O1–O3). In the Equals operators
+//! and their negations (docs/evaluation.md L34–L36). In the Equals operators
 //! `*` and `?` are ordinary characters; variables are substituted first.
 
 use crate::pattern::{self, Resolve, Syntax, Tok};

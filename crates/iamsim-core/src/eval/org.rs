@@ -1,5 +1,5 @@
-//! The organization's gates: RCPs of the resource's account (R20, R21) and
-//! SCPs of the principal's account, level by level (R18, R19). Which levels
+//! The organization's gates: RCPs of the resource's account (D20, D21) and
+//! SCPs of the principal's account, level by level (D18, D19). Which levels
 //! apply is decided once ([`rcp_levels`], [`scp_levels`]) for both the fast
 //! path and the explanation.
 

@@ -1,4 +1,4 @@
-//! Action patterns (semantics-language A1–A8): `*` or `service:name`, both
+//! Action patterns (docs/evaluation.md L08–L15): `*` or `service:name`, both
 //! parts matched ignoring case, `*` and `?` allowed in the name only.
 
 use crate::pattern::{self, NoVars, Syntax, Tok};
@@ -49,7 +49,7 @@ impl<'a> RequestAction<'a> {
 }
 
 impl ActionPattern {
-    /// Compiles an entry, with AWS's errors for malformed ones (X10).
+    /// Compiles an entry, with AWS's errors for malformed ones (L71).
     pub fn compile(text: &str) -> Result<ActionPattern, String> {
         if text == "*" {
             return Ok(ActionPattern::Any);

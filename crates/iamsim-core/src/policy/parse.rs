@@ -1,5 +1,5 @@
 //! Reading a policy document into a [`Policy`], rejecting what IAM rejects
-//! (semantics-language G1–G7 and X1–X14), each error located.
+//! (docs/evaluation.md L01–L07 and L62–L75), each error located.
 
 use super::{
     ActionPattern, ActionSet, Effect, Policy, PolicyKind, PrincipalEntry, PrincipalSet,

@@ -1,5 +1,5 @@
 //! `Principal` / `NotPrincipal`: which callers a resource-based statement
-//! names, and how strongly (semantics-decision R06–R10, R25, R26).
+//! names, and how strongly (docs/evaluation.md D06–D10, D25, D26).
 
 use crate::arn::is_account_id;
 
@@ -31,15 +31,15 @@ pub struct PrincipalSet {
 }
 
 /// How a resource-based statement names the caller, weakest first. Only
-/// same-account requests care (R06–R10); across accounts any match counts.
+/// same-account requests care (D06–D10); across accounts any match counts.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Grant {
     /// The account (root ARN or bare id): the caller also needs an
-    /// identity-based allow (R07).
+    /// identity-based allow (D07).
     Account,
-    /// The role ARN: limited by the role's boundary and the session policy (R08).
+    /// The role ARN: limited by the role's boundary and the session policy (D08).
     Role,
-    /// The user ARN, the session ARN or `*`: sufficient on its own (R06, R09, R10).
+    /// The user ARN, the session ARN or `*`: sufficient on its own (D06, D09, D10).
     Direct,
 }
 
@@ -54,7 +54,7 @@ pub struct Who<'a> {
     pub role_arn: Option<&'a str>,
     /// True for an account's root user.
     pub is_root: bool,
-    /// True when the IAM entity has a permissions boundary (R16's quirk).
+    /// True when the IAM entity has a permissions boundary (D16's quirk).
     pub has_boundary: bool,
 }
 
@@ -71,7 +71,7 @@ impl PrincipalEntry {
         }
     }
 
-    /// Reads one value of `{"AWS": ...}`. Partial wildcards are invalid (R10, A12).
+    /// Reads one value of `{"AWS": ...}`. Partial wildcards are invalid (D10; a modelling choice, README).
     pub fn parse_aws(text: &str) -> Result<PrincipalEntry, String> {
         if text == "*" {
             return Ok(PrincipalEntry::Any);
@@ -156,8 +156,8 @@ impl PrincipalSet {
     /// With `Deny`, a caller escapes only when its own ARN and its account
     /// are both listed (and, for a session, its role ARN too): AWS "might
     /// validate the account first, then the role, and then the assumed-role
-    /// user" (ambiguities A6, safe reading). A caller with a permissions
-    /// boundary never escapes (R16's quirk). With `Allow`, the statement
+    /// user" (a modelling choice, README: the safe reading). A caller with a permissions
+    /// boundary never escapes (D16's quirk). With `Allow`, the statement
     /// covers a caller none of whose identifiers is listed.
     pub fn not_principal_applies(&self, who: &Who<'_>, deny: bool) -> bool {
         let account = self

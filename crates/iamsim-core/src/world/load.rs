@@ -1206,7 +1206,7 @@ pub fn named_policy(item: &Node) -> Option<(&Node, &Node)> {
     only.then(|| item.get("name").zip(item.get("policy")))?
 }
 
-/// Compiles a policy in any of its three forms (formats.md): an object,
+/// Compiles a policy in any of its three forms (README, "Formats"): an object,
 /// a JSON string (possibly URL-encoded), or `{"file": "..."}` read through
 /// the loader. Embedded and loaded texts are registered in `sources`, so
 /// errors inside them are located there.
