@@ -8,7 +8,7 @@ use iamsim_core::scenario::{ScenarioResult, StepResult};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
-/// One JSON object for a scenario (formats.md "Decisions and results").
+/// One JSON object for a scenario (README, "Commands").
 pub fn scenario_json(file: &str, r: &ScenarioResult) -> Value {
     json!({
         "file": file,
@@ -88,7 +88,8 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
     out
 }
 
-/// A numbered walk through every gate of every request, for `--explain`.
+/// A numbered walk through every gate of every request, for `--explain`;
+/// each request closes with the AWS page of the rule that decided it.
 pub fn explain(r: &ScenarioResult) -> String {
     let mut out = String::new();
     for (i, s) in r.steps.iter().enumerate() {
@@ -122,6 +123,7 @@ pub fn explain(r: &ScenarioResult) -> String {
                 );
             }
             let _ = writeln!(out, "  => {} ({})", t.summary, t.outcome.as_str());
+            let _ = writeln!(out, "     see {}", t.page);
         }
     }
     let _ = writeln!(out, "Decision: {}", r.outcome.as_str());

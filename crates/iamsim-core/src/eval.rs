@@ -1,4 +1,4 @@
-//! AWS's evaluation of one request (semantics-decision R01–R39): collect
+//! AWS's evaluation of one request (docs/evaluation.md D01–D39): collect
 //! the policies that apply, scan them for explicit denies, pass the gates in
 //! AWS's order (RCPs, SCPs, the resource-based policy, identity-based
 //! policies, the permissions boundary, the session policy), then apply the
@@ -8,6 +8,7 @@
 mod combine;
 pub mod explain;
 mod org;
+pub mod pages;
 mod scan;
 
 pub use combine::Sides;
@@ -43,23 +44,23 @@ impl Outcome {
 /// The gates of AWS's evaluation flow, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Gate {
-    /// The root user cannot assume roles (R27).
+    /// The root user cannot assume roles (D27).
     RootUser,
-    /// Any matching Deny in any applicable policy (R02).
+    /// Any matching Deny in any applicable policy (D02).
     ExplicitDeny,
-    /// The RCPs of the resource's account (R20, R21).
+    /// The RCPs of the resource's account (D20, D21).
     Rcp,
-    /// The SCPs at one level of the principal's organization path (R18, R19).
+    /// The SCPs at one level of the principal's organization path (D18, D19).
     Scp(String),
     /// The resource-based policy: bucket, trust or key policy.
     ResourcePolicy,
-    /// The principal's identity-based policies (R04).
+    /// The principal's identity-based policies (D04).
     Identity,
-    /// The permissions boundary (R16).
+    /// The permissions boundary (D16).
     Boundary,
-    /// The session policy (R17).
+    /// The session policy (D17).
     SessionPolicy,
-    /// How the gates combine: same account (R05–R11) or cross-account (R12–R15).
+    /// How the gates combine: same account (D05–D11) or cross-account (D12–D15).
     Combine,
 }
 
@@ -154,6 +155,8 @@ pub struct Decision<'a> {
     pub gates: Vec<GateReport<'a>>,
     /// One sentence saying why.
     pub summary: String,
+    /// The AWS page of the rule the sentence names.
+    pub page: &'static str,
     /// Condition keys that statements on the decision path tested but the
     /// request does not carry (AWS's simulator calls them
     /// MissingContextValues): a decision may rest on their absence.
@@ -173,11 +176,11 @@ pub struct Request<'a> {
     pub context: &'a dyn Lookup,
     /// True when the caller's identity-based policies must allow even where
     /// a resource policy would suffice (sts:SetSourceIdentity in a role
-    /// chain, R32 and ambiguities A3).
+    /// chain, D32 and a modelling choice, README).
     pub identity_required: bool,
 }
 
-/// Services whose actions RCPs govern (R21), sorted (searched by bisection). The list grows; this is the
+/// Services whose actions RCPs govern (D21), sorted (searched by bisection). The list grows; this is the
 /// organizations user guide's list as of 2026-09 ("List of AWS services
 /// that support RCPs"); IAM and EC2 are not on it.
 pub const RCP_SERVICES: &[&str] = &[
@@ -382,7 +385,7 @@ impl Findings {
     }
 }
 
-/// R27: the root user cannot assume a role.
+/// D27: the root user cannot assume a role.
 fn root_assumes(req: &Request<'_>, action: &RequestAction<'_>) -> bool {
     matches!(req.caller, Caller::Root { .. })
         && action.service == "sts"
@@ -450,12 +453,12 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
 
     let mut gates = Vec::new();
     if root_assumes {
-        gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role (R27: \"Roles may not be assumed by root accounts\")"));
+        gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role: STS answers \"Roles may not be assumed by root accounts\""));
     }
     let deny_note = if denies.is_empty() {
         "no Deny statement of any applicable policy matches"
     } else {
-        "a matching Deny overrides every allow (R02)"
+        "a matching Deny overrides every allow"
     };
     gates.push(report(
         Gate::ExplicitDeny,
@@ -553,11 +556,12 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         root_assumes,
         scp_failed: org.scp_failed,
     };
-    let summary = explain::summary(req, outcome, &gates, &facts);
+    let (summary, page) = explain::summary(req, outcome, &gates, &facts);
     Decision {
         outcome,
         gates,
         summary,
+        page,
         missing_context,
     }
 }

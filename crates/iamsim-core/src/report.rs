@@ -67,6 +67,8 @@ pub struct GateTrace {
     pub misses: Vec<MissRef>,
     /// Why, in words, where statements do not say it.
     pub note: String,
+    /// The AWS page that describes the gate.
+    pub page: &'static str,
 }
 
 /// One request's decision.
@@ -82,6 +84,8 @@ pub struct RequestTrace {
     pub outcome: Outcome,
     /// One sentence saying why.
     pub summary: String,
+    /// The AWS page of the rule the sentence names.
+    pub page: &'static str,
     /// Every gate in AWS's order.
     pub gates: Vec<GateTrace>,
     /// Condition keys that statements on the decision path tested but the
@@ -162,6 +166,7 @@ impl RequestTrace {
             resource: resource.to_string(),
             outcome: d.outcome,
             summary: d.summary.clone(),
+            page: d.page,
             gates: d
                 .gates
                 .iter()
@@ -179,6 +184,7 @@ impl RequestTrace {
                         .map(|m| miss_ref(m, action, resource))
                         .collect(),
                     note: g.note.clone(),
+                    page: g.gate.page(cross),
                 })
                 .collect(),
             missing_context: d.missing_context.clone(),
@@ -186,14 +192,22 @@ impl RequestTrace {
     }
 
     /// A decision made without evaluating policies (a request STS refuses
-    /// before authorization, such as changing a source identity).
-    pub fn refused(principal: &str, action: &str, resource: &str, why: String) -> RequestTrace {
+    /// before authorization, such as changing a source identity), with the
+    /// AWS page that says so.
+    pub fn refused(
+        principal: &str,
+        action: &str,
+        resource: &str,
+        why: String,
+        page: &'static str,
+    ) -> RequestTrace {
         RequestTrace {
             principal: principal.to_string(),
             action: action.to_string(),
             resource: resource.to_string(),
             outcome: Outcome::ImplicitDeny,
             summary: format!("denied: {why}"),
+            page,
             gates: Vec::new(),
             missing_context: Vec::new(),
         }
@@ -207,11 +221,13 @@ impl RequestTrace {
             "resource": self.resource,
             "decision": self.outcome.as_str(),
             "summary": self.summary,
+            "page": self.page,
             "missing_context_values": self.missing_context,
             "explanation": self.gates.iter().map(|g| json!({
                 "gate": g.gate,
                 "verdict": g.verdict,
                 "note": g.note,
+                "page": g.page,
                 "not_applying": g.misses.iter().map(|m| {
                     let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason});
                     if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {

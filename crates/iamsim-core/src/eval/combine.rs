@@ -1,5 +1,5 @@
-//! How the gates combine: the same-account rule (R05–R11, R22, R23) and
-//! the cross-account rule (R12–R15), in one place.
+//! How the gates combine: the same-account rule (D05–D11, D22, D23) and
+//! the cross-account rule (D12–D15), in one place.
 
 use super::Request;
 use crate::policy::Grant;
@@ -32,20 +32,20 @@ impl Sides {
     pub fn allowed(&self, req: &Request<'_>) -> bool {
         let principal = self.principal_side();
         if !self.same_account {
-            // R12: both the principal's account and the resource's must allow.
+            // D12: both the principal's account and the resource's must allow.
             return self.grant.is_some() && principal;
         }
         let by_resource_policy = match self.grant {
-            // R06, R09, R10; a trust policy naming the caller directly is
-            // still limited by the caller's boundary (ambiguities A2).
+            // D06, D09, D10; a trust policy naming the caller directly is
+            // still limited by the caller's boundary (a modelling choice, README).
             Some(Grant::Direct) => !self.is_trust || self.bnd_ok,
-            // R08: a grant to the role ARN is limited by the role's boundary
+            // D08: a grant to the role ARN is limited by the role's boundary
             // and the session policy.
             Some(Grant::Role) => self.bnd_ok && self.sess_ok,
-            // R07: naming the account delegates to identity policies.
+            // D07: naming the account delegates to identity policies.
             Some(Grant::Account) | None => false,
         };
-        // R05, with R11/R22: trust and key policies must allow even here.
+        // D05, with D11/D22: trust and key policies must allow even here.
         let by_identity = principal && (!req.target.policy_required || self.grant.is_some());
         (by_resource_policy || by_identity) && (!req.identity_required || principal)
     }
@@ -55,12 +55,12 @@ impl Sides {
         let (pacct, racct) = (req.caller.account(), req.target.account);
         if !self.same_account {
             return format!(
-                "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow (R12)"
+                "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow"
             );
         }
         if req.target.policy_required {
             return format!(
-                "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too (R22, R23)",
+                "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too",
                 if self.is_trust {
                     "trust policy"
                 } else {
@@ -69,7 +69,7 @@ impl Sides {
             );
         }
         format!(
-            "same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough (R05)"
+            "same account {pacct}: an allow in either the identity-based policies or the resource-based policy is enough"
         )
     }
 }

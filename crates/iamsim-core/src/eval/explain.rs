@@ -1,6 +1,7 @@
 //! Sentences for decisions: how a statement is named, why the gates
 //! combine as they do, and the one sentence that says why.
 
+use super::pages;
 use super::{Gate, GateReport, Hit, Miss, MissReason, Outcome, Request, Sides, Verdict};
 use crate::policy::Statement;
 use crate::policy::{Grant, PolicyKind};
@@ -115,26 +116,42 @@ fn gate<'g, 'a>(gates: &'g [GateReport<'a>], g: &Gate) -> Option<&'g GateReport<
     gates.iter().find(|r| &r.gate == g)
 }
 
-/// The one sentence that says why.
-pub fn summary(req: &Request<'_>, outcome: Outcome, gates: &[GateReport<'_>], f: &Facts) -> String {
+/// The one sentence that says why, and the AWS page of the rule it names.
+pub fn summary(
+    req: &Request<'_>,
+    outcome: Outcome,
+    gates: &[GateReport<'_>],
+    f: &Facts,
+) -> (String, &'static str) {
     let action = req.action;
     let resource = &req.target.arn;
     let caller = req.caller.arn();
     match outcome {
         Outcome::ExplicitDeny => {
             let hit = gate(gates, &Gate::ExplicitDeny).and_then(|g| g.hits.first());
-            match hit {
-                Some(h) => format!("explicitly denied: {} denies {action} on {resource}, and an explicit deny overrides every allow", describe(h)),
+            let text = match hit {
+                Some(h) => format!(
+                    "explicitly denied: {} denies {action} on {resource}, and an explicit deny overrides every allow",
+                    describe(h)
+                ),
                 None => "explicitly denied".to_string(),
-            }
+            };
+            (text, pages::EVALUATION)
         }
-        Outcome::ImplicitDeny if f.root_assumes => "denied: the root user cannot assume a role; sign in as an IAM user or role instead (R27)".to_string(),
+        Outcome::ImplicitDeny if f.root_assumes => (
+            "denied: the root user cannot assume a role; sign in as an IAM user or role instead"
+                .to_string(),
+            pages::ROOT_CANNOT_ASSUME,
+        ),
         Outcome::ImplicitDeny if f.scp_failed => {
-            let failing = gates.iter().find(|g| matches!(g.gate, Gate::Scp(_)) && g.verdict == Verdict::Fail);
-            format!(
+            let failing = gates
+                .iter()
+                .find(|g| matches!(g.gate, Gate::Scp(_)) && g.verdict == Verdict::Fail);
+            let text = format!(
                 "denied: {} (AWS's pages call this denial explicit or implicit; iamsim reports implicit_deny)",
                 failing.map_or("an SCP level has no allow", |g| g.note.as_str())
-            )
+            );
+            (text, pages::SCPS)
         }
         Outcome::ImplicitDeny => denied_summary(req, gates, f),
         Outcome::Allow => allowed_summary(req, gates, f, caller),
@@ -154,7 +171,11 @@ fn principal_side_problem(gates: &[GateReport<'_>], f: &Facts) -> Option<String>
     }
 }
 
-fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> String {
+fn denied_summary(
+    req: &Request<'_>,
+    gates: &[GateReport<'_>],
+    f: &Facts,
+) -> (String, &'static str) {
     let pacct = req.caller.account();
     // A resource policy that names the caller but fails on a condition says
     // which condition.
@@ -179,7 +200,7 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
             None => format!("account {pacct} allows {}", req.action),
             Some(p) => p.clone(),
         };
-        return match (f.sides.grant.is_some(), principal.is_some()) {
+        let text = match (f.sides.grant.is_some(), principal.is_some()) {
             (false, false) => format!(
                 "denied: cross-account access needs an allow on both sides; {principal_side}, but {rbp_note}"
             ),
@@ -190,42 +211,56 @@ fn denied_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts) -> Str
                 "denied: cross-account access needs an allow on both sides; the resource side allows, but {principal_side}"
             ),
         };
+        return (text, pages::CROSS_ACCOUNT);
     }
     if req.target.policy_required && f.sides.grant.is_none() {
-        return format!(
-            "denied: {rbp_note}; within one account too, it must allow the caller (R22)"
+        return (
+            format!("denied: {rbp_note}; within one account too, it must allow the caller"),
+            pages::EVALUATION,
         );
     }
     if req.identity_required && principal.is_some() {
-        return format!(
+        let text = format!(
             "denied: in a role chain the caller's own policies must allow {} as well as the trust policy; {}",
             req.action,
             principal.unwrap_or_default()
         );
+        return (text, pages::SOURCE_IDENTITY);
     }
     match (f.sides.grant, principal) {
-        (Some(Grant::Account), Some(p)) => format!(
-            "denied: the resource policy names only the account, which delegates to identity-based policies; {p}"
+        (Some(Grant::Account), Some(p)) => (
+            format!(
+                "denied: the resource policy names only the account, which delegates to identity-based policies; {p}"
+            ),
+            pages::PRINCIPAL,
         ),
         (Some(g @ (Grant::Role | Grant::Direct)), Some(_)) => {
             // A grant to the caller needs no identity allow; what limits it
-            // is the boundary (A2, R08) and, for a role grant, the session
-            // policy (R08).
+            // is the boundary (D08, and a modelling choice for trust policies,
+            // README) and, for a role grant, the session
+            // policy (D08).
             let failing = |gt: Gate| gate(gates, &gt).map(|r| r.note.clone()).unwrap_or_default();
-            let limit = if !f.sides.bnd_ok {
-                failing(Gate::Boundary)
+            let (limit, page) = if !f.sides.bnd_ok {
+                (failing(Gate::Boundary), pages::BOUNDARIES)
             } else if g == Grant::Role && !f.sides.sess_ok {
-                failing(Gate::SessionPolicy)
+                (failing(Gate::SessionPolicy), pages::SESSION_POLICIES)
             } else {
-                principal_side_problem(gates, f).unwrap_or_default()
+                (
+                    principal_side_problem(gates, f).unwrap_or_default(),
+                    pages::EVALUATION,
+                )
             };
-            format!(
+            let text = format!(
                 "denied: the {} names the caller, but that grant is limited here: {limit}",
                 rbp_label(f)
-            )
+            );
+            (text, page)
         }
-        (_, Some(p)) => format!("denied: nothing allows it: {p}, and {rbp_note}"),
-        (_, None) => format!("denied: {rbp_note}"),
+        (_, Some(p)) => (
+            format!("denied: nothing allows it: {p}, and {rbp_note}"),
+            pages::EVALUATION,
+        ),
+        (_, None) => (format!("denied: {rbp_note}"), pages::EVALUATION),
     }
 }
 
@@ -237,21 +272,27 @@ fn rbp_label(f: &Facts) -> &'static str {
     }
 }
 
-fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, caller: &str) -> String {
+fn allowed_summary(
+    req: &Request<'_>,
+    gates: &[GateReport<'_>],
+    f: &Facts,
+    caller: &str,
+) -> (String, &'static str) {
     let first = |g: Gate| gate(gates, &g).and_then(|r| r.hits.first()).map(describe);
     let rbp = first(Gate::ResourcePolicy);
     let id =
         first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
     if !f.sides.same_account {
-        return format!(
+        let text = format!(
             "allowed: cross-account, both sides allow: {id} allows {} in account {}, and {} allows it in account {}",
             req.action,
             req.caller.account(),
             rbp.unwrap_or_default(),
             req.target.account
         );
+        return (text, pages::CROSS_ACCOUNT);
     }
-    match (f.sides.grant, rbp) {
+    let text = match (f.sides.grant, rbp) {
         (Some(Grant::Direct | Grant::Role), Some(r)) => {
             format!("allowed: {r} grants it within the same account")
         }
@@ -259,5 +300,6 @@ fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, calle
             format!("allowed: {r} delegates to the account, and {id} allows it")
         }
         _ => format!("allowed: {id} allows it within the same account"),
-    }
+    };
+    (text, pages::EVALUATION)
 }

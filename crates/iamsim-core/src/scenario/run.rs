@@ -5,7 +5,7 @@
 use super::{Expect, Scenario, SessionSetup, Step, StepKind};
 use crate::context::{Context, Layered, Lookup};
 use crate::diag::{Diagnostic, Location, SourceId};
-use crate::eval::{self, Outcome, Request};
+use crate::eval::{self, Outcome, Request, pages};
 use crate::json::Span;
 use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Session, Target, resolve_target};
@@ -99,7 +99,7 @@ impl Runner<'_, '_> {
     }
 
     /// The request context: the step's, the scenario's and the file's
-    /// keys, over what AWS derives (later wins, formats.md).
+    /// keys, over what AWS derives (later wins, README "Formats").
     fn context<'a>(&'a self, step: &'a Step, derived: Derived<'a>) -> Layered<'a, Derived<'a>> {
         Layered {
             layers: [&step.context, &self.scenario.context, self.file_context],
@@ -328,10 +328,10 @@ fn assume<'w>(
             ),
             _ => (Vec::new(), &[], None),
         };
-    let refuse = |why: String| {
+    let refuse = |why: String, page: &'static str| {
         let outcome = Outcome::ImplicitDeny;
         let result = (r.detail == Detail::Explanations).then(|| {
-            let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why);
+            let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why, page);
             StepResult {
                 principal: caller.arn().to_string(),
                 requests: vec![trace],
@@ -349,15 +349,21 @@ fn assume<'w>(
         .iter()
         .find(|(k, _)| inherited_keys.iter().any(|t| t.eq_ignore_ascii_case(k)))
     {
-        return refuse(format!(
-            "session tag \"{k}\" is an inherited transitive tag of the calling session and cannot be set again (R31)"
-        ));
+        return refuse(
+            format!(
+                "session tag \"{k}\" is an inherited transitive tag of the calling session and cannot be set again"
+            ),
+            pages::SESSION_TAGS,
+        );
     }
     let source_identity = match (carried_identity, setup.source_identity.as_deref()) {
         (Some(c), Some(p)) if c != p => {
-            return refuse(format!(
-                "the calling session's source identity \"{c}\" cannot be changed to \"{p}\" (R32)"
-            ));
+            return refuse(
+                format!(
+                    "the calling session's source identity \"{c}\" cannot be changed to \"{p}\""
+                ),
+                pages::SOURCE_IDENTITY,
+            );
         }
         (c, p) => c.or(p),
     };
@@ -392,12 +398,12 @@ fn assume<'w>(
     };
     ask("sts:AssumeRole", false);
     // Tags passed, or transitive tags carried into the new session, need
-    // sts:TagSession (R31, ambiguities A8).
+    // sts:TagSession (D31; a modelling choice, README).
     if !setup.tags.is_empty() || !inherited_tags.is_empty() {
         ask("sts:TagSession", false);
     }
     // A source identity passed or carried needs sts:SetSourceIdentity; in a
-    // role chain the caller's own policies must allow it too (R32, A3, A7).
+    // role chain the caller's own policies must allow it too (D32; modelling choices, README).
     if source_identity.is_some() {
         ask(
             "sts:SetSourceIdentity",
