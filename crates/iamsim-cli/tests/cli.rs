@@ -73,6 +73,89 @@ fn json_lines_carry_decision_and_explanation() {
     );
 }
 
+/// For each scenario of `file`, by name, the AWS page of the step that
+/// decided it: the first denied step, or the last one if all allow.
+fn deciding_pages(file: &str) -> Vec<(String, String)> {
+    let o = iamsim(&["run", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+            let steps = v["steps"].as_array().expect("steps");
+            let step = steps
+                .iter()
+                .find(|s| s["decision"] != "allow")
+                .or(steps.last())
+                .expect("a step");
+            let page = step["page"].as_str().expect("a page").to_string();
+            (v["name"].as_str().unwrap_or_default().to_string(), page)
+        })
+        .collect()
+}
+
+#[test]
+fn explanations_give_the_aws_page_of_the_rule_that_decided() {
+    let iam = "https://docs.aws.amazon.com/IAM/latest/UserGuide/";
+    let pages =
+        deciding_pages("testdata/seeds/000-day7-trust-user-plakhera/scenarios-default-trust.json");
+    let page = |name: &str| {
+        pages
+            .iter()
+            .find(|(n, _)| n.starts_with(name))
+            .map(|(_, p)| p.strip_prefix(iam).unwrap_or(p).to_string())
+            .unwrap_or_default()
+    };
+    // Allowed: the last step reads within the role's own account.
+    assert_eq!(
+        page("before the edit"),
+        "reference_policies_evaluation-logic_policy-eval-denyallow.html"
+    );
+    // Near misses: across accounts the identity side lacks an allow; the
+    // root user may not assume the role at all.
+    assert_eq!(
+        page("near miss: intern"),
+        "reference_policies_evaluation-logic-cross-account.html"
+    );
+    assert_eq!(
+        page("near miss: the root user"),
+        "id_roles_use_switch-role-api.html"
+    );
+    // A request STS refuses before evaluating policies cites its own page.
+    let refused = deciding_pages("testdata/rules/chain-transitive-tag-key-conflict.json");
+    let tags = format!("{iam}id_session-tags.html");
+    assert!(
+        refused
+            .iter()
+            .any(|(n, p)| n.starts_with("chained call passes team") && *p == tags),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .any(|(n, p)| n.starts_with("near miss") && *p != tags),
+        "{refused:?}"
+    );
+    // Every gate of a JSON explanation names its page too.
+    let o = iamsim(&[
+        "run",
+        "--format",
+        "json",
+        "testdata/seeds/000-day7-trust-user-plakhera/scenarios.json",
+    ]);
+    for l in stdout(&o).lines() {
+        let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
+        for gate in v["steps"][0]["explanation"].as_array().expect("gates") {
+            assert!(
+                gate["page"]
+                    .as_str()
+                    .is_some_and(|p| p.starts_with("https://docs.aws.amazon.com/")),
+                "{gate}"
+            );
+        }
+    }
+}
+
 #[test]
 fn a_failed_expectation_exits_1_and_says_why() {
     let dir = tempdir("expect");
