@@ -67,7 +67,8 @@ pub struct ArnPattern {
 
 impl ArnPattern {
     /// Compiles `arn:...` with wildcards (and variables when `variables`).
-    /// Variables may stand only in the resource part (L55; an error elsewhere is a modelling choice, README).
+    /// Variables may stand only in the resource part (L55; an error
+    /// elsewhere is a modelling choice, README).
     pub fn compile(text: &str, variables: bool) -> Result<ArnPattern, String> {
         let toks = pattern::compile(
             text,
@@ -185,7 +186,8 @@ mod tests {
 
     #[test]
     fn wildcards_stay_inside_their_part() {
-        // L43's example: StringLike would match, ArnLike does not.
+        // The ArnLike example of AWS's operators page (L43): StringLike
+        // would match, ArnLike does not.
         let v = "arn:aws:someservice:us-east-2:999999999999:store/abc:111122223333:finance/document.txt";
         assert!(!m("arn:aws:someservice:*:111122223333:finance/*", v));
         assert!(m("arn:aws:someservice:*:*:store/*", v));

@@ -71,7 +71,8 @@ impl PrincipalEntry {
         }
     }
 
-    /// Reads one value of `{"AWS": ...}`. Partial wildcards are invalid (D10; a modelling choice, README).
+    /// Reads one value of `{"AWS": ...}`. Partial wildcards are invalid
+    /// (D10; a modelling choice, README).
     pub fn parse_aws(text: &str) -> Result<PrincipalEntry, String> {
         if text == "*" {
             return Ok(PrincipalEntry::Any);
@@ -156,9 +157,9 @@ impl PrincipalSet {
     /// With `Deny`, a caller escapes only when its own ARN and its account
     /// are both listed (and, for a session, its role ARN too): AWS "might
     /// validate the account first, then the role, and then the assumed-role
-    /// user" (a modelling choice, README: the safe reading). A caller with a permissions
-    /// boundary never escapes (D16's quirk). With `Allow`, the statement
-    /// covers a caller none of whose identifiers is listed.
+    /// user" (a modelling choice, README: the safe reading). A caller with a
+    /// permissions boundary never escapes (D16's quirk). With `Allow`, the
+    /// statement covers a caller none of whose identifiers is listed.
     pub fn not_principal_applies(&self, who: &Who<'_>, deny: bool) -> bool {
         let account = self
             .entries
