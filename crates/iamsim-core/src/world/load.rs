@@ -1495,6 +1495,7 @@ mod tests {
         let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
         let entry = w.policy(user.identity[0].policy).unwrap();
         assert_eq!(entry.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert_eq!(entry.policy.statements.len(), 1, "not the shipped copy");
     }
 
     /// A world attaching `managed` to user `a`: its one policy's name.
@@ -1560,6 +1561,42 @@ mod tests {
             policy("arn:aws:iam::111111111111:user/b")
         );
         assert_eq!(w.policies.len(), 1);
+    }
+
+    #[test]
+    fn a_dumped_aws_managed_policy_wins_over_the_shipped_one() {
+        let dump = r#"{"UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::111111111111:user/u", "Path": "/",
+                "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}],
+            "GroupDetailList": [], "RoleDetailList": [],
+            "Policies": [{"PolicyName": "ReadOnlyAccess", "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "Path": "/", "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+                    "Document": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}]}]}"#;
+        let mut sources = Sources::new();
+        let id = sources.add(
+            "w.json",
+            r#"{"accounts": {"111111111111": {"authorization_details": "d.json"}}}"#,
+        );
+        let mut files = MemFiles(HashMap::from([("d.json", dump)]));
+        let w = load_world(&mut sources, id, &mut files)
+            .map_err(|ds| ds.iter().map(|d| d.render(&sources)).collect::<Vec<_>>())
+            .unwrap();
+        let user = w.users.get("arn:aws:iam::111111111111:user/u").unwrap();
+        let policy = w.policy(user.identity[0].policy).unwrap();
+        assert_eq!(policy.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert_eq!(policy.policy.statements.len(), 1);
+        let shipped = load(
+            r#"{"accounts": {"111111111111": {"users": {"u": {"managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}}}}"#,
+        )
+        .unwrap();
+        let user = shipped
+            .users
+            .get("arn:aws:iam::111111111111:user/u")
+            .unwrap();
+        let policy = shipped.policy(user.identity[0].policy).unwrap();
+        assert!(
+            policy.policy.statements.len() > 1,
+            "the shipped copy differs"
+        );
     }
 
     #[test]
