@@ -438,3 +438,52 @@ impl Resolve for Derived<'_> {
         self.lookup(key).single()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root<'a>() -> Caller<'a> {
+        Caller::Root {
+            account: "111111111111",
+            arn: "arn:aws:iam::111111111111:root",
+        }
+    }
+
+    fn resource_account(world: &World, target: &Target<'_>) -> Option<String> {
+        let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+        let derived = Derived {
+            world,
+            caller: root(),
+            target,
+            clock: &clock,
+            assume: None,
+        };
+        derived
+            .lookup("aws:resourceaccount")
+            .single()
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn the_account_aws_is_accepted_for_aws_managed_policies_only() {
+        let w = World::default();
+        let resolve = |arn| resolve_target(&w, "iam", arn, None, "111111111111");
+        let policy = resolve("arn:aws:iam::aws:policy/ReadOnlyAccess").unwrap();
+        assert_eq!(policy.account, "aws");
+        assert!(policy.is_aws_managed_policy());
+        assert!(policy.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &policy), None);
+        for bad in [
+            "arn:aws:iam::aws:role/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/",
+            "arn:aws:kms:us-east-1:aws:key/k",
+        ] {
+            let err = resolve(bad).unwrap_err();
+            assert!(err.contains("not a 12-digit id"), "{bad}: {err}");
+        }
+        let mine = resolve("arn:aws:iam::222222222222:policy/Mine").unwrap();
+        assert!(!mine.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &mine).as_deref(), Some("222222222222"));
+    }
+}
