@@ -357,6 +357,18 @@ fn an_sse_kms_read_names_the_kms_request_that_failed() {
     insta::assert_snapshot!("explain-sse-kms-cross-account", out);
 }
 
+/// Runs `file` with `--format json`, which must meet every expectation,
+/// and returns the line of the first scenario whose name starts with `name`.
+fn json_scenario(file: &str, name: &str) -> serde_json::Value {
+    let o = iamsim(&["run", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["name"].as_str().unwrap_or_default().starts_with(name))
+        .unwrap_or_else(|| panic!("no scenario named {name}... in {file}"))
+}
+
 /// A request AWS refuses whatever the policies say (here PutRolePolicy on
 /// a service-linked role, by an admin with `Allow *`) is explicit_deny, and
 /// the explanation names AWS's protection with its page, not a policy; the
@@ -392,23 +404,10 @@ fn the_explanation_names_aws_protection() {
 
     // Through SSE-KMS: S3 allows the cross-account read, and the kms:Decrypt
     // it makes on an AWS managed key is refused by the protection.
-    let o = iamsim(&[
-        "run",
-        "--format",
-        "json",
+    let read = json_scenario(
         "testdata/rules/protect-kms-aws-managed-keys.json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let read = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| {
-            v["name"]
-                .as_str()
-                .unwrap_or_default()
-                .starts_with("SSE-KMS")
-        })
-        .expect("the SSE-KMS scenario");
+        "SSE-KMS",
+    );
     let kms = read["steps"]
         .as_array()
         .and_then(|steps| steps.iter().find(|s| s["action"] == "kms:Decrypt"))
@@ -427,18 +426,10 @@ fn the_explanation_names_aws_protection() {
 /// boundary, not a missing identity policy.
 #[test]
 fn a_direct_grant_limited_by_a_boundary_blames_the_boundary() {
-    let o = iamsim(&[
-        "run",
-        "--format",
-        "json",
+    let bob = json_scenario(
         "testdata/rules/assume-same-acct-user-arn-trust-boundary.json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let bob = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v["name"].as_str().unwrap_or_default().starts_with("bob"))
-        .expect("bob's scenario");
+        "bob",
+    );
     let summary = bob["steps"][0]["summary"]
         .as_str()
         .unwrap_or_default()
