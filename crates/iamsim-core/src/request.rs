@@ -166,8 +166,10 @@ impl Target<'_> {
     /// True when a request of a caller of `caller_account` is decided by
     /// the same-account rule: the caller's account owns the resource, or
     /// the resource is an AWS managed policy, which belongs to no customer
-    /// account and has no resource-based policy (IAM has none for
-    /// policies), so the caller's identity side decides alone.
+    /// account and has no resource-based policy (the role trust policy is
+    /// IAM's only one: "Policies and permissions in IAM",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_resource-based>),
+    /// so the caller's identity side decides alone.
     pub fn is_same_account(&self, caller_account: &str) -> bool {
         self.account == caller_account || self.is_aws_managed_policy()
     }
