@@ -1344,21 +1344,30 @@ fn who_can_assume_a_role_is_the_chain_one_step_short() {
     );
 }
 
-/// `can` on testdata/rules/assume-params.world.json: `dev` of account
-/// 222222222222 reads `params-data` through a role whose trust policy tests
-/// one AssumeRole parameter; returns the exit status and stdout.
+/// Asserts the exit status, and that stdout and stderr together hold `text`.
+fn assert_exit(o: &Output, code: i32, text: &str) {
+    let all = stdout(o) + &stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{all}");
+    assert!(all.contains(text), "{text:?} not in: {all}");
+}
+
+/// The question of testdata/rules/assume-params.world.json: may `dev` of
+/// account 222222222222 read `params-data`?
+const CAN_DEV_READ: [&str; 6] = [
+    "can",
+    "--world",
+    "testdata/rules/assume-params.world.json",
+    "arn:aws:iam::222222222222:user/dev",
+    "s3:GetObject",
+    "arn:aws:s3:::params-data/x",
+];
+
+/// [`CAN_DEV_READ`] through a role whose trust policy tests one AssumeRole
+/// parameter; returns the exit status, and stdout then stderr.
 fn can_via(role: &str, flags: &[&str]) -> (Option<i32>, String) {
     let via = format!("arn:aws:iam::111111111111:role/{role}");
-    let mut args = vec![
-        "can",
-        "--world",
-        "testdata/rules/assume-params.world.json",
-        "arn:aws:iam::222222222222:user/dev",
-        "s3:GetObject",
-        "arn:aws:s3:::params-data/x",
-        "--via",
-        &via,
-    ];
+    let mut args = CAN_DEV_READ.to_vec();
+    args.extend(["--via", &via]);
     args.extend_from_slice(flags);
     let o = iamsim(&args);
     (o.status.code(), stdout(&o) + &stderr(&o))
@@ -1469,14 +1478,6 @@ fn can_shows_the_assume_role_parameters_it_passed() {
 /// (they would be ignored) and with values STS refuses.
 #[test]
 fn can_refuses_assume_role_flags_it_cannot_use() {
-    let base = [
-        "can",
-        "--world",
-        "testdata/rules/assume-params.world.json",
-        "arn:aws:iam::222222222222:user/dev",
-        "s3:GetObject",
-        "arn:aws:s3:::params-data/x",
-    ];
     for flags in [
         &["--mfa"][..],
         &["--external-id", "x-account-7Hq2p"],
@@ -1484,16 +1485,12 @@ fn can_refuses_assume_role_flags_it_cannot_use() {
         &["--source-identity", "dev"],
         &["--session-tag", "Project=blue"],
     ] {
-        let o = iamsim(&[&base[..], flags].concat());
-        assert_eq!(o.status.code(), Some(2), "{flags:?}");
-        assert!(
-            stderr(&o).contains(&format!(
-                "{} describes the AssumeRole calls of --via, and there is no --via",
-                flags[0]
-            )),
-            "{}",
-            stderr(&o)
+        let o = iamsim(&[&CAN_DEV_READ[..], flags].concat());
+        let message = format!(
+            "{} describes the AssumeRole calls of --via, and there is no --via",
+            flags[0]
         );
+        assert_exit(&o, 2, &message);
         assert!(stdout(&o).is_empty());
     }
     let refused: &[(&[&str], &str)] = &[
@@ -1620,12 +1617,7 @@ fn a_scenario_without_expectation_reports_its_decision() {
     )
     .unwrap();
     let o = iamsim(&["run", path]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).ends_with("\n0 passed, 1 failed, 2 without expectation\n"),
-        "{}",
-        stdout(&o)
-    );
+    assert_exit(&o, 1, "\n0 passed, 1 failed, 2 without expectation\n");
 }
 
 /// `diff` compares scenarios without expectation like any other.
@@ -1685,12 +1677,7 @@ fn an_empty_batch_is_bad_input() {
             ],
         ] {
             let o = iamsim(args);
-            assert_eq!(o.status.code(), Some(2), "{args:?}");
-            assert!(
-                stderr(&o).contains(&format!("no scenario file under {p}")),
-                "{}",
-                stderr(&o)
-            );
+            assert_exit(&o, 2, &format!("no scenario file under {p}"));
             assert!(stdout(&o).is_empty(), "{}", stdout(&o));
         }
     }
@@ -1701,20 +1688,9 @@ fn an_empty_batch_is_bad_input() {
     let none = dir.join("none.json");
     std::fs::write(&none, r#"{"world": {"accounts": {}}, "scenarios": []}"#).unwrap();
     let p = none.to_str().unwrap();
-    let o = iamsim(&["run", p]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains(&format!(
-            "{p}:1:42: error: scenarios is empty: a scenario file needs at least one scenario"
-        )),
-        "{}",
-        stderr(&o)
-    );
+    let message =
+        format!("{p}:1:42: error: scenarios is empty: a scenario file needs at least one scenario");
+    assert_exit(&iamsim(&["run", p]), 2, &message);
     let o = iamsim(&["run", "--stream", p]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains(&format!("{p}: no scenarios")),
-        "{}",
-        stderr(&o)
-    );
+    assert_exit(&o, 2, &format!("{p}: no scenarios"));
 }
