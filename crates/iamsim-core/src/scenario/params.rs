@@ -19,9 +19,10 @@ pub fn checked(
     check(value).map_err(|why| format!("{what} \"{value}\" {why}"))
 }
 
-/// True when `tags` already holds `key`, ignoring case: session tag keys
-/// are case-insensitive, and AWS refuses a call that passes one twice
-/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_session-tags.html>).
+/// True when `tags` already holds `key`, ignoring case: "tag key-value
+/// pairs are not case sensitive ... you cannot have separate Department and
+/// department tag keys" (AssumeRole API reference, `Tags`), so a call may
+/// not pass one twice.
 pub fn tag_given(tags: &[(String, String)], key: &str) -> bool {
     tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(key))
 }
