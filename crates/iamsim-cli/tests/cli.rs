@@ -357,23 +357,79 @@ fn an_sse_kms_read_names_the_kms_request_that_failed() {
     insta::assert_snapshot!("explain-sse-kms-cross-account", out);
 }
 
+/// Runs `file` with `--format json`, which must meet every expectation,
+/// and returns the line of the first scenario whose name starts with `name`.
+fn json_scenario(file: &str, name: &str) -> serde_json::Value {
+    let o = iamsim(&["run", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["name"].as_str().unwrap_or_default().starts_with(name))
+        .unwrap_or_else(|| panic!("no scenario named {name}... in {file}"))
+}
+
+/// A request AWS refuses whatever the policies say (here PutRolePolicy on
+/// a service-linked role, by an admin with `Allow *`) is explicit_deny, and
+/// the explanation names AWS's protection with its page, not a policy; the
+/// description of the same role stays editable, with no such gate.
+#[test]
+fn the_explanation_names_aws_protection() {
+    let slr = "arn:aws:iam::111111111111:role/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk";
+    let ask = |action: &str| {
+        iamsim(&[
+            "can",
+            "--world",
+            "testdata/rules/protect.world.json",
+            "arn:aws:iam::111111111111:user/admin",
+            action,
+            slr,
+            "--explain",
+        ])
+    };
+    let o = ask("iam:PutRolePolicy");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1. AWS protection"), "{out}");
+    assert!(
+        out.contains("=> denied by AWS's protection, not by a policy: AWS refuses iam:PutRolePolicy on the service-linked role"),
+        "{out}"
+    );
+    assert!(out.contains("UnmodifiableEntity"), "{out}");
+    assert!(out.contains("(policies cannot allow it); https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html"), "{out}");
+    assert!(out.contains("Decision: explicit_deny"), "{out}");
+    let o = ask("iam:UpdateRoleDescription");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("AWS protection"), "{}", stdout(&o));
+
+    // Through SSE-KMS: S3 allows the cross-account read, and the kms:Decrypt
+    // it makes on an AWS managed key is refused by the protection.
+    let read = json_scenario(
+        "testdata/rules/protect-kms-aws-managed-keys.json",
+        "SSE-KMS",
+    );
+    let kms = read["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["action"] == "kms:Decrypt"))
+        .expect("the kms:Decrypt request S3 makes");
+    assert_eq!(kms["decision"], "explicit_deny");
+    assert_eq!(kms["explanation"][0]["gate"], "AWS protection");
+    let note = kms["explanation"][0]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("to a principal of account 222222222222"),
+        "{note}"
+    );
+}
+
 /// Regression: a same-account trust policy naming the user directly needs no
 /// identity policy, so a denial by the user's boundary must blame the
 /// boundary, not a missing identity policy.
 #[test]
 fn a_direct_grant_limited_by_a_boundary_blames_the_boundary() {
-    let o = iamsim(&[
-        "run",
-        "--format",
-        "json",
+    let bob = json_scenario(
         "testdata/rules/assume-same-acct-user-arn-trust-boundary.json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let bob = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v["name"].as_str().unwrap_or_default().starts_with("bob"))
-        .expect("bob's scenario");
+        "bob",
+    );
     let summary = bob["steps"][0]["summary"]
         .as_str()
         .unwrap_or_default()
