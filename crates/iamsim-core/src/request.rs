@@ -307,6 +307,12 @@ pub struct AssumeCall<'a> {
     pub tag_keys: &'a [String],
     /// `sts:TransitiveTagKeys`.
     pub transitive_keys: &'a [String],
+    /// True when the call passes an MFA code (`SerialNumber` and
+    /// `TokenCode`): the request then carries `aws:MultiFactorAuthPresent`
+    /// = `true` and `aws:MultiFactorAuthAge` (STS API reference,
+    /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>,
+    /// "Using MFA with AssumeRole").
+    pub mfa: bool,
 }
 
 /// The context keys AWS sets itself for a request of `caller` on `target`
@@ -348,6 +354,13 @@ impl Derived<'_> {
         member.then_some(org.id.as_str())
     }
 
+    /// True when the request is made with MFA: the caller is a session
+    /// created with MFA, or the `AssumeRole` call passes an MFA code.
+    fn mfa(&self) -> bool {
+        let session = matches!(self.caller, Caller::Session(s) if s.mfa);
+        session || self.assume.is_some_and(|a| a.mfa)
+    }
+
     fn principal_tag(&self, lower_key: &str) -> Option<&str> {
         match self.caller {
             Caller::User(u) => tag(&u.tags, lower_key),
@@ -382,12 +395,11 @@ impl Lookup for Derived<'_> {
                 Caller::Root { account, .. } => account,
                 Caller::Session(s) => &s.userid,
             }),
-            "aws:multifactorauthpresent" => {
-                found(session.map(|s| if s.mfa { "true" } else { "false" }))
-            }
-            // Seconds since the MFA check: the session is created in this
-            // run; absent without MFA, as in AWS.
-            "aws:multifactorauthage" => found(session.filter(|s| s.mfa).map(|_| "0")),
+            "aws:multifactorauthpresent" if self.mfa() => Found::One("true"),
+            "aws:multifactorauthpresent" => found(session.map(|_| "false")),
+            // Seconds since the MFA check: the session (or the AssumeRole
+            // call's MFA code) is of this run; absent without MFA, as in AWS.
+            "aws:multifactorauthage" => found(self.mfa().then_some("0")),
             "aws:tokenissuetime" => found(session.map(|_| self.clock.current_time.as_str())),
             "aws:sourceidentity" => found(session.and_then(|s| s.source_identity.as_deref())),
             "aws:principalorgid" => found(self.in_org(self.caller.account())),
