@@ -860,7 +860,7 @@ impl Builder<'_> {
             }
         };
         let canonical = shipped.arn();
-        if name != short && canonical != arn {
+        if canonical != arn {
             self.errors.push(doc.err(
                 node,
                 path,
@@ -1541,19 +1541,22 @@ mod tests {
     fn every_aws_managed_policy_attaches_by_its_arn_path_included() {
         let lambda = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
         assert_eq!(aws_policy_name(lambda).unwrap(), lambda);
-        // The ARN without its path, as iamsim always accepted, names it too.
-        assert_eq!(
-            aws_policy_name("arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole").unwrap(),
-            lambda
-        );
-        let e = aws_policy_name("arn:aws:iam::aws:policy/job-function/AWSLambdaBasicExecutionRole")
-            .unwrap_err()
-            .remove(0);
-        assert!(e.starts_with("w.json:1:"), "{e}");
-        assert!(
-            e.contains(&format!("has the path /service-role/: its ARN is {lambda}")),
-            "{e}"
-        );
+        // A policy at the root path has no path part; one with a path is
+        // named with it, as AWS names it: without it, or with another, AWS
+        // answers NoSuchEntity, so the load fails and gives the right ARN.
+        let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+        assert_eq!(aws_policy_name(admin).unwrap(), admin);
+        for wrong in [
+            "arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::aws:policy/job-function/AWSLambdaBasicExecutionRole",
+        ] {
+            let e = aws_policy_name(wrong).unwrap_err().remove(0);
+            assert!(e.starts_with("w.json:1:"), "{e}");
+            assert!(
+                e.contains(&format!("has the path /service-role/: its ARN is {lambda}")),
+                "{e}"
+            );
+        }
     }
 
     #[test]
