@@ -5,6 +5,7 @@
 //! same-account or cross-account rule. The result is a [`Decision`] with a
 //! report for every gate; [`explain`] turns it into sentences.
 
+pub(crate) mod absent;
 mod combine;
 pub mod explain;
 mod org;
@@ -158,6 +159,8 @@ pub struct Decision<'a> {
     /// request does not carry (AWS's simulator calls them
     /// MissingContextValues): a decision may rest on their absence.
     pub missing_context: Vec<String>,
+    /// Those of them with a value that would change the decision.
+    pub would_differ: Vec<String>,
 }
 
 /// One request to decide.
@@ -553,12 +556,20 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         root_assumes,
         scp_failed: org.scp_failed,
     };
-    let summary = explain::summary(req, outcome, &gates, &facts);
+    let mut summary = explain::summary(req, outcome, &gates, &facts);
+    let would_differ = absent::would_differ(world, req, outcome, &gates, &missing_context);
+    if !would_differ.is_empty() {
+        summary.push_str(&format!(
+            "; would differ if {} were present",
+            would_differ.join(" or ")
+        ));
+    }
     Decision {
         outcome,
         gates,
         summary,
         missing_context,
+        would_differ,
     }
 }
 

@@ -255,7 +255,7 @@ fn play(
         .scenarios
         .iter()
         .map(|sc| {
-            scenario::run_scenario(w, id, &parsed.context, sc, &clock, Detail::Decisions)
+            scenario::run_scenario(w, &parsed, sc, &clock, Detail::Decisions)
                 .unwrap()
                 .outcome
         })
@@ -277,6 +277,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         resource: OBJECT,
         resource_account: None,
         context: &fixed,
+        region: None,
         clock: &clock,
     };
     let found = who_can(&w, &q).unwrap();
@@ -339,6 +340,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             principal: &p,
             resource: Some("arn:aws:s3:::data/*"),
             context: &fixed,
+            region: None,
             clock: &clock,
         };
         let reads = what_can(&w, &q)
@@ -392,6 +394,7 @@ fn needs_of(
         resource: "arn:aws:s3:::data/x",
         resource_account: None,
         context: fixed,
+        region: None,
         clock: &clock,
     };
     let user = format!("arn:aws:iam::{}:user/u", ACCOUNTS[0]);
@@ -480,6 +483,7 @@ fn readers_through_role(role_policy: Value) -> Vec<(String, Vec<String>)> {
         resource: "arn:aws:s3:::data/x",
         resource_account: None,
         context: &open,
+        region: None,
         clock: &clock,
     };
     who_can(&w, &q)

@@ -118,6 +118,7 @@ pub(super) fn gates<'a>(world: &'a World, input: &Input<'a, '_>) -> OrgGates<'a>
                 Verdict::Fail
             };
             out.denies.extend(scan.denies.iter().copied());
+            out.absent.extend(scan.absent.iter().copied());
             let note = format!(
                 "RCPFullAWSAccess allows at every level of account {racct}; customer RCPs can only deny"
             );
@@ -160,6 +161,7 @@ pub(super) fn gates<'a>(world: &'a World, input: &Input<'a, '_>) -> OrgGates<'a>
         };
         let scan = input.scan(Source::level(world, level, ids, PolicyKind::Scp));
         out.denies.extend(scan.denies.iter().copied());
+        out.absent.extend(scan.absent.iter().copied());
         if scan.allows() {
             out.reports
                 .push(report(gate, Verdict::Pass, scan.allows, ""));
