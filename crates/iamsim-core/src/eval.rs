@@ -13,6 +13,7 @@ mod scan;
 
 pub use combine::Sides;
 
+use crate::condition::Condition;
 use crate::context::Lookup;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::request::{Caller, Target};
@@ -538,7 +539,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         };
         g.misses = std::mem::take(misses);
     }
-    let mut missing_context: Vec<String> = [
+    let absent: Vec<&Condition> = [
         &org.absent,
         &rbp.absent,
         &identity.absent,
@@ -547,8 +548,9 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     ]
     .into_iter()
     .flatten()
-    .map(|k| k.to_string())
+    .copied()
     .collect();
+    let mut missing_context: Vec<String> = absent.iter().map(|c| c.key.clone()).collect();
     missing_context.sort_by_key(|k| k.to_ascii_lowercase());
     missing_context.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let facts = explain::Facts {
@@ -557,7 +559,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         scp_failed: org.scp_failed,
     };
     let mut summary = explain::summary(req, outcome, &gates, &facts);
-    let would_differ = absent::would_differ(world, req, outcome, &gates, &missing_context);
+    let would_differ = absent::would_differ(world, req, outcome, &absent, &missing_context);
     if !would_differ.is_empty() {
         summary.push_str(&format!(
             "; would differ if {} were present",

@@ -10,7 +10,7 @@
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html>);
 //! iamsim also says whether the decision would differ.
 
-use super::{GateReport, Outcome, Request, decide};
+use super::{Outcome, Request, decide};
 use crate::condition::{Condition, Test};
 use crate::context::{Context, Found, Lookup};
 use crate::pattern::Resolve;
@@ -91,28 +91,21 @@ pub(crate) fn candidates(c: &Condition) -> Vec<String> {
 }
 
 /// The open keys of `missing` (tested on the decision path, absent from
-/// the request) for which some value, tried as the conditions that test them
-/// suggest, changes `outcome`, the decision of `req`.
+/// the request) for which some value, tried as the conditions that read
+/// them absent (`absent`) suggest, changes `outcome`, the decision of `req`.
 pub(super) fn would_differ(
     world: &World,
     req: &Request<'_>,
     outcome: Outcome,
-    gates: &[GateReport<'_>],
+    absent: &[&Condition],
     missing: &[String],
 ) -> Vec<String> {
-    let statements = gates.iter().flat_map(|g| {
-        g.hits
-            .iter()
-            .map(|h| h.statement)
-            .chain(g.misses.iter().map(|m| m.statement))
-    });
-    let conditions: Vec<&Condition> = statements.flat_map(|s| s.conditions.iter()).collect();
     missing
         .iter()
         .filter(|key| {
             let lower = key.to_ascii_lowercase();
             is_open(&lower)
-                && conditions.iter().filter(|c| c.key_lower == lower).any(|c| {
+                && absent.iter().filter(|c| c.key_lower == lower).any(|c| {
                     candidates(c).into_iter().any(|v| {
                         let mut value = Context::new();
                         value.insert(&lower, vec![v], c.set.is_some());
