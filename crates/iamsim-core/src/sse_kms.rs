@@ -264,6 +264,7 @@ mod tests {
         let mut base = Context::new();
         base.set("aws:SourceIp", "192.0.2.1");
         base.set("kms:ViaService", "ec2.eu-west-1.amazonaws.com");
+        base.set("aws:RequestedRegion", "us-east-1");
         let ctx = KmsContext {
             call: &call,
             caller_account: "222222222222",
@@ -282,5 +283,35 @@ mod tests {
         assert_eq!(ctx.lookup("aws:viaawsservice"), Found::One("true"));
         assert_eq!(ctx.lookup("aws:sourceip"), Found::One("192.0.2.1"));
         assert_eq!(ctx.lookup("aws:calledvia"), Found::Absent);
+        // S3 calls KMS in the key's region, whatever the S3 request's was.
+        assert_eq!(ctx.lookup("aws:requestedregion"), Found::One("eu-west-1"));
+    }
+
+    #[test]
+    fn the_kms_request_lists_the_keys_region_as_fixed() {
+        let w = world();
+        let call = call_on(&w, "s3:GetObject", OBJECT).unwrap();
+        let s3 = vec![
+            Defaulted {
+                key: "aws:RequestedRegion",
+                value: "us-east-1".into(),
+                from: "the world's default_region",
+                set_with: Some(crate::request::SetWith::Region),
+            },
+            Defaulted {
+                key: "aws:SecureTransport",
+                value: "true".into(),
+                from: "the AWS CLI and SDKs use TLS",
+                set_with: Some(crate::request::SetWith::Context),
+            },
+        ];
+        let kms = call.defaults(s3);
+        let region: Vec<_> = kms
+            .iter()
+            .filter(|d| d.key == "aws:RequestedRegion")
+            .map(|d| (d.value.as_str(), d.set_with))
+            .collect();
+        assert_eq!(region, [("eu-west-1", None)]);
+        assert!(kms.iter().any(|d| d.key == "aws:SecureTransport"));
     }
 }
