@@ -104,10 +104,18 @@ impl RegionFrom {
         }
     }
 
-    /// True when the caller chooses it no more: a global service, or the
-    /// question fixed it.
+    /// True when the caller does not choose it: the question fixed it, the
+    /// service is global, or the resource's region is known (a request on
+    /// a regional resource goes to its region). A default (the world's or
+    /// us-east-1) stands for a choice the question left open.
     pub fn is_fixed(self) -> bool {
-        matches!(self, RegionFrom::Question | RegionFrom::Global)
+        matches!(
+            self,
+            RegionFrom::Question
+                | RegionFrom::Global
+                | RegionFrom::ResourceArn
+                | RegionFrom::Bucket
+        )
     }
 }
 

@@ -304,3 +304,17 @@ fn who_can_needs_the_region_of_an_allow_too() {
     );
     assert!(who(&w, &open, Some("us-east-1")).is_empty());
 }
+
+#[test]
+fn who_can_takes_a_known_resource_region_as_a_fact() {
+    let region_deny = json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+                             "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}});
+    let mut w = world_json(Some(policy(json!([region_deny]))), full_access(), json!([]));
+    // A bucket in eu-west-1: requests on it go there, nothing to choose.
+    w["accounts"]["111111111111"]["buckets"]["data"]["region"] = json!("eu-west-1");
+    let open = Context::new();
+    assert_eq!(who(&load(&w), &open, None), [(ALICE.to_string(), vec![])]);
+    // Near miss: in us-east-1, nobody can.
+    w["accounts"]["111111111111"]["buckets"]["data"]["region"] = json!("us-east-1");
+    assert!(who(&load(&w), &open, None).is_empty());
+}

@@ -3,7 +3,8 @@
 //! what the caller chooses per request (MFA, source IP, external id,
 //! request tags, requested region...). `aws:SecureTransport` is not open:
 //! the AWS CLI and SDKs use TLS (crate::request). The region is open unless
-//! the question names it or the service is global (crate::region). [`Asker::ask`] decides a request;
+//! the question names it, the service is global or the resource's region
+//! is known (crate::region). [`Asker::ask`] decides a request;
 //! when the decision read an open key, it looks for values of those keys
 //! that make the request allowed, checks them by deciding again, and
 //! returns them as [`Need`]s rather than guessing either way.
@@ -41,7 +42,8 @@ const REQUESTED_REGION: &str = "aws:requestedregion";
 /// condition keys page: the key is present for temporary credentials).
 /// `aws:MultiFactorAuthAge` is absent until a need sets it. The region is
 /// the caller's choice too, absent until a need sets it, unless the
-/// question names it or the service has one endpoint (crate::region).
+/// question names it, the service has one endpoint or the resource's
+/// region is known (crate::region::RegionFrom::is_fixed).
 struct Masked<'a>(Derived<'a>);
 
 impl Lookup for Masked<'_> {
