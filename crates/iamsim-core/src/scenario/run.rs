@@ -552,3 +552,6 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     }
     Ok(current)
 }
+
+#[cfg(test)]
+mod tests;

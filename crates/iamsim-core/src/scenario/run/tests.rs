@@ -1,24 +1,16 @@
-//! The keys every real request carries, and decisions that rest on an
-//! absent key (issue 11, items 2 and 3): what a step's explanation says of
-//! defaulted keys, of MissingContextValues (Deny statements, SCPs and RCPs
-//! included) and of keys whose presence would change the decision; and how
-//! who-can treats the region (open) and TLS (a fact).
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails loudly on anything unexpected"
-)]
+//! What a run's explanation says of the keys every real request carries
+//! and of decisions that rest on an absent key (issue 11, items 2 and 3):
+//! the defaulted keys and how to change them, MissingContextValues (Deny
+//! statements, SCPs and RCPs included) and the keys whose presence would
+//! change the decision. How who-can treats the region and TLS is in
+//! tests/who_can.rs.
 
-use iamsim_core::access::who_can::{Question, who_can};
-use iamsim_core::context::Context;
-use iamsim_core::diag::Sources;
-use iamsim_core::eval::Outcome;
-use iamsim_core::report::RequestTrace;
-use iamsim_core::request::{Clock, SetWith};
-use iamsim_core::scenario::{self, Detail};
-use iamsim_core::world::{self, NoFiles, World};
+use crate::diag::{Doc, JsonPath, Sources};
+use crate::eval::Outcome;
+use crate::report::RequestTrace;
+use crate::request::{Clock, SetWith};
+use crate::scenario::{self, Detail, WorldRef, run_scenario};
+use crate::world::{NoFiles, load_world_node};
 use serde_json::{Value, json};
 
 const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
@@ -75,19 +67,19 @@ fn trace(world: &Value, step: Value) -> RequestTrace {
     let id = sources.add("s.json", file.to_string());
     let parsed = scenario::parse_file(&mut sources, id, &mut NoFiles)
         .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
-    let scenario::WorldRef::Inline(node) = &parsed.world else {
+    let WorldRef::Inline(node) = &parsed.world else {
         panic!("inline world expected")
     };
-    let w = world::load_world_node(
+    let w = load_world_node(
         &mut sources,
-        iamsim_core::diag::Doc { source: id },
+        Doc { source: id },
         node,
-        &iamsim_core::diag::JsonPath::ROOT.key("world"),
+        &JsonPath::ROOT.key("world"),
         &mut NoFiles,
     )
     .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
     let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
-    let r = scenario::run_scenario(
+    let r = run_scenario(
         &w,
         &parsed,
         &parsed.scenarios[0],
@@ -227,94 +219,4 @@ fn the_explanation_lists_the_defaulted_keys_and_how_to_change_them() {
         region.map(|d| (d.value.as_str(), d.set_with)),
         Some(("us-east-1", Some(SetWith::Context)))
     );
-}
-
-fn load(world: &Value) -> World {
-    let mut sources = Sources::new();
-    let id = sources.add("world.json", world.to_string());
-    world::load_world(&mut sources, id, &mut NoFiles)
-        .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)))
-}
-
-/// who-can s3:GetObject on the object: each principal with its needs.
-fn who(w: &World, context: &Context, region: Option<&str>) -> Vec<(String, Vec<String>)> {
-    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
-    let q = Question {
-        action: "s3:GetObject",
-        resource: OBJECT,
-        resource_account: None,
-        context,
-        region,
-        clock: &clock,
-    };
-    who_can(w, &q)
-        .unwrap()
-        .into_iter()
-        .filter(|r| !r.principal.ends_with(":root"))
-        .map(|r| (r.principal.clone(), r.needs().map(|n| n.text()).collect()))
-        .collect()
-}
-
-#[test]
-fn who_can_leaves_the_region_open_and_takes_tls_as_a_fact() {
-    let region_deny = json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
-                             "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}});
-    let tls_deny = deny_outside("aws:SecureTransport", "Bool", "false");
-    let w = load(&world_json(
-        Some(policy(json!([region_deny, tls_deny]))),
-        full_access(),
-        json!([]),
-    ));
-    let open = Context::new();
-    // The region is the caller's choice: a need; TLS is not.
-    assert_eq!(
-        who(&w, &open, None),
-        [(
-            ALICE.to_string(),
-            vec!["aws:RequestedRegion StringEquals eu-west-1".to_string()]
-        )]
-    );
-    // --region fixes it, either way.
-    assert_eq!(
-        who(&w, &open, Some("eu-west-1")),
-        [(ALICE.to_string(), vec![])]
-    );
-    assert!(who(&w, &open, Some("us-east-1")).is_empty());
-    // --context aws:SecureTransport=false makes the TLS Deny apply.
-    let mut no_tls = Context::new();
-    no_tls.set("aws:SecureTransport", "false");
-    assert!(who(&w, &no_tls, Some("eu-west-1")).is_empty());
-}
-
-#[test]
-fn who_can_needs_the_region_of_an_allow_too() {
-    let mut w = world_json(None, full_access(), json!([]));
-    w["accounts"]["111111111111"]["users"]["alice"]["inline_policies"]["s3"] = policy(json!([{
-        "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
-        "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}
-    }]));
-    let w = load(&w);
-    let open = Context::new();
-    assert_eq!(
-        who(&w, &open, None),
-        [(
-            ALICE.to_string(),
-            vec!["aws:RequestedRegion=eu-west-1".to_string()]
-        )]
-    );
-    assert!(who(&w, &open, Some("us-east-1")).is_empty());
-}
-
-#[test]
-fn who_can_takes_a_known_resource_region_as_a_fact() {
-    let region_deny = json!({"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
-                             "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}});
-    let mut w = world_json(Some(policy(json!([region_deny]))), full_access(), json!([]));
-    // A bucket in eu-west-1: requests on it go there, nothing to choose.
-    w["accounts"]["111111111111"]["buckets"]["data"]["region"] = json!("eu-west-1");
-    let open = Context::new();
-    assert_eq!(who(&load(&w), &open, None), [(ALICE.to_string(), vec![])]);
-    // Near miss: in us-east-1, nobody can.
-    w["accounts"]["111111111111"]["buckets"]["data"]["region"] = json!("us-east-1");
-    assert!(who(&load(&w), &open, None).is_empty());
 }
