@@ -75,7 +75,7 @@ fn seed_scenario(c: &mut Criterion) {
             b.iter(|| {
                 let r =
                     scenario::run_scenario(&w, &file, black_box(sc), &clock, detail).expect("runs");
-                assert!(r.pass);
+                assert_eq!(r.pass, Some(true));
                 r
             });
         });
@@ -162,7 +162,7 @@ fn fifty_policy_scenario(c: &mut Criterion) {
         b.iter(|| {
             let r = scenario::run_scenario(&w, &file, black_box(sc), &clock, Detail::Decisions)
                 .expect("runs");
-            assert!(r.pass);
+            assert_eq!(r.pass, Some(true));
             r
         });
     });
@@ -185,7 +185,7 @@ fn seed_scenario_parallel(c: &mut Criterion) {
                 .into_par_iter()
                 .filter(|_| {
                     scenario::run_scenario(&w, &file, sc, &clock, Detail::Decisions)
-                        .is_ok_and(|r| r.pass)
+                        .is_ok_and(|r| r.pass == Some(true))
                 })
                 .count();
             assert_eq!(passed as u64, N);

@@ -21,7 +21,7 @@ pub fn clock() -> Clock {
 type Comparable = (
     Outcome,
     Option<usize>,
-    bool,
+    Option<bool>,
     Vec<(String, Outcome, Vec<RequestTrace>)>,
 );
 
