@@ -12,11 +12,10 @@
 
 use crate::batch::{Batch, Outcome, skipped_in_walks};
 use crate::render;
-use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, SourceId};
 use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail, Scenario, ScenarioResult};
+use iamsim_core::scenario::{self, Detail, Scenario, ScenarioFile, ScenarioResult};
 use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
 use std::io::{BufReader, Read, Write};
@@ -327,15 +326,14 @@ type Raw = (usize, String, usize);
 /// explanations, so that its failure can say why.
 fn run_one(
     w: &World,
-    id: SourceId,
-    context: &Context,
+    file: &ScenarioFile,
     sc: &Scenario,
     clock: &Clock,
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
-    let r = scenario::run_scenario(w, id, context, sc, clock, detail)?;
+    let r = scenario::run_scenario(w, file, sc, clock, detail)?;
     if r.pass == Some(false) && detail == Detail::Decisions {
-        return scenario::run_scenario(w, id, context, sc, clock, Detail::Explanations);
+        return scenario::run_scenario(w, file, sc, clock, Detail::Explanations);
     }
     Ok(r)
 }
@@ -347,7 +345,8 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
         result,
     };
     let text = if output.json {
-        render::scenario_json(&o.file, &o.result).to_string() + "\n"
+        render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys).to_string()
+            + "\n"
     } else {
         render::line(&o, output.explain)
     };
@@ -361,20 +360,20 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
 )]
 fn slow(
     batch: &mut Batch,
-    id: SourceId,
+    file: &ScenarioFile,
     world: usize,
-    context: &Context,
     clock: &Clock,
     detail: Detail,
     (index, text, offset): &Raw,
 ) -> Result<ScenarioResult, Vec<Diagnostic>> {
+    let id = file.source;
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
     let sc = scenario::parse_scenario(&mut batch.sources, id, &node, *index, &mut batch.loader)?;
     let w = batch
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])
+    run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])
 }
 
 /// The errors of members found after `scenarios` when pass one stopped
@@ -604,7 +603,7 @@ fn run_file(
         let mut scratch = iamsim_core::diag::Sources::new();
         let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles)
             .map_err(|_| ())?;
-        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+        let r = run_one(w, &file, &sc, clock, detail).map_err(|_| ())?;
         Ok(render_one(&name, r, output))
     };
     let progress = crate::progress::bar(None);
@@ -619,7 +618,7 @@ fn run_file(
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
             let (text, pass) = match quick_result {
                 Ok(done) => done,
-                Err(()) => match slow(batch, id, world, &file.context, clock, detail, &raw) {
+                Err(()) => match slow(batch, &file, world, clock, detail, &raw) {
                     Ok(r) => render_one(&name, r, output),
                     Err(ds) => {
                         errors.extend(ds);

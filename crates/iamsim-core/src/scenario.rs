@@ -8,6 +8,7 @@ use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
+use crate::region::read_region;
 use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
@@ -98,6 +99,8 @@ pub struct Step {
     pub kind: StepKind,
     /// The step's context (wins over the scenario's and the file's).
     pub context: Context,
+    /// The step's region (wins over the scenario's and the file's).
+    pub region: Option<String>,
     /// Where it stands, for errors.
     pub span: Span,
     /// The index of its scenario in the file.
@@ -124,6 +127,8 @@ pub struct Scenario {
     pub session: SessionSetup,
     /// The scenario's context.
     pub context: Context,
+    /// The scenario's region.
+    pub region: Option<String>,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// The expected decision, if the scenario states one.
@@ -143,6 +148,10 @@ pub struct ScenarioFile {
     pub world: WorldRef,
     /// File-level context.
     pub context: Context,
+    /// File-level region: the `aws:RequestedRegion` of every request
+    /// unless a scenario or step names another or a context gives the key
+    /// (crate::region).
+    pub region: Option<String>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
 }
@@ -150,6 +159,7 @@ pub struct ScenarioFile {
 const FILE_KEYS: &[&str] = &[
     "world",
     "context",
+    "region",
     "scenarios",
     "description",
     "source",
@@ -162,6 +172,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "rule",
     "principal",
     "context",
+    "region",
     "steps",
     "expect",
     "session_policy",
@@ -180,8 +191,15 @@ const ASSUME_KEYS: &[&str] = &[
     "source_identity",
     "mfa",
     "context",
+    "region",
 ];
-const ACTION_KEYS: &[&str] = &["action", "resource", "resource_account", "context"];
+const ACTION_KEYS: &[&str] = &[
+    "action",
+    "resource",
+    "resource_account",
+    "context",
+    "region",
+];
 
 /// True when a parsed JSON file looks like a world rather than scenarios
 /// (directory runs skip worlds: they are read through the files naming them).
@@ -339,10 +357,12 @@ impl Reader<'_> {
             },
         };
         let context = self.context(node, path);
+        let region = self.region(node, path);
         Some(ScenarioFile {
             source: doc.source,
             world,
             context,
+            region,
             scenarios: Vec::new(),
         })
     }
@@ -354,6 +374,13 @@ impl Reader<'_> {
                 self.ok(self.doc.string(n, &p, key));
             }
         }
+    }
+
+    /// The `region` of a file, scenario or step, checked.
+    fn region(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<String> {
+        let p = path.key("region");
+        let r = read_region(self.doc, node.get("region"), &p, "region");
+        self.ok(r).flatten()
     }
 
     fn context(&mut self, node: &Node, path: &JsonPath<'_>) -> Context {
@@ -434,6 +461,7 @@ impl Reader<'_> {
         };
         let session = self.session_setup(node, path)?;
         let context = self.context(node, path);
+        let region = self.region(node, path);
         let sp = path.key("steps");
         let steps_node = node.get("steps");
         let items = match steps_node.map(|n| &n.value) {
@@ -457,6 +485,7 @@ impl Reader<'_> {
             principal,
             session,
             context,
+            region,
             steps,
             expect,
             principal_span: node.get("principal").map_or(node.span, |p| p.span),
@@ -645,9 +674,11 @@ impl Reader<'_> {
             return None;
         };
         let context = self.context(node, path);
+        let region = self.region(node, path);
         Some(Step {
             kind,
             context,
+            region,
             span: node.span,
             scenario,
             index,

@@ -12,6 +12,7 @@ use crate::import;
 use crate::json::{self, Member, Node, Value};
 use crate::managed;
 use crate::policy::{Policy, PolicyKind, parse};
+use crate::region::read_region;
 use std::collections::{HashMap, HashSet};
 
 /// Reads the files a document names (`{"file": "x.json"}`, a scenario's
@@ -40,6 +41,7 @@ impl Loader for NoFiles {
 
 const WORLD_KEYS: &[&str] = &[
     "description",
+    "default_region",
     "accounts",
     "aws_managed_policies",
     "organization",
@@ -74,7 +76,7 @@ const ROLE_KEYS: &[&str] = &[
     "permissions_boundary",
     "tags",
 ];
-const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption"];
+const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region"];
 const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed"];
 const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
 const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
@@ -165,6 +167,9 @@ impl Builder<'_> {
             let p = path.key("description");
             self.ok(doc.string(d, &p, "description"));
         }
+        let rp = path.key("default_region");
+        let default_region = read_region(doc, node.get("default_region"), &rp, "default_region");
+        self.world.default_region = self.ok(default_region).flatten();
         if let Some(defs) = node.get("aws_managed_policies") {
             let p = path.key("aws_managed_policies");
             for m in self
@@ -1063,6 +1068,28 @@ impl Builder<'_> {
                 _ => encryption.extend(self.sse_kms(doc, e, &ep)),
             }
         }
+        let rp = path.key("region");
+        let region = self
+            .ok(read_region(doc, m.node.get("region"), &rp, "region"))
+            .flatten();
+        // SSE-KMS keys must be in the bucket's region (S3 user guide,
+        // <https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html>).
+        let elsewhere = encryption.iter().find(|e| {
+            region.as_deref().is_some_and(|r| {
+                Arn::parse(&e.key).is_some_and(|k| !k.region.is_empty() && k.region != r)
+            })
+        });
+        if let (Some(e), Some(n), Some(r)) = (elsewhere, m.node.get("region"), &region) {
+            self.errors.push(doc.err(
+                n,
+                &rp,
+                format!(
+                    "bucket \"{name}\" is in {r} but its SSE-KMS key {} is not: the key must be in the bucket's region",
+                    e.key
+                ),
+            ));
+            return;
+        }
         if let Some(other) = self.world.buckets.get(name) {
             let first = other.account.clone();
             self.errors.push(doc.err_key(
@@ -1083,6 +1110,7 @@ impl Builder<'_> {
                 policy,
                 tags,
                 encryption,
+                region,
             },
         );
     }
