@@ -3,11 +3,14 @@
 //! through exactly the same code as `iamsim run`.
 
 use crate::files::{self, FsLoader};
+use crate::who_can::region_arg;
 use crate::{Format, fail, print, render};
 use clap::Args;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
+use iamsim_core::report::Asked;
 use iamsim_core::scenario;
+use iamsim_core::scenario::params;
 use iamsim_core::world;
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
@@ -30,15 +33,111 @@ pub struct CanArgs {
     /// A request context key: KEY=VALUE; a JSON list as VALUE makes it multivalued.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// What every --via AssumeRole call passes.
+    #[command(flatten)]
+    call: AssumeArgs,
     /// The owner of a resource the world does not declare.
     #[arg(long)]
     resource_account: Option<String>,
+    /// The region the requests are sent to (aws:RequestedRegion); else the
+    /// resource's region, the world's default_region, else us-east-1.
+    #[arg(long)]
+    region: Option<String>,
     /// Walk through every gate of AWS's evaluation.
     #[arg(long)]
     explain: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+}
+
+/// What every `--via` step passes to `AssumeRole`, as its parameters
+/// (STS API reference:
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>).
+/// Per-step parameters are what scenario files are for.
+#[derive(Args)]
+struct AssumeArgs {
+    /// RoleSessionName of every --via call (default iamsim).
+    #[arg(long, value_name = "NAME")]
+    session_name: Option<String>,
+    /// ExternalId of every --via call.
+    #[arg(long, value_name = "ID")]
+    external_id: Option<String>,
+    /// Every --via call passes an MFA code (SerialNumber and TokenCode): it
+    /// carries aws:MultiFactorAuthPresent=true, and so does the session.
+    #[arg(long)]
+    mfa: bool,
+    /// SourceIdentity of every --via call.
+    #[arg(long, value_name = "ID")]
+    source_identity: Option<String>,
+    /// A session tag every --via call passes (repeatable).
+    #[arg(long = "session-tag", value_name = "KEY=VALUE")]
+    session_tags: Vec<String>,
+}
+
+impl AssumeArgs {
+    /// The flags given, by name, for the error when there is no `--via`.
+    fn given(&self) -> Vec<&'static str> {
+        let flags = [
+            ("--session-name", self.session_name.is_some()),
+            ("--external-id", self.external_id.is_some()),
+            ("--mfa", self.mfa),
+            ("--source-identity", self.source_identity.is_some()),
+            ("--session-tag", !self.session_tags.is_empty()),
+        ];
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// The parameters of one `assume_role` step, checked as a scenario
+    /// file's are (`scenario::params`), each error naming its flag.
+    fn step_keys(&self) -> Result<Map<String, Value>, Diagnostic> {
+        let bare = |m: String| Diagnostic::bare(m);
+        let mut keys = Map::new();
+        let name = self.session_name.as_deref().unwrap_or("iamsim");
+        params::checked("--session-name", name, params::session_name).map_err(bare)?;
+        keys.insert("session_name".into(), json!(name));
+        if let Some(id) = &self.external_id {
+            params::checked("--external-id", id, params::external_id).map_err(bare)?;
+            keys.insert("external_id".into(), json!(id));
+        }
+        if self.mfa {
+            keys.insert("mfa".into(), json!(true));
+        }
+        if let Some(id) = &self.source_identity {
+            params::checked("--source-identity", id, params::source_identity).map_err(bare)?;
+            keys.insert("source_identity".into(), json!(id));
+        }
+        if self.session_tags.len() > params::MAX_SESSION_TAGS {
+            return Err(bare(format!(
+                "--session-tag is given {} times: AWS takes at most {} session tags",
+                self.session_tags.len(),
+                params::MAX_SESSION_TAGS
+            )));
+        }
+        let mut tags: Vec<(String, String)> = Vec::new();
+        for kv in &self.session_tags {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| bare(format!("--session-tag \"{kv}\" must be KEY=VALUE")))?;
+            params::checked("--session-tag key", k, params::session_tag_key).map_err(bare)?;
+            params::checked("--session-tag value", v, params::session_tag_value).map_err(bare)?;
+            if params::tag_given(&tags, k) {
+                return Err(bare(format!(
+                    "--session-tag \"{k}\" is given twice ignoring case: AWS refuses duplicate session tag keys"
+                )));
+            }
+            tags.push((k.to_string(), v.to_string()));
+        }
+        if !tags.is_empty() {
+            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            keys.insert("session_tags".into(), Value::Object(tags));
+        }
+        Ok(keys)
+    }
 }
 
 /// The `--context KEY=VALUE` arguments as JSON: a string, or a list when
@@ -60,25 +159,41 @@ pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> 
 
 fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
     let context = context_args(&args.context)?;
+    let given = args.call.given();
+    if args.via.is_empty() && !given.is_empty() {
+        return Err(Diagnostic::bare(format!(
+            "{} describe{} the AssumeRole calls of --via, and there is no --via",
+            given.join(", "),
+            if given.len() == 1 { "s" } else { "" }
+        )));
+    }
+    let call = args.call.step_keys()?;
     let mut steps: Vec<Value> = args
         .via
         .iter()
-        .map(|r| json!({"assume_role": r, "session_name": "iamsim"}))
+        .map(|r| {
+            let mut step = call.clone();
+            step.insert("assume_role".into(), json!(r));
+            Value::Object(step)
+        })
         .collect();
     let mut last = json!({"action": args.action, "resource": args.resource});
     if let (Some(a), Some(obj)) = (&args.resource_account, last.as_object_mut()) {
         obj.insert("resource_account".into(), json!(a));
     }
     steps.push(last);
-    Ok(json!({
+    let mut file = json!({
         "context": context,
         "scenarios": [{
             "name": format!("can {} {} {}", args.principal, args.action, args.resource),
             "principal": args.principal,
             "steps": steps,
-            "expect": "allow",
         }],
-    }))
+    });
+    if let (Some(r), Some(obj)) = (region_arg(args.region.as_deref())?, file.as_object_mut()) {
+        obj.insert("region".into(), json!(r));
+    }
+    Ok(file)
 }
 
 /// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad input).
@@ -111,8 +226,7 @@ pub fn can(args: &CanArgs) -> u8 {
     };
     let result = match scenario::run_scenario(
         &world,
-        id,
-        &file.context,
+        &file,
         sc,
         &iamsim_core::request::Clock::new(jiff::Timestamp::now()),
         scenario::Detail::Explanations,
@@ -127,8 +241,10 @@ pub fn can(args: &CanArgs) -> u8 {
                 &[Diagnostic::bare("--format junit is for iamsim run")],
             );
         }
-        Format::Json => render::scenario_json("<command line>", &result).to_string() + "\n",
-        Format::Table if args.explain => render::explain(&result),
+        Format::Json => {
+            render::scenario_json("<command line>", &result, Asked::Flags).to_string() + "\n"
+        }
+        Format::Table if args.explain => render::explain(&result, Asked::Flags),
         Format::Table => render::answer(&result),
     };
     print(&text);

@@ -32,6 +32,10 @@ pub struct DiffArgs {
 fn outcomes(paths: &[PathBuf], world: &std::path::Path, clock: &Clock) -> Result<Vec<Outcome>, u8> {
     let batch = Batch::load(paths, Some(world), Streaming::Never)
         .map_err(|(sources, errors)| fail(&sources, &errors))?;
+    let empty = batch.without_scenarios(paths);
+    if !empty.is_empty() {
+        return Err(fail(&batch.sources, &empty));
+    }
     batch
         .run(clock, Detail::Explanations)
         .map_err(|errors| fail(&batch.sources, &errors))

@@ -12,11 +12,10 @@
 
 use crate::batch::{Batch, Outcome, skipped_in_walks};
 use crate::render;
-use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, SourceId};
 use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail, Scenario, ScenarioResult};
+use iamsim_core::scenario::{self, Detail, Scenario, ScenarioFile, ScenarioResult};
 use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
 use std::io::{BufReader, Read, Write};
@@ -327,27 +326,27 @@ type Raw = (usize, String, usize);
 /// explanations, so that its failure can say why.
 fn run_one(
     w: &World,
-    id: SourceId,
-    context: &Context,
+    file: &ScenarioFile,
     sc: &Scenario,
     clock: &Clock,
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
-    let r = scenario::run_scenario(w, id, context, sc, clock, detail)?;
-    if !r.pass && detail == Detail::Decisions {
-        return scenario::run_scenario(w, id, context, sc, clock, Detail::Explanations);
+    let r = scenario::run_scenario(w, file, sc, clock, detail)?;
+    if r.pass == Some(false) && detail == Detail::Decisions {
+        return scenario::run_scenario(w, file, sc, clock, Detail::Explanations);
     }
     Ok(r)
 }
 
-fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bool) {
+fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Option<bool>) {
     let pass = result.pass;
     let o = Outcome {
         file: file.to_string(),
         result,
     };
     let text = if output.json {
-        render::scenario_json(&o.file, &o.result).to_string() + "\n"
+        render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys).to_string()
+            + "\n"
     } else {
         render::line(&o, output.explain)
     };
@@ -361,20 +360,20 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bo
 )]
 fn slow(
     batch: &mut Batch,
-    id: SourceId,
+    file: &ScenarioFile,
     world: usize,
-    context: &Context,
     clock: &Clock,
     detail: Detail,
     (index, text, offset): &Raw,
 ) -> Result<ScenarioResult, Vec<Diagnostic>> {
+    let id = file.source;
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
     let sc = scenario::parse_scenario(&mut batch.sources, id, &node, *index, &mut batch.loader)?;
     let w = batch
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])
+    run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])
 }
 
 /// The errors of members found after `scenarios` when pass one stopped
@@ -473,13 +472,26 @@ fn skimmer(path: &Path) -> Result<Skimmer<BufReader<std::fs::File>>, Diagnostic>
     })
 }
 
-/// What a streamed run counted.
+/// What a run counted.
 #[derive(Default)]
 pub struct Counts {
     /// Scenarios whose expectation held.
     pub passed: usize,
     /// Scenarios whose expectation did not.
     pub failed: usize,
+    /// Scenarios that state no expectation.
+    pub without: usize,
+}
+
+impl Counts {
+    /// Counts one scenario by its [`ScenarioResult::pass`].
+    pub fn add(&mut self, pass: Option<bool>) {
+        match pass {
+            Some(true) => self.passed += 1,
+            Some(false) => self.failed += 1,
+            None => self.without += 1,
+        }
+    }
 }
 
 /// How results are written.
@@ -575,6 +587,7 @@ fn run_file(
     }
     let file = scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader)?;
     let world = batch.world_of(&file, path)?;
+    batch.scenario_files.push(path.to_path_buf());
     let name = path.display().to_string();
     // Pass two: the scenarios, a batch at a time.
     let detail = if output.json || output.explain {
@@ -585,12 +598,12 @@ fn run_file(
     // One scenario, read and run, its result rendered. `Err` when it needs
     // the file's registry: a session policy in another file, or any error,
     // so that errors are reported by the sequential path, located exactly.
-    let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, bool), ()> {
+    let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, Option<bool>), ()> {
         let node = json::parse_at(text, *offset).map_err(|_| ())?;
         let mut scratch = iamsim_core::diag::Sources::new();
         let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles)
             .map_err(|_| ())?;
-        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+        let r = run_one(w, &file, &sc, clock, detail).map_err(|_| ())?;
         Ok(render_one(&name, r, output))
     };
     let progress = crate::progress::bar(None);
@@ -600,12 +613,12 @@ fn run_file(
             errors.push(Diagnostic::bare("internal: world index"));
             return;
         };
-        let quick_results: Vec<Result<(String, bool), ()>> =
+        let quick_results: Vec<Result<(String, Option<bool>), ()>> =
             pending.par_iter().map(|raw| quick(w, raw)).collect();
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
             let (text, pass) = match quick_result {
                 Ok(done) => done,
-                Err(()) => match slow(batch, id, world, &file.context, clock, detail, &raw) {
+                Err(()) => match slow(batch, &file, world, clock, detail, &raw) {
                     Ok(r) => render_one(&name, r, output),
                     Err(ds) => {
                         errors.extend(ds);
@@ -613,11 +626,7 @@ fn run_file(
                     }
                 },
             };
-            if pass {
-                counts.passed += 1
-            } else {
-                counts.failed += 1
-            }
+            counts.add(pass);
             progress.inc(1);
             if let Err(e) = out.write_all(text.as_bytes()) {
                 errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
@@ -634,6 +643,7 @@ fn run_file(
             let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
             // Members after `scenarios`, when pass one stopped before them.
             let mut late: Vec<Member> = Vec::new();
+            let mut seen = 0;
             skim.walk(
                 &mut |key, key_span, bytes, offset| {
                     if scenarios_at.is_some_and(|at| key_span.start as usize > at) {
@@ -642,6 +652,7 @@ fn run_file(
                     Ok(())
                 },
                 Some(&mut |index, bytes, offset| {
+                    seen += 1;
                     pending.push((index, utf8(bytes, offset)?, offset));
                     if pending.len() == BATCH {
                         let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
@@ -652,7 +663,7 @@ fn run_file(
             )?;
             // The receiver is gone only after an error, reported already.
             let _ = tx.send(pending);
-            Ok(late)
+            Ok((late, seen))
         });
         for mut pending in &rx {
             flush(batch, &mut pending, &mut errors);
@@ -665,10 +676,15 @@ fn run_file(
             .join()
             .unwrap_or_else(|_| Err(fault(0, "internal: the thread reading the file stopped")))
     });
-    let late = match walked {
-        Ok(late) => late,
+    let (late, seen) = match walked {
+        Ok(walked) => walked,
         Err(e) => return Err(if errors.is_empty() { syntax(e) } else { errors }),
     };
+    if seen == 0 {
+        errors.push(Diagnostic::bare(format!(
+            "{name}: no scenarios: a scenario file needs \"scenarios\", a non-empty list"
+        )));
+    }
     if !late.is_empty() {
         errors.extend(late_members(batch, id, &header, late));
     }

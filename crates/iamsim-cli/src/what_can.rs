@@ -28,6 +28,10 @@ pub struct WhatCanArgs {
     /// multivalued. Conditions on keys left open are reported as needs.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// Fix the region of the requests (aws:RequestedRegion); else it is
+    /// open, a need when a condition tests it.
+    #[arg(long)]
+    region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -35,7 +39,12 @@ pub struct WhatCanArgs {
 
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
-    let s = match Setup::load(args.format, &args.context, &args.world) {
+    let s = match Setup::load(
+        args.format,
+        &args.context,
+        args.region.as_deref(),
+        &args.world,
+    ) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -43,6 +52,7 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         principal: &args.principal,
         resource: args.resource.as_deref(),
         context: &s.context,
+        region: s.region.as_deref(),
         clock: &s.clock,
     };
     let found = match what_can(&s.world, &q) {

@@ -10,6 +10,8 @@ use iamsim_core::access::open::Need;
 use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
+use iamsim_core::region::{is_region_name, region_error};
+use iamsim_core::report::Asked;
 use iamsim_core::request::Clock;
 use iamsim_core::world::World;
 use serde_json::{Value, json};
@@ -33,6 +35,10 @@ pub struct WhoCanArgs {
     /// The owner of a resource the world does not declare.
     #[arg(long)]
     resource_account: Option<String>,
+    /// Fix the region of the requests (aws:RequestedRegion); else it is
+    /// open, a need when a condition tests it.
+    #[arg(long)]
+    region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -73,12 +79,29 @@ pub struct Setup {
     pub world: World,
     /// The time of the question: now.
     pub clock: Clock,
+    /// `--region`, checked.
+    pub region: Option<String>,
+}
+
+/// Checks `--region`: an AWS region name, or an error naming the argument.
+pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
+    match region {
+        Some(r) if !is_region_name(r) => {
+            Err(Diagnostic::bare(format!("--region: {}", region_error(r))))
+        }
+        other => Ok(other.map(str::to_string)),
+    }
 }
 
 impl Setup {
-    /// Checks the format, reads `--context` and loads the world; on bad
-    /// input, prints the errors and returns the exit status.
-    pub fn load(format: Format, context: &[String], world: &Path) -> Result<Setup, u8> {
+    /// Checks the format, reads `--context` and `--region` and loads the
+    /// world; on bad input, prints the errors and returns the exit status.
+    pub fn load(
+        format: Format,
+        context: &[String],
+        region: Option<&str>,
+        world: &Path,
+    ) -> Result<Setup, u8> {
         let mut sources = Sources::new();
         if format == Format::Junit {
             return Err(fail(
@@ -87,6 +110,7 @@ impl Setup {
             ));
         }
         let context = fixed_context(context).map_err(|d| fail(&sources, &[d]))?;
+        let region = region_arg(region).map_err(|d| fail(&sources, &[d]))?;
         let world =
             files::load_world(&mut sources, world).map_err(|errors| fail(&sources, &errors))?;
         Ok(Setup {
@@ -94,6 +118,7 @@ impl Setup {
             context,
             world,
             clock: Clock::new(jiff::Timestamp::now()),
+            region,
         })
     }
 }
@@ -101,7 +126,12 @@ impl Setup {
 /// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
-    let s = match Setup::load(args.format, &args.context, &args.world) {
+    let s = match Setup::load(
+        args.format,
+        &args.context,
+        args.region.as_deref(),
+        &args.world,
+    ) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -110,6 +140,7 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         resource: &args.resource,
         resource_account: args.resource_account.as_deref(),
         context: &s.context,
+        region: s.region.as_deref(),
         clock: &s.clock,
     };
     let found = match who_can(&s.world, &q) {
@@ -141,7 +172,7 @@ pub fn need_json(n: &Need) -> Value {
 
 /// A step: the request's explanation, with its needs.
 fn step_json(s: &Step) -> Value {
-    let mut v = s.trace.to_json();
+    let mut v = s.trace.to_json(Asked::Flags);
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "needs".into(),

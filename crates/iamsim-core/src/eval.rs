@@ -5,6 +5,7 @@
 //! same-account or cross-account rule. The result is a [`Decision`] with a
 //! report for every gate; [`explain`] turns it into sentences.
 
+pub(crate) mod absent;
 mod combine;
 pub mod explain;
 mod org;
@@ -13,8 +14,10 @@ mod scan;
 
 pub use combine::Sides;
 
+use crate::condition::Condition;
 use crate::context::Lookup;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
+use crate::protection;
 use crate::request::{Caller, Target};
 use crate::world::{Attached, World};
 use scan::{Flags, Input, Source};
@@ -44,6 +47,8 @@ impl Outcome {
 /// The gates of AWS's evaluation flow, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Gate {
+    /// What AWS refuses whatever the policies say ([`crate::protection`]).
+    AwsProtection,
     /// The root user cannot assume roles (D27).
     RootUser,
     /// Any matching Deny in any applicable policy (D02).
@@ -161,6 +166,8 @@ pub struct Decision<'a> {
     /// request does not carry (AWS's simulator calls them
     /// MissingContextValues): a decision may rest on their absence.
     pub missing_context: Vec<String>,
+    /// Those of them with a value that would change the decision.
+    pub would_differ: Vec<String>,
 }
 
 /// One request to decide.
@@ -362,7 +369,7 @@ struct Findings {
 impl Findings {
     fn sides(&self, req: &Request<'_>, action: &RequestAction<'_>) -> Sides {
         Sides {
-            same_account: req.caller.account() == req.target.account,
+            same_account: req.target.is_same_account(req.caller.account()),
             grant: self.rbp.grant,
             id_ok: matches!(req.caller, Caller::Root { .. }) || self.identity.allow,
             bnd_ok: self.boundary.is_none_or(|f| f.allow),
@@ -397,6 +404,9 @@ fn root_assumes(req: &Request<'_>, action: &RequestAction<'_>) -> bool {
 pub fn decide(world: &World, req: &Request<'_>) -> Outcome {
     let mut buf = Lower([0; 128]);
     let lower = buf.of(req.action);
+    if protection::refusal(&lower, req.caller.account(), req.target).is_some() {
+        return Outcome::ExplicitDeny;
+    }
     let input = input(req, &lower);
     let (org_deny, scp_failed) = org::flags(world, &input);
     let (identity, boundary, session) = caller_policies(world, &req.caller);
@@ -450,8 +460,18 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     };
     let sides = findings.sides(req, &input.action);
     let (outcome, allowed) = findings.conclude(req, &sides, root_assumes);
+    let refusal = protection::refusal(&lower, caller.account(), req.target);
+    let outcome = if refusal.is_some() {
+        Outcome::ExplicitDeny
+    } else {
+        outcome
+    };
 
     let mut gates = Vec::new();
+    if let Some(r) = refusal {
+        let note = r.note(req.action, req.target, caller.account());
+        gates.push(report(Gate::AwsProtection, Verdict::Fail, Vec::new(), note));
+    }
     if root_assumes {
         gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role: STS answers \"Roles may not be assumed by root accounts\""));
     }
@@ -538,7 +558,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         };
         g.misses = std::mem::take(misses);
     }
-    let mut missing_context: Vec<String> = [
+    let absent: Vec<&Condition> = [
         &org.absent,
         &rbp.absent,
         &identity.absent,
@@ -547,22 +567,32 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     ]
     .into_iter()
     .flatten()
-    .map(|k| k.to_string())
+    .copied()
     .collect();
+    let mut missing_context: Vec<String> = absent.iter().map(|c| c.key.clone()).collect();
     missing_context.sort_by_key(|k| k.to_ascii_lowercase());
     missing_context.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let facts = explain::Facts {
         sides,
         root_assumes,
         scp_failed: org.scp_failed,
+        protected: refusal.map(|r| r.rule.page),
     };
-    let (summary, page) = explain::summary(req, outcome, &gates, &facts);
+    let (mut summary, page) = explain::summary(req, outcome, &gates, &facts);
+    let would_differ = absent::would_differ(world, req, outcome, &absent, &missing_context);
+    if !would_differ.is_empty() {
+        summary.push_str(&format!(
+            "; would differ if {} were present",
+            would_differ.join(" or ")
+        ));
+    }
     Decision {
         outcome,
         gates,
         summary,
         page,
         missing_context,
+        would_differ,
     }
 }
 
@@ -574,7 +604,11 @@ fn resource_policy_report<'a>(
 ) -> GateReport<'a> {
     let target = &req.target.arn;
     let Some((kind, owner)) = rbp else {
-        let note = if req.target.policy_required {
+        let note = if req.target.is_aws_managed_policy() {
+            format!(
+                "{target} is an AWS managed policy: IAM has no resource-based policy for it, so the caller's identity side decides alone"
+            )
+        } else if req.target.policy_required {
             let what = if sides.is_trust {
                 "role (and so no trust policy)"
             } else {

@@ -1,11 +1,14 @@
 //! One request: who calls ([`Caller`]), on what ([`Target`]), and the
 //! context keys AWS sets itself from them (README, "Modelling choices";
-//! docs/evaluation.md D30, D33).
+//! docs/evaluation.md D30, D33), including the keys every real request
+//! carries: `aws:RequestedRegion` (crate::region) and `aws:SecureTransport`.
 
-use crate::arn::{Arn, is_account_id};
+use crate::arn::{Arn, is_account_id, is_aws_managed_policy};
 use crate::context::{Found, Lookup};
 use crate::pattern::Resolve;
 use crate::policy::{Policy, PolicyKind, Who};
+use crate::protection::Protected;
+use crate::region::{RegionFrom, requested_region};
 use crate::world::{PolicyId, Role, Tags, User, World};
 
 /// A role session: what `AssumeRole` returned.
@@ -156,6 +159,27 @@ pub struct Target<'a> {
     /// True when the resource is an IAM role or user (its tags are also
     /// `iam:ResourceTag/*`).
     pub iam_entity: bool,
+    /// What AWS protects the resource as, whatever the policies say (see
+    /// [`crate::protection`]).
+    pub protected: Option<Protected>,
+}
+
+impl Target<'_> {
+    /// True when a request of a caller of `caller_account` is decided by
+    /// the same-account rule: the caller's account owns the resource, or
+    /// the resource is an AWS managed policy, which belongs to no customer
+    /// account and has no resource-based policy (the role trust policy is
+    /// IAM's only one: "Policies and permissions in IAM",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_resource-based>),
+    /// so the caller's identity side decides alone.
+    pub fn is_same_account(&self, caller_account: &str) -> bool {
+        self.account == caller_account || self.is_aws_managed_policy()
+    }
+
+    /// True for an AWS managed policy, `arn:aws:iam::aws:policy/...`.
+    pub fn is_aws_managed_policy(&self) -> bool {
+        self.protected == Some(Protected::AwsManagedPolicy)
+    }
 }
 
 /// Finds who owns a request's resource and which policy guards it.
@@ -181,6 +205,7 @@ pub fn resolve_target<'a>(
         policy_required: false,
         tags: None,
         iam_entity: false,
+        protected: None,
     };
     if resource == "*" {
         t.account = resource_account.unwrap_or(default_account);
@@ -190,7 +215,8 @@ pub fn resolve_target<'a>(
         format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\"")
     })?;
     let mut owner = arn.account;
-    if !owner.is_empty() && !is_account_id(owner) {
+    let mut aws_managed_key = false;
+    if !owner.is_empty() && !is_account_id(owner) && !is_aws_managed_policy(&arn) {
         return Err(format!(
             "resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"
         ));
@@ -220,6 +246,7 @@ pub fn resolve_target<'a>(
         t.tags = Some(&u.tags);
         t.iam_entity = true;
     } else if let Some(r) = world.resources.get(resource) {
+        aws_managed_key = r.aws_managed;
         t.tags = Some(&r.tags);
         // A KMS key policy or another resource's, as declared.
         t.policy = r.policy.map(|p| {
@@ -230,6 +257,7 @@ pub fn resolve_target<'a>(
     if arn.service == "kms" && arn.resource.starts_with("key/") {
         t.policy_required = true;
     }
+    t.protected = Protected::classify(&arn, aws_managed_key);
     t.account = match (owner.is_empty(), resource_account) {
         (true, None) => {
             return Err(format!(
@@ -245,6 +273,44 @@ pub fn resolve_target<'a>(
         _ => owner,
     };
     Ok(t)
+}
+
+/// True for keys AWS sets from the world, the caller or the resource:
+/// their absence is a fact of the world, not an open choice. MFA keys are
+/// not among them: whether the caller signs in with MFA is the question's
+/// to fix (crate::access::open).
+fn derived_by_world(lower: &str) -> bool {
+    matches!(
+        lower,
+        "aws:principalarn"
+            | "aws:principalaccount"
+            | "aws:principalisawsservice"
+            | "aws:principaltype"
+            | "aws:username"
+            | "aws:userid"
+            | "aws:principalorgid"
+            | "aws:resourceorgid"
+            | "aws:resourceaccount"
+            | "aws:currenttime"
+            | "aws:epochtime"
+            | "aws:tokenissuetime"
+            | "aws:sourceidentity"
+            | "aws:viaawsservice"
+            | "aws:securetransport"
+            | "sts:rolesessionname"
+    ) || [
+        "aws:principaltag/",
+        "aws:resourcetag/",
+        "iam:resourcetag/",
+        "kms:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// True when a request key is the caller's choice: open unless fixed.
+pub fn is_open(lower: &str) -> bool {
+    !derived_by_world(lower)
 }
 
 /// The time of a run, as the context keys that carry it.
@@ -281,6 +347,12 @@ pub struct AssumeCall<'a> {
     pub tag_keys: &'a [String],
     /// `sts:TransitiveTagKeys`.
     pub transitive_keys: &'a [String],
+    /// True when the call passes an MFA code (`SerialNumber` and
+    /// `TokenCode`): the request then carries `aws:MultiFactorAuthPresent`
+    /// = `true` and `aws:MultiFactorAuthAge` (STS API reference,
+    /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>,
+    /// "Using MFA with AssumeRole").
+    pub mfa: bool,
 }
 
 /// The context keys AWS sets itself for a request of `caller` on `target`
@@ -298,6 +370,44 @@ pub struct Derived<'a> {
     pub clock: &'a Clock,
     /// For an `AssumeRole` call, what it passes.
     pub assume: Option<&'a AssumeCall<'a>>,
+    /// The action's service prefix, any case ([`service_of`]).
+    pub service: &'a str,
+    /// The region the question names (`--region`, `region`), if any.
+    pub region: Option<&'a str>,
+}
+
+/// The service prefix of an action (`s3` of `s3:GetObject`), as written.
+pub fn service_of(action: &str) -> &str {
+    action.split_once(':').map_or(action, |(s, _)| s)
+}
+
+/// `aws:SecureTransport` of a request the question says nothing of: the
+/// AWS CLI and SDKs call HTTPS endpoints ("AWS global condition context
+/// keys", <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport>:
+/// true when the request was sent over TLS).
+pub const SECURE_TRANSPORT: &str = "true";
+
+/// How a question changes a key iamsim gave a value of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetWith {
+    /// `--region` (`region` in a scenario file).
+    Region,
+    /// `--context KEY=VALUE` (`context` in a scenario file).
+    Context,
+}
+
+/// A key of every real request that the question did not give, with the
+/// value iamsim gave it and how to change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Defaulted {
+    /// The key, as AWS spells it.
+    pub key: &'static str,
+    /// The value iamsim gave it.
+    pub value: String,
+    /// Why that value, in words.
+    pub from: &'static str,
+    /// How the question can change it; `None` when it cannot.
+    pub set_with: Option<SetWith>,
 }
 
 fn tag<'t>(tags: &'t Tags, lower_key: &str) -> Option<&'t str> {
@@ -311,6 +421,40 @@ fn found(v: Option<&str>) -> Found<'_> {
 }
 
 impl Derived<'_> {
+    /// `aws:RequestedRegion` of the request, and where it came from.
+    pub fn region(&self) -> (&str, RegionFrom) {
+        requested_region(self.world, self.service, self.target, self.region)
+    }
+
+    /// The keys of every real request that iamsim gives values of its own
+    /// here, those for which `given` (the question's explicit context)
+    /// says false: the region unless the question named it, and TLS.
+    pub fn defaults(&self, given: &dyn Fn(&str) -> bool) -> Vec<Defaulted> {
+        let mut out = Vec::new();
+        let (region, from) = self.region();
+        if from != RegionFrom::Question && !given("aws:requestedregion") {
+            out.push(Defaulted {
+                key: "aws:RequestedRegion",
+                value: region.to_string(),
+                from: from.phrase(),
+                set_with: Some(if from == RegionFrom::Global {
+                    SetWith::Context
+                } else {
+                    SetWith::Region
+                }),
+            });
+        }
+        if !given("aws:securetransport") {
+            out.push(Defaulted {
+                key: "aws:SecureTransport",
+                value: SECURE_TRANSPORT.to_string(),
+                from: "the AWS CLI and SDKs use TLS",
+                set_with: Some(SetWith::Context),
+            });
+        }
+        out
+    }
+
     fn in_org(&self, account: &str) -> Option<&str> {
         let org = self.world.organization.as_ref()?;
         let member = org.management_account == account
@@ -320,6 +464,13 @@ impl Derived<'_> {
                 .get(account)
                 .is_some_and(|a| !a.levels.is_empty());
         member.then_some(org.id.as_str())
+    }
+
+    /// True when the request is made with MFA: the caller is a session
+    /// created with MFA, or the `AssumeRole` call passes an MFA code.
+    fn mfa(&self) -> bool {
+        let session = matches!(self.caller, Caller::Session(s) if s.mfa);
+        session || self.assume.is_some_and(|a| a.mfa)
     }
 
     fn principal_tag(&self, lower_key: &str) -> Option<&str> {
@@ -356,19 +507,24 @@ impl Lookup for Derived<'_> {
                 Caller::Root { account, .. } => account,
                 Caller::Session(s) => &s.userid,
             }),
-            "aws:multifactorauthpresent" => {
-                found(session.map(|s| if s.mfa { "true" } else { "false" }))
-            }
-            // Seconds since the MFA check: the session is created in this
-            // run; absent without MFA, as in AWS.
-            "aws:multifactorauthage" => found(session.filter(|s| s.mfa).map(|_| "0")),
+            "aws:multifactorauthpresent" if self.mfa() => Found::One("true"),
+            "aws:multifactorauthpresent" => found(session.map(|_| "false")),
+            // Seconds since the MFA check: the session (or the AssumeRole
+            // call's MFA code) is of this run; absent without MFA, as in AWS.
+            "aws:multifactorauthage" => found(self.mfa().then_some("0")),
             "aws:tokenissuetime" => found(session.map(|_| self.clock.current_time.as_str())),
             "aws:sourceidentity" => found(session.and_then(|s| s.source_identity.as_deref())),
             "aws:principalorgid" => found(self.in_org(self.caller.account())),
             "aws:resourceorgid" => found(self.in_org(self.target.account)),
+            // AWS's pages do not say what an AWS managed policy's
+            // aws:ResourceAccount is (its ARN's account field is `aws`):
+            // absent, so a decision that rests on it shows it missing.
+            "aws:resourceaccount" if self.target.is_aws_managed_policy() => Found::Absent,
             "aws:resourceaccount" => Found::One(self.target.account),
             "aws:currenttime" => Found::One(&self.clock.current_time),
             "aws:epochtime" => Found::One(&self.clock.epoch_time),
+            "aws:requestedregion" => Found::One(self.region().0),
+            "aws:securetransport" => Found::One(SECURE_TRANSPORT),
             _ => {
                 if let Some(k) = lower_key.strip_prefix("aws:principaltag/") {
                     return found(self.principal_tag(k));
@@ -408,5 +564,56 @@ impl Lookup for Derived<'_> {
 impl Resolve for Derived<'_> {
     fn var(&self, key: &str) -> Option<&str> {
         self.lookup(key).single()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root<'a>() -> Caller<'a> {
+        Caller::Root {
+            account: "111111111111",
+            arn: "arn:aws:iam::111111111111:root",
+        }
+    }
+
+    fn resource_account(world: &World, target: &Target<'_>) -> Option<String> {
+        let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+        let derived = Derived {
+            world,
+            caller: root(),
+            target,
+            clock: &clock,
+            assume: None,
+            service: "iam",
+            region: None,
+        };
+        derived
+            .lookup("aws:resourceaccount")
+            .single()
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn the_account_aws_is_accepted_for_aws_managed_policies_only() {
+        let w = World::default();
+        let resolve = |arn| resolve_target(&w, "iam", arn, None, "111111111111");
+        let policy = resolve("arn:aws:iam::aws:policy/ReadOnlyAccess").unwrap();
+        assert_eq!(policy.account, "aws");
+        assert!(policy.is_aws_managed_policy());
+        assert!(policy.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &policy), None);
+        for bad in [
+            "arn:aws:iam::aws:role/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/",
+            "arn:aws:kms:us-east-1:aws:key/k",
+        ] {
+            let err = resolve(bad).unwrap_err();
+            assert!(err.contains("not a 12-digit id"), "{bad}: {err}");
+        }
+        let mine = resolve("arn:aws:iam::222222222222:policy/Mine").unwrap();
+        assert!(!mine.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &mine).as_deref(), Some("222222222222"));
     }
 }

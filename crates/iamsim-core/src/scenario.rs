@@ -1,12 +1,14 @@
 //! Scenario files (README, "Formats"): principals, steps and
 //! expected decisions, read and checked; [`run`] plays them against a world.
 
+pub mod params;
 pub mod run;
 
 use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
+use crate::region::read_region;
 use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
@@ -58,7 +60,8 @@ pub struct SessionSetup {
     pub transitive_keys: Vec<String>,
     /// Its source identity.
     pub source_identity: Option<String>,
-    /// True when created with MFA.
+    /// True when created with MFA: for a step, the `AssumeRole` call
+    /// passes an MFA code (`SerialNumber` and `TokenCode`).
     pub mfa: bool,
 }
 
@@ -96,6 +99,8 @@ pub struct Step {
     pub kind: StepKind,
     /// The step's context (wins over the scenario's and the file's).
     pub context: Context,
+    /// The step's region (wins over the scenario's and the file's).
+    pub region: Option<String>,
     /// Where it stands, for errors.
     pub span: Span,
     /// The index of its scenario in the file.
@@ -122,10 +127,12 @@ pub struct Scenario {
     pub session: SessionSetup,
     /// The scenario's context.
     pub context: Context,
+    /// The scenario's region.
+    pub region: Option<String>,
     /// The steps, in order.
     pub steps: Vec<Step>,
-    /// The expected decision.
-    pub expect: Expect,
+    /// The expected decision, if the scenario states one.
+    pub expect: Option<Expect>,
     /// Where its `principal` stands, for errors.
     pub principal_span: Span,
     /// Its index in the file.
@@ -141,6 +148,10 @@ pub struct ScenarioFile {
     pub world: WorldRef,
     /// File-level context.
     pub context: Context,
+    /// File-level region: the `aws:RequestedRegion` of every request
+    /// unless a scenario or step names another or a context gives the key
+    /// (crate::region).
+    pub region: Option<String>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
 }
@@ -148,6 +159,7 @@ pub struct ScenarioFile {
 const FILE_KEYS: &[&str] = &[
     "world",
     "context",
+    "region",
     "scenarios",
     "description",
     "source",
@@ -160,6 +172,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "rule",
     "principal",
     "context",
+    "region",
     "steps",
     "expect",
     "session_policy",
@@ -176,9 +189,17 @@ const ASSUME_KEYS: &[&str] = &[
     "session_tags",
     "transitive_tag_keys",
     "source_identity",
+    "mfa",
     "context",
+    "region",
 ];
-const ACTION_KEYS: &[&str] = &["action", "resource", "resource_account", "context"];
+const ACTION_KEYS: &[&str] = &[
+    "action",
+    "resource",
+    "resource_account",
+    "context",
+    "region",
+];
 
 /// True when a parsed JSON file looks like a world rather than scenarios
 /// (directory runs skip worlds: they are read through the files naming them).
@@ -292,6 +313,14 @@ impl Reader<'_> {
                 .push(doc.err(list, &sp, "scenarios must be a list"));
             return None;
         };
+        if items.is_empty() {
+            self.errors.push(doc.err(
+                list,
+                &sp,
+                "scenarios is empty: a scenario file needs at least one scenario",
+            ));
+            return None;
+        }
         file.scenarios = items
             .iter()
             .enumerate()
@@ -328,10 +357,12 @@ impl Reader<'_> {
             },
         };
         let context = self.context(node, path);
+        let region = self.region(node, path);
         Some(ScenarioFile {
             source: doc.source,
             world,
             context,
+            region,
             scenarios: Vec::new(),
         })
     }
@@ -343,6 +374,13 @@ impl Reader<'_> {
                 self.ok(self.doc.string(n, &p, key));
             }
         }
+    }
+
+    /// The `region` of a file, scenario or step, checked.
+    fn region(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<String> {
+        let p = path.key("region");
+        let r = read_region(self.doc, node.get("region"), &p, "region");
+        self.ok(r).flatten()
     }
 
     fn context(&mut self, node: &Node, path: &JsonPath<'_>) -> Context {
@@ -407,16 +445,9 @@ impl Reader<'_> {
         let principal = self.required_string(node, path, "principal")?;
         let expect_path = path.key("expect");
         let expect = match node.get("expect") {
-            None => {
-                self.errors.push(doc.err(
-                    node,
-                    path,
-                    "the scenario has no \"expect\" (allow, deny, implicit_deny or explicit_deny)",
-                ));
-                return None;
-            }
+            None => None,
             Some(n) => {
-                match self.ok(doc.string(n, &expect_path, "expect"))? {
+                Some(match self.ok(doc.string(n, &expect_path, "expect"))? {
                     "allow" => Expect::Allow,
                     "deny" => Expect::Deny,
                     "implicit_deny" => Expect::ImplicitDeny,
@@ -425,11 +456,12 @@ impl Reader<'_> {
                         self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
                         return None;
                     }
-                }
+                })
             }
         };
-        let session = self.session_setup(node, path, true)?;
+        let session = self.session_setup(node, path)?;
         let context = self.context(node, path);
+        let region = self.region(node, path);
         let sp = path.key("steps");
         let steps_node = node.get("steps");
         let items = match steps_node.map(|n| &n.value) {
@@ -453,6 +485,7 @@ impl Reader<'_> {
             principal,
             session,
             context,
+            region,
             steps,
             expect,
             principal_span: node.get("principal").map_or(node.span, |p| p.span),
@@ -486,12 +519,20 @@ impl Reader<'_> {
             .map(|o| o.map(str::to_string))
     }
 
-    fn session_setup(
+    /// Checks a parameter of an `AssumeRole` call ([`params`]), naming
+    /// it at its place in the file.
+    fn param(
         &mut self,
-        node: &Node,
-        path: &JsonPath<'_>,
-        with_mfa: bool,
-    ) -> Option<SessionSetup> {
+        what: &str,
+        value: &str,
+        check: fn(&str) -> Result<(), &'static str>,
+        locate: impl FnOnce(String) -> Diagnostic,
+    ) -> Option<()> {
+        let checked = params::checked(what, value, check).map_err(locate);
+        self.ok(checked)
+    }
+
+    fn session_setup(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<SessionSetup> {
         let doc = self.doc;
         let mut s = SessionSetup::default();
         if let Some(n) = node
@@ -508,10 +549,26 @@ impl Reader<'_> {
             .filter(|n| !matches!(n.value, Value::Null))
         {
             let p = path.key("session_tags");
-            for m in self.ok(doc.map(n, &p, "session_tags"))? {
+            let members = self.ok(doc.map(n, &p, "session_tags"))?;
+            if members.len() > params::MAX_SESSION_TAGS {
+                let msg = format!(
+                    "{} session tags: AWS takes at most {}",
+                    members.len(),
+                    params::MAX_SESSION_TAGS
+                );
+                self.errors.push(doc.err(n, &p, msg));
+                return None;
+            }
+            for m in members {
                 let tp = p.key(&m.key);
                 let v = self.ok(doc.string(&m.node, &tp, "a session tag value"))?;
-                if s.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
+                self.param("session tag key", &m.key, params::session_tag_key, |msg| {
+                    doc.err_key(m, &tp, msg)
+                })?;
+                self.param("session tag value", v, params::session_tag_value, |msg| {
+                    doc.err(&m.node, &tp, msg)
+                })?;
+                if params::tag_given(&s.tags, &m.key) {
                     self.errors.push(doc.err_key(
                         m,
                         &tp,
@@ -536,11 +593,15 @@ impl Reader<'_> {
             }
         }
         s.source_identity = self.opt_string(node, path, "source_identity")?;
-        if with_mfa {
-            if let Some(n) = node.get("mfa") {
-                let p = path.key("mfa");
-                s.mfa = self.ok(doc.bool(n, &p, "mfa"))?;
-            }
+        if let (Some(id), Some(n)) = (&s.source_identity, node.get("source_identity")) {
+            let p = path.key("source_identity");
+            self.param("source_identity", id, params::source_identity, |msg| {
+                doc.err(n, &p, msg)
+            })?;
+        }
+        if let Some(n) = node.get("mfa") {
+            let p = path.key("mfa");
+            s.mfa = self.ok(doc.bool(n, &p, "mfa"))?;
         }
         Some(s)
     }
@@ -559,18 +620,19 @@ impl Reader<'_> {
             let session_name = self
                 .opt_string(node, path, "session_name")?
                 .unwrap_or_else(|| "iamsim".to_string());
-            let valid = (1..=64).contains(&session_name.len())
-                && session_name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if !valid {
-                let p = path.key("session_name");
-                let n = node.get("session_name").unwrap_or(node);
-                self.errors.push(doc.err(n, &p, format!("session_name \"{session_name}\" must be 1-64 characters of letters, digits and _+=,.@-")));
-                return None;
-            }
+            let p = path.key("session_name");
+            let n = node.get("session_name").unwrap_or(node);
+            self.param("session_name", &session_name, params::session_name, |msg| {
+                doc.err(n, &p, msg)
+            })?;
             let external_id = self.opt_string(node, path, "external_id")?;
-            let setup = self.session_setup(node, path, false)?;
+            if let (Some(id), Some(n)) = (&external_id, node.get("external_id")) {
+                let p = path.key("external_id");
+                self.param("external_id", id, params::external_id, |msg| {
+                    doc.err(n, &p, msg)
+                })?;
+            }
+            let setup = self.session_setup(node, path)?;
             StepKind::AssumeRole {
                 role,
                 session_name,
@@ -612,9 +674,11 @@ impl Reader<'_> {
             return None;
         };
         let context = self.context(node, path);
+        let region = self.region(node, path);
         Some(Step {
             kind,
             context,
+            region,
             span: node.span,
             scenario,
             index,

@@ -112,6 +112,9 @@ pub struct Bucket {
     /// Which KMS keys encrypt its objects (SSE-KMS), by key-name prefix
     /// (`""` for the whole bucket), in declaration order.
     pub encryption: Vec<SseKms>,
+    /// The bucket's region, when the world gives it: the region of
+    /// requests on it unless the question names one (crate::region).
+    pub region: Option<String>,
 }
 
 /// One SSE-KMS rule of a bucket: objects whose key starts with `prefix`
@@ -147,6 +150,9 @@ pub struct Resource {
     pub policy: Option<PolicyId>,
     /// Its tags.
     pub tags: Tags,
+    /// True for a KMS key declared `"aws_managed": true`: a key that an AWS
+    /// service created and manages (see [`crate::protection`]).
+    pub aws_managed: bool,
 }
 
 /// One level of the organization on an account's path: root, an OU, or
@@ -212,6 +218,9 @@ pub struct World {
     pub resources: Map<String, Resource>,
     /// The organization, if any.
     pub organization: Option<Organization>,
+    /// The region of requests on resources of no known region
+    /// (`default_region`; crate::region).
+    pub default_region: Option<String>,
 }
 
 impl World {

@@ -15,6 +15,9 @@ pub struct Facts {
     pub root_assumes: bool,
     /// Some SCP level has no allow.
     pub scp_failed: bool,
+    /// AWS refuses the request whatever the policies say: the page of the
+    /// protection that refuses it.
+    pub protected: Option<&'static str>,
 }
 
 /// Names a statement of a policy: `statement #0 of inline policy "p" of arn:...`.
@@ -127,6 +130,13 @@ pub fn summary(
     let resource = &req.target.arn;
     let caller = req.caller.arn();
     match outcome {
+        Outcome::ExplicitDeny if f.protected.is_some() => {
+            let note = gate(gates, &Gate::AwsProtection).map_or("", |g| g.note.as_str());
+            (
+                format!("denied by AWS's protection, not by a policy: {note}"),
+                f.protected.unwrap_or(pages::EVALUATION),
+            )
+        }
         Outcome::ExplicitDeny => {
             let hit = gate(gates, &Gate::ExplicitDeny).and_then(|g| g.hits.first());
             let text = match hit {
@@ -298,6 +308,11 @@ fn allowed_summary(
         }
         (Some(Grant::Account), Some(r)) => {
             format!("allowed: {r} delegates to the account, and {id} allows it")
+        }
+        _ if req.target.is_aws_managed_policy() => {
+            format!(
+                "allowed: {id} allows it, and an AWS managed policy has no resource-based policy"
+            )
         }
         _ => format!("allowed: {id} allows it within the same account"),
     };

@@ -36,9 +36,13 @@ pub const SOURCE_IDENTITY: &str = "https://docs.aws.amazon.com/IAM/latest/UserGu
 
 impl Gate {
     /// The AWS page that describes this gate; for the combining rule, the
-    /// cross-account page when the request crosses accounts.
-    pub fn page(&self, cross_account: bool) -> &'static str {
-        match self {
+    /// cross-account page when the request crosses accounts. `None` for an
+    /// AWS protection, whose page is that of the protection that refused
+    /// the request ([`crate::protection::Rule::page`]), which the decision
+    /// carries.
+    pub fn page(&self, cross_account: bool) -> Option<&'static str> {
+        let page = match self {
+            Gate::AwsProtection => return None,
             Gate::RootUser => ROOT_CANNOT_ASSUME,
             Gate::ExplicitDeny | Gate::Identity => EVALUATION,
             Gate::Rcp => RCPS,
@@ -48,6 +52,7 @@ impl Gate {
             Gate::SessionPolicy => SESSION_POLICIES,
             Gate::Combine if cross_account => CROSS_ACCOUNT,
             Gate::Combine => EVALUATION,
-        }
+        };
+        Some(page)
     }
 }

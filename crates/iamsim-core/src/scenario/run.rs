@@ -2,13 +2,15 @@
 //! allowed `assume_role` step makes the caller the new session (role
 //! chaining is several of them); the first denied step ends the scenario.
 
-use super::{Expect, Scenario, SessionSetup, Step, StepKind};
-use crate::context::{Context, Layered, Lookup};
-use crate::diag::{Diagnostic, Location, SourceId};
+use super::{Expect, Scenario, ScenarioFile, SessionSetup, Step, StepKind};
+use crate::context::{Found, Layered, Lookup};
+use crate::diag::{Diagnostic, Location};
 use crate::eval::{self, Outcome, Request, pages};
 use crate::json::Span;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Caller, Clock, Derived, Session, Target, resolve_target};
+use crate::request::{
+    AssumeCall, Caller, Clock, Defaulted, Derived, Session, Target, resolve_target,
+};
 use crate::sse_kms::{self, KmsContext};
 use crate::world::{Tags, User, World};
 
@@ -21,6 +23,50 @@ pub enum Detail {
     Explanations,
 }
 
+/// What an `assume_role` step passed to `AssumeRole`, as its result
+/// shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssumeParams {
+    /// `RoleSessionName`.
+    pub session_name: String,
+    /// `ExternalId`, if passed.
+    pub external_id: Option<String>,
+    /// True when an MFA code was passed (`SerialNumber` and `TokenCode`).
+    pub mfa: bool,
+    /// `SourceIdentity`, if passed (not carried from the calling session).
+    pub source_identity: Option<String>,
+    /// `Tags` passed.
+    pub tags: Tags,
+    /// `TransitiveTagKeys` passed.
+    pub transitive_keys: Vec<String>,
+    /// True when a session policy was passed.
+    pub session_policy: bool,
+}
+
+impl AssumeParams {
+    /// The parameters of an `assume_role` step; `None` for an action step.
+    fn of(step: &Step) -> Option<AssumeParams> {
+        let StepKind::AssumeRole {
+            session_name,
+            external_id,
+            setup,
+            ..
+        } = &step.kind
+        else {
+            return None;
+        };
+        Some(AssumeParams {
+            session_name: session_name.clone(),
+            external_id: external_id.clone(),
+            mfa: setup.mfa,
+            source_identity: setup.source_identity.clone(),
+            tags: setup.tags.clone(),
+            transitive_keys: setup.transitive_keys.clone(),
+            session_policy: setup.policy.is_some(),
+        })
+    }
+}
+
 /// What one step decided: its requests (an `assume_role` step is
 /// `sts:AssumeRole`, plus `sts:TagSession` and `sts:SetSourceIdentity`
 /// when it passes tags or a source identity) and the step's decision.
@@ -28,6 +74,8 @@ pub enum Detail {
 pub struct StepResult {
     /// The caller's ARN for this step.
     pub principal: String,
+    /// For an `assume_role` step, the parameters it passed.
+    pub assume: Option<AssumeParams>,
     /// Each request with its decision and explanation.
     pub requests: Vec<RequestTrace>,
     /// Allowed only if every request is; explicit deny wins.
@@ -39,8 +87,8 @@ pub struct StepResult {
 pub struct ScenarioResult {
     /// The scenario's name.
     pub name: String,
-    /// What it expected.
-    pub expect: Expect,
+    /// What it expected, if it states an expectation.
+    pub expect: Option<Expect>,
     /// `allow` if every step is allowed, else the first denied step's decision.
     pub outcome: Outcome,
     /// The index of the first denied step.
@@ -48,8 +96,8 @@ pub struct ScenarioResult {
     /// The steps that ran, with explanations ([`Detail::Explanations`]
     /// only; empty otherwise).
     pub steps: Vec<StepResult>,
-    /// True when the outcome meets the expectation.
-    pub pass: bool,
+    /// True when the outcome meets the expectation; `None` without one.
+    pub pass: Option<bool>,
 }
 
 /// The principal as the scenario runs: who it is now.
@@ -71,8 +119,7 @@ impl<'w> Current<'w> {
 
 struct Runner<'w, 's> {
     world: &'w World,
-    source: SourceId,
-    file_context: &'s Context,
+    file: &'s ScenarioFile,
     scenario: &'s Scenario,
     clock: &'s Clock,
     detail: Detail,
@@ -90,7 +137,7 @@ impl Runner<'_, '_> {
     fn err(&self, span: Span, path: String, message: String) -> Diagnostic {
         Diagnostic {
             location: Some(Location {
-                source: self.source,
+                source: self.file.source,
                 span,
                 path,
             }),
@@ -102,15 +149,37 @@ impl Runner<'_, '_> {
     /// keys, over what AWS derives (later wins, README "Formats").
     fn context<'a>(&'a self, step: &'a Step, derived: Derived<'a>) -> Layered<'a, Derived<'a>> {
         Layered {
-            layers: [&step.context, &self.scenario.context, self.file_context],
+            layers: [&step.context, &self.scenario.context, &self.file.context],
             base: derived,
         }
     }
 
-    /// A step's outcome, with its requests' traces when kept, and the
-    /// session it makes.
+    /// The region the question names for a step: the step's, else the
+    /// scenario's, else the file's.
+    fn region<'a>(&'a self, step: &'a Step) -> Option<&'a str> {
+        step.region
+            .as_deref()
+            .or(self.scenario.region.as_deref())
+            .or(self.file.region.as_deref())
+    }
+
+    /// The keys iamsim gives a step's request values of its own: those
+    /// its contexts do not give.
+    fn defaults(&self, step: &Step, derived: &Derived<'_>) -> Vec<Defaulted> {
+        let given = |k: &str| {
+            [&step.context, &self.scenario.context, &self.file.context]
+                .iter()
+                .any(|c| c.lookup(k) != Found::Absent)
+        };
+        derived.defaults(&given)
+    }
+
+    /// A step's outcome, with its requests' traces (and, for an
+    /// `assume_role` step, its parameters) when kept, and the session it
+    /// makes.
     fn stepped<'w>(
         &self,
+        step: &Step,
         caller: Caller<'_>,
         traces: Vec<RequestTrace>,
         outcome: Outcome,
@@ -118,6 +187,7 @@ impl Runner<'_, '_> {
     ) -> Stepped<'w> {
         let result = (self.detail == Detail::Explanations).then(|| StepResult {
             principal: caller.arn().to_string(),
+            assume: AssumeParams::of(step),
             requests: traces,
             outcome,
         });
@@ -128,7 +198,8 @@ impl Runner<'_, '_> {
         }
     }
 
-    /// One request: its decision, and its explanation when kept.
+    /// One request: its decision, and its explanation when kept, with
+    /// the keys iamsim gave values of its own (`defaults`).
     fn request(
         &self,
         caller: Caller<'_>,
@@ -136,6 +207,7 @@ impl Runner<'_, '_> {
         target: &Target<'_>,
         ctx: &dyn Lookup,
         identity_required: bool,
+        defaults: &dyn Fn() -> Vec<Defaulted>,
     ) -> (Outcome, Option<RequestTrace>) {
         let req = Request {
             caller,
@@ -148,29 +220,26 @@ impl Runner<'_, '_> {
             Detail::Decisions => (eval::decide(self.world, &req), None),
             Detail::Explanations => {
                 let d = eval::evaluate(self.world, &req);
-                (
-                    d.outcome,
-                    Some(RequestTrace::new(caller.arn(), action, target.arn, &d)),
-                )
+                let mut trace = RequestTrace::new(caller.arn(), action, target.arn, &d);
+                trace.defaults = defaults();
+                (d.outcome, Some(trace))
             }
         }
     }
 }
 
-/// Runs one scenario of a file whose source is `source`. Errors are bad
+/// Runs one scenario of `file` (whose scenarios it need not hold). Errors are bad
 /// input (an unknown principal or role, a resource whose owner is unknown).
 pub fn run_scenario(
     world: &World,
-    source: SourceId,
-    file_context: &Context,
+    file: &ScenarioFile,
     scenario: &Scenario,
     clock: &Clock,
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
     let r = Runner {
         world,
-        source,
-        file_context,
+        file,
         scenario,
         clock,
         detail,
@@ -223,12 +292,12 @@ pub fn run_scenario(
             current = Current::Session(session);
         }
     }
-    let pass = match scenario.expect {
+    let pass = scenario.expect.map(|expect| match expect {
         Expect::Allow => outcome == Outcome::Allow,
         Expect::Deny => outcome != Outcome::Allow,
         Expect::ImplicitDeny => outcome == Outcome::ImplicitDeny,
         Expect::ExplicitDeny => outcome == Outcome::ExplicitDeny,
-    };
+    });
     Ok(ScenarioResult {
         name: scenario.name.clone(),
         expect: scenario.expect,
@@ -268,8 +337,18 @@ fn act<'w>(
         target,
         clock: r.clock,
         assume: None,
+        service: crate::request::service_of(action),
+        region: r.region(step),
     };
-    let (s3, s3_trace) = r.request(caller, action, target, &r.context(step, derived), false);
+    let defaults = || r.defaults(step, &derived);
+    let (s3, s3_trace) = r.request(
+        caller,
+        action,
+        target,
+        &r.context(step, derived),
+        false,
+        &defaults,
+    );
     let mut outcome = s3;
     let mut traces: Vec<RequestTrace> = s3_trace.into_iter().collect();
     if let Some(call) = sse_kms::kms_call(world, action, target).filter(|_| s3 == Outcome::Allow) {
@@ -278,6 +357,7 @@ fn act<'w>(
             .map_err(|e| r.err(step.span, step.path(), e))?;
         let derived = Derived {
             target: &key,
+            service: "kms",
             ..derived
         };
         let ctx = KmsContext {
@@ -285,14 +365,15 @@ fn act<'w>(
             caller_account: caller.account(),
             base: r.context(step, derived),
         };
-        let (kms, trace) = r.request(caller, call.action, &key, &ctx, false);
+        let defaults = || call.defaults(r.defaults(step, &derived));
+        let (kms, trace) = r.request(caller, call.action, &key, &ctx, false, &defaults);
         outcome = combine(&[s3, kms]);
         traces.extend(trace.map(|mut t| {
             t.summary = format!("{}: {}", call.reason(), t.summary);
             t
         }));
     }
-    Ok(r.stepped(caller, traces, outcome, None))
+    Ok(r.stepped(step, caller, traces, outcome, None))
 }
 
 fn assume<'w>(
@@ -334,6 +415,7 @@ fn assume<'w>(
             let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why, page);
             StepResult {
                 principal: caller.arn().to_string(),
+                assume: AssumeParams::of(step),
                 requests: vec![trace],
                 outcome,
             }
@@ -375,6 +457,7 @@ fn assume<'w>(
         tags: &setup.tags,
         tag_keys: &tag_keys,
         transitive_keys: &setup.transitive_keys,
+        mfa: setup.mfa,
     };
     let derived = Derived {
         world,
@@ -382,14 +465,17 @@ fn assume<'w>(
         target: &target,
         clock: r.clock,
         assume: Some(&call),
+        service: "sts",
+        region: r.region(step),
     };
     let ctx = r.context(step, derived);
+    let defaults = || r.defaults(step, &derived);
     // At most three requests: AssumeRole, TagSession, SetSourceIdentity.
     let mut outcomes = [Outcome::Allow; 3];
     let mut asked = 0;
     let mut traces = Vec::new();
     let mut ask = |action: &str, identity_required: bool| {
-        let (o, t) = r.request(caller, action, &target, &ctx, identity_required);
+        let (o, t) = r.request(caller, action, &target, &ctx, identity_required, &defaults);
         if let Some(slot) = outcomes.get_mut(asked) {
             *slot = o;
         }
@@ -427,7 +513,7 @@ fn assume<'w>(
         s.mfa = mfa;
         s
     });
-    Ok(r.stepped(caller, traces, outcome, next))
+    Ok(r.stepped(step, caller, traces, outcome, next))
 }
 
 fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
@@ -523,3 +609,6 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     }
     Ok(current)
 }
+
+#[cfg(test)]
+mod tests;
