@@ -73,68 +73,66 @@ fn json_lines_carry_decision_and_explanation() {
     );
 }
 
-/// For each scenario of `file`, by name, the AWS page of the step that
-/// decided it: the first denied step, or the last one if all allow.
-fn deciding_pages(file: &str) -> Vec<(String, String)> {
+/// The AWS page of the step that decided the scenario of `file` whose name
+/// starts with `name`: its first denied step, or its last if all allow.
+/// Pages of the IAM user guide lose their common prefix.
+fn deciding_page(file: &str, name: &str) -> String {
     let o = iamsim(&["run", "--format", "json", file]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    stdout(&o)
+    let out = stdout(&o);
+    let v: serde_json::Value = out
         .lines()
-        .map(|l| {
-            let v: serde_json::Value = serde_json::from_str(l).expect("a JSON line");
-            let steps = v["steps"].as_array().expect("steps");
-            let step = steps
-                .iter()
-                .find(|s| s["decision"] != "allow")
-                .or(steps.last())
-                .expect("a step");
-            let page = step["page"].as_str().expect("a page").to_string();
-            (v["name"].as_str().unwrap_or_default().to_string(), page)
-        })
-        .collect()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .find(|v: &serde_json::Value| v["name"].as_str().is_some_and(|n| n.starts_with(name)))
+        .unwrap_or_else(|| panic!("no scenario {name} in {file}"));
+    let steps = v["steps"].as_array().expect("steps");
+    let step = steps
+        .iter()
+        .find(|s| s["decision"] != "allow")
+        .or(steps.last())
+        .expect("a step");
+    let page = step["page"].as_str().expect("a page");
+    page.strip_prefix("https://docs.aws.amazon.com/IAM/latest/UserGuide/")
+        .unwrap_or(page)
+        .to_string()
 }
 
 #[test]
 fn explanations_give_the_aws_page_of_the_rule_that_decided() {
-    let iam = "https://docs.aws.amazon.com/IAM/latest/UserGuide/";
-    let pages =
-        deciding_pages("testdata/seeds/000-day7-trust-user-plakhera/scenarios-default-trust.json");
-    let page = |name: &str| {
-        pages
-            .iter()
-            .find(|(n, _)| n.starts_with(name))
-            .map(|(_, p)| p.strip_prefix(iam).unwrap_or(p).to_string())
-            .unwrap_or_default()
-    };
+    let seed = "testdata/seeds/000-day7-trust-user-plakhera/scenarios-default-trust.json";
     // Allowed: the last step reads within the role's own account.
     assert_eq!(
-        page("before the edit"),
+        deciding_page(seed, "before the edit"),
         "reference_policies_evaluation-logic_policy-eval-denyallow.html"
     );
     // Near misses: across accounts the identity side lacks an allow; the
     // root user may not assume the role at all.
     assert_eq!(
-        page("near miss: intern"),
+        deciding_page(seed, "near miss: intern"),
         "reference_policies_evaluation-logic-cross-account.html"
     );
     assert_eq!(
-        page("near miss: the root user"),
+        deciding_page(seed, "near miss: the root user"),
         "id_roles_use_switch-role-api.html"
     );
-    // A request STS refuses before evaluating policies cites its own page.
-    let refused = deciding_pages("testdata/rules/chain-transitive-tag-key-conflict.json");
-    let tags = format!("{iam}id_session-tags.html");
-    assert!(
-        refused
-            .iter()
-            .any(|(n, p)| n.starts_with("chained call passes team") && *p == tags),
-        "{refused:?}"
+    // A request STS refuses before evaluating policies cites its own page;
+    // its near miss is decided by the policies.
+    let tags = "testdata/rules/chain-transitive-tag-key-conflict.json";
+    assert_eq!(
+        deciding_page(tags, "chained call passes team"),
+        "id_session-tags.html"
     );
-    assert!(
-        refused
-            .iter()
-            .any(|(n, p)| n.starts_with("near miss") && *p != tags),
-        "{refused:?}"
+    assert_ne!(deciding_page(tags, "near miss"), "id_session-tags.html");
+    // A request AWS refuses whatever the policies say cites the page of the
+    // protection that refuses it; its near miss is decided by the policies.
+    let slr = "testdata/rules/protect-service-linked-and-identity-center-roles.json";
+    assert_eq!(
+        deciding_page(slr, "service-linked role: PutRolePolicy"),
+        "using-service-linked-roles.html"
+    );
+    assert_ne!(
+        deciding_page(slr, "near miss: DeleteServiceLinkedRole"),
+        "using-service-linked-roles.html"
     );
     // Every gate of a JSON explanation names its page too.
     let o = iamsim(&[
