@@ -3,8 +3,10 @@
 //! through exactly the same code as `iamsim run`.
 
 use crate::files::{self, FsLoader};
+use crate::names::{Checks, UnknownNames};
 use crate::{Format, fail, print, render};
 use clap::Args;
+use iamsim_core::catalog::check;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::scenario;
@@ -39,16 +41,24 @@ pub struct CanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
 /// The `--context KEY=VALUE` arguments as JSON: a string, or a list when
-/// VALUE is a JSON list.
+/// VALUE is a JSON list. A key given twice (key names ignore case) is an
+/// error.
 pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> {
     let mut context = Map::new();
     for kv in pairs {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| Diagnostic::bare(format!("--context \"{kv}\" must be KEY=VALUE")))?;
+        if context.keys().any(|c| c.eq_ignore_ascii_case(k)) {
+            return Err(Diagnostic::bare(format!(
+                "argument --context '{kv}': the key {k} is given twice (key names ignore case)"
+            )));
+        }
         let value = match serde_json::from_str::<Value>(v) {
             Ok(list @ Value::Array(_)) => list,
             _ => Value::String(v.to_string()),
@@ -58,8 +68,33 @@ pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> 
     Ok(context)
 }
 
-fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
-    let context = context_args(&args.context)?;
+/// Checks the names the arguments give: the action, the resource for it,
+/// and the context keys for the requests the question makes (the action's,
+/// and STS's when it assumes roles first).
+fn check_names(args: &CanArgs, context: &Map<String, Value>) -> Result<(), Vec<Diagnostic>> {
+    let allow = args.names.allow_unknown_names;
+    let mut checks = Checks::default();
+    let action = &args.action;
+    checks.add(
+        || format!("ACTION '{action}'"),
+        check::action(action, allow),
+    );
+    let resource = &args.resource;
+    checks.add(
+        || format!("RESOURCE '{resource}'"),
+        check::resource(action, resource),
+    );
+    let mut services = check::services_of(action);
+    if !args.via.is_empty() {
+        services.extend(check::services_of_assume_role());
+    }
+    checks.context(context, (Some(&services), Some(action)), allow);
+    checks.finish()
+}
+
+fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
+    let context = context_args(&args.context).map_err(|d| vec![d])?;
+    check_names(args, &context)?;
     let mut steps: Vec<Value> = args
         .via
         .iter()
@@ -86,7 +121,7 @@ pub fn can(args: &CanArgs) -> u8 {
     let mut sources = Sources::new();
     let q = match question(args) {
         Ok(q) => q,
-        Err(d) => return fail(&sources, &[d]),
+        Err(errors) => return fail(&sources, &errors),
     };
     let text = serde_json::to_string_pretty(&q).unwrap_or_default();
     let world = match files::load_world(&mut sources, &args.world) {
@@ -99,7 +134,10 @@ pub fn can(args: &CanArgs) -> u8 {
         Ok(n) => n,
         Err(d) => return fail(&sources, &[d]),
     };
-    let file = match scenario::parse_node(&mut sources, id, &node, &mut loader) {
+    // The names were checked, and their warnings printed, argument by
+    // argument: the question's own warnings would repeat them.
+    let allow = args.names.allow_unknown_names;
+    let file = match scenario::parse_node(&mut sources, id, &node, &mut loader, allow) {
         Ok(f) => f,
         Err(errors) => return fail(&sources, &errors),
     };

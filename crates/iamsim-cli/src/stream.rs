@@ -361,7 +361,7 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bo
 )]
 fn slow(
     batch: &mut Batch,
-    id: SourceId,
+    (id, allow_unknown_names): (SourceId, bool),
     world: usize,
     context: &Context,
     clock: &Clock,
@@ -369,7 +369,15 @@ fn slow(
     (index, text, offset): &Raw,
 ) -> Result<ScenarioResult, Vec<Diagnostic>> {
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
-    let sc = scenario::parse_scenario(&mut batch.sources, id, &node, *index, &mut batch.loader)?;
+    let mut sc = scenario::parse_scenario(
+        &mut batch.sources,
+        id,
+        &node,
+        *index,
+        &mut batch.loader,
+        allow_unknown_names,
+    )?;
+    batch.warnings.append(&mut sc.warnings);
     let w = batch
         .worlds
         .get(world)
@@ -401,7 +409,8 @@ fn late_members(
         value: Value::Object(members),
         span: header.span,
     };
-    match scenario::parse_header(&mut batch.sources, id, &full, &mut batch.loader) {
+    let allow = batch.allow_unknown_names;
+    match scenario::parse_header(&mut batch.sources, id, &full, &mut batch.loader, allow) {
         Err(errors) => errors,
         // Unreachable for a file whose last member is a list; fail closed.
         Ok(_) => vec![Diagnostic::bare(
@@ -492,7 +501,9 @@ pub struct Output {
 }
 
 /// Runs a large scenario file: its results are appended to `out`, its
-/// input errors returned (then `out` must be discarded).
+/// input errors returned (then `out` must be discarded), its warnings
+/// added to the batch's. The file's text is read in full only when errors
+/// or warnings in it must be rendered.
 pub fn run(
     batch: &mut Batch,
     path: &Path,
@@ -505,16 +516,17 @@ pub fn run(
     // The text is registered empty; it is read in full only to render errors.
     let id = batch.sources.add(path.display().to_string(), String::new());
     batch.loader.register(id, path);
-    let errors = match run_file(batch, id, path, from_dir, clock, output, out, counts) {
-        Ok(()) => return Ok(()),
-        Err(errors) => errors,
-    };
+    let warned = batch.warnings.len();
+    let result = run_file(batch, id, path, from_dir, clock, output, out, counts);
+    if result.is_ok() && batch.warnings.len() == warned {
+        return Ok(());
+    }
     if let Ok(text) = std::fs::read(path) {
         batch
             .sources
             .set_text(id, String::from_utf8_lossy(&text).into_owned());
     }
-    Err(errors)
+    result
 }
 
 #[allow(
@@ -573,7 +585,11 @@ fn run_file(
     if from_dir && !has_scenarios && skipped_in_walks(&header) {
         return Ok(());
     }
-    let file = scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader)?;
+    let allow = batch.allow_unknown_names;
+    let mut file =
+        scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader, allow)?;
+    batch.warnings.append(&mut file.warnings);
+    let allow = file.allow_unknown_names;
     let world = batch.world_of(&file, path)?;
     let name = path.display().to_string();
     // Pass two: the scenarios, a batch at a time.
@@ -583,13 +599,17 @@ fn run_file(
         Detail::Decisions
     };
     // One scenario, read and run, its result rendered. `Err` when it needs
-    // the file's registry: a session policy in another file, or any error,
-    // so that errors are reported by the sequential path, located exactly.
+    // the file's registry: a session policy in another file, any error or
+    // warning, so that they are reported by the sequential path, located
+    // exactly.
     let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, bool), ()> {
         let node = json::parse_at(text, *offset).map_err(|_| ())?;
         let mut scratch = iamsim_core::diag::Sources::new();
-        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles)
+        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
             .map_err(|_| ())?;
+        if !sc.warnings.is_empty() {
+            return Err(());
+        }
         let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
         Ok(render_one(&name, r, output))
     };
@@ -605,7 +625,15 @@ fn run_file(
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
             let (text, pass) = match quick_result {
                 Ok(done) => done,
-                Err(()) => match slow(batch, id, world, &file.context, clock, detail, &raw) {
+                Err(()) => match slow(
+                    batch,
+                    (id, allow),
+                    world,
+                    &file.context,
+                    clock,
+                    detail,
+                    &raw,
+                ) {
                     Ok(r) => render_one(&name, r, output),
                     Err(ds) => {
                         errors.extend(ds);

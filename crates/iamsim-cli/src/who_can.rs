@@ -4,15 +4,17 @@
 //! the arguments and prints.
 
 use crate::can::context_args;
+use crate::names::{Checks, UnknownNames};
 use crate::{Format, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
+use iamsim_core::catalog::check;
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::request::Clock;
 use iamsim_core::world::World;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -36,12 +38,14 @@ pub struct WhoCanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
 /// The `--context` arguments as a request context.
-fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
+fn fixed_context(pairs: Map<String, Value>) -> Result<Context, Diagnostic> {
     let mut ctx = Context::new();
-    for (k, v) in context_args(pairs)? {
+    for (k, v) in pairs {
         match v {
             Value::Array(items) => {
                 let values = items
@@ -76,9 +80,15 @@ pub struct Setup {
 }
 
 impl Setup {
-    /// Checks the format, reads `--context` and loads the world; on bad
-    /// input, prints the errors and returns the exit status.
-    pub fn load(format: Format, context: &[String], world: &Path) -> Result<Setup, u8> {
+    /// Checks the format, reads `--context`, checks the names the
+    /// arguments give (`names`, given the context) and loads the world; on
+    /// bad input, prints the errors and returns the exit status.
+    pub fn load(
+        format: Format,
+        context: &[String],
+        world: &Path,
+        names: impl FnOnce(&Map<String, Value>) -> Checks,
+    ) -> Result<Setup, u8> {
         let mut sources = Sources::new();
         if format == Format::Junit {
             return Err(fail(
@@ -86,6 +96,10 @@ impl Setup {
                 &[Diagnostic::bare("--format junit is for iamsim run")],
             ));
         }
+        let context = context_args(context).map_err(|d| fail(&sources, &[d]))?;
+        names(&context)
+            .finish()
+            .map_err(|errors| fail(&sources, &errors))?;
         let context = fixed_context(context).map_err(|d| fail(&sources, &[d]))?;
         let world =
             files::load_world(&mut sources, world).map_err(|errors| fail(&sources, &errors))?;
@@ -98,10 +112,33 @@ impl Setup {
     }
 }
 
+/// Checks the action, the resource for it, and the context keys for the
+/// requests the question makes: the action's, and STS's for role chains.
+fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
+    let allow = args.names.allow_unknown_names;
+    let mut checks = Checks::default();
+    let action = &args.action;
+    checks.add(
+        || format!("ACTION '{action}'"),
+        check::action(action, allow),
+    );
+    let resource = &args.resource;
+    checks.add(
+        || format!("RESOURCE '{resource}'"),
+        check::resource(action, resource),
+    );
+    let mut services = check::services_of(action);
+    services.extend(check::services_of_assume_role());
+    checks.context(context, (Some(&services), Some(action)), allow);
+    checks
+}
+
 /// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
-    let s = match Setup::load(args.format, &args.context, &args.world) {
+    let s = match Setup::load(args.format, &args.context, &args.world, |context| {
+        check_names(args, context)
+    }) {
         Ok(s) => s,
         Err(code) => return code,
     };

@@ -309,7 +309,9 @@ impl Catalog {
         t.matches(arn)
             && self.matching(arn).iter().all(|m| {
                 m.literal_len() <= t.literal_len()
-                    || m.arn.strip_prefix(t.arn.as_str()).is_some_and(|rest| rest.starts_with(':'))
+                    || m.arn
+                        .strip_prefix(t.arn.as_str())
+                        .is_some_and(|rest| rest.starts_with(':'))
             })
     }
 

@@ -88,11 +88,8 @@ pub fn action(action: &str, allow_unknown: bool) -> Option<Finding> {
 
 /// Every action of the reference, written `service:Name`.
 fn all_actions(c: &Catalog) -> impl Iterator<Item = String> + '_ {
-    c.services().flat_map(|(p, s)| {
-        s.action_names()
-            .iter()
-            .map(move |n| format!("{p}:{n}"))
-    })
+    c.services()
+        .flat_map(|(p, s)| s.action_names().iter().map(move |n| format!("{p}:{n}")))
 }
 
 /// The services whose requests a step on `action` makes: the action's
@@ -165,7 +162,9 @@ pub fn key(key: &str, services: Option<&[String]>, allow_unknown: bool) -> Optio
             c.source,
             did_you_mean(
                 &lower,
-                own.into_iter().flat_map(|s| s.keys()).map(|d| d.key.clone()),
+                own.into_iter()
+                    .flat_map(|s| s.keys())
+                    .map(|d| d.key.clone()),
                 global_names(c),
             )
         ),
@@ -196,7 +195,10 @@ pub fn key_for_action(key: &str, action: &str) -> Option<Finding> {
     let service = c.service(prefix)?;
     let name = name.to_ascii_lowercase();
     let def = service.key(&lower)?;
-    if !service.has_action(&name) || service.action_takes(&name, def) || c.global_key(&lower).is_some() {
+    if !service.has_action(&name)
+        || service.action_takes(&name, def)
+        || c.global_key(&lower).is_some()
+    {
         return None;
     }
     Some(Finding::warning(format!(
@@ -304,7 +306,11 @@ pub fn resource_pattern(pattern: &str) -> Option<Finding> {
     }
     Some(Finding::error(format!(
         "no resource type of the shipped service reference has ARNs of the service \"{service}\"{}",
-        did_you_mean(service, c.arn_services().map(str::to_string), std::iter::empty())
+        did_you_mean(
+            service,
+            c.arn_services().map(str::to_string),
+            std::iter::empty()
+        )
     )))
 }
 
@@ -336,7 +342,9 @@ fn nearest(wanted: &str, candidates: impl Iterator<Item = String>) -> Option<Str
                 .to_ascii_lowercase();
             // A tag key after the stem is the caller's own text.
             let compared = if stem.len() < cand.len() {
-                wanted.get(..stem.len().min(wanted.len())).unwrap_or(&wanted)
+                wanted
+                    .get(..stem.len().min(wanted.len()))
+                    .unwrap_or(&wanted)
             } else {
                 &wanted
             };
@@ -390,7 +398,10 @@ mod tests {
         assert_eq!(s3, ["s3", "kms"]);
         assert_eq!(key("aws:MultiFactorAuthPresent", Some(&s3), false), None);
         let m = err(key("aws:MultiFactorAuthPresnt", Some(&s3), false));
-        assert!(m.contains("did you mean aws:MultiFactorAuthPresent?"), "{m}");
+        assert!(
+            m.contains("did you mean aws:MultiFactorAuthPresent?"),
+            "{m}"
+        );
         assert_eq!(key("aws:PrincipalTag/team", Some(&s3), false), None);
         assert_eq!(key("s3:ExistingObjectTag/team", Some(&s3), false), None);
         assert_eq!(key("kms:ViaService", Some(&s3), false), None);
@@ -418,17 +429,33 @@ mod tests {
     #[test]
     fn values_have_their_keys_type() {
         let one = |v: &str| vec![v.to_string()];
-        assert_eq!(value("aws:MultiFactorAuthPresent", &one("true"), false), None);
-        assert_eq!(value("aws:MultiFactorAuthPresent", &one("FALSE"), false), None);
+        assert_eq!(
+            value("aws:MultiFactorAuthPresent", &one("true"), false),
+            None
+        );
+        assert_eq!(
+            value("aws:MultiFactorAuthPresent", &one("FALSE"), false),
+            None
+        );
         let m = err(value("aws:MultiFactorAuthPresent", &one("yes"), false));
         assert!(m.contains("\"yes\"") && m.contains("true or false"), "{m}");
-        assert_eq!(value("aws:CurrentTime", &one("2026-01-31T12:00:00Z"), false), None);
+        assert_eq!(
+            value("aws:CurrentTime", &one("2026-01-31T12:00:00Z"), false),
+            None
+        );
         assert!(err(value("aws:CurrentTime", &one("yesterday"), false)).contains("a date"));
         assert_eq!(value("aws:SourceIp", &one("203.0.113.7"), false), None);
         assert!(err(value("aws:SourceIp", &one("203.0.113"), false)).contains("address"));
         assert_eq!(value("aws:MultiFactorAuthAge", &one("3600"), false), None);
         assert!(err(value("aws:MultiFactorAuthAge", &one("1h"), false)).contains("number"));
-        assert_eq!(value("aws:SourceArn", &one("arn:aws:sns:us-east-1:111111111111:t"), false), None);
+        assert_eq!(
+            value(
+                "aws:SourceArn",
+                &one("arn:aws:sns:us-east-1:111111111111:t"),
+                false
+            ),
+            None
+        );
         assert!(err(value("aws:SourceArn", &one("my-topic"), false)).contains("an ARN"));
         // Lists are for multivalued keys; one value for such a key is a set of one.
         let two = vec!["a".to_string(), "b".to_string()];
@@ -444,14 +471,23 @@ mod tests {
     fn resources_must_be_of_a_type_the_action_takes() {
         assert_eq!(resource("s3:GetObject", "arn:aws:s3:::b/k.csv"), None);
         let m = err(resource("s3:GetObject", "arn:aws:s3:::b"));
-        assert!(m.contains("object (") && m.contains("is of type bucket"), "{m}");
+        assert!(
+            m.contains("object (") && m.contains("is of type bucket"),
+            "{m}"
+        );
         assert_eq!(resource("s3:ListBucket", "arn:aws:s3:::b"), None);
         let m = err(resource("s3:ListBucket", "arn:aws:s3:::b/k"));
-        assert!(m.contains("bucket (") && m.contains("is of type object"), "{m}");
+        assert!(
+            m.contains("bucket (") && m.contains("is of type object"),
+            "{m}"
+        );
         // A qualifier after a Lambda function's name is part of the last part.
         let f = "arn:aws:lambda:us-east-1:111111111111:function:f";
         assert_eq!(resource("lambda:InvokeFunction", f), None);
-        assert_eq!(resource("lambda:InvokeFunction", &format!("{f}:live")), None);
+        assert_eq!(
+            resource("lambda:InvokeFunction", &format!("{f}:live")),
+            None
+        );
         assert_eq!(resource("lambda:InvokeFunction", &format!("{f}:7")), None);
         // No resource type: `*` passes, an ARN is only a warning.
         assert_eq!(resource("s3:ListAllMyBuckets", "*"), None);

@@ -146,7 +146,8 @@ pub(super) fn parse_service_keys(text: &str) -> Vec<(String, KeyDef)> {
         .filter(|l| !l.starts_with('#'))
         .filter_map(|line| {
             let mut cols = line.split('\t');
-            let (prefix, key, ty, takers) = (cols.next()?, cols.next()?, cols.next()?, cols.next()?);
+            let (prefix, key, ty, takers) =
+                (cols.next()?, cols.next()?, cols.next()?, cols.next()?);
             let takers = if takers == "*" {
                 Takers::All
             } else {
