@@ -19,6 +19,7 @@ use iamsim_core::request::Clock;
 use iamsim_core::scenario::{self, Detail, Scenario, ScenarioResult};
 use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
@@ -354,7 +355,8 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bo
     (text, pass)
 }
 
-/// Reads and runs one scenario with the file's own registry and loader.
+/// Reads and runs one scenario with the file's own registry and loader;
+/// returns its result and the services its steps make requests of.
 #[allow(
     clippy::too_many_arguments,
     reason = "the run's state, passed through once"
@@ -367,7 +369,7 @@ fn slow(
     clock: &Clock,
     detail: Detail,
     (index, text, offset): &Raw,
-) -> Result<ScenarioResult, Vec<Diagnostic>> {
+) -> Result<(ScenarioResult, Vec<String>), Vec<Diagnostic>> {
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
     let mut sc = scenario::parse_scenario(
         &mut batch.sources,
@@ -382,7 +384,8 @@ fn slow(
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])
+    let r = run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])?;
+    Ok((r, sc.services()))
 }
 
 /// The errors of members found after `scenarios` when pass one stopped
@@ -598,21 +601,26 @@ fn run_file(
     } else {
         Detail::Decisions
     };
-    // One scenario, read and run, its result rendered. `Err` when it needs
+    // One scenario, read and run, its result rendered, with the services
+    // its steps make requests of. `Err` when it needs
     // the file's registry: a session policy in another file, any error or
     // warning, so that they are reported by the sequential path, located
     // exactly.
-    let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, bool), ()> {
-        let node = json::parse_at(text, *offset).map_err(|_| ())?;
-        let mut scratch = iamsim_core::diag::Sources::new();
-        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
-            .map_err(|_| ())?;
-        if !sc.warnings.is_empty() {
-            return Err(());
-        }
-        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
-        Ok(render_one(&name, r, output))
-    };
+    let quick =
+        |w: &World, (index, text, offset): &Raw| -> Result<(String, bool, Vec<String>), ()> {
+            let node = json::parse_at(text, *offset).map_err(|_| ())?;
+            let mut scratch = iamsim_core::diag::Sources::new();
+            let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
+                .map_err(|_| ())?;
+            if !sc.warnings.is_empty() {
+                return Err(());
+            }
+            let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+            let (text, pass) = render_one(&name, r, output);
+            Ok((text, pass, sc.services()))
+        };
+    // The services of every scenario, for the file-level context's keys.
+    let mut services: BTreeSet<String> = BTreeSet::new();
     let progress = crate::progress::bar(None);
     let mut errors = Vec::new();
     let mut flush = |batch: &mut Batch, pending: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>| {
@@ -620,10 +628,10 @@ fn run_file(
             errors.push(Diagnostic::bare("internal: world index"));
             return;
         };
-        let quick_results: Vec<Result<(String, bool), ()>> =
+        let quick_results: Vec<Result<(String, bool, Vec<String>), ()>> =
             pending.par_iter().map(|raw| quick(w, raw)).collect();
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
-            let (text, pass) = match quick_result {
+            let (text, pass, used) = match quick_result {
                 Ok(done) => done,
                 Err(()) => match slow(
                     batch,
@@ -634,13 +642,17 @@ fn run_file(
                     detail,
                     &raw,
                 ) {
-                    Ok(r) => render_one(&name, r, output),
+                    Ok((r, used)) => {
+                        let (text, pass) = render_one(&name, r, output);
+                        (text, pass, used)
+                    }
                     Err(ds) => {
                         errors.extend(ds);
                         continue;
                     }
                 },
             };
+            services.extend(used);
             if pass {
                 counts.passed += 1
             } else {
@@ -699,6 +711,13 @@ fn run_file(
     };
     if !late.is_empty() {
         errors.extend(late_members(batch, id, &header, late));
+    }
+    if errors.is_empty() {
+        let services: Vec<String> = services.into_iter().collect();
+        if let Err(ds) = scenario::check_header_context(&mut batch.sources, id, &header, &services)
+        {
+            errors.extend(ds);
+        }
     }
     progress.finish_and_clear();
     if errors.is_empty() {

@@ -1582,7 +1582,8 @@ fn allow_unknown_names_in_a_file_or_on_the_command_line_warns_instead() {
 
 /// Context keys above the steps belong to some request they apply to:
 /// an `sts:` key beside an AssumeRole step and a `kms:` key beside an S3
-/// read (SSE-KMS) pass; an `ec2:` key beside them fails.
+/// read (SSE-KMS) pass; an `ec2:` key beside them fails, whether the file
+/// is read whole or scenario by scenario.
 #[test]
 fn file_level_keys_must_reach_some_request() {
     let tmp = tempdir("file-keys");
@@ -1605,7 +1606,22 @@ fn file_level_keys_must_reach_some_request() {
             ),
         )
         .unwrap();
-        let o = iamsim(&["run", path]);
-        assert_eq!(o.status.code(), Some(code), "{key}: {}", stderr(&o));
+        for args in [vec!["run", path], vec!["run", "--stream", path]] {
+            let o = iamsim(&args);
+            assert_eq!(
+                o.status.code(),
+                Some(code),
+                "{key} {args:?}: {}",
+                stderr(&o)
+            );
+            if code == 2 {
+                assert!(stdout(&o).is_empty(), "{key} {args:?} printed results");
+                assert!(
+                    stderr(&o).contains("applies only to requests of kms, s3, sts"),
+                    "{}",
+                    stderr(&o)
+                );
+            }
+        }
     }
 }

@@ -8,7 +8,7 @@ use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
-use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
+use crate::world::{Loader, NoFiles, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
 
@@ -103,6 +103,13 @@ pub struct Step {
     pub scenario: usize,
     /// Its index in the scenario.
     pub index: usize,
+}
+
+impl Scenario {
+    /// The services whose requests its steps make, lower-cased and sorted.
+    pub fn services(&self) -> Vec<String> {
+        services_of_steps(&self.steps)
+    }
 }
 
 impl Step {
@@ -254,6 +261,27 @@ pub fn parse_header(
             Ok(f)
         }
         _ => Err(r.errors),
+    }
+}
+
+/// Checks that the service keys of a file-level context belong to a
+/// service of some request of the file (`services`: those of all its
+/// scenarios, [`Scenario::services`]), for files read scenario by scenario,
+/// whose [`parse_header`] could not know them. Its other findings were
+/// reported by [`parse_header`] already.
+pub fn check_header_context(
+    sources: &mut Sources,
+    id: SourceId,
+    node: &Node,
+    services: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    let mut no_files = NoFiles;
+    let mut r = Reader::new(sources, &mut no_files, Doc { source: id }, true);
+    r.check_context(node, &JsonPath::ROOT, Some(services), None);
+    if r.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(r.errors)
     }
 }
 
