@@ -324,6 +324,10 @@ impl<R: Read> Skimmer<R> {
 /// One element of `scenarios`: its index, text and offset in the file.
 type Raw = (usize, String, usize);
 
+/// A scenario run: its rendered result, whether it met its expectation,
+/// and the services its steps make requests of.
+type Done = (String, bool, Vec<String>);
+
 /// Runs a scenario; one that misses its expectation is run again with
 /// explanations, so that its failure can say why.
 fn run_one(
@@ -606,19 +610,18 @@ fn run_file(
     // the file's registry: a session policy in another file, any error or
     // warning, so that they are reported by the sequential path, located
     // exactly.
-    let quick =
-        |w: &World, (index, text, offset): &Raw| -> Result<(String, bool, Vec<String>), ()> {
-            let node = json::parse_at(text, *offset).map_err(|_| ())?;
-            let mut scratch = iamsim_core::diag::Sources::new();
-            let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
-                .map_err(|_| ())?;
-            if !sc.warnings.is_empty() {
-                return Err(());
-            }
-            let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
-            let (text, pass) = render_one(&name, r, output);
-            Ok((text, pass, sc.services()))
-        };
+    let quick = |w: &World, (index, text, offset): &Raw| -> Result<Done, ()> {
+        let node = json::parse_at(text, *offset).map_err(|_| ())?;
+        let mut scratch = iamsim_core::diag::Sources::new();
+        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
+            .map_err(|_| ())?;
+        if !sc.warnings.is_empty() {
+            return Err(());
+        }
+        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+        let (text, pass) = render_one(&name, r, output);
+        Ok((text, pass, sc.services()))
+    };
     // The services of every scenario, for the file-level context's keys.
     let mut services: BTreeSet<String> = BTreeSet::new();
     let progress = crate::progress::bar(None);
@@ -628,7 +631,7 @@ fn run_file(
             errors.push(Diagnostic::bare("internal: world index"));
             return;
         };
-        let quick_results: Vec<Result<(String, bool, Vec<String>), ()>> =
+        let quick_results: Vec<Result<Done, ()>> =
             pending.par_iter().map(|raw| quick(w, raw)).collect();
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
             let (text, pass, used) = match quick_result {
