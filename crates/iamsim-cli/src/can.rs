@@ -6,7 +6,6 @@ use crate::files::{self, FsLoader};
 use crate::names::{Checks, UnknownNames};
 use crate::{Format, fail, print, render};
 use clap::Args;
-use iamsim_core::catalog::check;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::scenario;
@@ -68,27 +67,16 @@ pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> 
     Ok(context)
 }
 
-/// Checks the names the arguments give: the action, the resource for it,
-/// and the context keys for the requests the question makes (the action's,
-/// and STS's when it assumes roles first).
+/// Checks the names the arguments give; the roles of `--via` make STS
+/// requests too.
 fn check_names(args: &CanArgs, context: &Map<String, Value>) -> Result<(), Vec<Diagnostic>> {
-    let allow = args.names.allow_unknown_names;
     let mut checks = Checks::default();
-    let action = &args.action;
-    checks.add(
-        || format!("ACTION '{action}'"),
-        check::action(action, allow),
+    checks.request(
+        (&args.action, &args.resource),
+        context,
+        !args.via.is_empty(),
+        args.names.allow_unknown_names,
     );
-    let resource = &args.resource;
-    checks.add(
-        || format!("RESOURCE '{resource}'"),
-        check::resource(action, resource),
-    );
-    let mut services = check::services_of(action);
-    if !args.via.is_empty() {
-        services.extend(check::services_of_assume_role());
-    }
-    checks.context(context, (Some(&services), Some(action)), allow);
     checks.finish()
 }
 

@@ -31,6 +31,32 @@ impl Checks {
         }
     }
 
+    /// Checks the arguments of a question about one request: the action,
+    /// the resource for it, and the `--context` keys for the requests the
+    /// question makes: the action's, and STS's when `via_roles` (it
+    /// assumes roles first).
+    pub fn request(
+        &mut self,
+        (action, resource): (&str, &str),
+        context: &Map<String, Value>,
+        via_roles: bool,
+        allow_unknown: bool,
+    ) {
+        self.add(
+            || format!("ACTION '{action}'"),
+            check::action(action, allow_unknown),
+        );
+        self.add(
+            || format!("RESOURCE '{resource}'"),
+            check::resource(action, resource),
+        );
+        let mut services = check::services_of(action);
+        if via_roles {
+            services.extend(check::services_of_assume_role());
+        }
+        self.context(context, (Some(&services), Some(action)), allow_unknown);
+    }
+
     /// Checks the `--context` keys and values of a question whose
     /// requests belong to `services` (`None`: any service) and, when it
     /// asks one `action`, that the action takes its service's keys.

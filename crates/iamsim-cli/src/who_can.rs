@@ -9,7 +9,6 @@ use crate::{Format, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
-use iamsim_core::catalog::check;
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::request::Clock;
@@ -112,24 +111,15 @@ impl Setup {
     }
 }
 
-/// Checks the action, the resource for it, and the context keys for the
-/// requests the question makes: the action's, and STS's for role chains.
+/// Checks the names the arguments give; chains of roles make STS requests.
 fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
-    let allow = args.names.allow_unknown_names;
     let mut checks = Checks::default();
-    let action = &args.action;
-    checks.add(
-        || format!("ACTION '{action}'"),
-        check::action(action, allow),
+    checks.request(
+        (&args.action, &args.resource),
+        context,
+        true,
+        args.names.allow_unknown_names,
     );
-    let resource = &args.resource;
-    checks.add(
-        || format!("RESOURCE '{resource}'"),
-        check::resource(action, resource),
-    );
-    let mut services = check::services_of(action);
-    services.extend(check::services_of_assume_role());
-    checks.context(context, (Some(&services), Some(action)), allow);
     checks
 }
 

@@ -1344,6 +1344,14 @@ fn who_can_assume_a_role_is_the_chain_one_step_short() {
     );
 }
 
+/// Asserts that iamsim refused its input (exit 2, no result); its stderr.
+fn refused(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(stdout(o).is_empty(), "printed a result: {}", stdout(o));
+    err
+}
+
 /// `can` on the seed world with an action, a resource and context
 /// arguments; the role assumed first makes STS keys legitimate too.
 fn can_seed(action: &str, resource: &str, extra: &[&str]) -> Output {
@@ -1371,9 +1379,7 @@ fn an_unknown_action_argument_is_refused_with_a_suggestion() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(stderr(&o).is_empty(), "{}", stderr(&o));
     let o = can_seed("s3:GetObjekt", SEED_OBJECT, &[]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(stdout(&o).is_empty());
+    let err = refused(&o);
     assert!(
         err.starts_with("error: argument ACTION 's3:GetObjekt': ")
             && err.contains("did you mean s3:GetObject?"),
@@ -1421,8 +1427,7 @@ fn context_arguments_name_real_keys_with_values_of_their_type() {
         ),
     ] {
         let o = can_seed("s3:GetObject", SEED_OBJECT, &["--context", arg]);
-        let err = stderr(&o);
-        assert_eq!(o.status.code(), Some(2), "{arg}: {err}");
+        let err = refused(&o);
         assert!(
             err.starts_with(&format!("error: argument --context '{arg}': ")) && err.contains(want),
             "{arg}: {err}"
@@ -1438,8 +1443,7 @@ fn context_arguments_name_real_keys_with_values_of_their_type() {
             "AWS:SOURCEIP=203.0.113.8",
         ],
     );
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&o);
     assert!(err.contains("is given twice"), "{err}");
 }
 
@@ -1449,8 +1453,7 @@ fn context_arguments_name_real_keys_with_values_of_their_type() {
 #[test]
 fn a_resource_argument_must_be_of_a_type_its_action_takes() {
     let o = can_seed("s3:GetObject", "arn:aws:s3:::prod-account-a-bucket", &[]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&o);
     assert!(
         err.starts_with("error: argument RESOURCE 'arn:aws:s3:::prod-account-a-bucket': ")
             && err.contains("object (arn:${Partition}:s3:::${BucketName}/${ObjectName})")
@@ -1473,62 +1476,23 @@ fn a_resource_argument_must_be_of_a_type_its_action_takes() {
 #[test]
 fn access_questions_check_their_names() {
     let world = "testdata/access/world.json";
-    let o = iamsim(&[
-        "who-can",
-        "s3:GetObjekt",
-        "arn:aws:s3:::prod-data/report.csv",
-        "--world",
-        world,
-    ]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let who =
+        |action: &str, resource: &str| iamsim(&["who-can", action, resource, "--world", world]);
+    let err = refused(&who("s3:GetObjekt", "arn:aws:s3:::prod-data/report.csv"));
     assert!(err.contains("argument ACTION 's3:GetObjekt'"), "{err}");
-    let o = iamsim(&[
-        "who-can",
-        "s3:GetObject",
-        "arn:aws:s3:::prod-data",
-        "--world",
-        world,
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
-    let o = iamsim(&[
-        "who-can",
-        "s3:GetObject",
-        "arn:aws:s3:::prod-data/report.csv",
-        "--world",
-        world,
-    ]);
+    refused(&who("s3:GetObject", "arn:aws:s3:::prod-data"));
+    let o = who("s3:GetObject", "arn:aws:s3:::prod-data/report.csv");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let bob = "arn:aws:iam::222222222222:user/bob";
-    let o = iamsim(&[
-        "what-can",
-        bob,
-        "--world",
-        world,
-        "--resource",
-        "arn:aws:s4:::*",
-    ]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let what = |flag: &str, value: &str| {
+        let bob = "arn:aws:iam::222222222222:user/bob";
+        iamsim(&["what-can", bob, "--world", world, flag, value])
+    };
+    let err = refused(&what("--resource", "arn:aws:s4:::*"));
     assert!(err.contains("did you mean s3?"), "{err}");
-    let o = iamsim(&[
-        "what-can",
-        bob,
-        "--world",
-        world,
-        "--resource",
-        "arn:aws:s3:::*",
-    ]);
+    let o = what("--resource", "arn:aws:s3:::*");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let o = iamsim(&[
-        "what-can",
-        bob,
-        "--world",
-        world,
-        "--context",
-        "aws:SourceIpp=10.0.0.1",
-    ]);
-    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let err = refused(&what("--context", "aws:SourceIpp=10.0.0.1"));
+    assert!(err.contains("did you mean aws:SourceIp?"), "{err}");
 }
 
 /// A scenario file's unknown action is an error located at it; the file's
@@ -1550,8 +1514,7 @@ fn allow_unknown_names_in_a_file_or_on_the_command_line_warns_instead() {
     std::fs::write(&file, scenario("")).unwrap();
     let path = file.to_str().unwrap();
     let o = iamsim(&["run", path]);
-    let err = stderr(&o);
-    assert_eq!(o.status.code(), Some(2), "{err}");
+    let err = refused(&o);
     assert!(
         err.starts_with(&format!("{path}:3:"))
             && err.contains(": error: s3 has no action GetObjectNext"),
