@@ -128,12 +128,14 @@ impl ResourceType {
                     if rest.is_empty() {
                         return !after.is_empty();
                     }
-                    // Try every end of the part, shortest first.
+                    // Try every end of the part, shortest first, up to the
+                    // first `/` or `:`, which it may not hold.
+                    let limit = after.find(['/', ':']).unwrap_or(after.len());
                     after
                         .char_indices()
                         .map(|(k, _)| k)
                         .chain([after.len()])
-                        .take_while(|&k| !after.get(..k).is_some_and(|v| v.contains(['/', ':'])))
+                        .take_while(|&k| k <= limit)
                         .any(|k| after.get(k..).is_some_and(|tail| go(rest, tail)))
                 }
             }
