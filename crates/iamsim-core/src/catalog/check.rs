@@ -117,21 +117,24 @@ pub fn services_of_assume_role() -> Vec<String> {
     vec!["sts".to_string()]
 }
 
-/// The definition of a key (lower-cased): a global key, or a key of its
-/// prefix's service.
+/// The definition of a key (lower-cased): a global key, a key of its
+/// prefix's service, or a key another service lists (`iam:ResourceTag/x`
+/// and `saml:aud` are keys of STS requests).
 fn definition(lower_key: &str) -> Option<&'static KeyDef> {
     let c = Catalog::get();
-    c.global_key(lower_key).or_else(|| {
-        let (prefix, _) = lower_key.split_once(':')?;
-        c.service(prefix)?.key(lower_key)
-    })
+    c.global_key(lower_key)
+        .or_else(|| {
+            let (prefix, _) = lower_key.split_once(':')?;
+            c.service(prefix)?.key(lower_key)
+        })
+        .or_else(|| c.services().find_map(|(_, s)| s.key(lower_key)))
 }
 
 /// Checks a context key (written `prefix:name`, checked by the caller).
-/// It must be a global key, or a key of its service; a service key must
-/// also belong to a service whose requests the context applies to
-/// (`services`, lower-cased; `None` when it applies to requests of any
-/// service). A key with a tag part matches on its prefix
+/// It must be a global key or a key some service lists; unless global, a
+/// service whose requests the context applies to (`services`,
+/// lower-cased; `None` when it applies to requests of any service) must
+/// list it. A key with a tag part matches on its prefix
 /// (`aws:PrincipalTag/team`).
 pub fn key(key: &str, services: Option<&[String]>, allow_unknown: bool) -> Option<Finding> {
     let lower = key.to_ascii_lowercase();
@@ -139,32 +142,40 @@ pub fn key(key: &str, services: Option<&[String]>, allow_unknown: bool) -> Optio
     if c.global_key(&lower).is_some() {
         return None;
     }
+    let reached = |list: &[String]| {
+        list.iter()
+            .any(|s| c.service(s).is_some_and(|s| s.key(&lower).is_some()))
+    };
+    if services.is_some_and(reached) {
+        return None;
+    }
     let (prefix, _) = lower.split_once(':')?;
+    if let Some(def) = definition(&lower) {
+        let list = services?;
+        let owners: Vec<&str> = c
+            .services()
+            .filter(|(_, s)| s.key(&lower).is_some())
+            .map(|(p, _)| p)
+            .collect();
+        return Some(Finding::error(format!(
+            "{} is a key of requests to {}, but this context applies only to requests of {}, which never carry it",
+            def.key,
+            owners.join(", "),
+            list.join(", ")
+        )));
+    }
     let own = c.service(prefix);
-    let message = match own.and_then(|s| s.key(&lower)) {
-        Some(def) => {
-            let applies = services.is_none_or(|list| list.iter().any(|s| s == prefix));
-            if applies {
-                return None;
-            }
-            let list = services.unwrap_or_default().join(", ");
-            return Some(Finding::error(format!(
-                "{} is a key of {prefix}, but this context applies only to requests of {list}, which never carry it",
-                def.key
-            )));
-        }
-        None if prefix == "aws" => format!(
+    let message = match own {
+        _ if prefix == "aws" => format!(
             "{key} is not a global condition key{}",
             did_you_mean(&lower, global_names(c), std::iter::empty())
         ),
-        None if own.is_some() => format!(
+        Some(s) => format!(
             "{prefix} has no condition key {key} in the shipped service reference ({}){}",
             c.source,
             did_you_mean(
                 &lower,
-                own.into_iter()
-                    .flat_map(|s| s.keys())
-                    .map(|d| d.key.clone()),
+                s.keys().iter().map(|d| d.key.clone()),
                 global_names(c),
             )
         ),
@@ -181,16 +192,13 @@ fn global_names(c: &Catalog) -> impl Iterator<Item = String> + '_ {
     c.global_keys().iter().map(|d| d.key.clone())
 }
 
-/// A warning when a key of the action's own service is not among the
-/// keys the reference lists for the action: no policy condition sees it
-/// in that request. Keys of other services, global keys and unknown
-/// names are not its business.
+/// A warning when a key the action's service lists is not among the keys
+/// the reference lists for the action: no policy condition sees it in
+/// that request. Global keys, other services' keys and unknown names are
+/// not its business.
 pub fn key_for_action(key: &str, action: &str) -> Option<Finding> {
     let lower = key.to_ascii_lowercase();
     let (prefix, name) = action.split_once(':')?;
-    if !lower.starts_with(&format!("{}:", prefix.to_ascii_lowercase())) {
-        return None;
-    }
     let c = Catalog::get();
     let service = c.service(prefix)?;
     let name = name.to_ascii_lowercase();
@@ -411,7 +419,15 @@ mod tests {
         let sts = services_of_assume_role();
         assert_eq!(key("sts:ExternalId", Some(&sts), false), None);
         let m = err(key("s3:prefix", Some(&sts), false));
-        assert!(m.contains("applies only to requests of sts"), "{m}");
+        assert!(
+            m.contains("a key of requests to s3, but this context applies only to requests of sts"),
+            "{m}"
+        );
+        // Keys STS lists under other prefixes: the role's tags, SAML's.
+        assert_eq!(key("iam:ResourceTag/team", Some(&sts), false), None);
+        assert_eq!(key("saml:aud", Some(&sts), false), None);
+        assert_eq!(key("saml:aud", None, false), None);
+        assert!(err(key("saml:aud", Some(&s3), false)).contains("requests to sts"));
         assert_eq!(key("s3:prefix", None, false), None);
         // Cross-service keys of the global page are global.
         assert_eq!(key("ec2:SourceInstanceArn", Some(&sts), false), None);
