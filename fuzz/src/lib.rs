@@ -22,7 +22,7 @@ pub fn clock() -> Clock {
 type Comparable = (
     Outcome,
     Option<usize>,
-    bool,
+    Option<bool>,
     Vec<(String, Outcome, Vec<RequestTrace>)>,
 );
 

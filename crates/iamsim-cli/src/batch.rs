@@ -37,6 +37,8 @@ pub struct Batch {
     pub streamed: Vec<(PathBuf, bool)>,
     /// The worlds.
     pub worlds: Vec<World>,
+    /// Every scenario file found, read whole or streamed.
+    pub scenario_files: Vec<PathBuf>,
     world_index: HashMap<PathBuf, usize>,
     override_world: Option<usize>,
     /// `--allow-unknown-names`: names newer than the shipped service
@@ -71,6 +73,7 @@ impl Batch {
             files: Vec::new(),
             streamed: Vec::new(),
             worlds: Vec::new(),
+            scenario_files: Vec::new(),
             world_index: HashMap::new(),
             override_world: None,
             allow_unknown_names,
@@ -131,6 +134,7 @@ impl Batch {
                 Ok(w) => b.files.push((file, w)),
                 Err(ds) => errors.extend(ds),
             }
+            b.scenario_files.push(path);
         }
         if errors.is_empty() {
             Ok(b)
@@ -177,6 +181,22 @@ impl Batch {
         }
     }
 
+    /// An error for each directory of `paths` under which no scenario
+    /// file was found: a batch that runs nothing is a mistake, not a pass.
+    /// Call it once every file is read, streamed ones included.
+    pub fn without_scenarios(&self, paths: &[PathBuf]) -> Vec<Diagnostic> {
+        paths
+            .iter()
+            .filter(|p| p.is_dir() && !self.scenario_files.iter().any(|f| f.starts_with(p)))
+            .map(|p| {
+                Diagnostic::bare(format!(
+                    "no scenario file under {} (world files, AWS CLI dumps and folders named bad are not run)",
+                    p.display()
+                ))
+            })
+            .collect()
+    }
+
     fn world_file(&mut self, path: &Path) -> Result<usize, Vec<Diagnostic>> {
         let key = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
         if let Some(i) = self.world_index.get(&key) {
@@ -221,7 +241,7 @@ impl Batch {
                     .ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
                 let mut result =
                     scenario::run_scenario(world, file.source, &file.context, sc, clock, detail)?;
-                if !result.pass && detail == Detail::Decisions {
+                if result.pass == Some(false) && detail == Detail::Decisions {
                     result = scenario::run_scenario(
                         world,
                         file.source,

@@ -9,6 +9,7 @@ use clap::Args;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::scenario;
+use iamsim_core::scenario::params;
 use iamsim_core::world;
 use serde_json::{Map, Value, json};
 use std::path::PathBuf;
@@ -31,6 +32,9 @@ pub struct CanArgs {
     /// A request context key: KEY=VALUE; a JSON list as VALUE makes it multivalued.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// What every --via AssumeRole call passes.
+    #[command(flatten)]
+    call: AssumeArgs,
     /// The owner of a resource the world does not declare.
     #[arg(long)]
     resource_account: Option<String>,
@@ -42,6 +46,95 @@ pub struct CanArgs {
     format: Format,
     #[command(flatten)]
     names: UnknownNames,
+}
+
+/// What every `--via` step passes to `AssumeRole`, as its parameters
+/// (STS API reference:
+/// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>).
+/// Per-step parameters are what scenario files are for.
+#[derive(Args)]
+struct AssumeArgs {
+    /// RoleSessionName of every --via call (default iamsim).
+    #[arg(long, value_name = "NAME")]
+    session_name: Option<String>,
+    /// ExternalId of every --via call.
+    #[arg(long, value_name = "ID")]
+    external_id: Option<String>,
+    /// Every --via call passes an MFA code (SerialNumber and TokenCode): it
+    /// carries aws:MultiFactorAuthPresent=true, and so does the session.
+    #[arg(long)]
+    mfa: bool,
+    /// SourceIdentity of every --via call.
+    #[arg(long, value_name = "ID")]
+    source_identity: Option<String>,
+    /// A session tag every --via call passes (repeatable).
+    #[arg(long = "session-tag", value_name = "KEY=VALUE")]
+    session_tags: Vec<String>,
+}
+
+impl AssumeArgs {
+    /// The flags given, by name, for the error when there is no `--via`.
+    fn given(&self) -> Vec<&'static str> {
+        let flags = [
+            ("--session-name", self.session_name.is_some()),
+            ("--external-id", self.external_id.is_some()),
+            ("--mfa", self.mfa),
+            ("--source-identity", self.source_identity.is_some()),
+            ("--session-tag", !self.session_tags.is_empty()),
+        ];
+        flags
+            .iter()
+            .filter(|(_, on)| *on)
+            .map(|(f, _)| *f)
+            .collect()
+    }
+
+    /// The parameters of one `assume_role` step, checked as a scenario
+    /// file's are (`scenario::params`), each error naming its flag.
+    fn step_keys(&self) -> Result<Map<String, Value>, Diagnostic> {
+        let bare = |m: String| Diagnostic::bare(m);
+        let mut keys = Map::new();
+        let name = self.session_name.as_deref().unwrap_or("iamsim");
+        params::checked("--session-name", name, params::session_name).map_err(bare)?;
+        keys.insert("session_name".into(), json!(name));
+        if let Some(id) = &self.external_id {
+            params::checked("--external-id", id, params::external_id).map_err(bare)?;
+            keys.insert("external_id".into(), json!(id));
+        }
+        if self.mfa {
+            keys.insert("mfa".into(), json!(true));
+        }
+        if let Some(id) = &self.source_identity {
+            params::checked("--source-identity", id, params::source_identity).map_err(bare)?;
+            keys.insert("source_identity".into(), json!(id));
+        }
+        if self.session_tags.len() > params::MAX_SESSION_TAGS {
+            return Err(bare(format!(
+                "--session-tag is given {} times: AWS takes at most {} session tags",
+                self.session_tags.len(),
+                params::MAX_SESSION_TAGS
+            )));
+        }
+        let mut tags: Vec<(String, String)> = Vec::new();
+        for kv in &self.session_tags {
+            let (k, v) = kv
+                .split_once('=')
+                .ok_or_else(|| bare(format!("--session-tag \"{kv}\" must be KEY=VALUE")))?;
+            params::checked("--session-tag key", k, params::session_tag_key).map_err(bare)?;
+            params::checked("--session-tag value", v, params::session_tag_value).map_err(bare)?;
+            if params::tag_given(&tags, k) {
+                return Err(bare(format!(
+                    "--session-tag \"{k}\" is given twice ignoring case: AWS refuses duplicate session tag keys"
+                )));
+            }
+            tags.push((k.to_string(), v.to_string()));
+        }
+        if !tags.is_empty() {
+            let tags: Map<String, Value> = tags.into_iter().map(|(k, v)| (k, json!(v))).collect();
+            keys.insert("session_tags".into(), Value::Object(tags));
+        }
+        Ok(keys)
+    }
 }
 
 /// The `--context KEY=VALUE` arguments as JSON: a string, or a list when
@@ -82,11 +175,24 @@ fn check_names(args: &CanArgs, context: &Map<String, Value>) -> Result<(), Vec<D
 
 fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
     let context = context_args(&args.context).map_err(|d| vec![d])?;
+    let given = args.call.given();
+    if args.via.is_empty() && !given.is_empty() {
+        return Err(vec![Diagnostic::bare(format!(
+            "{} describe{} the AssumeRole calls of --via, and there is no --via",
+            given.join(", "),
+            if given.len() == 1 { "s" } else { "" }
+        ))]);
+    }
+    let call = args.call.step_keys().map_err(|d| vec![d])?;
     check_names(args, &context)?;
     let mut steps: Vec<Value> = args
         .via
         .iter()
-        .map(|r| json!({"assume_role": r, "session_name": "iamsim"}))
+        .map(|r| {
+            let mut step = call.clone();
+            step.insert("assume_role".into(), json!(r));
+            Value::Object(step)
+        })
         .collect();
     let mut last = json!({"action": args.action, "resource": args.resource});
     if let (Some(a), Some(obj)) = (&args.resource_account, last.as_object_mut()) {
@@ -99,7 +205,6 @@ fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
             "name": format!("can {} {} {}", args.principal, args.action, args.resource),
             "principal": args.principal,
             "steps": steps,
-            "expect": "allow",
         }],
     }))
 }

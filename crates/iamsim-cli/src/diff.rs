@@ -43,6 +43,10 @@ fn outcomes(
     let allow = args.names.allow_unknown_names;
     let batch = Batch::load(&args.paths, Some(world), Streaming::Never, allow)
         .map_err(|(sources, errors)| fail(&sources, &errors))?;
+    let empty = batch.without_scenarios(&args.paths);
+    if !empty.is_empty() {
+        return Err(fail(&batch.sources, &empty));
+    }
     if warn {
         crate::warn(&batch.sources, &batch.warnings);
     }

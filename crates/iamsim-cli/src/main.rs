@@ -200,6 +200,10 @@ fn run(
             return fail(&batch.sources, &errors);
         }
     }
+    let empty = batch.without_scenarios(paths);
+    if !empty.is_empty() {
+        return fail(&batch.sources, &empty);
+    }
     warn(&batch.sources, &batch.warnings);
     let detail = if output.json || explain {
         Detail::Explanations
@@ -232,12 +236,17 @@ fn run(
             ))],
         );
     }
-    let passed = counts.passed + outcomes.iter().filter(|o| o.result.pass).count();
-    let failed = counts.failed + outcomes.iter().filter(|o| !o.result.pass).count();
-    if format == Format::Table {
-        print(&render::closing(passed, failed));
+    for o in &outcomes {
+        counts.add(o.result.pass);
     }
-    if failed == 0 { 0 } else { 1 }
+    if format == Format::Table {
+        print(&render::closing(
+            counts.passed,
+            counts.failed,
+            counts.without,
+        ));
+    }
+    if counts.failed == 0 { 0 } else { 1 }
 }
 
 /// A temporary file for streamed results, removed when dropped.

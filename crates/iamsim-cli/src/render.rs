@@ -4,7 +4,8 @@
 
 use crate::batch::Outcome;
 use iamsim_core::report::RequestTrace;
-use iamsim_core::scenario::{ScenarioResult, StepResult};
+use iamsim_core::scenario::run::AssumeParams;
+use iamsim_core::scenario::{Expect, ScenarioResult, StepResult};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
@@ -15,18 +16,22 @@ pub fn scenario_json(file: &str, r: &ScenarioResult) -> Value {
         "name": r.name,
         "decision": r.outcome.as_str(),
         "denied_at": r.denied_at,
-        "expect": r.expect.as_str(),
+        "expect": r.expect.map(Expect::as_str),
         "pass": r.pass,
         "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
     })
 }
 
-/// A step as JSON: its deciding request, and every request when it made several.
+/// A step as JSON: its deciding request, every request when it made
+/// several, and what an `assume_role` step passed.
 pub fn step_json(s: &StepResult) -> Value {
     let main = deciding(s);
     let mut v = main.map(RequestTrace::to_json).unwrap_or_else(|| json!({}));
     if let Some(obj) = v.as_object_mut() {
         obj.insert("decision".into(), json!(s.outcome.as_str()));
+        if let Some(p) = &s.assume {
+            obj.insert("parameters".into(), parameters_json(p));
+        }
         if s.requests.len() > 1 {
             obj.insert(
                 "requests".into(),
@@ -37,6 +42,45 @@ pub fn step_json(s: &StepResult) -> Value {
     v
 }
 
+/// What an `assume_role` step passed, under the scenario file's keys.
+fn parameters_json(p: &AssumeParams) -> Value {
+    let tags: serde_json::Map<String, Value> =
+        p.tags.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
+    json!({
+        "session_name": p.session_name,
+        "external_id": p.external_id,
+        "mfa": p.mfa,
+        "source_identity": p.source_identity,
+        "session_tags": tags,
+        "transitive_tag_keys": p.transitive_keys,
+        "session_policy": p.session_policy,
+    })
+}
+
+/// What an `assume_role` step passed, in AssumeRole's parameter names.
+fn parameters_text(p: &AssumeParams) -> String {
+    let mut parts = vec![format!("RoleSessionName={}", p.session_name)];
+    if let Some(id) = &p.external_id {
+        parts.push(format!("ExternalId={id}"));
+    }
+    if p.mfa {
+        parts.push("SerialNumber and TokenCode (MFA)".into());
+    }
+    if let Some(id) = &p.source_identity {
+        parts.push(format!("SourceIdentity={id}"));
+    }
+    for (k, v) in &p.tags {
+        parts.push(format!("Tags {k}={v}"));
+    }
+    if !p.transitive_keys.is_empty() {
+        parts.push(format!("TransitiveTagKeys={}", p.transitive_keys.join(",")));
+    }
+    if p.session_policy {
+        parts.push("Policy (a session policy)".into());
+    }
+    parts.join(", ")
+}
+
 /// The request that decided a step: the first denied one, else the first.
 pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
     s.requests
@@ -45,27 +89,37 @@ pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
         .or_else(|| s.requests.first())
 }
 
-/// The closing line CI systems read.
-pub fn closing(passed: usize, failed: usize) -> String {
-    format!("{passed} passed, {failed} failed\n")
+/// The closing line CI systems read: `N passed, M failed`, then how many
+/// scenarios stated no expectation, when some did not.
+pub fn closing(passed: usize, failed: usize, without: usize) -> String {
+    if without == 0 {
+        format!("{passed} passed, {failed} failed\n")
+    } else {
+        format!("{passed} passed, {failed} failed, {without} without expectation\n")
+    }
 }
 
 /// One scenario's table line, with the reason under a failure (or, with
 /// `explain_all`, the walk through every gate).
 pub fn line(o: &Outcome, explain_all: bool) -> String {
     let r = &o.result;
-    let mark = if r.pass { "PASS" } else { "FAIL" };
+    let (mark, want) = match (r.pass, r.expect) {
+        (Some(pass), Some(e)) => (
+            if pass { "PASS" } else { "FAIL" },
+            format!("(want {})", e.as_str()),
+        ),
+        _ => ("----", "(no expectation)".to_string()),
+    };
     let mut out = format!(
-        "{mark}  {:<13} {:<20} {}  {}\n",
+        "{mark}  {:<13} {want:<20} {}  {}\n",
         r.outcome.as_str(),
-        format!("(want {})", r.expect.as_str()),
         o.file,
         r.name
     );
     if explain_all {
         out.push_str(&explain(r));
         out.push('\n');
-    } else if !r.pass {
+    } else if r.pass == Some(false) {
         let denied = r
             .steps
             .iter()
@@ -92,7 +146,7 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
 pub fn explain(r: &ScenarioResult) -> String {
     let mut out = String::new();
     for (i, s) in r.steps.iter().enumerate() {
-        for t in &s.requests {
+        for (j, t) in s.requests.iter().enumerate() {
             let _ = writeln!(
                 out,
                 "Step {}: {} calls {} on {}",
@@ -101,6 +155,9 @@ pub fn explain(r: &ScenarioResult) -> String {
                 t.action,
                 t.resource
             );
+            if let (0, Some(p)) = (j, &s.assume) {
+                let _ = writeln!(out, "  passing {}", parameters_text(p));
+            }
             for (n, g) in t.gates.iter().enumerate() {
                 let _ = write!(out, "  {:>2}. {:<28} {}", n + 1, g.gate, g.verdict);
                 if !g.note.is_empty() {
@@ -149,9 +206,20 @@ pub fn answer(r: &ScenarioResult) -> String {
     out
 }
 
+/// The summary of the request that decided a scenario.
+fn deciding_summary(r: &ScenarioResult) -> String {
+    r.steps
+        .iter()
+        .find(|s| s.outcome == r.outcome)
+        .and_then(deciding)
+        .map(|t| t.summary.clone())
+        .unwrap_or_default()
+}
+
 /// The batch as JUnit XML: one test suite per scenario file, one test case
 /// per scenario; a missed expectation is a failure whose message says why
-/// and whose text walks through every gate.
+/// and whose text walks through every gate; a scenario without expectation
+/// is skipped, its message giving its decision.
 pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
     use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
     let mut report = Report::new("iamsim");
@@ -161,25 +229,26 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
             suites.push(TestSuite::new(o.file.as_str()));
         }
         let r = &o.result;
-        let status = if r.pass {
-            TestCaseStatus::success()
-        } else {
-            let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let why = r
-                .steps
-                .iter()
-                .find(|s| s.outcome == r.outcome)
-                .and_then(deciding)
-                .map(|t| t.summary.clone())
-                .unwrap_or_default();
-            s.set_message(format!(
-                "expected {}, got {}: {why}",
-                r.expect.as_str(),
-                r.outcome.as_str()
-            ));
-            s.set_type("expectation");
-            s.set_description(explain(r));
-            s
+        let status = match (r.pass, r.expect) {
+            (Some(true), _) => TestCaseStatus::success(),
+            (Some(false), Some(expect)) => {
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                s.set_message(format!(
+                    "expected {}, got {}: {}",
+                    expect.as_str(),
+                    r.outcome.as_str(),
+                    deciding_summary(r)
+                ));
+                s.set_type("expectation");
+                s.set_description(explain(r));
+                s
+            }
+            _ => {
+                let mut s = TestCaseStatus::skipped();
+                s.set_message(format!("no expectation; decided {}", r.outcome.as_str()));
+                s.set_type("no-expectation");
+                s
+            }
         };
         let mut case = TestCase::new(r.name.as_str(), status);
         case.set_classname(o.file.as_str());

@@ -324,9 +324,9 @@ impl<R: Read> Skimmer<R> {
 /// One element of `scenarios`: its index, text and offset in the file.
 type Raw = (usize, String, usize);
 
-/// A scenario run: its rendered result, whether it met its expectation,
-/// and the services its steps make requests of.
-type Done = (String, bool, Vec<String>);
+/// A scenario run: its rendered result, whether it met its expectation
+/// (`None` without one), and the services its steps make requests of.
+type Done = (String, Option<bool>, Vec<String>);
 
 /// Runs a scenario; one that misses its expectation is run again with
 /// explanations, so that its failure can say why.
@@ -339,13 +339,13 @@ fn run_one(
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
     let r = scenario::run_scenario(w, id, context, sc, clock, detail)?;
-    if !r.pass && detail == Detail::Decisions {
+    if r.pass == Some(false) && detail == Detail::Decisions {
         return scenario::run_scenario(w, id, context, sc, clock, Detail::Explanations);
     }
     Ok(r)
 }
 
-fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, bool) {
+fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Option<bool>) {
     let pass = result.pass;
     let o = Outcome {
         file: file.to_string(),
@@ -489,13 +489,26 @@ fn skimmer(path: &Path) -> Result<Skimmer<BufReader<std::fs::File>>, Diagnostic>
     })
 }
 
-/// What a streamed run counted.
+/// What a run counted.
 #[derive(Default)]
 pub struct Counts {
     /// Scenarios whose expectation held.
     pub passed: usize,
     /// Scenarios whose expectation did not.
     pub failed: usize,
+    /// Scenarios that state no expectation.
+    pub without: usize,
+}
+
+impl Counts {
+    /// Counts one scenario by its [`ScenarioResult::pass`].
+    pub fn add(&mut self, pass: Option<bool>) {
+        match pass {
+            Some(true) => self.passed += 1,
+            Some(false) => self.failed += 1,
+            None => self.without += 1,
+        }
+    }
 }
 
 /// How results are written.
@@ -598,6 +611,7 @@ fn run_file(
     batch.warnings.append(&mut file.warnings);
     let allow = file.allow_unknown_names;
     let world = batch.world_of(&file, path)?;
+    batch.scenario_files.push(path.to_path_buf());
     let name = path.display().to_string();
     // Pass two: the scenarios, a batch at a time.
     let detail = if output.json || output.explain {
@@ -656,11 +670,7 @@ fn run_file(
                 },
             };
             services.extend(used);
-            if pass {
-                counts.passed += 1
-            } else {
-                counts.failed += 1
-            }
+            counts.add(pass);
             progress.inc(1);
             if let Err(e) = out.write_all(text.as_bytes()) {
                 errors.push(Diagnostic::bare(format!("cannot write results: {e}")));
@@ -677,6 +687,7 @@ fn run_file(
             let mut pending: Vec<Raw> = Vec::with_capacity(BATCH);
             // Members after `scenarios`, when pass one stopped before them.
             let mut late: Vec<Member> = Vec::new();
+            let mut seen = 0;
             skim.walk(
                 &mut |key, key_span, bytes, offset| {
                     if scenarios_at.is_some_and(|at| key_span.start as usize > at) {
@@ -685,6 +696,7 @@ fn run_file(
                     Ok(())
                 },
                 Some(&mut |index, bytes, offset| {
+                    seen += 1;
                     pending.push((index, utf8(bytes, offset)?, offset));
                     if pending.len() == BATCH {
                         let full = std::mem::replace(&mut pending, Vec::with_capacity(BATCH));
@@ -695,7 +707,7 @@ fn run_file(
             )?;
             // The receiver is gone only after an error, reported already.
             let _ = tx.send(pending);
-            Ok(late)
+            Ok((late, seen))
         });
         for mut pending in &rx {
             flush(batch, &mut pending, &mut errors);
@@ -708,10 +720,15 @@ fn run_file(
             .join()
             .unwrap_or_else(|_| Err(fault(0, "internal: the thread reading the file stopped")))
     });
-    let late = match walked {
-        Ok(late) => late,
+    let (late, seen) = match walked {
+        Ok(walked) => walked,
         Err(e) => return Err(if errors.is_empty() { syntax(e) } else { errors }),
     };
+    if seen == 0 {
+        errors.push(Diagnostic::bare(format!(
+            "{name}: no scenarios: a scenario file needs \"scenarios\", a non-empty list"
+        )));
+    }
     if !late.is_empty() {
         errors.extend(late_members(batch, id, &header, late));
     }

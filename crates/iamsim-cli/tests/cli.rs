@@ -357,23 +357,79 @@ fn an_sse_kms_read_names_the_kms_request_that_failed() {
     insta::assert_snapshot!("explain-sse-kms-cross-account", out);
 }
 
+/// Runs `file` with `--format json`, which must meet every expectation,
+/// and returns the line of the first scenario whose name starts with `name`.
+fn json_scenario(file: &str, name: &str) -> serde_json::Value {
+    let o = iamsim(&["run", "--format", "json", file]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
+        .find(|v| v["name"].as_str().unwrap_or_default().starts_with(name))
+        .unwrap_or_else(|| panic!("no scenario named {name}... in {file}"))
+}
+
+/// A request AWS refuses whatever the policies say (here PutRolePolicy on
+/// a service-linked role, by an admin with `Allow *`) is explicit_deny, and
+/// the explanation names AWS's protection with its page, not a policy; the
+/// description of the same role stays editable, with no such gate.
+#[test]
+fn the_explanation_names_aws_protection() {
+    let slr = "arn:aws:iam::111111111111:role/aws-service-role/elasticbeanstalk.amazonaws.com/AWSServiceRoleForElasticBeanstalk";
+    let ask = |action: &str| {
+        iamsim(&[
+            "can",
+            "--world",
+            "testdata/rules/protect.world.json",
+            "arn:aws:iam::111111111111:user/admin",
+            action,
+            slr,
+            "--explain",
+        ])
+    };
+    let o = ask("iam:PutRolePolicy");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("1. AWS protection"), "{out}");
+    assert!(
+        out.contains("=> denied by AWS's protection, not by a policy: AWS refuses iam:PutRolePolicy on the service-linked role"),
+        "{out}"
+    );
+    assert!(out.contains("UnmodifiableEntity"), "{out}");
+    assert!(out.contains("(policies cannot allow it); https://docs.aws.amazon.com/IAM/latest/UserGuide/using-service-linked-roles.html"), "{out}");
+    assert!(out.contains("Decision: explicit_deny"), "{out}");
+    let o = ask("iam:UpdateRoleDescription");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("AWS protection"), "{}", stdout(&o));
+
+    // Through SSE-KMS: S3 allows the cross-account read, and the kms:Decrypt
+    // it makes on an AWS managed key is refused by the protection.
+    let read = json_scenario(
+        "testdata/rules/protect-kms-aws-managed-keys.json",
+        "SSE-KMS",
+    );
+    let kms = read["steps"]
+        .as_array()
+        .and_then(|steps| steps.iter().find(|s| s["action"] == "kms:Decrypt"))
+        .expect("the kms:Decrypt request S3 makes");
+    assert_eq!(kms["decision"], "explicit_deny");
+    assert_eq!(kms["explanation"][0]["gate"], "AWS protection");
+    let note = kms["explanation"][0]["note"].as_str().unwrap_or_default();
+    assert!(
+        note.contains("to a principal of account 222222222222"),
+        "{note}"
+    );
+}
+
 /// Regression: a same-account trust policy naming the user directly needs no
 /// identity policy, so a denial by the user's boundary must blame the
 /// boundary, not a missing identity policy.
 #[test]
 fn a_direct_grant_limited_by_a_boundary_blames_the_boundary() {
-    let o = iamsim(&[
-        "run",
-        "--format",
-        "json",
+    let bob = json_scenario(
         "testdata/rules/assume-same-acct-user-arn-trust-boundary.json",
-    ]);
-    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let bob = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap())
-        .find(|v| v["name"].as_str().unwrap_or_default().starts_with("bob"))
-        .expect("bob's scenario");
+        "bob",
+    );
     let summary = bob["steps"][0]["summary"]
         .as_str()
         .unwrap_or_default()
@@ -1587,4 +1643,355 @@ fn file_level_keys_must_reach_some_request() {
             }
         }
     }
+}
+
+/// Asserts the exit status, and that stdout and stderr together hold `text`.
+fn assert_exit(o: &Output, code: i32, text: &str) {
+    let all = stdout(o) + &stderr(o);
+    assert_eq!(o.status.code(), Some(code), "{all}");
+    assert!(all.contains(text), "{text:?} not in: {all}");
+}
+
+/// The question of testdata/rules/assume-params.world.json: may `dev` of
+/// account 222222222222 read `params-data`?
+const CAN_DEV_READ: [&str; 6] = [
+    "can",
+    "--world",
+    "testdata/rules/assume-params.world.json",
+    "arn:aws:iam::222222222222:user/dev",
+    "s3:GetObject",
+    "arn:aws:s3:::params-data/x",
+];
+
+/// [`CAN_DEV_READ`] through a role whose trust policy tests one AssumeRole
+/// parameter; returns the exit status, and stdout then stderr.
+fn can_via(role: &str, flags: &[&str]) -> (Option<i32>, String) {
+    let via = format!("arn:aws:iam::111111111111:role/{role}");
+    let mut args = CAN_DEV_READ.to_vec();
+    args.extend(["--via", &via]);
+    args.extend_from_slice(flags);
+    let o = iamsim(&args);
+    (o.status.code(), stdout(&o) + &stderr(&o))
+}
+
+/// Each `can --via` flag is what the AssumeRole call passes: passed right,
+/// it meets the trust policy's condition; passed wrong or left out, it
+/// does not (near misses on both sides of every condition).
+#[test]
+fn can_via_flags_are_what_the_assume_role_call_passes() {
+    let cases: &[(&str, &[&str], i32)] = &[
+        ("Vendor", &["--external-id", "x-account-7Hq2p"], 0),
+        ("Vendor", &["--external-id", "x-account-0000"], 1),
+        ("Vendor", &[], 1),
+        ("MfaOnly", &["--mfa"], 0),
+        ("MfaOnly", &[], 1),
+        (
+            "MfaOnly",
+            &["--context", "aws:MultiFactorAuthPresent=false", "--mfa"],
+            1,
+        ),
+        ("NamedSessions", &["--session-name", "dev"], 0),
+        ("NamedSessions", &["--session-name", "eve"], 1),
+        ("NamedSessions", &[], 1),
+        ("ProjectBlue", &["--session-tag", "Project=blue"], 0),
+        ("ProjectBlue", &["--session-tag", "Project=red"], 1),
+        ("ProjectBlue", &["--session-tag", "Team=blue"], 1),
+        ("ProjectBlue", &[], 1),
+        ("Traced", &["--source-identity", "dev"], 0),
+        ("Traced", &["--source-identity", "eve"], 1),
+        ("Traced", &[], 1),
+    ];
+    for (role, flags, want) in cases {
+        let (code, out) = can_via(role, flags);
+        assert_eq!(code, Some(*want), "{role} {flags:?}: {out}");
+    }
+    // Every --via step of a chain passes them: the second hop's trust
+    // policy sees the session tag too.
+    let (code, out) = can_via(
+        "ProjectBlue",
+        &[
+            "--via",
+            "arn:aws:iam::111111111111:role/ProjectBlue",
+            "--session-tag",
+            "Project=red",
+        ],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("step 1: arn:aws:iam::222222222222:user/dev sts:AssumeRole")
+            && !out.contains("step 2:"),
+        "{out}"
+    );
+}
+
+/// `--explain` and `--format json` show what each AssumeRole call passed.
+#[test]
+fn can_shows_the_assume_role_parameters_it_passed() {
+    let flags = [
+        "--session-tag",
+        "Project=blue",
+        "--mfa",
+        "--external-id",
+        "x-account-7Hq2p",
+        "--session-name",
+        "dev",
+        "--source-identity",
+        "dev",
+    ];
+    // ProjectBlue's trust policy does not allow sts:SetSourceIdentity, so
+    // the call is denied; what it passed shows all the same.
+    let mut explain = flags.to_vec();
+    explain.push("--explain");
+    let (code, out) = can_via("ProjectBlue", &explain);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("calls sts:SetSourceIdentity on arn:aws:iam::111111111111:role/ProjectBlue"),
+        "{out}"
+    );
+    assert!(
+        out.contains("  passing RoleSessionName=dev, ExternalId=x-account-7Hq2p, SerialNumber and TokenCode (MFA), SourceIdentity=dev, Tags Project=blue\n"),
+        "{out}"
+    );
+    let mut json = flags.to_vec();
+    json.extend(["--format", "json"]);
+    let (code, out) = can_via("ProjectBlue", &json);
+    assert_eq!(code, Some(1), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(
+        v["steps"][0]["parameters"],
+        serde_json::json!({"session_name": "dev", "external_id": "x-account-7Hq2p", "mfa": true,
+            "source_identity": "dev", "session_tags": {"Project": "blue"},
+            "transitive_tag_keys": [], "session_policy": false})
+    );
+    assert_eq!(v["steps"].as_array().map(Vec::len), Some(1), "{out}");
+    let (code, out) = can_via("MfaOnly", &["--mfa", "--format", "json"]);
+    assert_eq!(code, Some(0), "{out}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("one JSON object");
+    assert_eq!(v["steps"][0]["parameters"]["mfa"], true);
+    assert_eq!(v["steps"][0]["parameters"]["session_name"], "iamsim");
+    assert!(v["steps"][1].get("parameters").is_none(), "{out}");
+    // A question states no expectation.
+    assert_eq!(v["expect"], serde_json::Value::Null);
+    assert_eq!(v["pass"], serde_json::Value::Null);
+}
+
+/// The AssumeRole flags are refused, naming the flag, without `--via`
+/// (they would be ignored) and with values STS refuses.
+#[test]
+fn can_refuses_assume_role_flags_it_cannot_use() {
+    for flags in [
+        &["--mfa"][..],
+        &["--external-id", "x-account-7Hq2p"],
+        &["--session-name", "dev"],
+        &["--source-identity", "dev"],
+        &["--session-tag", "Project=blue"],
+    ] {
+        let o = iamsim(&[&CAN_DEV_READ[..], flags].concat());
+        let message = format!(
+            "{} describes the AssumeRole calls of --via, and there is no --via",
+            flags[0]
+        );
+        assert_exit(&o, 2, &message);
+        assert!(stdout(&o).is_empty());
+    }
+    let refused: &[(&[&str], &str)] = &[
+        (
+            &["--external-id", "x"],
+            "--external-id \"x\" must be 2-1224 characters",
+        ),
+        (
+            &["--external-id", "has space"],
+            "--external-id \"has space\" must be",
+        ),
+        (
+            &["--session-name", "a b"],
+            "--session-name \"a b\" must be 1-64 characters",
+        ),
+        (
+            &["--source-identity", "aws:dev"],
+            "--source-identity \"aws:dev\" must be 2-64 characters",
+        ),
+        (
+            &["--session-tag", "Project"],
+            "--session-tag \"Project\" must be KEY=VALUE",
+        ),
+        (
+            &["--session-tag", "a*b=c"],
+            "--session-tag key \"a*b\" must be",
+        ),
+        (
+            &[
+                "--session-tag",
+                "Project=blue",
+                "--session-tag",
+                "project=red",
+            ],
+            "--session-tag \"project\" is given twice ignoring case",
+        ),
+    ];
+    for (flags, message) in refused {
+        let (code, out) = can_via("ProjectBlue", flags);
+        assert_eq!(code, Some(2), "{flags:?}: {out}");
+        assert!(out.contains(message), "{flags:?}: {out}");
+    }
+    // The near miss: a two-character external id is accepted.
+    let (code, out) = can_via("Vendor", &["--external-id", "ab"]);
+    assert_eq!(code, Some(1), "{out}");
+}
+
+/// A scenario file mixing a met expectation, a missed one, and scenarios
+/// without expectation; `alice` may read `b-data` only.
+fn mixed_expectations(dir: &Path) -> PathBuf {
+    let file = dir.join("mixed.json");
+    std::fs::write(
+        &file,
+        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {"inline_policies": {"p":
+              {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-data/*"}]}}}},
+              "buckets": {"b-data": {}, "c-data": {}}}}},
+            "scenarios": [
+              {"name": "met", "principal": "arn:aws:iam::111111111111:user/alice",
+               "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"},
+              {"name": "open allowed", "principal": "arn:aws:iam::111111111111:user/alice",
+               "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}]},
+              {"name": "open denied", "principal": "arn:aws:iam::111111111111:user/alice",
+               "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::c-data/k"}]}]}"#,
+    )
+    .unwrap();
+    file
+}
+
+/// Without `expect` a scenario reports its decision and counts as neither
+/// passed nor failed, in the table, JSON lines, JUnit and streamed runs;
+/// only a missed expectation makes the exit status 1.
+#[test]
+fn a_scenario_without_expectation_reports_its_decision() {
+    let dir = tempdir("no-expect");
+    let file = mixed_expectations(&dir);
+    let path = file.to_str().unwrap();
+    for stream in [false, true] {
+        let mut args = vec!["run", path];
+        if stream {
+            args.push("--stream");
+        }
+        let o = iamsim(&args);
+        let out = stdout(&o);
+        assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+        assert!(out.contains("PASS  allow         (want allow)"), "{out}");
+        assert!(
+            out.contains("----  allow         (no expectation)     "),
+            "{out}"
+        );
+        assert!(
+            out.contains("----  implicit_deny (no expectation)     "),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("\n1 passed, 0 failed, 2 without expectation\n"),
+            "{out}"
+        );
+    }
+    let o = iamsim(&["run", "--format", "json", path]);
+    assert_eq!(o.status.code(), Some(0));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines[0]["pass"], true);
+    assert_eq!(lines[2]["decision"], "implicit_deny");
+    assert_eq!(lines[2]["expect"], serde_json::Value::Null);
+    assert_eq!(lines[2]["pass"], serde_json::Value::Null);
+    let o = iamsim(&["run", "--format", "junit", path]);
+    assert_eq!(o.status.code(), Some(0));
+    let suites = junit_parser::from_reader(std::io::Cursor::new(o.stdout)).expect("JUnit XML");
+    let cases = &suites.suites[0].cases;
+    assert!(cases[0].status.is_success());
+    assert!(cases[2].status.is_skipped());
+    assert_eq!(
+        cases[2].status.skipped_as_ref().message,
+        "no expectation; decided implicit_deny"
+    );
+    // A missed expectation still fails the run beside them.
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("\"expect\": \"allow\"", "\"expect\": \"deny\"", 1),
+    )
+    .unwrap();
+    let o = iamsim(&["run", path]);
+    assert_exit(&o, 1, "\n0 passed, 1 failed, 2 without expectation\n");
+}
+
+/// `diff` compares scenarios without expectation like any other.
+#[test]
+fn diff_runs_scenarios_without_expectation() {
+    let dir = tempdir("diff-no-expect");
+    let file = mixed_expectations(&dir);
+    let before = dir.join("before.json");
+    let after = dir.join("after.json");
+    let world = |resource: &str| {
+        format!(
+            r#"{{"accounts": {{"111111111111": {{"users": {{"alice": {{"inline_policies": {{"p":
+              {{"Version": "2012-10-17", "Statement": [{{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "{resource}"}}]}}}}}}}},
+              "buckets": {{"b-data": {{}}, "c-data": {{}}}}}}}}}}"#
+        )
+    };
+    std::fs::write(&before, world("arn:aws:s3:::b-data/*")).unwrap();
+    std::fs::write(&after, world("arn:aws:s3:::*-data/*")).unwrap();
+    let o = iamsim(&[
+        "diff",
+        "--before",
+        before.to_str().unwrap(),
+        "--after",
+        after.to_str().unwrap(),
+        file.to_str().unwrap(),
+    ]);
+    let out = stdout(&o);
+    assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
+    assert!(out.contains("CHANGED  implicit_deny -> allow"), "{out}");
+    assert!(out.contains("open denied"), "{out}");
+    assert!(out.ends_with("1 changed, 2 unchanged\n"), "{out}");
+}
+
+/// A batch that would run nothing is bad input: an empty directory, a
+/// directory of worlds only, a file with no scenarios, read whole or
+/// streamed; `diff` too.
+#[test]
+fn an_empty_batch_is_bad_input() {
+    let dir = tempdir("empty-batch");
+    let empty = dir.join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    let worlds = dir.join("worlds");
+    std::fs::create_dir_all(&worlds).unwrap();
+    std::fs::write(worlds.join("w.json"), r#"{"accounts": {}}"#).unwrap();
+    for d in [&empty, &worlds] {
+        let p = d.to_str().unwrap();
+        for args in [
+            &["run", p][..],
+            &["run", "--stream", p],
+            &[
+                "diff",
+                "--before",
+                "testdata/access/world.json",
+                "--after",
+                "testdata/access/world.json",
+                p,
+            ],
+        ] {
+            let o = iamsim(args);
+            assert_exit(&o, 2, &format!("no scenario file under {p}"));
+            assert!(stdout(&o).is_empty(), "{}", stdout(&o));
+        }
+    }
+    // Near miss: the same directory with one scenario file in it runs.
+    mixed_expectations(&worlds);
+    let o = iamsim(&["run", worlds.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let none = dir.join("none.json");
+    std::fs::write(&none, r#"{"world": {"accounts": {}}, "scenarios": []}"#).unwrap();
+    let p = none.to_str().unwrap();
+    let message =
+        format!("{p}:1:42: error: scenarios is empty: a scenario file needs at least one scenario");
+    assert_exit(&iamsim(&["run", p]), 2, &message);
+    let o = iamsim(&["run", "--stream", p]);
+    assert_exit(&o, 2, &format!("{p}: no scenarios"));
 }

@@ -16,7 +16,8 @@ pub struct Arn<'a> {
     pub service: &'a str,
     /// The region, often empty.
     pub region: &'a str,
-    /// The 12-digit account, empty for S3 buckets.
+    /// The 12-digit account, empty for S3 buckets, `aws` for AWS managed
+    /// policies.
     pub account: &'a str,
     /// Everything after the fifth colon.
     pub resource: &'a str,
@@ -57,6 +58,25 @@ impl<'a> Arn<'a> {
 /// True for a 12-digit AWS account id.
 pub fn is_account_id(s: &str) -> bool {
     s.len() == 12 && s.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// The account field of AWS managed policy ARNs: they belong to AWS, not to
+/// a customer account.
+pub const AWS_ACCOUNT: &str = "aws";
+
+/// True for an AWS managed policy ARN, `arn:PARTITION:iam::aws:policy/NAME`
+/// or with a path, `policy/service-role/NAME` (IAM user guide, "AWS managed
+/// policies", <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_managed-vs-inline.html#aws-managed-policies>;
+/// "IAM identifiers", <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html#identifiers-arns>).
+/// The only ARNs whose account field is not a 12-digit id.
+pub fn is_aws_managed_policy(arn: &Arn<'_>) -> bool {
+    arn.service == "iam"
+        && arn.region.is_empty()
+        && arn.account == AWS_ACCOUNT
+        && arn
+            .resource
+            .strip_prefix("policy/")
+            .is_some_and(|rest| !rest.is_empty() && !rest.ends_with('/'))
 }
 
 /// A compiled ARN pattern: five token lists, matched part by part.
@@ -199,6 +219,20 @@ mod tests {
             "arn:aws:iam::111111111111:role",
             "arn:aws:iam::111111111111:role/R"
         ));
+    }
+
+    #[test]
+    fn only_iam_policies_may_have_the_account_aws() {
+        let yes = |t: &str| Arn::parse(t).is_some_and(|a| is_aws_managed_policy(&a));
+        assert!(yes("arn:aws:iam::aws:policy/ReadOnlyAccess"));
+        assert!(yes("arn:aws:iam::aws:policy/job-function/ViewOnlyAccess"));
+        assert!(!yes("arn:aws:iam::aws:role/ReadOnlyAccess"));
+        assert!(!yes("arn:aws:iam::aws:policy/"));
+        assert!(!yes("arn:aws:iam::aws:policy/path/"));
+        assert!(!yes("arn:aws:iam:us-east-1:aws:policy/ReadOnlyAccess"));
+        assert!(!yes("arn:aws:s3::aws:policy/ReadOnlyAccess"));
+        assert!(!yes("arn:aws:iam::AWS:policy/ReadOnlyAccess"));
+        assert!(!yes("arn:aws:iam::111111111111:policy/ReadOnlyAccess"));
     }
 
     #[test]

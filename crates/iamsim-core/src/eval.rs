@@ -14,6 +14,7 @@ pub use combine::Sides;
 
 use crate::context::Lookup;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
+use crate::protection;
 use crate::request::{Caller, Target};
 use crate::world::{Attached, World};
 use scan::{Flags, Input, Source};
@@ -43,6 +44,8 @@ impl Outcome {
 /// The gates of AWS's evaluation flow, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Gate {
+    /// What AWS refuses whatever the policies say ([`crate::protection`]).
+    AwsProtection,
     /// The root user cannot assume roles (R27).
     RootUser,
     /// Any matching Deny in any applicable policy (R02).
@@ -359,7 +362,7 @@ struct Findings {
 impl Findings {
     fn sides(&self, req: &Request<'_>, action: &RequestAction<'_>) -> Sides {
         Sides {
-            same_account: req.caller.account() == req.target.account,
+            same_account: req.target.is_same_account(req.caller.account()),
             grant: self.rbp.grant,
             id_ok: matches!(req.caller, Caller::Root { .. }) || self.identity.allow,
             bnd_ok: self.boundary.is_none_or(|f| f.allow),
@@ -394,6 +397,9 @@ fn root_assumes(req: &Request<'_>, action: &RequestAction<'_>) -> bool {
 pub fn decide(world: &World, req: &Request<'_>) -> Outcome {
     let mut buf = Lower([0; 128]);
     let lower = buf.of(req.action);
+    if protection::refusal(&lower, req.caller.account(), req.target).is_some() {
+        return Outcome::ExplicitDeny;
+    }
     let input = input(req, &lower);
     let (org_deny, scp_failed) = org::flags(world, &input);
     let (identity, boundary, session) = caller_policies(world, &req.caller);
@@ -447,8 +453,18 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     };
     let sides = findings.sides(req, &input.action);
     let (outcome, allowed) = findings.conclude(req, &sides, root_assumes);
+    let refusal = protection::refusal(&lower, caller.account(), req.target);
+    let outcome = if refusal.is_some() {
+        Outcome::ExplicitDeny
+    } else {
+        outcome
+    };
 
     let mut gates = Vec::new();
+    if let Some(r) = refusal {
+        let note = r.note(req.action, req.target, caller.account());
+        gates.push(report(Gate::AwsProtection, Verdict::Fail, Vec::new(), note));
+    }
     if root_assumes {
         gates.push(report(Gate::RootUser, Verdict::Fail, Vec::new(), "the root user cannot assume a role (R27: \"Roles may not be assumed by root accounts\")"));
     }
@@ -552,6 +568,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         sides,
         root_assumes,
         scp_failed: org.scp_failed,
+        protected: refusal.is_some(),
     };
     let summary = explain::summary(req, outcome, &gates, &facts);
     Decision {
@@ -570,7 +587,11 @@ fn resource_policy_report<'a>(
 ) -> GateReport<'a> {
     let target = &req.target.arn;
     let Some((kind, owner)) = rbp else {
-        let note = if req.target.policy_required {
+        let note = if req.target.is_aws_managed_policy() {
+            format!(
+                "{target} is an AWS managed policy: IAM has no resource-based policy for it, so the caller's identity side decides alone"
+            )
+        } else if req.target.policy_required {
             let what = if sides.is_trust {
                 "role (and so no trust policy)"
             } else {

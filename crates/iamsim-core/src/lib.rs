@@ -17,6 +17,7 @@ pub mod json;
 pub mod managed;
 pub mod pattern;
 pub mod policy;
+pub mod protection;
 pub mod report;
 pub mod request;
 pub mod scenario;

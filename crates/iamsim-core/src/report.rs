@@ -91,6 +91,7 @@ pub struct RequestTrace {
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
     match g {
+        Gate::AwsProtection => "AWS protection".into(),
         Gate::RootUser => "root user".into(),
         Gate::ExplicitDeny => "explicit deny".into(),
         Gate::Rcp => "RCPs".into(),

@@ -2,10 +2,11 @@
 //! context keys AWS sets itself from them (formats.md "Request context";
 //! semantics-decision R30, R33).
 
-use crate::arn::{Arn, is_account_id};
+use crate::arn::{Arn, is_account_id, is_aws_managed_policy};
 use crate::context::{Found, Lookup};
 use crate::pattern::Resolve;
 use crate::policy::{Policy, PolicyKind, Who};
+use crate::protection::Protected;
 use crate::world::{PolicyId, Role, Tags, User, World};
 
 /// A role session: what `AssumeRole` returned.
@@ -156,6 +157,27 @@ pub struct Target<'a> {
     /// True when the resource is an IAM role or user (its tags are also
     /// `iam:ResourceTag/*`).
     pub iam_entity: bool,
+    /// What AWS protects the resource as, whatever the policies say (see
+    /// [`crate::protection`]).
+    pub protected: Option<Protected>,
+}
+
+impl Target<'_> {
+    /// True when a request of a caller of `caller_account` is decided by
+    /// the same-account rule: the caller's account owns the resource, or
+    /// the resource is an AWS managed policy, which belongs to no customer
+    /// account and has no resource-based policy (the role trust policy is
+    /// IAM's only one: "Policies and permissions in IAM",
+    /// <https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies.html#policies_resource-based>),
+    /// so the caller's identity side decides alone.
+    pub fn is_same_account(&self, caller_account: &str) -> bool {
+        self.account == caller_account || self.is_aws_managed_policy()
+    }
+
+    /// True for an AWS managed policy, `arn:aws:iam::aws:policy/...`.
+    pub fn is_aws_managed_policy(&self) -> bool {
+        self.protected == Some(Protected::AwsManagedPolicy)
+    }
 }
 
 /// Finds who owns a request's resource and which policy guards it.
@@ -181,6 +203,7 @@ pub fn resolve_target<'a>(
         policy_required: false,
         tags: None,
         iam_entity: false,
+        protected: None,
     };
     if resource == "*" {
         t.account = resource_account.unwrap_or(default_account);
@@ -190,7 +213,8 @@ pub fn resolve_target<'a>(
         format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\"")
     })?;
     let mut owner = arn.account;
-    if !owner.is_empty() && !is_account_id(owner) {
+    let mut aws_managed_key = false;
+    if !owner.is_empty() && !is_account_id(owner) && !is_aws_managed_policy(&arn) {
         return Err(format!(
             "resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"
         ));
@@ -220,6 +244,7 @@ pub fn resolve_target<'a>(
         t.tags = Some(&u.tags);
         t.iam_entity = true;
     } else if let Some(r) = world.resources.get(resource) {
+        aws_managed_key = r.aws_managed;
         t.tags = Some(&r.tags);
         // A KMS key policy or another resource's, as declared.
         t.policy = r.policy.map(|p| {
@@ -230,6 +255,7 @@ pub fn resolve_target<'a>(
     if arn.service == "kms" && arn.resource.starts_with("key/") {
         t.policy_required = true;
     }
+    t.protected = Protected::classify(&arn, aws_managed_key);
     t.account = match (owner.is_empty(), resource_account) {
         (true, None) => {
             return Err(format!(
@@ -281,6 +307,12 @@ pub struct AssumeCall<'a> {
     pub tag_keys: &'a [String],
     /// `sts:TransitiveTagKeys`.
     pub transitive_keys: &'a [String],
+    /// True when the call passes an MFA code (`SerialNumber` and
+    /// `TokenCode`): the request then carries `aws:MultiFactorAuthPresent`
+    /// = `true` and `aws:MultiFactorAuthAge` (STS API reference,
+    /// <https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRole.html>,
+    /// "Using MFA with AssumeRole").
+    pub mfa: bool,
 }
 
 /// The context keys AWS sets itself for a request of `caller` on `target`
@@ -322,6 +354,13 @@ impl Derived<'_> {
         member.then_some(org.id.as_str())
     }
 
+    /// True when the request is made with MFA: the caller is a session
+    /// created with MFA, or the `AssumeRole` call passes an MFA code.
+    fn mfa(&self) -> bool {
+        let session = matches!(self.caller, Caller::Session(s) if s.mfa);
+        session || self.assume.is_some_and(|a| a.mfa)
+    }
+
     fn principal_tag(&self, lower_key: &str) -> Option<&str> {
         match self.caller {
             Caller::User(u) => tag(&u.tags, lower_key),
@@ -356,16 +395,19 @@ impl Lookup for Derived<'_> {
                 Caller::Root { account, .. } => account,
                 Caller::Session(s) => &s.userid,
             }),
-            "aws:multifactorauthpresent" => {
-                found(session.map(|s| if s.mfa { "true" } else { "false" }))
-            }
-            // Seconds since the MFA check: the session is created in this
-            // run; absent without MFA, as in AWS.
-            "aws:multifactorauthage" => found(session.filter(|s| s.mfa).map(|_| "0")),
+            "aws:multifactorauthpresent" if self.mfa() => Found::One("true"),
+            "aws:multifactorauthpresent" => found(session.map(|_| "false")),
+            // Seconds since the MFA check: the session (or the AssumeRole
+            // call's MFA code) is of this run; absent without MFA, as in AWS.
+            "aws:multifactorauthage" => found(self.mfa().then_some("0")),
             "aws:tokenissuetime" => found(session.map(|_| self.clock.current_time.as_str())),
             "aws:sourceidentity" => found(session.and_then(|s| s.source_identity.as_deref())),
             "aws:principalorgid" => found(self.in_org(self.caller.account())),
             "aws:resourceorgid" => found(self.in_org(self.target.account)),
+            // AWS's pages do not say what an AWS managed policy's
+            // aws:ResourceAccount is (its ARN's account field is `aws`):
+            // absent, so a decision that rests on it shows it missing.
+            "aws:resourceaccount" if self.target.is_aws_managed_policy() => Found::Absent,
             "aws:resourceaccount" => Found::One(self.target.account),
             "aws:currenttime" => Found::One(&self.clock.current_time),
             "aws:epochtime" => Found::One(&self.clock.epoch_time),
@@ -408,5 +450,54 @@ impl Lookup for Derived<'_> {
 impl Resolve for Derived<'_> {
     fn var(&self, key: &str) -> Option<&str> {
         self.lookup(key).single()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root<'a>() -> Caller<'a> {
+        Caller::Root {
+            account: "111111111111",
+            arn: "arn:aws:iam::111111111111:root",
+        }
+    }
+
+    fn resource_account(world: &World, target: &Target<'_>) -> Option<String> {
+        let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+        let derived = Derived {
+            world,
+            caller: root(),
+            target,
+            clock: &clock,
+            assume: None,
+        };
+        derived
+            .lookup("aws:resourceaccount")
+            .single()
+            .map(str::to_string)
+    }
+
+    #[test]
+    fn the_account_aws_is_accepted_for_aws_managed_policies_only() {
+        let w = World::default();
+        let resolve = |arn| resolve_target(&w, "iam", arn, None, "111111111111");
+        let policy = resolve("arn:aws:iam::aws:policy/ReadOnlyAccess").unwrap();
+        assert_eq!(policy.account, "aws");
+        assert!(policy.is_aws_managed_policy());
+        assert!(policy.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &policy), None);
+        for bad in [
+            "arn:aws:iam::aws:role/ReadOnlyAccess",
+            "arn:aws:iam::aws:policy/",
+            "arn:aws:kms:us-east-1:aws:key/k",
+        ] {
+            let err = resolve(bad).unwrap_err();
+            assert!(err.contains("not a 12-digit id"), "{bad}: {err}");
+        }
+        let mine = resolve("arn:aws:iam::222222222222:policy/Mine").unwrap();
+        assert!(!mine.is_same_account("111111111111"));
+        assert_eq!(resource_account(&w, &mine).as_deref(), Some("222222222222"));
     }
 }

@@ -1,6 +1,7 @@
 //! Scenario files (formats.md "Scenario file"): principals, steps and
 //! expected decisions, read and checked; [`run`] plays them against a world.
 
+pub mod params;
 pub mod run;
 
 use crate::catalog::check::{self, Finding, Severity};
@@ -59,7 +60,8 @@ pub struct SessionSetup {
     pub transitive_keys: Vec<String>,
     /// Its source identity.
     pub source_identity: Option<String>,
-    /// True when created with MFA.
+    /// True when created with MFA: for a step, the `AssumeRole` call
+    /// passes an MFA code (`SerialNumber` and `TokenCode`).
     pub mfa: bool,
 }
 
@@ -132,8 +134,8 @@ pub struct Scenario {
     pub context: Context,
     /// The steps, in order.
     pub steps: Vec<Step>,
-    /// The expected decision.
-    pub expect: Expect,
+    /// The expected decision, if the scenario states one.
+    pub expect: Option<Expect>,
     /// Where its `principal` stands, for errors.
     pub principal_span: Span,
     /// Its index in the file.
@@ -195,6 +197,7 @@ const ASSUME_KEYS: &[&str] = &[
     "session_tags",
     "transitive_tag_keys",
     "source_identity",
+    "mfa",
     "context",
 ];
 const ACTION_KEYS: &[&str] = &["action", "resource", "resource_account", "context"];
@@ -418,6 +421,14 @@ impl<'s> Reader<'s> {
                 .push(doc.err(list, &sp, "scenarios must be a list"));
             return None;
         };
+        if items.is_empty() {
+            self.errors.push(doc.err(
+                list,
+                &sp,
+                "scenarios is empty: a scenario file needs at least one scenario",
+            ));
+            return None;
+        }
         file.scenarios = items
             .iter()
             .enumerate()
@@ -555,16 +566,9 @@ impl<'s> Reader<'s> {
         let principal = self.required_string(node, path, "principal")?;
         let expect_path = path.key("expect");
         let expect = match node.get("expect") {
-            None => {
-                self.errors.push(doc.err(
-                    node,
-                    path,
-                    "the scenario has no \"expect\" (allow, deny, implicit_deny or explicit_deny)",
-                ));
-                return None;
-            }
+            None => None,
             Some(n) => {
-                match self.ok(doc.string(n, &expect_path, "expect"))? {
+                Some(match self.ok(doc.string(n, &expect_path, "expect"))? {
                     "allow" => Expect::Allow,
                     "deny" => Expect::Deny,
                     "implicit_deny" => Expect::ImplicitDeny,
@@ -573,10 +577,10 @@ impl<'s> Reader<'s> {
                         self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
                         return None;
                     }
-                }
+                })
             }
         };
-        let session = self.session_setup(node, path, true)?;
+        let session = self.session_setup(node, path)?;
         let context = self.context(node, path);
         let sp = path.key("steps");
         let steps_node = node.get("steps");
@@ -637,12 +641,20 @@ impl<'s> Reader<'s> {
             .map(|o| o.map(str::to_string))
     }
 
-    fn session_setup(
+    /// Checks a parameter of an `AssumeRole` call ([`params`]), naming
+    /// it at its place in the file.
+    fn param(
         &mut self,
-        node: &Node,
-        path: &JsonPath<'_>,
-        with_mfa: bool,
-    ) -> Option<SessionSetup> {
+        what: &str,
+        value: &str,
+        check: fn(&str) -> Result<(), &'static str>,
+        locate: impl FnOnce(String) -> Diagnostic,
+    ) -> Option<()> {
+        let checked = params::checked(what, value, check).map_err(locate);
+        self.ok(checked)
+    }
+
+    fn session_setup(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<SessionSetup> {
         let doc = self.doc;
         let mut s = SessionSetup::default();
         if let Some(n) = node
@@ -659,10 +671,26 @@ impl<'s> Reader<'s> {
             .filter(|n| !matches!(n.value, Value::Null))
         {
             let p = path.key("session_tags");
-            for m in self.ok(doc.map(n, &p, "session_tags"))? {
+            let members = self.ok(doc.map(n, &p, "session_tags"))?;
+            if members.len() > params::MAX_SESSION_TAGS {
+                let msg = format!(
+                    "{} session tags: AWS takes at most {}",
+                    members.len(),
+                    params::MAX_SESSION_TAGS
+                );
+                self.errors.push(doc.err(n, &p, msg));
+                return None;
+            }
+            for m in members {
                 let tp = p.key(&m.key);
                 let v = self.ok(doc.string(&m.node, &tp, "a session tag value"))?;
-                if s.tags.iter().any(|(k, _)| k.eq_ignore_ascii_case(&m.key)) {
+                self.param("session tag key", &m.key, params::session_tag_key, |msg| {
+                    doc.err_key(m, &tp, msg)
+                })?;
+                self.param("session tag value", v, params::session_tag_value, |msg| {
+                    doc.err(&m.node, &tp, msg)
+                })?;
+                if params::tag_given(&s.tags, &m.key) {
                     self.errors.push(doc.err_key(
                         m,
                         &tp,
@@ -687,11 +715,15 @@ impl<'s> Reader<'s> {
             }
         }
         s.source_identity = self.opt_string(node, path, "source_identity")?;
-        if with_mfa {
-            if let Some(n) = node.get("mfa") {
-                let p = path.key("mfa");
-                s.mfa = self.ok(doc.bool(n, &p, "mfa"))?;
-            }
+        if let (Some(id), Some(n)) = (&s.source_identity, node.get("source_identity")) {
+            let p = path.key("source_identity");
+            self.param("source_identity", id, params::source_identity, |msg| {
+                doc.err(n, &p, msg)
+            })?;
+        }
+        if let Some(n) = node.get("mfa") {
+            let p = path.key("mfa");
+            s.mfa = self.ok(doc.bool(n, &p, "mfa"))?;
         }
         Some(s)
     }
@@ -710,18 +742,19 @@ impl<'s> Reader<'s> {
             let session_name = self
                 .opt_string(node, path, "session_name")?
                 .unwrap_or_else(|| "iamsim".to_string());
-            let valid = (1..=64).contains(&session_name.len())
-                && session_name
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || "_+=,.@-".contains(c));
-            if !valid {
-                let p = path.key("session_name");
-                let n = node.get("session_name").unwrap_or(node);
-                self.errors.push(doc.err(n, &p, format!("session_name \"{session_name}\" must be 1-64 characters of letters, digits and _+=,.@-")));
-                return None;
-            }
+            let p = path.key("session_name");
+            let n = node.get("session_name").unwrap_or(node);
+            self.param("session_name", &session_name, params::session_name, |msg| {
+                doc.err(n, &p, msg)
+            })?;
             let external_id = self.opt_string(node, path, "external_id")?;
-            let setup = self.session_setup(node, path, false)?;
+            if let (Some(id), Some(n)) = (&external_id, node.get("external_id")) {
+                let p = path.key("external_id");
+                self.param("external_id", id, params::external_id, |msg| {
+                    doc.err(n, &p, msg)
+                })?;
+            }
+            let setup = self.session_setup(node, path)?;
             StepKind::AssumeRole {
                 role,
                 session_name,

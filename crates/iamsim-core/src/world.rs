@@ -147,6 +147,9 @@ pub struct Resource {
     pub policy: Option<PolicyId>,
     /// Its tags.
     pub tags: Tags,
+    /// True for a KMS key declared `"aws_managed": true`: a key that an AWS
+    /// service created and manages (see [`crate::protection`]).
+    pub aws_managed: bool,
 }
 
 /// One level of the organization on an account's path: root, an OU, or

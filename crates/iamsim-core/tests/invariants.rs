@@ -2,7 +2,8 @@
 //! (issue "Reliability"): explicit deny wins, SCPs and RCPs never grant,
 //! allows only add and denies only take away, cross-account needs both
 //! sides, order does not matter, the fast and the explaining paths agree,
-//! and printing a compiled policy compiles back to it.
+//! AWS's protections hold whatever the policies say, and printing a
+//! compiled policy compiles back to it.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
@@ -229,6 +230,17 @@ fn decide_world(
     } else {
         format!("arn:aws:s3:::b-data/{key}")
     };
+    decide_request(world, principal, action, &resource, context)
+}
+
+/// Decides one request on both paths, which must agree.
+fn decide_request(
+    world: &Value,
+    principal: &str,
+    action: &str,
+    resource: &str,
+    context: &Value,
+) -> Outcome {
     let file = json!({"world": world, "context": context, "scenarios": [{"name": "p", "principal": principal, "steps": [{"action": action, "resource": resource}], "expect": "allow"}]});
     let mut sources = Sources::new();
     let id = sources.add("case.json", file.to_string());
@@ -291,6 +303,30 @@ proptest! {
         let with = c.decide();
         let defaults = Case { scps: None, rcps: Vec::new(), ..c.clone() }.decide();
         prop_assert!(rank(with) <= rank(defaults), "{with:?} with SCPs/RCPs, {defaults:?} with the defaults");
+    }
+
+    /// What AWS protects (here a service-linked role's policies) is refused
+    /// whatever the policies say, Allow * included, from either account;
+    /// what it leaves editable (the description) is decided exactly as on
+    /// an ordinary role.
+    #[test]
+    fn aws_protections_hold_whatever_the_policies_say(c in case(), allow_all in any::<bool>()) {
+        let mut c = c;
+        if allow_all {
+            let all = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}});
+            if c.principal == ALICE { c.alice.push(all) } else { c.bob.push(all) }
+        }
+        let trust = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"Service": "x.amazonaws.com"}, "Action": "sts:AssumeRole"}});
+        let mut w = c.world();
+        w["accounts"][A]["roles"] = json!({
+            "AWSServiceRoleForX": {"path": "/aws-service-role/x.amazonaws.com/", "trust_policy": trust},
+            "Plain": {"trust_policy": trust},
+        });
+        let slr = format!("arn:aws:iam::{A}:role/aws-service-role/x.amazonaws.com/AWSServiceRoleForX");
+        let plain = format!("arn:aws:iam::{A}:role/Plain");
+        let ask = |action: &str, role: &str| decide_request(&w, c.principal, action, role, &c.context);
+        prop_assert_eq!(ask("iam:PutRolePolicy", &slr), Outcome::ExplicitDeny);
+        prop_assert_eq!(ask("iam:UpdateRoleDescription", &slr), ask("iam:UpdateRoleDescription", &plain));
     }
 
     /// Adding an Allow never turns allow into deny; adding a Deny never

@@ -227,7 +227,7 @@ impl<'w> Graph<'w> {
             .policy
             .and_then(|(p, _, _)| self.world.policy(p))
             .map(|e| &e.policy);
-        if node.account() != target.account {
+        if !target.is_same_account(node.account()) {
             let named = rbp.is_some_and(|p| self.allow_could_name(p, id));
             if !named {
                 return false;

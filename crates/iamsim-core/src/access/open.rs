@@ -221,6 +221,7 @@ pub const ASSUME: AssumeCall<'static> = AssumeCall {
     tags: NO_TAGS,
     tag_keys: &[],
     transitive_keys: &[],
+    mfa: false,
 };
 
 /// One request to ask: who, what, on what, and what the call passes.

@@ -58,6 +58,12 @@ impl Sides {
                 "cross-account (principal in {pacct}, resource in {racct}): both the principal's side (identity-based policies within boundary and session policy) and the resource-based policy must allow (R12)"
             );
         }
+        if req.target.is_aws_managed_policy() {
+            return format!(
+                "AWS managed policy {}: it belongs to AWS, not to an account, and has no resource-based policy, so the caller's identity-based policies (within boundary and session policy) decide alone",
+                req.target.arn
+            );
+        }
         if req.target.policy_required {
             return format!(
                 "same account {pacct}: the {} must allow even here; if it names only the account, an identity-based allow is needed too (R22, R23)",

@@ -14,6 +14,8 @@ pub struct Facts {
     pub root_assumes: bool,
     /// Some SCP level has no allow.
     pub scp_failed: bool,
+    /// AWS refuses the request whatever the policies say.
+    pub protected: bool,
 }
 
 /// Names a statement of a policy: `statement #0 of inline policy "p" of arn:...`.
@@ -121,6 +123,10 @@ pub fn summary(req: &Request<'_>, outcome: Outcome, gates: &[GateReport<'_>], f:
     let resource = &req.target.arn;
     let caller = req.caller.arn();
     match outcome {
+        Outcome::ExplicitDeny if f.protected => {
+            let note = gate(gates, &Gate::AwsProtection).map_or("", |g| g.note.as_str());
+            format!("denied by AWS's protection, not by a policy: {note}")
+        }
         Outcome::ExplicitDeny => {
             let hit = gate(gates, &Gate::ExplicitDeny).and_then(|g| g.hits.first());
             match hit {
@@ -257,6 +263,11 @@ fn allowed_summary(req: &Request<'_>, gates: &[GateReport<'_>], f: &Facts, calle
         }
         (Some(Grant::Account), Some(r)) => {
             format!("allowed: {r} delegates to the account, and {id} allows it")
+        }
+        _ if req.target.is_aws_managed_policy() => {
+            format!(
+                "allowed: {id} allows it, and an AWS managed policy has no resource-based policy"
+            )
         }
         _ => format!("allowed: {id} allows it within the same account"),
     }

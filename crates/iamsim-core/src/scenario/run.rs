@@ -21,6 +21,50 @@ pub enum Detail {
     Explanations,
 }
 
+/// What an `assume_role` step passed to `AssumeRole`, as its result
+/// shows it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssumeParams {
+    /// `RoleSessionName`.
+    pub session_name: String,
+    /// `ExternalId`, if passed.
+    pub external_id: Option<String>,
+    /// True when an MFA code was passed (`SerialNumber` and `TokenCode`).
+    pub mfa: bool,
+    /// `SourceIdentity`, if passed (not carried from the calling session).
+    pub source_identity: Option<String>,
+    /// `Tags` passed.
+    pub tags: Tags,
+    /// `TransitiveTagKeys` passed.
+    pub transitive_keys: Vec<String>,
+    /// True when a session policy was passed.
+    pub session_policy: bool,
+}
+
+impl AssumeParams {
+    /// The parameters of an `assume_role` step; `None` for an action step.
+    fn of(step: &Step) -> Option<AssumeParams> {
+        let StepKind::AssumeRole {
+            session_name,
+            external_id,
+            setup,
+            ..
+        } = &step.kind
+        else {
+            return None;
+        };
+        Some(AssumeParams {
+            session_name: session_name.clone(),
+            external_id: external_id.clone(),
+            mfa: setup.mfa,
+            source_identity: setup.source_identity.clone(),
+            tags: setup.tags.clone(),
+            transitive_keys: setup.transitive_keys.clone(),
+            session_policy: setup.policy.is_some(),
+        })
+    }
+}
+
 /// What one step decided: its requests (an `assume_role` step is
 /// `sts:AssumeRole`, plus `sts:TagSession` and `sts:SetSourceIdentity`
 /// when it passes tags or a source identity) and the step's decision.
@@ -28,6 +72,8 @@ pub enum Detail {
 pub struct StepResult {
     /// The caller's ARN for this step.
     pub principal: String,
+    /// For an `assume_role` step, the parameters it passed.
+    pub assume: Option<AssumeParams>,
     /// Each request with its decision and explanation.
     pub requests: Vec<RequestTrace>,
     /// Allowed only if every request is; explicit deny wins.
@@ -39,8 +85,8 @@ pub struct StepResult {
 pub struct ScenarioResult {
     /// The scenario's name.
     pub name: String,
-    /// What it expected.
-    pub expect: Expect,
+    /// What it expected, if it states an expectation.
+    pub expect: Option<Expect>,
     /// `allow` if every step is allowed, else the first denied step's decision.
     pub outcome: Outcome,
     /// The index of the first denied step.
@@ -48,8 +94,8 @@ pub struct ScenarioResult {
     /// The steps that ran, with explanations ([`Detail::Explanations`]
     /// only; empty otherwise).
     pub steps: Vec<StepResult>,
-    /// True when the outcome meets the expectation.
-    pub pass: bool,
+    /// True when the outcome meets the expectation; `None` without one.
+    pub pass: Option<bool>,
 }
 
 /// The principal as the scenario runs: who it is now.
@@ -107,10 +153,12 @@ impl Runner<'_, '_> {
         }
     }
 
-    /// A step's outcome, with its requests' traces when kept, and the
-    /// session it makes.
+    /// A step's outcome, with its requests' traces (and, for an
+    /// `assume_role` step, its parameters) when kept, and the session it
+    /// makes.
     fn stepped<'w>(
         &self,
+        step: &Step,
         caller: Caller<'_>,
         traces: Vec<RequestTrace>,
         outcome: Outcome,
@@ -118,6 +166,7 @@ impl Runner<'_, '_> {
     ) -> Stepped<'w> {
         let result = (self.detail == Detail::Explanations).then(|| StepResult {
             principal: caller.arn().to_string(),
+            assume: AssumeParams::of(step),
             requests: traces,
             outcome,
         });
@@ -223,12 +272,12 @@ pub fn run_scenario(
             current = Current::Session(session);
         }
     }
-    let pass = match scenario.expect {
+    let pass = scenario.expect.map(|expect| match expect {
         Expect::Allow => outcome == Outcome::Allow,
         Expect::Deny => outcome != Outcome::Allow,
         Expect::ImplicitDeny => outcome == Outcome::ImplicitDeny,
         Expect::ExplicitDeny => outcome == Outcome::ExplicitDeny,
-    };
+    });
     Ok(ScenarioResult {
         name: scenario.name.clone(),
         expect: scenario.expect,
@@ -292,7 +341,7 @@ fn act<'w>(
             t
         }));
     }
-    Ok(r.stepped(caller, traces, outcome, None))
+    Ok(r.stepped(step, caller, traces, outcome, None))
 }
 
 fn assume<'w>(
@@ -334,6 +383,7 @@ fn assume<'w>(
             let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why);
             StepResult {
                 principal: caller.arn().to_string(),
+                assume: AssumeParams::of(step),
                 requests: vec![trace],
                 outcome,
             }
@@ -369,6 +419,7 @@ fn assume<'w>(
         tags: &setup.tags,
         tag_keys: &tag_keys,
         transitive_keys: &setup.transitive_keys,
+        mfa: setup.mfa,
     };
     let derived = Derived {
         world,
@@ -421,7 +472,7 @@ fn assume<'w>(
         s.mfa = mfa;
         s
     });
-    Ok(r.stepped(caller, traces, outcome, next))
+    Ok(r.stepped(step, caller, traces, outcome, next))
 }
 
 fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {

@@ -75,7 +75,7 @@ const ROLE_KEYS: &[&str] = &[
     "tags",
 ];
 const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption"];
-const RESOURCE_KEYS: &[&str] = &["policy", "tags"];
+const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed"];
 const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
 const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
 const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
@@ -1143,6 +1143,9 @@ impl Builder<'_> {
         } else {
             PolicyKind::Resource
         };
+        let Some(aws_managed) = self.aws_managed(doc, &m.node, path, kind) else {
+            return;
+        };
         let policy = self.resource_policy(doc, &m.node, path, kind, &m.key);
         let tags = self.tags(doc, &m.node, path);
         if self.world.resources.contains_key(&m.key) {
@@ -1157,8 +1160,35 @@ impl Builder<'_> {
                 account: account.to_string(),
                 policy,
                 tags,
+                aws_managed,
             },
         );
+    }
+
+    /// Reads a resource's `aws_managed`: a boolean, allowed on KMS keys
+    /// only (an AWS managed key, see [`crate::protection`]). `None` after
+    /// an error.
+    fn aws_managed(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        kind: PolicyKind,
+    ) -> Option<bool> {
+        let Some(n) = node.get("aws_managed") else {
+            return Some(false);
+        };
+        let p = path.key("aws_managed");
+        let flag = self.ok(doc.bool(n, &p, "aws_managed"))?;
+        if flag && kind != PolicyKind::Key {
+            self.errors.push(doc.err(
+                n,
+                &p,
+                "\"aws_managed\" marks an AWS managed KMS key: only a key ARN (arn:aws:kms:REGION:ACCOUNT:key/ID) can be one",
+            ));
+            return None;
+        }
+        Some(flag)
     }
 
     fn resource_policy(
