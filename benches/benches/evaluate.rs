@@ -12,7 +12,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 /// The CLI's allocator, so that figures are the CLI's.
 #[global_allocator]
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-use iamsim_core::diag::{Doc, JsonPath, SourceId, Sources};
+use iamsim_core::diag::{Doc, JsonPath, Sources};
 use iamsim_core::policy::{PolicyKind, parse};
 use iamsim_core::request::Clock;
 use iamsim_core::scenario::{self, Detail, ScenarioFile};
@@ -52,19 +52,18 @@ fn compile(c: &mut Criterion) {
     });
 }
 
-/// A world and a scenario file, loaded as a run loads them; the file's
-/// source id is what `run_scenario` takes.
-fn loaded(world_text: &str, scenario_text: &str) -> (World, SourceId, ScenarioFile) {
+/// A world and a scenario file, loaded as a run loads them.
+fn loaded(world_text: &str, scenario_text: &str) -> (World, ScenarioFile) {
     let mut sources = Sources::new();
     let wid = sources.add("world.json", world_text.to_string());
     let w = world::load_world(&mut sources, wid, &mut NoFiles).expect("world");
     let sid = sources.add("scenario.json", scenario_text.to_string());
     let file = scenario::parse_file(&mut sources, sid, &mut NoFiles).expect("scenario");
-    (w, sid, file)
+    (w, file)
 }
 
 fn seed_scenario(c: &mut Criterion) {
-    let (w, sid, file) = loaded(SEED, SCENARIO);
+    let (w, file) = loaded(SEED, SCENARIO);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     for (label, detail) in [
@@ -75,8 +74,7 @@ fn seed_scenario(c: &mut Criterion) {
         c.bench_function(&name, |b| {
             b.iter(|| {
                 let r =
-                    scenario::run_scenario(&w, sid, &file.context, black_box(sc), &clock, detail)
-                        .expect("runs");
+                    scenario::run_scenario(&w, &file, black_box(sc), &clock, detail).expect("runs");
                 assert_eq!(r.pass, Some(true));
                 r
             });
@@ -157,20 +155,13 @@ fn fifty_policies() -> String {
 fn fifty_policy_scenario(c: &mut Criterion) {
     let world_text = fifty_policies();
     let text = SCENARIO.replace("S3ReadOnlyAccesstoDevAccount", "Wide");
-    let (w, sid, file) = loaded(&world_text, &text);
+    let (w, file) = loaded(&world_text, &text);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     c.bench_function("seed scenario, decisions, role with 50 policies", |b| {
         b.iter(|| {
-            let r = scenario::run_scenario(
-                &w,
-                sid,
-                &file.context,
-                black_box(sc),
-                &clock,
-                Detail::Decisions,
-            )
-            .expect("runs");
+            let r = scenario::run_scenario(&w, &file, black_box(sc), &clock, Detail::Decisions)
+                .expect("runs");
             assert_eq!(r.pass, Some(true));
             r
         });
@@ -182,7 +173,7 @@ fn fifty_policy_scenario(c: &mut Criterion) {
 fn seed_scenario_parallel(c: &mut Criterion) {
     use rayon::prelude::*;
     const N: u64 = 100_000;
-    let (w, sid, file) = loaded(SEED, SCENARIO);
+    let (w, file) = loaded(SEED, SCENARIO);
     let sc = file.scenarios.first().expect("one scenario");
     let clock = Clock::new(jiff::Timestamp::now());
     let mut group = c.benchmark_group("throughput");
@@ -193,7 +184,7 @@ fn seed_scenario_parallel(c: &mut Criterion) {
             let passed = (0..N)
                 .into_par_iter()
                 .filter(|_| {
-                    scenario::run_scenario(&w, sid, &file.context, sc, &clock, Detail::Decisions)
+                    scenario::run_scenario(&w, &file, sc, &clock, Detail::Decisions)
                         .is_ok_and(|r| r.pass == Some(true))
                 })
                 .count();

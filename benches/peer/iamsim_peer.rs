@@ -174,6 +174,8 @@ impl Prepared<'_> {
             target: &self.target,
             clock: self.clock,
             assume: None,
+            service: iamsim_core::request::service_of(self.action),
+            region: None,
         };
         let ctx = Layered {
             layers: [&self.context, self.empty, self.empty],

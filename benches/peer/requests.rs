@@ -559,6 +559,12 @@ pub fn derived_context(
         target,
         clock,
         assume: None,
+        service: iamsim_core::request::service_of(
+            req.get("action")
+                .and_then(Value::as_str)
+                .unwrap_or_default(),
+        ),
+        region: None,
     };
     let tag_keys = |field: &str, prefix: &str| -> Vec<String> {
         req.get(field)

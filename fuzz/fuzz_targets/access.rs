@@ -91,6 +91,7 @@ fn run(input: &AccessInput) {
         principal: user,
         resource: request.objects.as_deref(),
         context: &fixed,
+        region: None,
         clock: &clock,
     };
     match what_can(&world, &q) {
@@ -133,6 +134,7 @@ fn check_who_can(
         resource: &request.resource,
         resource_account: request.resource_account,
         context,
+        region: None,
         clock: &clock,
     };
     let found = match who_can(world, &q) {
@@ -238,7 +240,7 @@ fn check_who_can(
     assert_eq!(parsed.scenarios.len(), free.len());
     for (sc, r) in parsed.scenarios.iter().zip(&free) {
         COUNTERS.bump("played");
-        let result = run_scenario(world, sid, &parsed.context, sc, &clock, Detail::Explanations)
+        let result = run_scenario(world, &parsed, sc, &clock, Detail::Explanations)
             .unwrap_or_else(|e| {
                 panic!(
                     "who_can reports {} via {:?} with no needs, but the scenario fails to run: {}\n{text}",
@@ -258,8 +260,8 @@ fn check_who_can(
             request.resource,
             result.outcome,
             result.denied_at,
-            r.steps.iter().map(|s| s.trace.to_json().to_string()).collect::<Vec<_>>(),
-            result.steps.iter().map(|s| s.requests.iter().map(|t| t.to_json().to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
+            r.steps.iter().map(|s| s.trace.to_json(iamsim_core::report::Asked::FileKeys).to_string()).collect::<Vec<_>>(),
+            result.steps.iter().map(|s| s.requests.iter().map(|t| t.to_json(iamsim_core::report::Asked::FileKeys).to_string()).collect::<Vec<_>>()).collect::<Vec<_>>()
         );
     }
 }

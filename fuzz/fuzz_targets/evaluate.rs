@@ -84,7 +84,7 @@ fn run(input: &Input) {
         }
     };
     for sc in &file.scenarios {
-        let ran = check_scenario(&world, Some(&again), &sources, sid, &file.context, sc);
+        let ran = check_scenario(&world, Some(&again), &sources, &file, sc);
         if verbose {
             eprintln!("ran: {ran:?}");
         }

@@ -38,6 +38,6 @@ fuzz_target!(|data: &[u8]| {
         }
     };
     for sc in file.scenarios.iter().take(8) {
-        iamsim_fuzz::check_scenario(&world, None, &sources, id, &file.context, sc);
+        iamsim_fuzz::check_scenario(&world, None, &sources, &file, sc);
     }
 });

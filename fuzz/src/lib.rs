@@ -3,12 +3,11 @@
 
 pub mod generate;
 
-use iamsim_core::context::Context;
-use iamsim_core::diag::{SourceId, Sources};
+use iamsim_core::diag::Sources;
 use iamsim_core::eval::Outcome;
-use iamsim_core::report::RequestTrace;
+use iamsim_core::report::{Asked, RequestTrace};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{Detail, Scenario, ScenarioResult, run_scenario};
+use iamsim_core::scenario::{Detail, Scenario, ScenarioFile, ScenarioResult, run_scenario};
 use iamsim_core::world::World;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -57,12 +56,11 @@ pub fn check_scenario(
     world: &World,
     again: Option<&World>,
     sources: &Sources,
-    source: SourceId,
-    file_context: &Context,
+    file: &ScenarioFile,
     sc: &Scenario,
 ) -> Ran {
     let clock = clock();
-    let run = |w: &World, detail| run_scenario(w, source, file_context, sc, &clock, detail);
+    let run = |w: &World, detail| run_scenario(w, file, sc, &clock, detail);
     let fast = run(world, Detail::Decisions);
     let slow = run(world, Detail::Explanations);
     let ran = match (&fast, &slow) {
@@ -93,7 +91,7 @@ pub fn check_scenario(
                 assert_eq!(st.outcome, expected, "step {i}'s explained outcome");
                 assert!(!st.requests.is_empty(), "step {i} has no request trace");
                 for r in &st.requests {
-                    let _ = r.to_json().to_string();
+                    let _ = r.to_json(Asked::FileKeys).to_string();
                 }
             }
             Ran::Decided(s.outcome)

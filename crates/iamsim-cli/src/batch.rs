@@ -239,17 +239,9 @@ impl Batch {
                     .scenarios
                     .get(s)
                     .ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
-                let mut result =
-                    scenario::run_scenario(world, file.source, &file.context, sc, clock, detail)?;
+                let mut result = scenario::run_scenario(world, file, sc, clock, detail)?;
                 if result.pass == Some(false) && detail == Detail::Decisions {
-                    result = scenario::run_scenario(
-                        world,
-                        file.source,
-                        &file.context,
-                        sc,
-                        clock,
-                        Detail::Explanations,
-                    )?;
+                    result = scenario::run_scenario(world, file, sc, clock, Detail::Explanations)?;
                 }
                 Ok(Outcome {
                     file: self.name(file.source),

@@ -4,10 +4,12 @@
 
 use crate::files::{self, FsLoader};
 use crate::names::{Checks, UnknownNames};
+use crate::who_can::region_arg;
 use crate::{Format, fail, print, render};
 use clap::Args;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
+use iamsim_core::report::Asked;
 use iamsim_core::scenario;
 use iamsim_core::scenario::params;
 use iamsim_core::world;
@@ -38,6 +40,10 @@ pub struct CanArgs {
     /// The owner of a resource the world does not declare.
     #[arg(long)]
     resource_account: Option<String>,
+    /// The region the requests are sent to (aws:RequestedRegion); else the
+    /// resource's region, the world's default_region, else us-east-1.
+    #[arg(long)]
+    region: Option<String>,
     /// Walk through every gate of AWS's evaluation.
     #[arg(long)]
     explain: bool,
@@ -199,14 +205,19 @@ fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
         obj.insert("resource_account".into(), json!(a));
     }
     steps.push(last);
-    Ok(json!({
+    let mut file = json!({
         "context": context,
         "scenarios": [{
             "name": format!("can {} {} {}", args.principal, args.action, args.resource),
             "principal": args.principal,
             "steps": steps,
         }],
-    }))
+    });
+    let region = region_arg(args.region.as_deref()).map_err(|d| vec![d])?;
+    if let (Some(r), Some(obj)) = (region, file.as_object_mut()) {
+        obj.insert("region".into(), json!(r));
+    }
+    Ok(file)
 }
 
 /// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad input).
@@ -242,8 +253,7 @@ pub fn can(args: &CanArgs) -> u8 {
     };
     let result = match scenario::run_scenario(
         &world,
-        id,
-        &file.context,
+        &file,
         sc,
         &iamsim_core::request::Clock::new(jiff::Timestamp::now()),
         scenario::Detail::Explanations,
@@ -258,8 +268,10 @@ pub fn can(args: &CanArgs) -> u8 {
                 &[Diagnostic::bare("--format junit is for iamsim run")],
             );
         }
-        Format::Json => render::scenario_json("<command line>", &result).to_string() + "\n",
-        Format::Table if args.explain => render::explain(&result),
+        Format::Json => {
+            render::scenario_json("<command line>", &result, Asked::Flags).to_string() + "\n"
+        }
+        Format::Table if args.explain => render::explain(&result, Asked::Flags),
         Format::Table => render::answer(&result),
     };
     print(&text);

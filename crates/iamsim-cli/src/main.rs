@@ -222,7 +222,11 @@ fn run(
         _ => outcomes
             .iter()
             .map(|o| match format {
-                Format::Json => render::scenario_json(&o.file, &o.result).to_string() + "\n",
+                Format::Json => {
+                    render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys)
+                        .to_string()
+                        + "\n"
+                }
                 _ => render::line(o, explain),
             })
             .collect(),

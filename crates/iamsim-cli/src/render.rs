@@ -3,14 +3,15 @@
 //! the same on and off a terminal.
 
 use crate::batch::Outcome;
-use iamsim_core::report::RequestTrace;
+use iamsim_core::report::{Asked, RequestTrace};
 use iamsim_core::scenario::run::AssumeParams;
 use iamsim_core::scenario::{Expect, ScenarioResult, StepResult};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
-/// One JSON object for a scenario (formats.md "Decisions and results").
-pub fn scenario_json(file: &str, r: &ScenarioResult) -> Value {
+/// One JSON object for a scenario (formats.md "Decisions and results");
+/// `asked` spells how to change defaulted keys.
+pub fn scenario_json(file: &str, r: &ScenarioResult, asked: Asked) -> Value {
     json!({
         "file": file,
         "name": r.name,
@@ -18,15 +19,16 @@ pub fn scenario_json(file: &str, r: &ScenarioResult) -> Value {
         "denied_at": r.denied_at,
         "expect": r.expect.map(Expect::as_str),
         "pass": r.pass,
-        "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
+        "steps": r.steps.iter().map(|s| step_json(s, asked)).collect::<Vec<_>>(),
     })
 }
 
 /// A step as JSON: its deciding request, every request when it made
-/// several, and what an `assume_role` step passed.
-pub fn step_json(s: &StepResult) -> Value {
+/// several, and what an `assume_role` step passed; `asked` spells how to
+/// change defaulted keys.
+pub fn step_json(s: &StepResult, asked: Asked) -> Value {
     let main = deciding(s);
-    let mut v = main.map(RequestTrace::to_json).unwrap_or_else(|| json!({}));
+    let mut v = main.map_or_else(|| json!({}), |t| t.to_json(asked));
     if let Some(obj) = v.as_object_mut() {
         obj.insert("decision".into(), json!(s.outcome.as_str()));
         if let Some(p) = &s.assume {
@@ -35,7 +37,7 @@ pub fn step_json(s: &StepResult) -> Value {
         if s.requests.len() > 1 {
             obj.insert(
                 "requests".into(),
-                Value::Array(s.requests.iter().map(RequestTrace::to_json).collect()),
+                Value::Array(s.requests.iter().map(|t| t.to_json(asked)).collect()),
             );
         }
     }
@@ -117,7 +119,7 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
         r.name
     );
     if explain_all {
-        out.push_str(&explain(r));
+        out.push_str(&explain(r, Asked::FileKeys));
         out.push('\n');
     } else if r.pass == Some(false) {
         let denied = r
@@ -142,8 +144,10 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
     out
 }
 
-/// A numbered walk through every gate of every request, for `--explain`.
-pub fn explain(r: &ScenarioResult) -> String {
+/// A numbered walk through every gate of every request, for `--explain`,
+/// with the keys iamsim gave values of its own and how to change them
+/// (spelt as `asked`).
+pub fn explain(r: &ScenarioResult, asked: Asked) -> String {
     let mut out = String::new();
     for (i, s) in r.steps.iter().enumerate() {
         for (j, t) in s.requests.iter().enumerate() {
@@ -177,6 +181,9 @@ pub fn explain(r: &ScenarioResult) -> String {
                     "  missing context: {} (tested by a statement on the decision path, absent from the request: the decision may rest on its absence)",
                     t.missing_context.join(", ")
                 );
+            }
+            for d in &t.defaults {
+                let _ = writeln!(out, "  default: {}", asked.describe(d));
             }
             let _ = writeln!(out, "  => {} ({})", t.summary, t.outcome.as_str());
         }
@@ -240,7 +247,7 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
                     deciding_summary(r)
                 ));
                 s.set_type("expectation");
-                s.set_description(explain(r));
+                s.set_description(explain(r, Asked::FileKeys));
                 s
             }
             _ => {

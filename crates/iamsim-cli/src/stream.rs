@@ -12,11 +12,10 @@
 
 use crate::batch::{Batch, Outcome, skipped_in_walks};
 use crate::render;
-use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, SourceId};
 use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail, Scenario, ScenarioResult};
+use iamsim_core::scenario::{self, Detail, Scenario, ScenarioFile, ScenarioResult};
 use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
 use std::collections::BTreeSet;
@@ -332,15 +331,14 @@ type Done = (String, Option<bool>, Vec<String>);
 /// explanations, so that its failure can say why.
 fn run_one(
     w: &World,
-    id: SourceId,
-    context: &Context,
+    file: &ScenarioFile,
     sc: &Scenario,
     clock: &Clock,
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
-    let r = scenario::run_scenario(w, id, context, sc, clock, detail)?;
+    let r = scenario::run_scenario(w, file, sc, clock, detail)?;
     if r.pass == Some(false) && detail == Detail::Decisions {
-        return scenario::run_scenario(w, id, context, sc, clock, Detail::Explanations);
+        return scenario::run_scenario(w, file, sc, clock, Detail::Explanations);
     }
     Ok(r)
 }
@@ -352,7 +350,8 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
         result,
     };
     let text = if output.json {
-        render::scenario_json(&o.file, &o.result).to_string() + "\n"
+        render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys).to_string()
+            + "\n"
     } else {
         render::line(&o, output.explain)
     };
@@ -367,13 +366,13 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
 )]
 fn slow(
     batch: &mut Batch,
-    (id, allow_unknown_names): (SourceId, bool),
+    file: &ScenarioFile,
     world: usize,
-    context: &Context,
     clock: &Clock,
     detail: Detail,
     (index, text, offset): &Raw,
 ) -> Result<(ScenarioResult, Vec<String>), Vec<Diagnostic>> {
+    let id = file.source;
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
     let mut sc = scenario::parse_scenario(
         &mut batch.sources,
@@ -381,14 +380,14 @@ fn slow(
         &node,
         *index,
         &mut batch.loader,
-        allow_unknown_names,
+        file.allow_unknown_names,
     )?;
     batch.warnings.append(&mut sc.warnings);
     let w = batch
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    let r = run_one(w, id, context, &sc, clock, detail).map_err(|d| vec![d])?;
+    let r = run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])?;
     Ok((r, sc.services()))
 }
 
@@ -632,7 +631,7 @@ fn run_file(
         if !sc.warnings.is_empty() {
             return Err(());
         }
-        let r = run_one(w, id, &file.context, &sc, clock, detail).map_err(|_| ())?;
+        let r = run_one(w, &file, &sc, clock, detail).map_err(|_| ())?;
         let (text, pass) = render_one(&name, r, output);
         Ok((text, pass, sc.services()))
     };
@@ -650,15 +649,7 @@ fn run_file(
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
             let (text, pass, used) = match quick_result {
                 Ok(done) => done,
-                Err(()) => match slow(
-                    batch,
-                    (id, allow),
-                    world,
-                    &file.context,
-                    clock,
-                    detail,
-                    &raw,
-                ) {
+                Err(()) => match slow(batch, &file, world, clock, detail, &raw) {
                     Ok((r, used)) => {
                         let (text, pass) = render_one(&name, r, output);
                         (text, pass, used)

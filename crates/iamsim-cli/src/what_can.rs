@@ -30,6 +30,10 @@ pub struct WhatCanArgs {
     /// multivalued. Conditions on keys left open are reported as needs.
     #[arg(long = "context", value_name = "KEY=VALUE")]
     context: Vec<String>,
+    /// Fix the region of the requests (aws:RequestedRegion); else it is
+    /// open, a need when a condition tests it.
+    #[arg(long)]
+    region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -40,14 +44,20 @@ pub struct WhatCanArgs {
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
     // The question asks every service's actions: any service's keys apply.
-    let s = match Setup::load(args.format, &args.context, &args.world, |context| {
-        let mut checks = Checks::default();
-        if let Some(p) = &args.resource {
-            checks.add(|| format!("--resource '{p}'"), check::resource_pattern(p));
-        }
-        checks.context(context, (None, None), args.names.allow_unknown_names);
-        checks
-    }) {
+    let s = match Setup::load(
+        args.format,
+        &args.context,
+        args.region.as_deref(),
+        &args.world,
+        |context| {
+            let mut checks = Checks::default();
+            if let Some(p) = &args.resource {
+                checks.add(|| format!("--resource '{p}'"), check::resource_pattern(p));
+            }
+            checks.context(context, (None, None), args.names.allow_unknown_names);
+            checks
+        },
+    ) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -55,6 +65,7 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         principal: &args.principal,
         resource: args.resource.as_deref(),
         context: &s.context,
+        region: s.region.as_deref(),
         clock: &s.clock,
     };
     let found = match what_can(&s.world, &q) {

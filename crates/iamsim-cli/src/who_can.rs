@@ -11,6 +11,8 @@ use iamsim_core::access::open::Need;
 use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
+use iamsim_core::region::{is_region_name, region_error};
+use iamsim_core::report::Asked;
 use iamsim_core::request::Clock;
 use iamsim_core::world::World;
 use serde_json::{Map, Value, json};
@@ -34,6 +36,10 @@ pub struct WhoCanArgs {
     /// The owner of a resource the world does not declare.
     #[arg(long)]
     resource_account: Option<String>,
+    /// Fix the region of the requests (aws:RequestedRegion); else it is
+    /// open, a need when a condition tests it.
+    #[arg(long)]
+    region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
@@ -76,15 +82,28 @@ pub struct Setup {
     pub world: World,
     /// The time of the question: now.
     pub clock: Clock,
+    /// `--region`, checked.
+    pub region: Option<String>,
+}
+
+/// Checks `--region`: an AWS region name, or an error naming the argument.
+pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
+    match region {
+        Some(r) if !is_region_name(r) => {
+            Err(Diagnostic::bare(format!("--region: {}", region_error(r))))
+        }
+        other => Ok(other.map(str::to_string)),
+    }
 }
 
 impl Setup {
-    /// Checks the format, reads `--context`, checks the names the
-    /// arguments give (`names`, given the context) and loads the world; on
-    /// bad input, prints the errors and returns the exit status.
+    /// Checks the format, reads `--context` and `--region`, checks the
+    /// names the arguments give (`names`, given the context) and loads the
+    /// world; on bad input, prints the errors and returns the exit status.
     pub fn load(
         format: Format,
         context: &[String],
+        region: Option<&str>,
         world: &Path,
         names: impl FnOnce(&Map<String, Value>) -> Checks,
     ) -> Result<Setup, u8> {
@@ -100,6 +119,7 @@ impl Setup {
             .finish()
             .map_err(|errors| fail(&sources, &errors))?;
         let context = fixed_context(context).map_err(|d| fail(&sources, &[d]))?;
+        let region = region_arg(region).map_err(|d| fail(&sources, &[d]))?;
         let world =
             files::load_world(&mut sources, world).map_err(|errors| fail(&sources, &errors))?;
         Ok(Setup {
@@ -107,6 +127,7 @@ impl Setup {
             context,
             world,
             clock: Clock::new(jiff::Timestamp::now()),
+            region,
         })
     }
 }
@@ -126,9 +147,13 @@ fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
 /// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
-    let s = match Setup::load(args.format, &args.context, &args.world, |context| {
-        check_names(args, context)
-    }) {
+    let s = match Setup::load(
+        args.format,
+        &args.context,
+        args.region.as_deref(),
+        &args.world,
+        |context| check_names(args, context),
+    ) {
         Ok(s) => s,
         Err(code) => return code,
     };
@@ -137,6 +162,7 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         resource: &args.resource,
         resource_account: args.resource_account.as_deref(),
         context: &s.context,
+        region: s.region.as_deref(),
         clock: &s.clock,
     };
     let found = match who_can(&s.world, &q) {
@@ -168,7 +194,7 @@ pub fn need_json(n: &Need) -> Value {
 
 /// A step: the request's explanation, with its needs.
 fn step_json(s: &Step) -> Value {
-    let mut v = s.trace.to_json();
+    let mut v = s.trace.to_json(Asked::Flags);
     if let Some(obj) = v.as_object_mut() {
         obj.insert(
             "needs".into(),

@@ -911,6 +911,71 @@ fn json_carries_misses_and_missing_context() {
     assert!(miss["condition"]["request_values"].is_null());
 }
 
+/// `can --region` wins over the region of the resource's ARN; the JSON
+/// lists the keys iamsim defaulted with the flag that changes each; a
+/// malformed `--region` is bad input naming the argument.
+#[test]
+fn can_region_wins_over_the_arn_and_json_lists_the_defaults() {
+    let tmp = tempdir("region");
+    let world = tmp.join("world.json");
+    let policy = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "*", "Resource": "*",
+         "Condition": {"StringNotEquals": {"aws:RequestedRegion": "eu-west-1"}}}]}"#;
+    std::fs::write(&world, world_with_inline(policy)).unwrap();
+    let w = world.to_str().unwrap();
+    let ask = |extra: &[&str]| {
+        let mut args = vec![
+            "can",
+            "--world",
+            w,
+            "arn:aws:iam::111111111111:user/alice",
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:jobs",
+            "--format",
+            "json",
+        ];
+        args.extend_from_slice(extra);
+        iamsim(&args)
+    };
+    let o = ask(&[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(
+        v["steps"][0]["defaults"],
+        serde_json::json!([
+            {"key": "aws:RequestedRegion", "value": "us-east-1",
+             "from": "the region of the resource's ARN", "set_with": "--region"},
+            {"key": "aws:SecureTransport", "value": "true",
+             "from": "the AWS CLI and SDKs use TLS",
+             "set_with": "--context aws:SecureTransport=..."}
+        ])
+    );
+    let o = ask(&["--region", "eu-west-1"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["steps"][0]["defaults"].as_array().unwrap().len(), 1);
+    let o = ask(&["--region", "eu-west"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--region: region \"eu-west\""),
+        "{}",
+        stderr(&o)
+    );
+    // who-can: the queue's region is known, so alice's Deny is a fact...
+    let alice_can = |extra: &[&str]| {
+        let mut args = vec!["sqs:SendMessage", "arn:aws:sqs:us-east-1:111111111111:jobs"];
+        args.extend_from_slice(extra);
+        let ((code, rows), _) = who_can_in(w, &args);
+        assert_eq!(code, Some(0), "the account root can");
+        rows.iter()
+            .any(|(p, _, needs)| p.ends_with(":user/alice") && needs.is_empty())
+    };
+    assert!(!alice_can(&[]));
+    // ...which --region changes.
+    assert!(alice_can(&["--region", "eu-west-1"]));
+}
+
 /// `iamsim validate` warns, located, about what AWS accepts but is almost
 /// certainly a mistake; a clean world is clean; an unreadable file exits 2.
 #[test]

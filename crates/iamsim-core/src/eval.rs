@@ -5,6 +5,7 @@
 //! same-account or cross-account rule. The result is a [`Decision`] with a
 //! report for every gate; [`explain`] turns it into sentences.
 
+pub(crate) mod absent;
 mod combine;
 pub mod explain;
 mod org;
@@ -12,6 +13,7 @@ mod scan;
 
 pub use combine::Sides;
 
+use crate::condition::Condition;
 use crate::context::Lookup;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::protection;
@@ -161,6 +163,8 @@ pub struct Decision<'a> {
     /// request does not carry (AWS's simulator calls them
     /// MissingContextValues): a decision may rest on their absence.
     pub missing_context: Vec<String>,
+    /// Those of them with a value that would change the decision.
+    pub would_differ: Vec<String>,
 }
 
 /// One request to decide.
@@ -551,7 +555,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         };
         g.misses = std::mem::take(misses);
     }
-    let mut missing_context: Vec<String> = [
+    let absent: Vec<&Condition> = [
         &org.absent,
         &rbp.absent,
         &identity.absent,
@@ -560,8 +564,9 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     ]
     .into_iter()
     .flatten()
-    .map(|k| k.to_string())
+    .copied()
     .collect();
+    let mut missing_context: Vec<String> = absent.iter().map(|c| c.key.clone()).collect();
     missing_context.sort_by_key(|k| k.to_ascii_lowercase());
     missing_context.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
     let facts = explain::Facts {
@@ -570,12 +575,20 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         scp_failed: org.scp_failed,
         protected: refusal.is_some(),
     };
-    let summary = explain::summary(req, outcome, &gates, &facts);
+    let mut summary = explain::summary(req, outcome, &gates, &facts);
+    let would_differ = absent::would_differ(world, req, outcome, &absent, &missing_context);
+    if !would_differ.is_empty() {
+        summary.push_str(&format!(
+            "; would differ if {} were present",
+            would_differ.join(" or ")
+        ));
+    }
     Decision {
         outcome,
         gates,
         summary,
         missing_context,
+        would_differ,
     }
 }
 

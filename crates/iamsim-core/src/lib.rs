@@ -18,6 +18,7 @@ pub mod managed;
 pub mod pattern;
 pub mod policy;
 pub mod protection;
+pub mod region;
 pub mod report;
 pub mod request;
 pub mod scenario;

@@ -4,6 +4,42 @@
 
 use crate::eval::{Decision, Gate, Hit, Miss, MissReason, Outcome, Verdict, explain};
 use crate::policy::Effect;
+use crate::request::{Defaulted, SetWith};
+
+/// How a question was asked, so that hints name what the asker can change:
+/// command-line flags (`can`, `who-can`, `what-can`) or scenario-file keys
+/// (`run`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Asked {
+    /// On the command line: `--region`, `--context`.
+    Flags,
+    /// In a scenario file: `region`, `context`.
+    FileKeys,
+}
+
+impl Asked {
+    /// What changes a defaulted key: `--region`, `--context KEY=...`, or
+    /// the scenario-file keys `region`, `context`.
+    pub fn set_with(self, how: SetWith, key: &str) -> String {
+        match (self, how) {
+            (Asked::Flags, SetWith::Region) => "--region".to_string(),
+            (Asked::Flags, SetWith::Context) => format!("--context {key}=..."),
+            (Asked::FileKeys, SetWith::Region) => "region".to_string(),
+            (Asked::FileKeys, SetWith::Context) => "context".to_string(),
+        }
+    }
+
+    /// A defaulted key in words: `aws:RequestedRegion = us-east-1
+    /// (default: the world's default_region; set with --region)`.
+    pub fn describe(self, d: &Defaulted) -> String {
+        let change = match (d.set_with, self) {
+            (Some(how), Asked::Flags) => format!("set with {}", self.set_with(how, d.key)),
+            (Some(how), Asked::FileKeys) => format!("set with \"{}\"", self.set_with(how, d.key)),
+            (None, _) => "fixed".to_string(),
+        };
+        format!("{} = {} (default: {}; {change})", d.key, d.value, d.from)
+    }
+}
 use serde_json::{Value, json};
 
 /// A statement that decided a gate.
@@ -87,6 +123,11 @@ pub struct RequestTrace {
     /// Condition keys that statements on the decision path tested but the
     /// request lacks.
     pub missing_context: Vec<String>,
+    /// Those missing keys with a value that would change the decision.
+    pub would_differ: Vec<String>,
+    /// Keys of every real request that the question did not give, with
+    /// the values iamsim gave them.
+    pub defaults: Vec<Defaulted>,
 }
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
@@ -183,6 +224,8 @@ impl RequestTrace {
                 })
                 .collect(),
             missing_context: d.missing_context.clone(),
+            would_differ: d.would_differ.clone(),
+            defaults: Vec::new(),
         }
     }
 
@@ -197,11 +240,13 @@ impl RequestTrace {
             summary: format!("denied: {why}"),
             gates: Vec::new(),
             missing_context: Vec::new(),
+            would_differ: Vec::new(),
+            defaults: Vec::new(),
         }
     }
 
-    /// The trace as JSON.
-    pub fn to_json(&self) -> Value {
+    /// The trace as JSON; `asked` spells how to change defaulted keys.
+    pub fn to_json(&self, asked: Asked) -> Value {
         json!({
             "principal": self.principal,
             "action": self.action,
@@ -209,6 +254,13 @@ impl RequestTrace {
             "decision": self.outcome.as_str(),
             "summary": self.summary,
             "missing_context_values": self.missing_context,
+            "would_differ_if_present": self.would_differ,
+            "defaults": self.defaults.iter().map(|d| json!({
+                "key": d.key,
+                "value": d.value,
+                "from": d.from,
+                "set_with": d.set_with.map(|h| asked.set_with(h, d.key)),
+            })).collect::<Vec<_>>(),
             "explanation": self.gates.iter().map(|g| json!({
                 "gate": g.gate,
                 "verdict": g.verdict,

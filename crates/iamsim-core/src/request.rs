@@ -1,12 +1,14 @@
 //! One request: who calls ([`Caller`]), on what ([`Target`]), and the
 //! context keys AWS sets itself from them (formats.md "Request context";
-//! semantics-decision R30, R33).
+//! semantics-decision R30, R33), including the keys every real request
+//! carries: `aws:RequestedRegion` (crate::region) and `aws:SecureTransport`.
 
 use crate::arn::{Arn, is_account_id, is_aws_managed_policy};
 use crate::context::{Found, Lookup};
 use crate::pattern::Resolve;
 use crate::policy::{Policy, PolicyKind, Who};
 use crate::protection::Protected;
+use crate::region::{RegionFrom, requested_region};
 use crate::world::{PolicyId, Role, Tags, User, World};
 
 /// A role session: what `AssumeRole` returned.
@@ -273,6 +275,44 @@ pub fn resolve_target<'a>(
     Ok(t)
 }
 
+/// True for keys AWS sets from the world, the caller or the resource:
+/// their absence is a fact of the world, not an open choice. MFA keys are
+/// not among them: whether the caller signs in with MFA is the question's
+/// to fix (crate::access::open).
+fn derived_by_world(lower: &str) -> bool {
+    matches!(
+        lower,
+        "aws:principalarn"
+            | "aws:principalaccount"
+            | "aws:principalisawsservice"
+            | "aws:principaltype"
+            | "aws:username"
+            | "aws:userid"
+            | "aws:principalorgid"
+            | "aws:resourceorgid"
+            | "aws:resourceaccount"
+            | "aws:currenttime"
+            | "aws:epochtime"
+            | "aws:tokenissuetime"
+            | "aws:sourceidentity"
+            | "aws:viaawsservice"
+            | "aws:securetransport"
+            | "sts:rolesessionname"
+    ) || [
+        "aws:principaltag/",
+        "aws:resourcetag/",
+        "iam:resourcetag/",
+        "kms:",
+    ]
+    .iter()
+    .any(|p| lower.starts_with(p))
+}
+
+/// True when a request key is the caller's choice: open unless fixed.
+pub fn is_open(lower: &str) -> bool {
+    !derived_by_world(lower)
+}
+
 /// The time of a run, as the context keys that carry it.
 #[derive(Clone, Debug)]
 pub struct Clock {
@@ -330,6 +370,44 @@ pub struct Derived<'a> {
     pub clock: &'a Clock,
     /// For an `AssumeRole` call, what it passes.
     pub assume: Option<&'a AssumeCall<'a>>,
+    /// The action's service prefix, any case ([`service_of`]).
+    pub service: &'a str,
+    /// The region the question names (`--region`, `region`), if any.
+    pub region: Option<&'a str>,
+}
+
+/// The service prefix of an action (`s3` of `s3:GetObject`), as written.
+pub fn service_of(action: &str) -> &str {
+    action.split_once(':').map_or(action, |(s, _)| s)
+}
+
+/// `aws:SecureTransport` of a request the question says nothing of: the
+/// AWS CLI and SDKs call HTTPS endpoints ("AWS global condition context
+/// keys", <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-securetransport>:
+/// true when the request was sent over TLS).
+pub const SECURE_TRANSPORT: &str = "true";
+
+/// How a question changes a key iamsim gave a value of its own.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SetWith {
+    /// `--region` (`region` in a scenario file).
+    Region,
+    /// `--context KEY=VALUE` (`context` in a scenario file).
+    Context,
+}
+
+/// A key of every real request that the question did not give, with the
+/// value iamsim gave it and how to change it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Defaulted {
+    /// The key, as AWS spells it.
+    pub key: &'static str,
+    /// The value iamsim gave it.
+    pub value: String,
+    /// Why that value, in words.
+    pub from: &'static str,
+    /// How the question can change it; `None` when it cannot.
+    pub set_with: Option<SetWith>,
 }
 
 fn tag<'t>(tags: &'t Tags, lower_key: &str) -> Option<&'t str> {
@@ -343,6 +421,40 @@ fn found(v: Option<&str>) -> Found<'_> {
 }
 
 impl Derived<'_> {
+    /// `aws:RequestedRegion` of the request, and where it came from.
+    pub fn region(&self) -> (&str, RegionFrom) {
+        requested_region(self.world, self.service, self.target, self.region)
+    }
+
+    /// The keys of every real request that iamsim gives values of its own
+    /// here, those for which `given` (the question's explicit context)
+    /// says false: the region unless the question named it, and TLS.
+    pub fn defaults(&self, given: &dyn Fn(&str) -> bool) -> Vec<Defaulted> {
+        let mut out = Vec::new();
+        let (region, from) = self.region();
+        if from != RegionFrom::Question && !given("aws:requestedregion") {
+            out.push(Defaulted {
+                key: "aws:RequestedRegion",
+                value: region.to_string(),
+                from: from.phrase(),
+                set_with: Some(if from == RegionFrom::Global {
+                    SetWith::Context
+                } else {
+                    SetWith::Region
+                }),
+            });
+        }
+        if !given("aws:securetransport") {
+            out.push(Defaulted {
+                key: "aws:SecureTransport",
+                value: SECURE_TRANSPORT.to_string(),
+                from: "the AWS CLI and SDKs use TLS",
+                set_with: Some(SetWith::Context),
+            });
+        }
+        out
+    }
+
     fn in_org(&self, account: &str) -> Option<&str> {
         let org = self.world.organization.as_ref()?;
         let member = org.management_account == account
@@ -411,6 +523,8 @@ impl Lookup for Derived<'_> {
             "aws:resourceaccount" => Found::One(self.target.account),
             "aws:currenttime" => Found::One(&self.clock.current_time),
             "aws:epochtime" => Found::One(&self.clock.epoch_time),
+            "aws:requestedregion" => Found::One(self.region().0),
+            "aws:securetransport" => Found::One(SECURE_TRANSPORT),
             _ => {
                 if let Some(k) = lower_key.strip_prefix("aws:principaltag/") {
                     return found(self.principal_tag(k));
@@ -472,6 +586,8 @@ mod tests {
             target,
             clock: &clock,
             assume: None,
+            service: "iam",
+            region: None,
         };
         derived
             .lookup("aws:resourceaccount")

@@ -9,6 +9,7 @@ use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
+use crate::region::read_region;
 use crate::world::{Loader, NoFiles, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
@@ -99,6 +100,8 @@ pub struct Step {
     pub kind: StepKind,
     /// The step's context (wins over the scenario's and the file's).
     pub context: Context,
+    /// The step's region (wins over the scenario's and the file's).
+    pub region: Option<String>,
     /// Where it stands, for errors.
     pub span: Span,
     /// The index of its scenario in the file.
@@ -132,6 +135,8 @@ pub struct Scenario {
     pub session: SessionSetup,
     /// The scenario's context.
     pub context: Context,
+    /// The scenario's region.
+    pub region: Option<String>,
     /// The steps, in order.
     pub steps: Vec<Step>,
     /// The expected decision, if the scenario states one.
@@ -154,6 +159,10 @@ pub struct ScenarioFile {
     pub world: WorldRef,
     /// File-level context.
     pub context: Context,
+    /// File-level region: the `aws:RequestedRegion` of every request
+    /// unless a scenario or step names another or a context gives the key
+    /// (crate::region).
+    pub region: Option<String>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
     /// True when the file or the command line accepts actions and keys
@@ -168,6 +177,7 @@ pub struct ScenarioFile {
 const FILE_KEYS: &[&str] = &[
     "world",
     "context",
+    "region",
     "scenarios",
     "description",
     "source",
@@ -181,6 +191,7 @@ const SCENARIO_KEYS: &[&str] = &[
     "rule",
     "principal",
     "context",
+    "region",
     "steps",
     "expect",
     "session_policy",
@@ -199,8 +210,15 @@ const ASSUME_KEYS: &[&str] = &[
     "source_identity",
     "mfa",
     "context",
+    "region",
 ];
-const ACTION_KEYS: &[&str] = &["action", "resource", "resource_account", "context"];
+const ACTION_KEYS: &[&str] = &[
+    "action",
+    "resource",
+    "resource_account",
+    "context",
+    "region",
+];
 
 /// True when a parsed JSON file looks like a world rather than scenarios
 /// (directory runs skip worlds: they are read through the files naming them).
@@ -472,10 +490,12 @@ impl<'s> Reader<'s> {
             },
         };
         let context = self.context(node, path);
+        let region = self.region(node, path);
         Some(ScenarioFile {
             source: doc.source,
             world,
             context,
+            region,
             scenarios: Vec::new(),
             allow_unknown_names: self.allow_unknown_names,
             warnings: Vec::new(),
@@ -489,6 +509,13 @@ impl<'s> Reader<'s> {
                 self.ok(self.doc.string(n, &p, key));
             }
         }
+    }
+
+    /// The `region` of a file, scenario or step, checked.
+    fn region(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<String> {
+        let p = path.key("region");
+        let r = read_region(self.doc, node.get("region"), &p, "region");
+        self.ok(r).flatten()
     }
 
     fn context(&mut self, node: &Node, path: &JsonPath<'_>) -> Context {
@@ -582,6 +609,7 @@ impl<'s> Reader<'s> {
         };
         let session = self.session_setup(node, path)?;
         let context = self.context(node, path);
+        let region = self.region(node, path);
         let sp = path.key("steps");
         let steps_node = node.get("steps");
         let items = match steps_node.map(|n| &n.value) {
@@ -607,6 +635,7 @@ impl<'s> Reader<'s> {
             principal,
             session,
             context,
+            region,
             steps,
             expect,
             principal_span: node.get("principal").map_or(node.span, |p| p.span),
@@ -810,9 +839,11 @@ impl<'s> Reader<'s> {
             StepKind::Action { action, .. } => (check::services_of(action), Some(action.as_str())),
         };
         self.check_context(node, path, Some(&services), action);
+        let region = self.region(node, path);
         Some(Step {
             kind,
             context,
+            region,
             span: node.span,
             scenario,
             index,

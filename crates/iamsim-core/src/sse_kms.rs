@@ -25,6 +25,11 @@
 //!   context keys", <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-viaawsservice>:
 //!   true when a service uses a principal's credentials on its behalf).
 //!
+//! - `aws:RequestedRegion` = the key's region: S3 calls KMS in the key's
+//!   region, which must be the bucket's (the S3 user guide's SSE-KMS page:
+//!   "the KMS key must be in the same Region as the bucket"), whatever the
+//!   question or its context says of the S3 request.
+//!
 //! Every other key is the S3 request's: a forward access session keeps the
 //! caller's identity and session attributes, and `aws:SourceIp` stays the
 //! original caller's address ("AWS: Denies access to AWS based on the
@@ -35,7 +40,7 @@
 use crate::arn::Arn;
 use crate::context::{Found, Lookup};
 use crate::pattern::Resolve;
-use crate::request::{Target, resolve_target};
+use crate::request::{Defaulted, Target, resolve_target};
 use crate::world::World;
 use std::sync::LazyLock;
 
@@ -50,7 +55,7 @@ pub struct KmsCall<'a> {
     /// The object ARN, `arn:aws:s3:::BUCKET/KEY`.
     pub object: &'a str,
     /// The key's region, taken from its ARN: SSE-KMS keys must be in the
-    /// bucket's region, and iamsim does not model bucket regions.
+    /// bucket's region (checked when a bucket gives its `region`).
     pub region: &'a str,
     /// `kms:ViaService`: `s3.REGION.amazonaws.com`.
     pub via_service: String,
@@ -101,6 +106,27 @@ impl<'a> KmsCall<'a> {
         resolve_target(world, "kms", self.key, None, caller_account)
     }
 
+    /// The keys iamsim gave values of its own, from the S3 request's
+    /// (`s3`): the region is the key's, which the question cannot change.
+    pub fn defaults(&self, s3: Vec<Defaulted>) -> Vec<Defaulted> {
+        let mut out: Vec<Defaulted> = s3
+            .into_iter()
+            .filter(|d| d.key != "aws:RequestedRegion")
+            .collect();
+        if !self.region.is_empty() {
+            out.insert(
+                0,
+                Defaulted {
+                    key: "aws:RequestedRegion",
+                    value: self.region.to_string(),
+                    from: "the KMS key's region, where S3 calls KMS",
+                    set_with: None,
+                },
+            );
+        }
+        out
+    }
+
     /// Says why the KMS request was made, to put before its decision.
     pub fn reason(&self) -> String {
         format!(
@@ -134,6 +160,7 @@ impl<B: Lookup> Lookup for KmsContext<'_, B> {
             "kms:encryptioncontextkeys" => Found::Set(&*CONTEXT_KEYS),
             "kms:calleraccount" => Found::One(self.caller_account),
             "aws:viaawsservice" => Found::One("true"),
+            "aws:requestedregion" if !self.call.region.is_empty() => Found::One(self.call.region),
             _ => self.base.lookup(lower_key),
         }
     }
@@ -237,6 +264,7 @@ mod tests {
         let mut base = Context::new();
         base.set("aws:SourceIp", "192.0.2.1");
         base.set("kms:ViaService", "ec2.eu-west-1.amazonaws.com");
+        base.set("aws:RequestedRegion", "us-east-1");
         let ctx = KmsContext {
             call: &call,
             caller_account: "222222222222",
@@ -255,5 +283,35 @@ mod tests {
         assert_eq!(ctx.lookup("aws:viaawsservice"), Found::One("true"));
         assert_eq!(ctx.lookup("aws:sourceip"), Found::One("192.0.2.1"));
         assert_eq!(ctx.lookup("aws:calledvia"), Found::Absent);
+        // S3 calls KMS in the key's region, whatever the S3 request's was.
+        assert_eq!(ctx.lookup("aws:requestedregion"), Found::One("eu-west-1"));
+    }
+
+    #[test]
+    fn the_kms_request_lists_the_keys_region_as_fixed() {
+        let w = world();
+        let call = call_on(&w, "s3:GetObject", OBJECT).unwrap();
+        let s3 = vec![
+            Defaulted {
+                key: "aws:RequestedRegion",
+                value: "us-east-1".into(),
+                from: "the world's default_region",
+                set_with: Some(crate::request::SetWith::Region),
+            },
+            Defaulted {
+                key: "aws:SecureTransport",
+                value: "true".into(),
+                from: "the AWS CLI and SDKs use TLS",
+                set_with: Some(crate::request::SetWith::Context),
+            },
+        ];
+        let kms = call.defaults(s3);
+        let region: Vec<_> = kms
+            .iter()
+            .filter(|d| d.key == "aws:RequestedRegion")
+            .map(|d| (d.value.as_str(), d.set_with))
+            .collect();
+        assert_eq!(region, [("eu-west-1", None)]);
+        assert!(kms.iter().any(|d| d.key == "aws:SecureTransport"));
     }
 }

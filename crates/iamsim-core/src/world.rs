@@ -112,6 +112,9 @@ pub struct Bucket {
     /// Which KMS keys encrypt its objects (SSE-KMS), by key-name prefix
     /// (`""` for the whole bucket), in declaration order.
     pub encryption: Vec<SseKms>,
+    /// The bucket's region, when the world gives it: the region of
+    /// requests on it unless the question names one (crate::region).
+    pub region: Option<String>,
 }
 
 /// One SSE-KMS rule of a bucket: objects whose key starts with `prefix`
@@ -215,6 +218,9 @@ pub struct World {
     pub resources: Map<String, Resource>,
     /// The organization, if any.
     pub organization: Option<Organization>,
+    /// The region of requests on resources of no known region
+    /// (`default_region`; crate::region).
+    pub default_region: Option<String>,
 }
 
 impl World {

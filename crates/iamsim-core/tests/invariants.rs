@@ -266,10 +266,8 @@ fn decide_request(
     .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
     let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
     let sc = &parsed.scenarios[0];
-    let fast =
-        scenario::run_scenario(&w, id, &parsed.context, sc, &clock, Detail::Decisions).unwrap();
-    let explained =
-        scenario::run_scenario(&w, id, &parsed.context, sc, &clock, Detail::Explanations).unwrap();
+    let fast = scenario::run_scenario(&w, &parsed, sc, &clock, Detail::Decisions).unwrap();
+    let explained = scenario::run_scenario(&w, &parsed, sc, &clock, Detail::Explanations).unwrap();
     assert_eq!(
         fast.outcome, explained.outcome,
         "the fast and the explaining paths disagree"

@@ -265,7 +265,7 @@ fn play(
         .scenarios
         .iter()
         .map(|sc| {
-            scenario::run_scenario(w, id, &parsed.context, sc, &clock, Detail::Decisions)
+            scenario::run_scenario(w, &parsed, sc, &clock, Detail::Decisions)
                 .unwrap()
                 .outcome
         })
@@ -287,6 +287,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         resource: OBJECT,
         resource_account: None,
         context: &fixed,
+        region: None,
         clock: &clock,
     };
     let found = who_can(&w, &q).unwrap();
@@ -349,6 +350,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
             principal: &p,
             resource: Some("arn:aws:s3:::data/*"),
             context: &fixed,
+            region: None,
             clock: &clock,
         };
         let reads = what_can(&w, &q)
@@ -395,17 +397,24 @@ fn needs_of(
         "buckets": {"data": bucket},
     }}});
     let mut sources = Sources::new();
-    let w = load(&mut sources, &w);
+    needs_in(&load(&mut sources, &w), fixed, None)
+}
+
+/// The needs of user `u` of the first account reading
+/// `arn:aws:s3:::data/x` in `w`, with the question's keys and region;
+/// `None` when it cannot.
+fn needs_in(w: &World, fixed: &Context, region: Option<&str>) -> Option<Vec<String>> {
     let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
     let q = Question {
         action: "s3:GetObject",
         resource: "arn:aws:s3:::data/x",
         resource_account: None,
         context: fixed,
+        region,
         clock: &clock,
     };
     let user = format!("arn:aws:iam::{}:user/u", ACCOUNTS[0]);
-    who_can(&w, &q)
+    who_can(w, &q)
         .unwrap()
         .into_iter()
         .find(|r| r.principal == user)
@@ -490,6 +499,7 @@ fn readers_through_role(role_policy: Value) -> Vec<(String, Vec<String>)> {
         resource: "arn:aws:s3:::data/x",
         resource_account: None,
         context: &open,
+        region: None,
         clock: &clock,
     };
     who_can(&w, &q)
@@ -518,4 +528,76 @@ fn a_session_always_carries_mfa_so_its_absence_is_never_assumed() {
         readers_through_role(with_mfa),
         vec![(role, mfa.clone()), (user, mfa)]
     );
+}
+
+/// A one-account world whose user `u` may read any object of bucket
+/// `data`, given as this bucket object.
+fn regional(bucket: Value) -> World {
+    let w = json!({"accounts": {ACCOUNTS[0]: {
+        "users": {"u": {"inline_policies": {"p": read_with(Value::Null)}}},
+        "buckets": {"data": bucket},
+    }}});
+    load(&mut Sources::new(), &w)
+}
+
+fn bucket_denying(key: &str, op: &str, value: &str) -> Value {
+    json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
+        "Condition": {op: {key: value}}}]})
+}
+
+#[test]
+fn the_region_is_open_unless_fixed_and_tls_is_a_fact() {
+    // A bucket of no known region that denies outside eu-west-1 and
+    // without TLS: the region is the caller's choice, a need; TLS is not.
+    let mut policy = bucket_denying("aws:RequestedRegion", "StringNotEquals", "eu-west-1");
+    policy["Statement"].as_array_mut().unwrap().extend(
+        bucket_denying("aws:SecureTransport", "Bool", "false")["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .cloned(),
+    );
+    let w = regional(json!({"policy": policy}));
+    let open = Context::new();
+    assert_eq!(
+        needs_in(&w, &open, None),
+        Some(vec![
+            "aws:RequestedRegion StringEquals eu-west-1".to_string()
+        ])
+    );
+    // --region fixes it, either way.
+    assert_eq!(needs_in(&w, &open, Some("eu-west-1")), Some(vec![]));
+    assert_eq!(needs_in(&w, &open, Some("us-east-1")), None);
+    // --context aws:SecureTransport=false makes the TLS Deny apply.
+    let mut no_tls = Context::new();
+    no_tls.set("aws:SecureTransport", "false");
+    assert_eq!(needs_in(&w, &no_tls, Some("eu-west-1")), None);
+}
+
+#[test]
+fn an_allow_on_the_region_is_a_need_too() {
+    let allow_eu = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+        "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}}]});
+    assert_eq!(
+        needs_of(allow_eu.clone(), None, &Context::new()),
+        Some(vec!["aws:RequestedRegion=eu-west-1".to_string()])
+    );
+    let w = json!({"accounts": {ACCOUNTS[0]: {
+        "users": {"u": {"inline_policies": {"p": allow_eu}}},
+        "buckets": {"data": {}},
+    }}});
+    let w = load(&mut Sources::new(), &w);
+    assert_eq!(needs_in(&w, &Context::new(), Some("us-east-1")), None);
+}
+
+#[test]
+fn a_known_bucket_region_is_a_fact() {
+    let policy = bucket_denying("aws:RequestedRegion", "StringNotEquals", "eu-west-1");
+    let open = Context::new();
+    // A bucket in eu-west-1: requests on it go there, nothing to choose.
+    let w = regional(json!({"policy": policy.clone(), "region": "eu-west-1"}));
+    assert_eq!(needs_in(&w, &open, None), Some(vec![]));
+    // Near miss: in us-east-1, the user cannot.
+    let w = regional(json!({"policy": policy, "region": "us-east-1"}));
+    assert_eq!(needs_in(&w, &open, None), None);
 }

@@ -1,18 +1,22 @@
 //! Requests whose context the question leaves partly open. A key is open
 //! when the question does not fix it and the world does not derive it:
 //! what the caller chooses per request (MFA, source IP, external id,
-//! request tags, requested region...). [`Asker::ask`] decides a request;
+//! request tags, requested region...). `aws:SecureTransport` is not open:
+//! the AWS CLI and SDKs use TLS (crate::request). The region is open unless
+//! the question names it, the service is global or the resource's region
+//! is known (crate::region). [`Asker::ask`] decides a request;
 //! when the decision read an open key, it looks for values of those keys
 //! that make the request allowed, checks them by deciding again, and
 //! returns them as [`Need`]s rather than guessing either way.
 
 use super::graph::SESSION_NAME;
-use crate::condition::{Condition, Test};
+use crate::condition::Condition;
 use crate::context::{Context, Found, Layered, Lookup};
+use crate::eval::absent::{Trial, candidates};
 use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
 use crate::pattern::Resolve;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Caller, Clock, Derived, Target};
+use crate::request::{AssumeCall, Caller, Clock, Derived, Target, service_of};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
 use crate::world::{Tags, World};
 use std::cell::Cell;
@@ -21,46 +25,14 @@ use std::cell::Cell;
 /// giving up; each round fixes at least one key.
 const MAX_ROUNDS: usize = 6;
 
-/// True for keys AWS sets from the world, the caller or the resource:
-/// their absence is a fact of the world, not an open choice. MFA keys are
-/// not among them: whether the caller signs in with MFA is the question's
-/// to fix (see [`Masked`]).
-fn derived_by_world(lower: &str) -> bool {
-    matches!(
-        lower,
-        "aws:principalarn"
-            | "aws:principalaccount"
-            | "aws:principalisawsservice"
-            | "aws:principaltype"
-            | "aws:username"
-            | "aws:userid"
-            | "aws:principalorgid"
-            | "aws:resourceorgid"
-            | "aws:resourceaccount"
-            | "aws:currenttime"
-            | "aws:epochtime"
-            | "aws:tokenissuetime"
-            | "aws:sourceidentity"
-            | "aws:viaawsservice"
-            | "sts:rolesessionname"
-    ) || [
-        "aws:principaltag/",
-        "aws:resourcetag/",
-        "iam:resourcetag/",
-        "kms:",
-    ]
-    .iter()
-    .any(|p| lower.starts_with(p))
-}
-
-/// True when a request key is the caller's choice: open unless fixed.
-pub fn is_open(lower: &str) -> bool {
-    !derived_by_world(lower)
-}
+pub use crate::request::is_open;
 
 /// `aws:MultiFactorAuthPresent`, the one open key a caller always carries
 /// in some form: see [`Masked`].
 const MFA_PRESENT: &str = "aws:multifactorauthpresent";
+
+/// `aws:RequestedRegion`, open unless fixed: see [`Masked`].
+const REQUESTED_REGION: &str = "aws:requestedregion";
 
 /// What the world derives, with the MFA keys left to the question: whether
 /// the caller signed in with MFA is its choice, fixed by the question's
@@ -68,7 +40,10 @@ const MFA_PRESENT: &str = "aws:multifactorauthpresent";
 /// key; a role session always carries `aws:MultiFactorAuthPresent`, so
 /// its default is `false` and only `true` can be a need (AWS global
 /// condition keys page: the key is present for temporary credentials).
-/// `aws:MultiFactorAuthAge` is absent until a need sets it.
+/// `aws:MultiFactorAuthAge` is absent until a need sets it. The region is
+/// the caller's choice too, absent until a need sets it, unless the
+/// question names it, the service has one endpoint or the resource's
+/// region is known (crate::region::RegionFrom::is_fixed).
 struct Masked<'a>(Derived<'a>);
 
 impl Lookup for Masked<'_> {
@@ -76,6 +51,7 @@ impl Lookup for Masked<'_> {
         match lower_key {
             MFA_PRESENT if matches!(self.0.caller, Caller::Session(_)) => Found::One("false"),
             MFA_PRESENT | "aws:multifactorauthage" => Found::Absent,
+            REQUESTED_REGION if !self.0.region().1.is_fixed() => Found::Absent,
             _ => self.0.lookup(lower_key),
         }
     }
@@ -106,29 +82,6 @@ impl<L: Lookup> Lookup for Watch<L> {
 }
 
 impl<L: Lookup> Resolve for Watch<L> {
-    fn var(&self, key: &str) -> Option<&str> {
-        self.lookup(key).single()
-    }
-}
-
-/// One key over a base lookup, to try a value.
-struct Trial<'a> {
-    lower_key: &'a str,
-    value: &'a Context,
-    base: &'a dyn Lookup,
-}
-
-impl Lookup for Trial<'_> {
-    fn lookup(&self, lower_key: &str) -> Found<'_> {
-        if lower_key == self.lower_key {
-            self.value.lookup(lower_key)
-        } else {
-            self.base.lookup(lower_key)
-        }
-    }
-}
-
-impl Resolve for Trial<'_> {
     fn var(&self, key: &str) -> Option<&str> {
         self.lookup(key).single()
     }
@@ -209,6 +162,8 @@ pub struct Asker<'a> {
     pub clock: &'a Clock,
     /// The keys the question fixes (`--context`).
     pub fixed: &'a Context,
+    /// The region the question names (`--region`), if any.
+    pub region: Option<&'a str>,
 }
 
 const NO_TAGS: &Tags = &Vec::new();
@@ -272,13 +227,7 @@ impl Asker<'_> {
         }
         let layered = Layered {
             layers: [self.fixed, needs, &EMPTY],
-            base: Masked(Derived {
-                world: self.world,
-                caller: ask.caller,
-                target: ask.target,
-                clock: self.clock,
-                assume: ask.assume,
-            }),
+            base: self.derived(ask),
         };
         match ask.kms {
             None => run(ask, layered, f),
@@ -292,6 +241,19 @@ impl Asker<'_> {
                 f,
             ),
         }
+    }
+
+    /// What AWS derives for the request, MFA and region masked.
+    fn derived<'a>(&'a self, ask: &Ask<'a>) -> Masked<'a> {
+        Masked(Derived {
+            world: self.world,
+            caller: ask.caller,
+            target: ask.target,
+            clock: self.clock,
+            assume: ask.assume,
+            service: service_of(ask.action),
+            region: self.region,
+        })
     }
 
     /// Decides with these needs assumed; also says whether an absent open
@@ -323,9 +285,13 @@ impl Asker<'_> {
             if !read_open {
                 return Answer::Denied(outcome);
             }
-            // Keys the question fixes, and the needs already found, stay.
+            // Keys the question fixes, those the request carries whatever
+            // the caller chooses (a global service's region; a session's
+            // MFA key stays open), and the needs already found, stay.
+            let base = self.derived(ask);
             let taken = |k: &str| {
                 self.fixed.lookup(k) != Found::Absent
+                    || (k != MFA_PRESENT && base.lookup(k) != Found::Absent)
                     || needs.iter().any(|n| n.key.eq_ignore_ascii_case(k))
             };
             let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
@@ -490,50 +456,6 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> b
             }
         }
     }
-    out
-}
-
-/// Values to try for a condition's key: its own policy values, made
-/// concrete (wildcards filled, numbers and dates on either side), then a
-/// few generic ones; for a boolean key, true and false only.
-fn candidates(c: &Condition) -> Vec<String> {
-    // Boolean keys hold nothing but true or false (global condition keys).
-    if matches!(c.key_lower.as_str(), MFA_PRESENT | "aws:securetransport") {
-        return vec!["true".into(), "false".into()];
-    }
-    let mut out: Vec<String> = Vec::new();
-    let concrete = |v: &String| (!v.contains("${")).then(|| v.replace('*', "").replace('?', "x"));
-    match &c.test {
-        Test::StringEquals(_)
-        | Test::StringEqualsIgnoreCase(_)
-        | Test::StringLike(_)
-        | Test::Arn(_)
-        | Test::Binary(_) => out.extend(c.values.iter().filter_map(concrete)),
-        Test::Numeric(_, ns) => {
-            for n in ns {
-                for x in [*n, n + 1.0, n - 1.0] {
-                    out.push(if x.fract() == 0.0 && x.abs() < 1e15 {
-                        format!("{}", x as i64)
-                    } else {
-                        x.to_string()
-                    });
-                }
-            }
-        }
-        Test::Date(_, ts) => {
-            for t in ts {
-                out.push(t.to_string());
-                for s in [1, -1] {
-                    if let Ok(x) = t.checked_add(jiff::SignedDuration::from_secs(s)) {
-                        out.push(x.to_string());
-                    }
-                }
-            }
-        }
-        Test::Ip(nets) => out.extend(nets.iter().map(|n| n.addr().to_string())),
-        Test::Bool(_) | Test::Null(_) => {}
-    }
-    out.extend(["true", "false", "iamsim"].map(String::from));
     out
 }
 

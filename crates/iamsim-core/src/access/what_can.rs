@@ -23,6 +23,9 @@ pub struct Question<'a> {
     pub resource: Option<&'a str>,
     /// The request keys the question fixes.
     pub context: &'a Context,
+    /// The region the question names (`--region`): else the region of
+    /// each request is open, a need when a condition tests it.
+    pub region: Option<&'a str>,
     /// The time of the question.
     pub clock: &'a Clock,
 }
@@ -161,6 +164,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
         world,
         clock: q.clock,
         fixed: q.context,
+        region: q.region,
     };
     let catalog = Catalog::get();
     // Each resource's types and resolved targets, once for every identity:

@@ -28,6 +28,9 @@ pub struct Question<'a> {
     pub resource_account: Option<&'a str>,
     /// The request keys the question fixes.
     pub context: &'a Context,
+    /// The region the question names (`--region`): else the region of
+    /// each request is open, a need when a condition tests it.
+    pub region: Option<&'a str>,
     /// The time of the question.
     pub clock: &'a Clock,
 }
@@ -95,6 +98,7 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
         world,
         clock: q.clock,
         fixed: q.context,
+        region: q.region,
     };
     let mut best: Vec<Option<Best>> = (0..graph.nodes.len()).map(|_| None).collect();
     // The principals that can make the request themselves. A resource's

@@ -5,6 +5,7 @@
 
 use super::scan::{Input, Source};
 use super::{Gate, GateReport, Hit, RCP_SERVICES, Verdict, report};
+use crate::condition::Condition;
 use crate::policy::PolicyKind;
 use crate::world::{OrgLevel, World};
 
@@ -78,8 +79,8 @@ pub(super) struct OrgGates<'a> {
     pub denies: Vec<Hit<'a>>,
     /// Some SCP level has no allow.
     pub scp_failed: bool,
-    /// Condition keys their statements tested that the request lacks.
-    pub absent: Vec<&'a str>,
+    /// Conditions of their statements whose key the request lacks.
+    pub absent: Vec<&'a Condition>,
 }
 
 /// Runs the RCP gate and the SCP gates, keeping what decided them.
@@ -118,6 +119,7 @@ pub(super) fn gates<'a>(world: &'a World, input: &Input<'a, '_>) -> OrgGates<'a>
                 Verdict::Fail
             };
             out.denies.extend(scan.denies.iter().copied());
+            out.absent.extend(scan.absent.iter().copied());
             let note = format!(
                 "RCPFullAWSAccess allows at every level of account {racct}; customer RCPs can only deny"
             );
@@ -160,6 +162,7 @@ pub(super) fn gates<'a>(world: &'a World, input: &Input<'a, '_>) -> OrgGates<'a>
         };
         let scan = input.scan(Source::level(world, level, ids, PolicyKind::Scp));
         out.denies.extend(scan.denies.iter().copied());
+        out.absent.extend(scan.absent.iter().copied());
         if scan.allows() {
             out.reports
                 .push(report(gate, Verdict::Pass, scan.allows, ""));

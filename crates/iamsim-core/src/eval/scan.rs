@@ -3,6 +3,7 @@
 //! into [`Flags`]; explanations keep them in a [`Scan`].
 
 use super::{Hit, Miss, MissReason, Request};
+use crate::condition::Condition;
 use crate::context::Found;
 use crate::policy::{
     Effect, Grant, Policy, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement,
@@ -71,13 +72,14 @@ impl<'a> Source<'a> {
 }
 
 /// The statements of some policies that match the request, those that do
-/// not with why, and the condition keys relevant statements found absent.
+/// not with why, and the conditions of relevant statements that found
+/// their key absent.
 #[derive(Default)]
 pub(super) struct Scan<'a> {
     pub allows: Vec<Hit<'a>>,
     pub denies: Vec<Hit<'a>>,
     pub misses: Vec<Miss<'a>>,
-    pub absent: Vec<&'a str>,
+    pub absent: Vec<&'a Condition>,
 }
 
 impl Scan<'_> {
@@ -180,7 +182,7 @@ impl<'a> Input<'a, '_> {
                 for c in &st.conditions {
                     let found = self.req.context.lookup(&c.key_lower);
                     if found == Found::Absent {
-                        out.absent.push(&c.key);
+                        out.absent.push(c);
                     }
                     if !c.eval(self.req.context) {
                         let request = (found != Found::Absent)

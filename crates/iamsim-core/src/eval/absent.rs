@@ -1,0 +1,127 @@
+//! Decisions that rest on an absent key: would some value of a key the
+//! request lacks, tested by a statement on the decision path, change the
+//! decision? Only keys the caller chooses, or that AWS sets but iamsim
+//! cannot know (`aws:SourceIp`, `aws:UserAgent`), are asked
+//! ([`crate::request::is_open`]): the absence of a key the world derives,
+//! such as a tag, is a fact of the world. Found by deciding again with
+//! values of the key: the values access analysis tries for its needs
+//! (crate::access::open), from the conditions that test the key. AWS's simulator lists such keys as
+//! MissingContextValues (IAM API reference, SimulatePrincipalPolicy,
+//! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SimulatePrincipalPolicy.html>);
+//! iamsim also says whether the decision would differ.
+
+use super::{Outcome, Request, decide};
+use crate::condition::{Condition, Test};
+use crate::context::{Context, Found, Lookup};
+use crate::pattern::Resolve;
+use crate::request::is_open;
+use crate::world::World;
+
+/// One key over a base lookup, to try a value.
+pub(crate) struct Trial<'a> {
+    /// The key tried, lower-cased.
+    pub lower_key: &'a str,
+    /// Holds the value tried.
+    pub value: &'a Context,
+    /// Answers every other key.
+    pub base: &'a dyn Lookup,
+}
+
+impl Lookup for Trial<'_> {
+    fn lookup(&self, lower_key: &str) -> Found<'_> {
+        if lower_key == self.lower_key {
+            self.value.lookup(lower_key)
+        } else {
+            self.base.lookup(lower_key)
+        }
+    }
+}
+
+impl Resolve for Trial<'_> {
+    fn var(&self, key: &str) -> Option<&str> {
+        self.lookup(key).single()
+    }
+}
+
+/// Values to try for a condition's key: its own policy values, made
+/// concrete (wildcards filled, numbers and dates on either side), then a
+/// few generic ones; for a boolean key, true and false only.
+pub(crate) fn candidates(c: &Condition) -> Vec<String> {
+    // Boolean keys hold nothing but true or false (global condition keys).
+    if matches!(
+        c.key_lower.as_str(),
+        "aws:multifactorauthpresent" | "aws:securetransport"
+    ) {
+        return vec!["true".into(), "false".into()];
+    }
+    let mut out: Vec<String> = Vec::new();
+    let concrete = |v: &String| (!v.contains("${")).then(|| v.replace('*', "").replace('?', "x"));
+    match &c.test {
+        Test::StringEquals(_)
+        | Test::StringEqualsIgnoreCase(_)
+        | Test::StringLike(_)
+        | Test::Arn(_)
+        | Test::Binary(_) => out.extend(c.values.iter().filter_map(concrete)),
+        Test::Numeric(_, ns) => {
+            for n in ns {
+                for x in [*n, n + 1.0, n - 1.0] {
+                    out.push(if x.fract() == 0.0 && x.abs() < 1e15 {
+                        format!("{}", x as i64)
+                    } else {
+                        x.to_string()
+                    });
+                }
+            }
+        }
+        Test::Date(_, ts) => {
+            for t in ts {
+                out.push(t.to_string());
+                for s in [1, -1] {
+                    if let Ok(x) = t.checked_add(jiff::SignedDuration::from_secs(s)) {
+                        out.push(x.to_string());
+                    }
+                }
+            }
+        }
+        Test::Ip(nets) => out.extend(nets.iter().map(|n| n.addr().to_string())),
+        Test::Bool(_) | Test::Null(_) => {}
+    }
+    out.extend(["true", "false", "iamsim"].map(String::from));
+    out
+}
+
+/// The open keys of `missing` (tested on the decision path, absent from
+/// the request) for which some value, tried as the conditions that read
+/// them absent (`absent`) suggest, changes `outcome`, the decision of `req`.
+pub(super) fn would_differ(
+    world: &World,
+    req: &Request<'_>,
+    outcome: Outcome,
+    absent: &[&Condition],
+    missing: &[String],
+) -> Vec<String> {
+    missing
+        .iter()
+        .filter(|key| {
+            let lower = key.to_ascii_lowercase();
+            is_open(&lower)
+                && absent.iter().filter(|c| c.key_lower == lower).any(|c| {
+                    candidates(c).into_iter().any(|v| {
+                        let mut value = Context::new();
+                        value.insert(&lower, vec![v], c.set.is_some());
+                        let trial = Trial {
+                            lower_key: &lower,
+                            value: &value,
+                            base: req.context,
+                        };
+                        let tried = Request {
+                            context: &trial,
+                            ..*req
+                        };
+                        decide(world, &tried) != outcome
+                    })
+                })
+        })
+        .cloned()
+        .collect()
+}
