@@ -94,53 +94,74 @@ pub struct ResourceType {
     pub arn: String,
     /// The actions that take it, as the reference writes them.
     pub actions: Vec<String>,
+    /// The format's text around its `${...}` parts: one more than the
+    /// parts, the last empty when the format ends with a part.
+    literals: Vec<String>,
+    /// The bytes of `literals`: the more, the more specific the format.
+    literal_len: usize,
 }
 
 impl ResourceType {
-    /// The characters of its ARN format outside `${...}` parts: the more,
-    /// the more specific the format.
-    fn literal_len(&self) -> usize {
-        let mut n = 0;
-        let mut rest = self.arn.as_str();
+    fn new(service: &str, name: &str, arn: &str, actions: Vec<String>) -> ResourceType {
+        let mut literals = Vec::new();
+        let mut rest = arn;
         while let Some(i) = rest.find("${") {
-            n += i;
+            literals.push(rest.get(..i).unwrap_or_default().to_string());
             rest = rest
                 .get(i..)
                 .and_then(|r| r.find('}').and_then(|j| r.get(j + 1..)))
                 .unwrap_or("");
         }
-        n + rest.len()
+        literals.push(rest.to_string());
+        ResourceType {
+            service: service.to_string(),
+            name: name.to_string(),
+            arn: arn.to_string(),
+            actions,
+            literal_len: literals.iter().map(String::len).sum(),
+            literals,
+        }
     }
 
     /// True when `arn` has this type's format. A `${...}` part matches
     /// any text without `/` or `:`, except the last, which may hold `/`
-    /// (object keys, role paths).
+    /// (object keys, role paths) and `:` (a Lambda function's qualifier).
     pub fn matches(&self, arn: &str) -> bool {
-        fn go(format: &str, arn: &str) -> bool {
-            match format.find("${") {
-                None => format == arn,
-                Some(i) => {
-                    let (lit, rest) = format.split_at(i);
-                    let Some(after) = arn.strip_prefix(lit) else {
-                        return false;
-                    };
-                    let rest = rest.find('}').and_then(|j| rest.get(j + 1..)).unwrap_or("");
-                    if rest.is_empty() {
-                        return !after.is_empty();
-                    }
-                    // Try every end of the part, shortest first, up to the
-                    // first `/` or `:`, which it may not hold.
-                    let limit = after.find(['/', ':']).unwrap_or(after.len());
-                    after
-                        .char_indices()
-                        .map(|(k, _)| k)
-                        .chain([after.len()])
-                        .take_while(|&k| k <= limit)
-                        .any(|k| after.get(k..).is_some_and(|tail| go(rest, tail)))
-                }
+        /// Whether `text`, which follows a `${...}` part, is that part and
+        /// then `lits` (each literal after the next part).
+        fn after_part(lits: &[String], text: &str) -> bool {
+            let Some((lit, rest)) = lits.split_first() else {
+                return false;
+            };
+            if lit.is_empty() && rest.is_empty() {
+                return !text.is_empty();
             }
+            // Try every end of the part, shortest first, up to the first
+            // `/` or `:`, which it may not hold.
+            let limit = text.find(['/', ':']).unwrap_or(text.len());
+            text.char_indices()
+                .map(|(k, _)| k)
+                .chain([text.len()])
+                .take_while(|&k| k <= limit)
+                .any(|k| {
+                    text.get(k..)
+                        .and_then(|t| t.strip_prefix(lit.as_str()))
+                        .is_some_and(|t| {
+                            if rest.is_empty() {
+                                t.is_empty()
+                            } else {
+                                after_part(rest, t)
+                            }
+                        })
+                })
         }
-        go(&self.arn, arn)
+        match self.literals.split_first() {
+            Some((first, [])) => arn == first,
+            Some((first, rest)) => arn
+                .strip_prefix(first.as_str())
+                .is_some_and(|t| after_part(rest, t)),
+            None => false,
+        }
     }
 }
 
@@ -225,12 +246,7 @@ impl Catalog {
                 let key = format!("{service}:{a}").to_ascii_lowercase();
                 c.by_action.entry(key).or_default().push(i);
             }
-            c.types.push(ResourceType {
-                service: service.to_string(),
-                name: name.to_string(),
-                arn: arn.to_string(),
-                actions,
-            });
+            c.types.push(ResourceType::new(service, name, arn, actions));
         }
         c
     }
@@ -284,10 +300,10 @@ impl Catalog {
     /// which are not what a principal does to the resource.
     pub fn types_of(&self, arn: &str) -> Vec<&ResourceType> {
         let matching = self.matching(arn);
-        let best = matching.iter().map(|t| t.literal_len()).max().unwrap_or(0);
+        let best = matching.iter().map(|t| t.literal_len).max().unwrap_or(0);
         matching
             .into_iter()
-            .filter(|t| t.literal_len() == best)
+            .filter(|t| t.literal_len == best)
             .collect()
     }
 
@@ -310,7 +326,7 @@ impl Catalog {
     pub fn is_of_type(&self, t: &ResourceType, arn: &str) -> bool {
         t.matches(arn)
             && self.matching(arn).iter().all(|m| {
-                m.literal_len() <= t.literal_len()
+                m.literal_len <= t.literal_len
                     || m.arn
                         .strip_prefix(t.arn.as_str())
                         .is_some_and(|rest| rest.starts_with(':'))
