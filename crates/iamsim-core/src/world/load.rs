@@ -1613,7 +1613,7 @@ mod tests {
         let w = load(
             r#"{"accounts": {"111111111111": {"users": {
                 "a": {"managed_policies": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]},
-                "b": {"managed_policies": ["arn:aws:iam::aws:policy/AWSLambdaBasicExecutionRole"]}}}}}"#,
+                "b": {"managed_policies": ["arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole"]}}}}}"#,
         )
         .unwrap();
         let policy = |u: &str| w.users.get(u).unwrap().identity[0].policy;
