@@ -16,6 +16,7 @@
 
 use iamsim_core::access::what_can::{self, what_can};
 use iamsim_core::access::who_can::{self, Reach, who_can};
+use iamsim_core::catalog::check::{self, Severity};
 use iamsim_core::context::Context;
 use iamsim_core::diag::Sources;
 use iamsim_core::eval::Outcome;
@@ -34,8 +35,9 @@ const NAMES: &[&str] = &[
     "reached",
     "played",
     "what_can_error",
+    "names_refused",
 ];
-static VALUES: [AtomicU64; 6] = [const { AtomicU64::new(0) }; 6];
+static VALUES: [AtomicU64; 7] = [const { AtomicU64::new(0) }; 7];
 static COUNTERS: Counters = Counters::new(NAMES, &VALUES);
 
 fuzz_target!(|input: AccessInput| {
@@ -193,6 +195,14 @@ fn check_who_can(
     if free.is_empty() {
         return;
     }
+    // A resource of no type its action takes: the command line and scenario
+    // files refuse the question, so there is nothing to replay.
+    if check::resource(request.action, &request.resource)
+        .is_some_and(|f| f.severity == Severity::Error)
+    {
+        COUNTERS.bump("names_refused");
+        return;
+    }
     let scenarios: Vec<Value> = free
         .iter()
         .map(|r| {
@@ -210,7 +220,13 @@ fn check_who_can(
         })
         .collect();
     let mut file = json!({"scenarios": scenarios});
-    if let Some(c) = file_context {
+    if let Some(mut c) = file_context {
+        // An `sts:` key reaches no request of a file that assumes no role,
+        // which scenario files refuse; it decides nothing there.
+        let no_sts = free.iter().all(|r| r.chain.is_empty()) && !request.action.starts_with("sts:");
+        if let (true, Some(keys)) = (no_sts, c.as_object_mut()) {
+            keys.retain(|k, _| !k.starts_with("sts:"));
+        }
         file["context"] = c;
     }
     let text = serde_json::to_string_pretty(&file).expect("a serde_json value serializes");

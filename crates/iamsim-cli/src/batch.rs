@@ -41,6 +41,11 @@ pub struct Batch {
     pub scenario_files: Vec<PathBuf>,
     world_index: HashMap<PathBuf, usize>,
     override_world: Option<usize>,
+    /// `--allow-unknown-names`: names newer than the shipped service
+    /// reference are warnings in every file.
+    pub allow_unknown_names: bool,
+    /// What the checks of the files' names warn about.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// One scenario's result, with the file it came from.
@@ -55,10 +60,12 @@ impl Batch {
     /// Reads the files (directories: every `*.json` in them, world files
     /// and AWS CLI dumps skipped) and their worlds; `world` overrides the
     /// files' `world`. Files above [`STREAM_ABOVE`] are only listed.
+    /// `allow_unknown_names` makes unknown actions and keys warnings.
     pub fn load(
         paths: &[PathBuf],
         world: Option<&Path>,
         streaming: Streaming,
+        allow_unknown_names: bool,
     ) -> Result<Batch, (Sources, Vec<Diagnostic>)> {
         let mut b = Batch {
             sources: Sources::new(),
@@ -69,6 +76,8 @@ impl Batch {
             scenario_files: Vec::new(),
             world_index: HashMap::new(),
             override_world: None,
+            allow_unknown_names,
+            warnings: Vec::new(),
         };
         if let Some(p) = world {
             match b.world_file(p) {
@@ -104,8 +113,18 @@ impl Batch {
             if from_dir && skipped_in_walks(&node) {
                 continue;
             }
-            let file = match scenario::parse_node(&mut b.sources, id, &node, &mut b.loader) {
-                Ok(f) => f,
+            let parsed = scenario::parse_node(
+                &mut b.sources,
+                id,
+                &node,
+                &mut b.loader,
+                allow_unknown_names,
+            );
+            let file = match parsed {
+                Ok(mut f) => {
+                    b.warnings.append(&mut f.warnings);
+                    f
+                }
                 Err(ds) => {
                     errors.extend(ds);
                     continue;

@@ -3,6 +3,7 @@
 //! through exactly the same code as `iamsim run`.
 
 use crate::files::{self, FsLoader};
+use crate::names::{Checks, UnknownNames};
 use crate::who_can::region_arg;
 use crate::{Format, fail, print, render};
 use clap::Args;
@@ -49,6 +50,8 @@ pub struct CanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
 /// What every `--via` step passes to `AssumeRole`, as its parameters
@@ -141,13 +144,19 @@ impl AssumeArgs {
 }
 
 /// The `--context KEY=VALUE` arguments as JSON: a string, or a list when
-/// VALUE is a JSON list.
+/// VALUE is a JSON list. A key given twice (key names ignore case) is an
+/// error.
 pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> {
     let mut context = Map::new();
     for kv in pairs {
         let (k, v) = kv
             .split_once('=')
             .ok_or_else(|| Diagnostic::bare(format!("--context \"{kv}\" must be KEY=VALUE")))?;
+        if context.keys().any(|c| c.eq_ignore_ascii_case(k)) {
+            return Err(Diagnostic::bare(format!(
+                "argument --context '{kv}': the key {k} is given twice (key names ignore case)"
+            )));
+        }
         let value = match serde_json::from_str::<Value>(v) {
             Ok(list @ Value::Array(_)) => list,
             _ => Value::String(v.to_string()),
@@ -157,17 +166,31 @@ pub fn context_args(pairs: &[String]) -> Result<Map<String, Value>, Diagnostic> 
     Ok(context)
 }
 
-fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
-    let context = context_args(&args.context)?;
+/// Checks the names the arguments give; the roles of `--via` make STS
+/// requests too.
+fn check_names(args: &CanArgs, context: &Map<String, Value>) -> Result<(), Vec<Diagnostic>> {
+    let mut checks = Checks::default();
+    checks.request(
+        (&args.action, &args.resource),
+        context,
+        !args.via.is_empty(),
+        args.names.allow_unknown_names,
+    );
+    checks.finish()
+}
+
+fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
+    let context = context_args(&args.context).map_err(|d| vec![d])?;
     let given = args.call.given();
     if args.via.is_empty() && !given.is_empty() {
-        return Err(Diagnostic::bare(format!(
+        return Err(vec![Diagnostic::bare(format!(
             "{} describe{} the AssumeRole calls of --via, and there is no --via",
             given.join(", "),
             if given.len() == 1 { "s" } else { "" }
-        )));
+        ))]);
     }
-    let call = args.call.step_keys()?;
+    let call = args.call.step_keys().map_err(|d| vec![d])?;
+    check_names(args, &context)?;
     let mut steps: Vec<Value> = args
         .via
         .iter()
@@ -190,7 +213,8 @@ fn question(args: &CanArgs) -> Result<Value, Diagnostic> {
             "steps": steps,
         }],
     });
-    if let (Some(r), Some(obj)) = (region_arg(args.region.as_deref())?, file.as_object_mut()) {
+    let region = region_arg(args.region.as_deref()).map_err(|d| vec![d])?;
+    if let (Some(r), Some(obj)) = (region, file.as_object_mut()) {
         obj.insert("region".into(), json!(r));
     }
     Ok(file)
@@ -201,7 +225,7 @@ pub fn can(args: &CanArgs) -> u8 {
     let mut sources = Sources::new();
     let q = match question(args) {
         Ok(q) => q,
-        Err(d) => return fail(&sources, &[d]),
+        Err(errors) => return fail(&sources, &errors),
     };
     let text = serde_json::to_string_pretty(&q).unwrap_or_default();
     let world = match files::load_world(&mut sources, &args.world) {
@@ -214,7 +238,10 @@ pub fn can(args: &CanArgs) -> u8 {
         Ok(n) => n,
         Err(d) => return fail(&sources, &[d]),
     };
-    let file = match scenario::parse_node(&mut sources, id, &node, &mut loader) {
+    // The names were checked, and their warnings printed, argument by
+    // argument: the question's own warnings would repeat them.
+    let allow = args.names.allow_unknown_names;
+    let file = match scenario::parse_node(&mut sources, id, &node, &mut loader, allow) {
         Ok(f) => f,
         Err(errors) => return fail(&sources, &errors),
     };

@@ -2,6 +2,7 @@
 //! with what decided each side; a policy change reviewed by its effects.
 
 use crate::batch::{Batch, Outcome, Streaming};
+use crate::names::UnknownNames;
 use crate::render::deciding;
 use crate::{Format, fail, print};
 use clap::Args;
@@ -27,14 +28,27 @@ pub struct DiffArgs {
     /// Scenario files or directories; their own `world` is overridden.
     #[arg(required = true)]
     paths: Vec<PathBuf>,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
-fn outcomes(paths: &[PathBuf], world: &std::path::Path, clock: &Clock) -> Result<Vec<Outcome>, u8> {
-    let batch = Batch::load(paths, Some(world), Streaming::Never)
+/// The scenarios' outcomes under one world; `warn` prints the files'
+/// warnings (once: both worlds read the same files).
+fn outcomes(
+    args: &DiffArgs,
+    world: &std::path::Path,
+    clock: &Clock,
+    warn: bool,
+) -> Result<Vec<Outcome>, u8> {
+    let allow = args.names.allow_unknown_names;
+    let batch = Batch::load(&args.paths, Some(world), Streaming::Never, allow)
         .map_err(|(sources, errors)| fail(&sources, &errors))?;
-    let empty = batch.without_scenarios(paths);
+    let empty = batch.without_scenarios(&args.paths);
     if !empty.is_empty() {
         return Err(fail(&batch.sources, &empty));
+    }
+    if warn {
+        crate::warn(&batch.sources, &batch.warnings);
     }
     batch
         .run(clock, Detail::Explanations)
@@ -72,11 +86,11 @@ pub fn diff(args: &DiffArgs) -> u8 {
         );
     }
     let clock = Clock::new(jiff::Timestamp::now());
-    let before = match outcomes(&args.paths, &args.before, &clock) {
+    let before = match outcomes(args, &args.before, &clock, true) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let after = match outcomes(&args.paths, &args.after, &clock) {
+    let after = match outcomes(args, &args.after, &clock, false) {
         Ok(o) => o,
         Err(code) => return code,
     };

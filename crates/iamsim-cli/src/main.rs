@@ -7,6 +7,7 @@ mod can;
 mod diff;
 mod files;
 mod import;
+mod names;
 mod progress;
 mod render;
 mod stream;
@@ -69,6 +70,8 @@ enum Command {
         /// Scenario files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        #[command(flatten)]
+        names: names::UnknownNames,
     },
     /// Answer one question: can PRINCIPAL do ACTION on RESOURCE?
     Can(can::CanArgs),
@@ -94,7 +97,14 @@ fn main() -> ExitCode {
             explain,
             stream,
             paths,
-        } => run(&paths, world.as_deref(), format, jobs, explain, stream),
+            names,
+        } => run(
+            &paths,
+            world.as_deref(),
+            format,
+            (jobs, explain, stream),
+            names.allow_unknown_names,
+        ),
         Command::Can(args) => can::can(&args),
         Command::Import(args) => import::import(&args),
         Command::Diff(args) => diff::diff(&args),
@@ -120,6 +130,14 @@ fn fail(sources: &Sources, errors: &[Diagnostic]) -> u8 {
     2
 }
 
+/// Prints warnings to stderr, located as errors are.
+fn warn(sources: &Sources, warnings: &[Diagnostic]) {
+    let mut err = std::io::stderr().lock();
+    for d in warnings {
+        let _ = writeln!(err, "{}", d.render_as(sources, "warning"));
+    }
+}
+
 /// Writes to stdout; a closed pipe ends quietly.
 fn print(text: &str) {
     let _ = std::io::stdout().lock().write_all(text.as_bytes());
@@ -129,9 +147,8 @@ fn run(
     paths: &[PathBuf],
     world: Option<&std::path::Path>,
     format: Format,
-    jobs: Option<usize>,
-    explain: bool,
-    stream: bool,
+    (jobs, explain, stream): (Option<usize>, bool, bool),
+    allow_unknown_names: bool,
 ) -> u8 {
     if let Some(n) = jobs {
         if let Err(e) = rayon::ThreadPoolBuilder::new()
@@ -147,7 +164,7 @@ fn run(
         (_, true) => batch::Streaming::Always,
         _ => batch::Streaming::Auto,
     };
-    let mut batch = match batch::Batch::load(paths, world, streaming) {
+    let mut batch = match batch::Batch::load(paths, world, streaming, allow_unknown_names) {
         Ok(b) => b,
         Err((sources, errors)) => return fail(&sources, &errors),
     };
@@ -187,6 +204,7 @@ fn run(
     if !empty.is_empty() {
         return fail(&batch.sources, &empty);
     }
+    warn(&batch.sources, &batch.warnings);
     let detail = if output.json || explain {
         Detail::Explanations
     } else {

@@ -18,6 +18,7 @@ use iamsim_core::request::Clock;
 use iamsim_core::scenario::{self, Detail, Scenario, ScenarioFile, ScenarioResult};
 use iamsim_core::world::{NoFiles, World};
 use rayon::prelude::*;
+use std::collections::BTreeSet;
 use std::io::{BufReader, Read, Write};
 use std::path::Path;
 
@@ -322,6 +323,10 @@ impl<R: Read> Skimmer<R> {
 /// One element of `scenarios`: its index, text and offset in the file.
 type Raw = (usize, String, usize);
 
+/// A scenario run: its rendered result, whether it met its expectation
+/// (`None` without one), and the services its steps make requests of.
+type Done = (String, Option<bool>, Vec<String>);
+
 /// Runs a scenario; one that misses its expectation is run again with
 /// explanations, so that its failure can say why.
 fn run_one(
@@ -353,7 +358,8 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
     (text, pass)
 }
 
-/// Reads and runs one scenario with the file's own registry and loader.
+/// Reads and runs one scenario with the file's own registry and loader;
+/// returns its result and the services its steps make requests of.
 #[allow(
     clippy::too_many_arguments,
     reason = "the run's state, passed through once"
@@ -365,15 +371,24 @@ fn slow(
     clock: &Clock,
     detail: Detail,
     (index, text, offset): &Raw,
-) -> Result<ScenarioResult, Vec<Diagnostic>> {
+) -> Result<(ScenarioResult, Vec<String>), Vec<Diagnostic>> {
     let id = file.source;
     let node = json::parse_at(text, *offset).map_err(|e| vec![Diagnostic::syntax(id, &e)])?;
-    let sc = scenario::parse_scenario(&mut batch.sources, id, &node, *index, &mut batch.loader)?;
+    let mut sc = scenario::parse_scenario(
+        &mut batch.sources,
+        id,
+        &node,
+        *index,
+        &mut batch.loader,
+        file.allow_unknown_names,
+    )?;
+    batch.warnings.append(&mut sc.warnings);
     let w = batch
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])
+    let r = run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])?;
+    Ok((r, sc.services()))
 }
 
 /// The errors of members found after `scenarios` when pass one stopped
@@ -400,7 +415,8 @@ fn late_members(
         value: Value::Object(members),
         span: header.span,
     };
-    match scenario::parse_header(&mut batch.sources, id, &full, &mut batch.loader) {
+    let allow = batch.allow_unknown_names;
+    match scenario::parse_header(&mut batch.sources, id, &full, &mut batch.loader, allow) {
         Err(errors) => errors,
         // Unreachable for a file whose last member is a list; fail closed.
         Ok(_) => vec![Diagnostic::bare(
@@ -504,7 +520,9 @@ pub struct Output {
 }
 
 /// Runs a large scenario file: its results are appended to `out`, its
-/// input errors returned (then `out` must be discarded).
+/// input errors returned (then `out` must be discarded), its warnings
+/// added to the batch's. The file's text is read in full only when errors
+/// or warnings in it must be rendered.
 pub fn run(
     batch: &mut Batch,
     path: &Path,
@@ -517,16 +535,17 @@ pub fn run(
     // The text is registered empty; it is read in full only to render errors.
     let id = batch.sources.add(path.display().to_string(), String::new());
     batch.loader.register(id, path);
-    let errors = match run_file(batch, id, path, from_dir, clock, output, out, counts) {
-        Ok(()) => return Ok(()),
-        Err(errors) => errors,
-    };
+    let warned = batch.warnings.len();
+    let result = run_file(batch, id, path, from_dir, clock, output, out, counts);
+    if result.is_ok() && batch.warnings.len() == warned {
+        return Ok(());
+    }
     if let Ok(text) = std::fs::read(path) {
         batch
             .sources
             .set_text(id, String::from_utf8_lossy(&text).into_owned());
     }
-    Err(errors)
+    result
 }
 
 #[allow(
@@ -585,7 +604,11 @@ fn run_file(
     if from_dir && !has_scenarios && skipped_in_walks(&header) {
         return Ok(());
     }
-    let file = scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader)?;
+    let allow = batch.allow_unknown_names;
+    let mut file =
+        scenario::parse_header(&mut batch.sources, id, &header, &mut batch.loader, allow)?;
+    batch.warnings.append(&mut file.warnings);
+    let allow = file.allow_unknown_names;
     let world = batch.world_of(&file, path)?;
     batch.scenario_files.push(path.to_path_buf());
     let name = path.display().to_string();
@@ -595,17 +618,25 @@ fn run_file(
     } else {
         Detail::Decisions
     };
-    // One scenario, read and run, its result rendered. `Err` when it needs
-    // the file's registry: a session policy in another file, or any error,
-    // so that errors are reported by the sequential path, located exactly.
-    let quick = |w: &World, (index, text, offset): &Raw| -> Result<(String, Option<bool>), ()> {
+    // One scenario, read and run, its result rendered, with the services
+    // its steps make requests of. `Err` when it needs
+    // the file's registry: a session policy in another file, any error or
+    // warning, so that they are reported by the sequential path, located
+    // exactly.
+    let quick = |w: &World, (index, text, offset): &Raw| -> Result<Done, ()> {
         let node = json::parse_at(text, *offset).map_err(|_| ())?;
         let mut scratch = iamsim_core::diag::Sources::new();
-        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles)
+        let sc = scenario::parse_scenario(&mut scratch, id, &node, *index, &mut NoFiles, allow)
             .map_err(|_| ())?;
+        if !sc.warnings.is_empty() {
+            return Err(());
+        }
         let r = run_one(w, &file, &sc, clock, detail).map_err(|_| ())?;
-        Ok(render_one(&name, r, output))
+        let (text, pass) = render_one(&name, r, output);
+        Ok((text, pass, sc.services()))
     };
+    // The services of every scenario, for the file-level context's keys.
+    let mut services: BTreeSet<String> = BTreeSet::new();
     let progress = crate::progress::bar(None);
     let mut errors = Vec::new();
     let mut flush = |batch: &mut Batch, pending: &mut Vec<Raw>, errors: &mut Vec<Diagnostic>| {
@@ -613,19 +644,23 @@ fn run_file(
             errors.push(Diagnostic::bare("internal: world index"));
             return;
         };
-        let quick_results: Vec<Result<(String, Option<bool>), ()>> =
+        let quick_results: Vec<Result<Done, ()>> =
             pending.par_iter().map(|raw| quick(w, raw)).collect();
         for (raw, quick_result) in pending.drain(..).zip(quick_results) {
-            let (text, pass) = match quick_result {
+            let (text, pass, used) = match quick_result {
                 Ok(done) => done,
                 Err(()) => match slow(batch, &file, world, clock, detail, &raw) {
-                    Ok(r) => render_one(&name, r, output),
+                    Ok((r, used)) => {
+                        let (text, pass) = render_one(&name, r, output);
+                        (text, pass, used)
+                    }
                     Err(ds) => {
                         errors.extend(ds);
                         continue;
                     }
                 },
             };
+            services.extend(used);
             counts.add(pass);
             progress.inc(1);
             if let Err(e) = out.write_all(text.as_bytes()) {
@@ -687,6 +722,13 @@ fn run_file(
     }
     if !late.is_empty() {
         errors.extend(late_members(batch, id, &header, late));
+    }
+    if errors.is_empty() {
+        let services: Vec<String> = services.into_iter().collect();
+        if let Err(ds) = scenario::check_header_context(&mut batch.sources, id, &header, &services)
+        {
+            errors.extend(ds);
+        }
     }
     progress.finish_and_clear();
     if errors.is_empty() {

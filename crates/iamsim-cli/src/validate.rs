@@ -95,8 +95,9 @@ fn check(
         }
         lint_world(sources, loader, (id, node), "$", found);
     } else if node.get("scenarios").is_some() {
-        match scenario::parse_node(sources, id, node, loader) {
-            Ok(file) => {
+        match scenario::parse_node(sources, id, node, loader, false) {
+            Ok(mut file) => {
+                found.warnings.append(&mut file.warnings);
                 if let scenario::WorldRef::Inline(w) = &file.world {
                     if let Err(errors) = world::load_world_node(
                         sources,

@@ -3,11 +3,13 @@
 //! analysis is `iamsim_core::access::what_can`; this module reads the
 //! arguments and prints.
 
+use crate::names::{Checks, UnknownNames};
 use crate::who_can::Setup;
 use crate::{Format, fail, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::what_can::{AsIdentity, Granted, Question, what_can};
+use iamsim_core::catalog::check;
 use iamsim_core::diag::Diagnostic;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -35,15 +37,26 @@ pub struct WhatCanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
+    // The question asks every service's actions: any service's keys apply.
     let s = match Setup::load(
         args.format,
         &args.context,
         args.region.as_deref(),
         &args.world,
+        |context| {
+            let mut checks = Checks::default();
+            if let Some(p) = &args.resource {
+                checks.add(|| format!("--resource '{p}'"), check::resource_pattern(p));
+            }
+            checks.context(context, (None, None), args.names.allow_unknown_names);
+            checks
+        },
     ) {
         Ok(s) => s,
         Err(code) => return code,

@@ -4,6 +4,7 @@
 //! the arguments and prints.
 
 use crate::can::context_args;
+use crate::names::{Checks, UnknownNames};
 use crate::{Format, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
@@ -14,7 +15,7 @@ use iamsim_core::region::{is_region_name, region_error};
 use iamsim_core::report::Asked;
 use iamsim_core::request::Clock;
 use iamsim_core::world::World;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -42,12 +43,14 @@ pub struct WhoCanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: Format,
+    #[command(flatten)]
+    names: UnknownNames,
 }
 
 /// The `--context` arguments as a request context.
-fn fixed_context(pairs: &[String]) -> Result<Context, Diagnostic> {
+fn fixed_context(pairs: Map<String, Value>) -> Result<Context, Diagnostic> {
     let mut ctx = Context::new();
-    for (k, v) in context_args(pairs)? {
+    for (k, v) in pairs {
         match v {
             Value::Array(items) => {
                 let values = items
@@ -94,13 +97,15 @@ pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
 }
 
 impl Setup {
-    /// Checks the format, reads `--context` and `--region` and loads the
+    /// Checks the format, reads `--context` and `--region`, checks the
+    /// names the arguments give (`names`, given the context) and loads the
     /// world; on bad input, prints the errors and returns the exit status.
     pub fn load(
         format: Format,
         context: &[String],
         region: Option<&str>,
         world: &Path,
+        names: impl FnOnce(&Map<String, Value>) -> Checks,
     ) -> Result<Setup, u8> {
         let mut sources = Sources::new();
         if format == Format::Junit {
@@ -109,6 +114,10 @@ impl Setup {
                 &[Diagnostic::bare("--format junit is for iamsim run")],
             ));
         }
+        let context = context_args(context).map_err(|d| fail(&sources, &[d]))?;
+        names(&context)
+            .finish()
+            .map_err(|errors| fail(&sources, &errors))?;
         let context = fixed_context(context).map_err(|d| fail(&sources, &[d]))?;
         let region = region_arg(region).map_err(|d| fail(&sources, &[d]))?;
         let world =
@@ -123,6 +132,18 @@ impl Setup {
     }
 }
 
+/// Checks the names the arguments give; chains of roles make STS requests.
+fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
+    let mut checks = Checks::default();
+    checks.request(
+        (&args.action, &args.resource),
+        context,
+        true,
+        args.names.allow_unknown_names,
+    );
+    checks
+}
+
 /// Runs `iamsim who-can`; returns the exit status (0 someone can, 1
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
@@ -131,6 +152,7 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         &args.context,
         args.region.as_deref(),
         &args.world,
+        |context| check_names(args, context),
     ) {
         Ok(s) => s,
         Err(code) => return code,

@@ -1546,6 +1546,251 @@ fn who_can_assume_a_role_is_the_chain_one_step_short() {
     );
 }
 
+/// Asserts that iamsim refused its input (exit 2, no result); its stderr.
+fn refused(o: &Output) -> String {
+    let err = stderr(o);
+    assert_eq!(o.status.code(), Some(2), "{err}");
+    assert!(stdout(o).is_empty(), "printed a result: {}", stdout(o));
+    err
+}
+
+/// `can` on the seed world with an action, a resource and context
+/// arguments; the role assumed first makes STS keys legitimate too.
+fn can_seed(action: &str, resource: &str, extra: &[&str]) -> Output {
+    let mut args = vec![
+        "can",
+        "--world",
+        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
+        "arn:aws:iam::222222222222:user/plakhera",
+        action,
+        resource,
+        "--via",
+        "arn:aws:iam::111111111111:role/S3ReadOnlyAccesstoDevAccount",
+    ];
+    args.extend_from_slice(extra);
+    iamsim(&args)
+}
+
+const SEED_OBJECT: &str = "arn:aws:s3:::prod-account-a-bucket/report.csv";
+
+/// A typo in an action is refused with the real name, where the real name
+/// is evaluated; the escape hatch turns the error into a warning.
+#[test]
+fn an_unknown_action_argument_is_refused_with_a_suggestion() {
+    let o = can_seed("s3:GetObject", SEED_OBJECT, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(stderr(&o).is_empty(), "{}", stderr(&o));
+    let o = can_seed("s3:GetObjekt", SEED_OBJECT, &[]);
+    let err = refused(&o);
+    assert!(
+        err.starts_with("error: argument ACTION 's3:GetObjekt': ")
+            && err.contains("did you mean s3:GetObject?"),
+        "{err}"
+    );
+    let o = can_seed("s3:GetObjekt", SEED_OBJECT, &["--allow-unknown-names"]);
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(
+        err.starts_with("warning: argument ACTION 's3:GetObjekt': "),
+        "{err}"
+    );
+    assert!(stdout(&o).contains("Decision: allow"), "{}", stdout(&o));
+}
+
+/// Context keys: a real key with a value of its type passes; a typo, a
+/// wrong-typed value and a key given twice are refused, each naming its
+/// argument.
+#[test]
+fn context_arguments_name_real_keys_with_values_of_their_type() {
+    let ok = can_seed(
+        "s3:GetObject",
+        SEED_OBJECT,
+        &[
+            "--context",
+            "aws:MultiFactorAuthPresent=true",
+            "--context",
+            "sts:ExternalId=x",
+            "--context",
+            "aws:PrincipalTag/team=a",
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stderr(&ok));
+    for (arg, want) in [
+        (
+            "aws:MultiFactorAuthPresnt=true",
+            "did you mean aws:MultiFactorAuthPresent?",
+        ),
+        ("aws:MultiFactorAuthPresent=yes", "give true or false"),
+        ("aws:CurrentTime=yesterday", "give a date"),
+        ("aws:SourceIp=10.0.0", "an IPv4 or IPv6 address"),
+        (
+            "ec2:Region=us-east-1",
+            "applies only to requests of s3, kms, sts",
+        ),
+    ] {
+        let o = can_seed("s3:GetObject", SEED_OBJECT, &["--context", arg]);
+        let err = refused(&o);
+        assert!(
+            err.starts_with(&format!("error: argument --context '{arg}': ")) && err.contains(want),
+            "{arg}: {err}"
+        );
+    }
+    let o = can_seed(
+        "s3:GetObject",
+        SEED_OBJECT,
+        &[
+            "--context",
+            "aws:SourceIp=203.0.113.7",
+            "--context",
+            "AWS:SOURCEIP=203.0.113.8",
+        ],
+    );
+    let err = refused(&o);
+    assert!(err.contains("is given twice"), "{err}");
+}
+
+/// Resources: an object action on an object passes and on a bucket is
+/// refused naming the object type; an action that takes no resource type
+/// only warns about a specific ARN.
+#[test]
+fn a_resource_argument_must_be_of_a_type_its_action_takes() {
+    let o = can_seed("s3:GetObject", "arn:aws:s3:::prod-account-a-bucket", &[]);
+    let err = refused(&o);
+    assert!(
+        err.starts_with("error: argument RESOURCE 'arn:aws:s3:::prod-account-a-bucket': ")
+            && err.contains("object (arn:${Partition}:s3:::${BucketName}/${ObjectName})")
+            && err.contains("is of type bucket"),
+        "{err}"
+    );
+    let o = can_seed("s3:ListBucket", "arn:aws:s3:::prod-account-a-bucket", &[]);
+    assert!(o.status.code() != Some(2), "{}", stderr(&o));
+    let o = can_seed(
+        "s3:ListAllMyBuckets",
+        "arn:aws:s3:::prod-account-a-bucket",
+        &[],
+    );
+    let err = stderr(&o);
+    assert_eq!(o.status.code(), Some(0), "{err}");
+    assert!(err.starts_with("warning: argument RESOURCE"), "{err}");
+}
+
+/// who-can and what-can check their arguments with the same code.
+#[test]
+fn access_questions_check_their_names() {
+    let world = "testdata/access/world.json";
+    let who =
+        |action: &str, resource: &str| iamsim(&["who-can", action, resource, "--world", world]);
+    let err = refused(&who("s3:GetObjekt", "arn:aws:s3:::prod-data/report.csv"));
+    assert!(err.contains("argument ACTION 's3:GetObjekt'"), "{err}");
+    refused(&who("s3:GetObject", "arn:aws:s3:::prod-data"));
+    let o = who("s3:GetObject", "arn:aws:s3:::prod-data/report.csv");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let what = |flag: &str, value: &str| {
+        let bob = "arn:aws:iam::222222222222:user/bob";
+        iamsim(&["what-can", bob, "--world", world, flag, value])
+    };
+    let err = refused(&what("--resource", "arn:aws:s4:::*"));
+    assert!(err.contains("did you mean s3?"), "{err}");
+    let o = what("--resource", "arn:aws:s3:::*");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let err = refused(&what("--context", "aws:SourceIpp=10.0.0.1"));
+    assert!(err.contains("did you mean aws:SourceIp?"), "{err}");
+}
+
+/// A scenario file's unknown action is an error located at it; the file's
+/// own `allow_unknown_names` or the flag makes it a located warning, and
+/// the scenario runs.
+#[test]
+fn allow_unknown_names_in_a_file_or_on_the_command_line_warns_instead() {
+    let tmp = tempdir("unknown-names");
+    let file = tmp.join("s.json");
+    let world = root().join("testdata/access/world.json");
+    let scenario = |allow: &str| {
+        format!(
+            r#"{{"world": {world:?},{allow}
+ "scenarios": [{{"name": "new", "principal": "arn:aws:iam::222222222222:user/bob",
+   "steps": [{{"action": "s3:GetObjectNext", "resource": "arn:aws:s3:::prod-data/x"}}],
+   "expect": "implicit_deny"}}]}}"#
+        )
+    };
+    std::fs::write(&file, scenario("")).unwrap();
+    let path = file.to_str().unwrap();
+    let o = iamsim(&["run", path]);
+    let err = refused(&o);
+    assert!(
+        err.starts_with(&format!("{path}:3:"))
+            && err.contains(": error: s3 has no action GetObjectNext"),
+        "{err}"
+    );
+    for (text, args) in [
+        (scenario(""), vec!["run", "--allow-unknown-names", path]),
+        (
+            scenario(r#" "allow_unknown_names": true,"#),
+            vec!["run", path],
+        ),
+        (
+            scenario(r#" "allow_unknown_names": true,"#),
+            vec!["run", "--stream", path],
+        ),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let o = iamsim(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {err}");
+        assert!(
+            err.starts_with(&format!("{path}:3:"))
+                && err.contains(": warning: s3 has no action GetObjectNext"),
+            "{args:?}: {err}"
+        );
+    }
+}
+
+/// Context keys above the steps belong to some request they apply to:
+/// an `sts:` key beside an AssumeRole step and a `kms:` key beside an S3
+/// read (SSE-KMS) pass; an `ec2:` key beside them fails, whether the file
+/// is read whole or scenario by scenario.
+#[test]
+fn file_level_keys_must_reach_some_request() {
+    let tmp = tempdir("file-keys");
+    let file = tmp.join("s.json");
+    let world = root().join("testdata/access/world.json");
+    let path = file.to_str().unwrap();
+    for (key, code) in [
+        ("sts:ExternalId", 0),
+        ("kms:ViaService", 0),
+        ("ec2:Region", 2),
+    ] {
+        std::fs::write(
+            &file,
+            format!(
+                r#"{{"world": {world:?}, "context": {{"{key}": "x"}},
+ "scenarios": [{{"name": "n", "principal": "arn:aws:iam::222222222222:user/bob",
+   "steps": [{{"assume_role": "arn:aws:iam::111111111111:role/BreakGlass"}},
+             {{"action": "s3:GetObject", "resource": "arn:aws:s3:::prod-data/x"}}],
+   "expect": "deny"}}]}}"#
+            ),
+        )
+        .unwrap();
+        for args in [vec!["run", path], vec!["run", "--stream", path]] {
+            let o = iamsim(&args);
+            assert_eq!(
+                o.status.code(),
+                Some(code),
+                "{key} {args:?}: {}",
+                stderr(&o)
+            );
+            if code == 2 {
+                assert!(stdout(&o).is_empty(), "{key} {args:?} printed results");
+                assert!(
+                    stderr(&o).contains("applies only to requests of kms, s3, sts"),
+                    "{}",
+                    stderr(&o)
+                );
+            }
+        }
+    }
+}
+
 /// Asserts the exit status, and that stdout and stderr together hold `text`.
 fn assert_exit(o: &Output, code: i32, text: &str) {
     let all = stdout(o) + &stderr(o);

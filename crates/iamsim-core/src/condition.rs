@@ -14,6 +14,21 @@ mod string;
 
 pub use date::parse_date;
 
+/// True when a request value reads as a number for the Numeric operators.
+pub fn is_number(s: &str) -> bool {
+    numeric::parse(s).is_some()
+}
+
+/// True when a request value reads as an IP address for the IP operators.
+pub fn is_ip_address(s: &str) -> bool {
+    ip::parse_addr(s).is_some()
+}
+
+/// True when a request value reads as base64 for `BinaryEquals`.
+pub fn is_base64(s: &str) -> bool {
+    binary::decode(s).is_some()
+}
+
 use crate::arn::{Arn, ArnPattern};
 use crate::context::Lookup;
 use crate::pattern::Resolve;

@@ -4,12 +4,13 @@
 pub mod params;
 pub mod run;
 
+use crate::catalog::check::{self, Finding, Severity};
 use crate::context::Context;
 use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
 use crate::region::read_region;
-use crate::world::{Loader, Tags, compile_policy_doc, parse_source};
+use crate::world::{Loader, NoFiles, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
 
@@ -109,6 +110,13 @@ pub struct Step {
     pub index: usize,
 }
 
+impl Scenario {
+    /// The services whose requests its steps make, lower-cased and sorted.
+    pub fn services(&self) -> Vec<String> {
+        services_of_steps(&self.steps)
+    }
+}
+
 impl Step {
     /// Its JSON path, for errors.
     pub fn path(&self) -> String {
@@ -137,6 +145,9 @@ pub struct Scenario {
     pub principal_span: Span,
     /// Its index in the file.
     pub index: usize,
+    /// What its names' checks warn about ([`parse_scenario`] only; a
+    /// whole file's are in [`ScenarioFile::warnings`]).
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// A scenario file, read and checked.
@@ -154,6 +165,13 @@ pub struct ScenarioFile {
     pub region: Option<String>,
     /// The scenarios.
     pub scenarios: Vec<Scenario>,
+    /// True when the file or the command line accepts actions and keys
+    /// newer than the shipped service reference (warnings, not errors).
+    pub allow_unknown_names: bool,
+    /// What the checks of its names warn about: a name accepted only
+    /// because unknown names are allowed, a resource the reference is
+    /// unsure of, a key its action does not take.
+    pub warnings: Vec<Diagnostic>,
 }
 
 const FILE_KEYS: &[&str] = &[
@@ -164,6 +182,7 @@ const FILE_KEYS: &[&str] = &[
     "description",
     "source",
     "rule",
+    "allow_unknown_names",
 ];
 const SCENARIO_KEYS: &[&str] = &[
     "name",
@@ -214,72 +233,99 @@ pub fn parse_file(
     loader: &mut dyn Loader,
 ) -> Result<ScenarioFile, Vec<Diagnostic>> {
     let node = parse_source(sources, id).map_err(|d| vec![d])?;
-    parse_node(sources, id, &node, loader)
+    parse_node(sources, id, &node, loader, false)
 }
 
-/// Reads a scenario file from its parsed JSON.
+/// Reads a scenario file from its parsed JSON; `allow_unknown_names`
+/// (the command line's flag) accepts names newer than the shipped service
+/// reference, as the file's own `allow_unknown_names` does.
 pub fn parse_node(
     sources: &mut Sources,
     id: SourceId,
     node: &Node,
     loader: &mut dyn Loader,
+    allow_unknown_names: bool,
 ) -> Result<ScenarioFile, Vec<Diagnostic>> {
     let doc = Doc { source: id };
     let root = JsonPath::ROOT;
-    let mut r = Reader {
-        sources,
-        loader,
-        doc,
-        errors: Vec::new(),
-    };
+    let mut r = Reader::new(sources, loader, doc, allow_unknown_names);
     let file = r.file(node, &root);
     match file {
-        Some(f) if r.errors.is_empty() => Ok(f),
+        Some(mut f) if r.errors.is_empty() => {
+            f.warnings = r.warnings;
+            Ok(f)
+        }
         _ => Err(r.errors),
     }
 }
 
 /// Reads the members of a scenario file other than `scenarios` (given as
-/// an object without it), for files read scenario by scenario.
+/// an object without it), for files read scenario by scenario. Its
+/// context's keys are checked without knowing the steps they apply to:
+/// a key of any service passes.
 pub fn parse_header(
     sources: &mut Sources,
     id: SourceId,
     node: &Node,
     loader: &mut dyn Loader,
+    allow_unknown_names: bool,
 ) -> Result<ScenarioFile, Vec<Diagnostic>> {
-    let mut r = Reader {
-        sources,
-        loader,
-        doc: Doc { source: id },
-        errors: Vec::new(),
-    };
+    let mut r = Reader::new(sources, loader, Doc { source: id }, allow_unknown_names);
     let header = r.header(node, &JsonPath::ROOT);
+    if header.is_some() {
+        r.check_context(node, &JsonPath::ROOT, None, None);
+    }
     match header {
-        Some(f) if r.errors.is_empty() => Ok(f),
+        Some(mut f) if r.errors.is_empty() => {
+            f.allow_unknown_names = r.allow_unknown_names;
+            f.warnings = r.warnings;
+            Ok(f)
+        }
         _ => Err(r.errors),
     }
 }
 
-/// Reads the scenario at `index` of a file's `scenarios`.
+/// Checks that the service keys of a file-level context belong to a
+/// service of some request of the file (`services`: those of all its
+/// scenarios, [`Scenario::services`]), for files read scenario by scenario,
+/// whose [`parse_header`] could not know them. Its other findings were
+/// reported by [`parse_header`] already.
+pub fn check_header_context(
+    sources: &mut Sources,
+    id: SourceId,
+    node: &Node,
+    services: &[String],
+) -> Result<(), Vec<Diagnostic>> {
+    let mut no_files = NoFiles;
+    let mut r = Reader::new(sources, &mut no_files, Doc { source: id }, true);
+    r.check_context(node, &JsonPath::ROOT, Some(services), None);
+    if r.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(r.errors)
+    }
+}
+
+/// Reads the scenario at `index` of a file's `scenarios`;
+/// `allow_unknown_names` is its file's [`ScenarioFile::allow_unknown_names`].
 pub fn parse_scenario(
     sources: &mut Sources,
     id: SourceId,
     node: &Node,
     index: usize,
     loader: &mut dyn Loader,
+    allow_unknown_names: bool,
 ) -> Result<Scenario, Vec<Diagnostic>> {
-    let mut r = Reader {
-        sources,
-        loader,
-        doc: Doc { source: id },
-        errors: Vec::new(),
-    };
+    let mut r = Reader::new(sources, loader, Doc { source: id }, allow_unknown_names);
     let root = JsonPath::ROOT;
     let list = root.key("scenarios");
     let path = list.index(index);
     let scenario = r.scenario(node, &path, index);
     match scenario {
-        Some(s) if r.errors.is_empty() => Ok(s),
+        Some(mut s) if r.errors.is_empty() => {
+            s.warnings = r.warnings;
+            Ok(s)
+        }
         _ => Err(r.errors),
     }
 }
@@ -289,11 +335,91 @@ struct Reader<'s> {
     loader: &'s mut dyn Loader,
     doc: Doc,
     errors: Vec<Diagnostic>,
+    warnings: Vec<Diagnostic>,
+    allow_unknown_names: bool,
 }
 
-impl Reader<'_> {
+impl<'s> Reader<'s> {
+    fn new(
+        sources: &'s mut Sources,
+        loader: &'s mut dyn Loader,
+        doc: Doc,
+        allow_unknown_names: bool,
+    ) -> Reader<'s> {
+        Reader {
+            sources,
+            loader,
+            doc,
+            errors: Vec::new(),
+            warnings: Vec::new(),
+            allow_unknown_names,
+        }
+    }
+
     fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
         r.map_err(|e| self.errors.push(e)).ok()
+    }
+
+    /// Files a finding of the names' checks as an error or a warning.
+    fn finding(&mut self, f: Option<Finding>, at: impl FnOnce(String) -> Diagnostic) {
+        if let Some(f) = f {
+            let d = at(f.message);
+            match f.severity {
+                Severity::Error => self.errors.push(d),
+                Severity::Warning => self.warnings.push(d),
+            }
+        }
+    }
+
+    /// Checks the keys and values of the `context` of `node` (whose other
+    /// shape errors [`Reader::context`] reports): each key must be a
+    /// global key or one of the `services` its requests belong to (`None`:
+    /// any), each value of its key's type; on a step of `action`, a key of
+    /// the action's service that it does not take is a warning.
+    fn check_context(
+        &mut self,
+        node: &Node,
+        path: &JsonPath<'_>,
+        services: Option<&[String]>,
+        action: Option<&str>,
+    ) {
+        let Some(Value::Object(members)) = node.get("context").map(|n| &n.value) else {
+            return;
+        };
+        let doc = self.doc;
+        let p = path.key("context");
+        for m in members {
+            if m.key
+                .split_once(':')
+                .is_none_or(|(a, b)| a.is_empty() || b.is_empty())
+            {
+                continue;
+            }
+            let kp = p.key(&m.key);
+            let known = check::key(&m.key, services, self.allow_unknown_names);
+            let unknown = known.is_some();
+            self.finding(known, |msg| doc.err_key(m, &kp, msg));
+            if unknown {
+                continue;
+            }
+            if let Some(a) = action {
+                self.finding(check::key_for_action(&m.key, a), |msg| {
+                    doc.err_key(m, &kp, msg)
+                });
+            }
+            let text = |n: &Node| match &n.value {
+                Value::String(s) | Value::Number(s) => Some(s.clone()),
+                Value::Bool(b) => Some(b.to_string()),
+                _ => None,
+            };
+            let (values, is_list): (Vec<String>, bool) = match &m.node.value {
+                Value::Array(items) => (items.iter().filter_map(text).collect(), true),
+                _ => (text(&m.node).into_iter().collect(), false),
+            };
+            self.finding(check::value(&m.key, &values, is_list), |msg| {
+                doc.err(&m.node, &kp, msg)
+            });
+        }
     }
 
     fn file(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<ScenarioFile> {
@@ -329,6 +455,9 @@ impl Reader<'_> {
                 self.scenario(n, &p, i)
             })
             .collect();
+        let services = services_of_steps(file.scenarios.iter().flat_map(|s| &s.steps));
+        self.check_context(node, path, Some(&services), None);
+        file.allow_unknown_names = self.allow_unknown_names;
         Some(file)
     }
 
@@ -337,6 +466,10 @@ impl Reader<'_> {
         let doc = self.doc;
         self.ok(doc.object(node, path, "a scenario file", FILE_KEYS))?;
         self.notes(node, path);
+        if let Some(n) = node.get("allow_unknown_names") {
+            let p = path.key("allow_unknown_names");
+            self.allow_unknown_names |= self.ok(doc.bool(n, &p, "allow_unknown_names"))?;
+        }
         let world = match node.get("world") {
             None => WorldRef::Missing,
             Some(n) => match &n.value {
@@ -364,6 +497,8 @@ impl Reader<'_> {
             context,
             region,
             scenarios: Vec::new(),
+            allow_unknown_names: self.allow_unknown_names,
+            warnings: Vec::new(),
         })
     }
 
@@ -390,8 +525,21 @@ impl Reader<'_> {
         };
         let doc = self.doc;
         let p = path.key("context");
-        for m in self.ok(doc.map(n, &p, "context")).unwrap_or_default() {
+        let members = self.ok(doc.map(n, &p, "context")).unwrap_or_default();
+        for (i, m) in members.iter().enumerate() {
             let kp = p.key(&m.key);
+            let earlier = members.get(..i).unwrap_or_default();
+            if earlier.iter().any(|e| e.key.eq_ignore_ascii_case(&m.key)) {
+                self.errors.push(doc.err_key(
+                    m,
+                    &kp,
+                    format!(
+                        "context key \"{}\" is given twice (key names ignore case)",
+                        m.key
+                    ),
+                ));
+                continue;
+            }
             if !m
                 .key
                 .split_once(':')
@@ -480,6 +628,8 @@ impl Reader<'_> {
             let p = sp.index(i);
             steps.push(self.step(n, &p, index, i)?);
         }
+        let services = services_of_steps(&steps);
+        self.check_context(node, path, Some(&services), None);
         Some(Scenario {
             name,
             principal,
@@ -490,6 +640,7 @@ impl Reader<'_> {
             expect,
             principal_span: node.get("principal").map_or(node.span, |p| p.span),
             index,
+            warnings: Vec::new(),
         })
     }
 
@@ -650,7 +801,16 @@ impl Reader<'_> {
                 self.errors.push(doc.err(n, &p, format!("action \"{action}\" must be one action written service:Name, without wildcards")));
                 return None;
             }
+            let ap = path.key("action");
+            let an = node.get("action").unwrap_or(node);
+            let found = check::action(&action, self.allow_unknown_names);
+            self.finding(found, |msg| doc.err(an, &ap, msg));
             let resource = self.required_string(node, path, "resource")?;
+            let rp = path.key("resource");
+            let rn = node.get("resource").unwrap_or(node);
+            self.finding(check::resource(&action, &resource), |msg| {
+                doc.err(rn, &rp, msg)
+            });
             let resource_account = self.opt_string(node, path, "resource_account")?;
             let service = action
                 .split(':')
@@ -674,6 +834,11 @@ impl Reader<'_> {
             return None;
         };
         let context = self.context(node, path);
+        let (services, action) = match &kind {
+            StepKind::AssumeRole { .. } => (check::services_of_assume_role(), None),
+            StepKind::Action { action, .. } => (check::services_of(action), Some(action.as_str())),
+        };
+        self.check_context(node, path, Some(&services), action);
         let region = self.region(node, path);
         Some(Step {
             kind,
@@ -684,4 +849,18 @@ impl Reader<'_> {
             index,
         })
     }
+}
+
+/// The services whose requests some of `steps` make.
+fn services_of_steps<'a>(steps: impl IntoIterator<Item = &'a Step>) -> Vec<String> {
+    let mut all: Vec<String> = steps
+        .into_iter()
+        .flat_map(|s| match &s.kind {
+            StepKind::AssumeRole { .. } => check::services_of_assume_role(),
+            StepKind::Action { action, .. } => check::services_of(action),
+        })
+        .collect();
+    all.sort();
+    all.dedup();
+    all
 }

@@ -64,7 +64,7 @@ pub struct KmsCall<'a> {
 /// The KMS action S3 needs for an S3 action on an encrypted object:
 /// `kms:Decrypt` to read (`s3:GetObject`, `s3:GetObjectVersion`),
 /// `kms:GenerateDataKey` to write (`s3:PutObject`); actions ignore case.
-fn kms_action(action: &str) -> Option<&'static str> {
+pub fn kms_action(action: &str) -> Option<&'static str> {
     const ACTIONS: [(&str, &str); 3] = [
         ("s3:GetObject", "kms:Decrypt"),
         ("s3:GetObjectVersion", "kms:Decrypt"),
