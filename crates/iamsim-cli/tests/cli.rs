@@ -393,6 +393,45 @@ fn a_principal_missing_from_the_world_is_bad_input() {
     );
 }
 
+/// A principal of an account the world does not declare is an outsider
+/// whose own account allows everything (README, "Formats"): the bucket
+/// policy naming its account lets it in, a bucket without one does not,
+/// and a name missing from a declared account is still bad input.
+#[test]
+fn a_principal_of_an_undeclared_account_is_an_outsider() {
+    let ask = |principal: &str, object: &str| {
+        iamsim(&[
+            "can",
+            "--world",
+            "testdata/rules/outsider.world.json",
+            principal,
+            "s3:GetObject",
+            object,
+            "--explain",
+        ])
+    };
+    let eve = "arn:aws:iam::999999999999:user/eve";
+    let o = ask(eve, "arn:aws:s3:::shared-with-partner/x.csv");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("account 999999999999 is not in the world: an outsider's own account allows everything"),
+        "{}",
+        stdout(&o)
+    );
+    let o = ask(eve, "arn:aws:s3:::internal/x.csv");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = ask(
+        "arn:aws:iam::222222222222:user/deb",
+        "arn:aws:s3:::shared-with-partner/x.csv",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("principal arn:aws:iam::222222222222:user/deb is not a user of the world"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// The explanation of every seed scenario, allowed and denied, as a reader
 /// sees it (`iamsim run --explain`), one snapshot per seed tutorial.
 #[test]
