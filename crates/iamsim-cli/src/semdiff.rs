@@ -93,6 +93,7 @@ pub fn run(ask: &Ask<'_>) -> u8 {
         context: &context,
         region: region.as_deref(),
         clock: &clock,
+        sources: Some(&sources),
     };
     let found = match semantic_diff(&before, &after, &opts) {
         Ok(f) => f,

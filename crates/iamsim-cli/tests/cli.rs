@@ -414,7 +414,9 @@ fn a_principal_of_an_undeclared_account_is_an_outsider() {
     let o = ask(eve, "arn:aws:s3:::shared-with-partner/x.csv");
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     assert!(
-        stdout(&o).contains("account 999999999999 is not in the world: an outsider's own account allows everything"),
+        stdout(&o).contains(
+            "account 999999999999 is not in the world: an outsider's own account allows everything"
+        ),
         "{}",
         stdout(&o)
     );
@@ -426,7 +428,8 @@ fn a_principal_of_an_undeclared_account_is_an_outsider() {
     );
     assert_eq!(o.status.code(), Some(2));
     assert!(
-        stderr(&o).contains("principal arn:aws:iam::222222222222:user/deb is not a user of the world"),
+        stderr(&o)
+            .contains("principal arn:aws:iam::222222222222:user/deb is not a user of the world"),
         "{}",
         stderr(&o)
     );

@@ -16,8 +16,8 @@ pub use combine::Sides;
 
 use crate::condition::Condition;
 use crate::context::Lookup;
-use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::outsider;
+use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::protection;
 use crate::request::{Caller, Target};
 use crate::world::{Attached, World};
@@ -511,7 +511,11 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         rbp.allows,
         &sides,
     ));
-    gates.push(identity_report(req, identity.allows, holds_all(world, &caller)));
+    gates.push(identity_report(
+        req,
+        identity.allows,
+        holds_all(world, &caller),
+    ));
     gates.push(match boundary_source {
         None => report(
             Gate::Boundary,

@@ -62,6 +62,9 @@ pub struct StatementRef {
     pub grant: Option<&'static str>,
     /// The whole reference as one phrase.
     pub text: String,
+    /// Where the statement was written: its source and byte span
+    /// ([`crate::policy::Origin`]), for `file:line:col`.
+    pub written: (crate::diag::SourceId, crate::json::Span),
 }
 
 /// A statement that did not apply, and why.
@@ -166,6 +169,7 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
             .filter(|_| h.kind.is_resource_based())
             .map(explain::grant_token),
         text: explain::describe(h),
+        written: (h.statement.origin.source, h.statement.origin.span),
     }
 }
 

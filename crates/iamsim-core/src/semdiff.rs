@@ -21,15 +21,23 @@
 //! whose needs differ between the worlds when no value iamsim finds tells
 //! them apart (a condition on a key whose values it cannot enumerate).
 //!
-//! API additions over the agreed one: [`Finding::note`] and
-//! [`Finding::witness_world`] (which world the witness is allowed in).
+//! The subjects include one stand-in for every principal outside both
+//! worlds, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
+//! picks another id when a world declares that one), whose own account
+//! allows everything (crate::outsider).
+//!
+//! API additions over the agreed one: [`Options::sources`] (to locate
+//! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
+//! the witness is allowed in).
 
 pub mod reach;
 pub mod space;
 pub mod witness;
 
 use crate::context::Context;
+use crate::diag::Sources;
 use crate::eval::Outcome;
+use crate::outsider;
 use crate::request::Clock;
 use crate::world::World;
 use reach::{Access, best};
@@ -47,6 +55,9 @@ pub struct Options<'a> {
     pub region: Option<&'a str>,
     /// The time of the question.
     pub clock: &'a Clock,
+    /// The texts the worlds were read from, to print each cause's
+    /// `file:line:col`; `None` leaves [`Cause::location`] out.
+    pub sources: Option<&'a Sources>,
 }
 
 /// What changed about an access.
@@ -160,9 +171,11 @@ pub fn semantic_diff(
     after: &World,
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
+    let stand_in = outsider_in(before, after);
+    let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
     let sides = [
-        reach::Side::new(before, opts),
-        reach::Side::new(after, opts),
+        reach::Side::new(before, opts, &stand_in),
+        reach::Side::new(after, opts, &stand_in),
     ];
     let mut subjects: Vec<String> = sides
         .iter()
@@ -198,6 +211,15 @@ pub fn semantic_diff(
         ))
     });
     Ok(out)
+}
+
+/// The account of the stand-in for every principal outside the worlds:
+/// `999999999999`, or the next lower id that neither world declares.
+pub fn outsider_in(before: &World, after: &World) -> String {
+    (0..1000u64)
+        .map(|i| format!("{}", 999_999_999_999 - i))
+        .find(|a| outsider::is_outsider(before, a) && outsider::is_outsider(after, a))
+        .unwrap_or_else(|| "999999999999".into())
 }
 
 /// One request class of one subject.
@@ -320,7 +342,7 @@ impl Judge<'_> {
             Side::Before => (Side::After, change),
             Side::After => (Side::Before, change),
         };
-        let cause = causes((side, allowed_in), (other, denied_in));
+        let cause = causes((side, allowed_in), (other, denied_in), self.opts.sources);
         Ok(Finding {
             change: if replays {
                 changed
@@ -348,3 +370,6 @@ impl Judge<'_> {
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -7,12 +7,12 @@ use crate::context::{Found, Layered, Lookup};
 use crate::diag::{Diagnostic, Location};
 use crate::eval::{self, Outcome, Request, pages};
 use crate::json::Span;
+use crate::outsider::{self, is_outsider};
 use crate::report::RequestTrace;
 use crate::request::{
     AssumeCall, Caller, Clock, Defaulted, Derived, Session, Target, resolve_target,
 };
 use crate::sse_kms::{self, KmsContext};
-use crate::outsider::{self, is_outsider};
 use crate::world::{Role, Tags, User, World};
 use std::cell::OnceCell;
 

@@ -14,7 +14,7 @@ use crate::access::graph::{Graph, NodeId};
 use crate::access::open::{ASSUME, Answer, Ask, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
-use crate::world::World;
+use crate::world::{User, World};
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -86,10 +86,13 @@ pub struct Side<'w> {
 }
 
 impl<'w> Side<'w> {
-    /// A world, asked with the diff's options.
-    pub fn new(world: &'w World, opts: &Options<'w>) -> Side<'w> {
+    /// A world, asked with the diff's options, with the stand-in for
+    /// principals outside both worlds.
+    pub fn new(world: &'w World, opts: &Options<'w>, outsider: &'w User) -> Side<'w> {
+        let mut graph = Graph::new(world);
+        graph.add_outsider(outsider);
         Side {
-            graph: Graph::new(world),
+            graph,
             asker: Asker {
                 world,
                 clock: opts.clock,

@@ -98,7 +98,7 @@ fn named(worlds: [&World; 2]) -> Named {
     Named { actions, resources }
 }
 
-/// Instances of a pattern's text: each `*` as nothing and as `x`, each
+/// Instances of a pattern's text: each `*` as `x` and as nothing, each
 /// `?` as `x`, each `${...}` as `x`.
 fn instances(text: &str) -> [String; 2] {
     let mut plain = text.to_string();
@@ -110,7 +110,7 @@ fn instances(text: &str) -> [String; 2] {
         plain.replace_range(i..end, "x");
     }
     let one = plain.replace('?', "x");
-    [one.replace('*', ""), one.replace('*', "x")]
+    [one.replace('*', "x"), one.replace('*', "")]
 }
 
 /// The resource classes of two worlds, each with its action classes.
@@ -230,7 +230,7 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
     } else {
         region
     };
-    let [_, x] = instances(resource);
+    let [x, _] = instances(resource);
     let arn = format!("arn:{partition}:{service}:{region}:{account}:{x}");
     if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() {
         reps.insert(arn, text.to_string());
@@ -297,11 +297,11 @@ mod tests {
     fn instances_read_wildcards_both_ways() {
         assert_eq!(
             instances("reports/*"),
-            ["reports/".to_string(), "reports/x".into()]
+            ["reports/x".to_string(), "reports/".into()]
         );
         assert_eq!(
             instances("a?c/${aws:username}/*"),
-            ["axc/x/".to_string(), "axc/x/x".into()]
+            ["axc/x/x".to_string(), "axc/x/".into()]
         );
     }
 }

@@ -15,6 +15,8 @@ use crate::access::graph::SESSION_NAME;
 use crate::access::open::Need;
 use crate::diag::Sources;
 use crate::eval::Outcome;
+use crate::policy::Origin;
+use crate::report::StatementRef;
 use crate::request::Clock;
 use crate::scenario::{Detail, StepResult, parse_node, run_scenario};
 use crate::world::{NoFiles, World};
@@ -148,7 +150,9 @@ const GRANTING: [&str; 4] = [
 
 /// A cause from a statement an explanation names: `statement "Sid" of
 /// inline policy "read" of arn:...` splits into statement and policy.
-fn cause(side: Which, text: &str) -> Cause {
+fn cause(side: Which, s: &StatementRef, sources: Option<&Sources>) -> Cause {
+    let text = &s.text;
+    let (source, span) = s.written;
     let (statement, policy) = text
         .strip_prefix("statement ")
         .and_then(|t| t.split_once(" of "))
@@ -157,7 +161,7 @@ fn cause(side: Which, text: &str) -> Cause {
         side,
         policy: policy.to_string(),
         statement: statement.to_string(),
-        location: None,
+        location: sources.and_then(|all| Origin { source, span }.render(all)),
     }
 }
 
@@ -172,7 +176,11 @@ const CONSEQUENT: [&str; 2] = ["same-account rule", "cross-account rule"];
 /// first denied request's failing gates, or the gate itself when none of
 /// its statements allows. A world that lacks the principal or a role is
 /// the cause on its side.
-pub fn causes(allowed: (Which, &Replay), denied: (Which, &Replay)) -> Vec<Cause> {
+pub fn causes(
+    allowed: (Which, &Replay),
+    denied: (Which, &Replay),
+    sources: Option<&Sources>,
+) -> Vec<Cause> {
     let mut out: Vec<Cause> = Vec::new();
     let at = denied.1.steps.len().saturating_sub(1);
     for t in allowed
@@ -187,7 +195,7 @@ pub fn causes(allowed: (Which, &Replay), denied: (Which, &Replay)) -> Vec<Cause>
             .iter()
             .filter(|g| g.verdict == "pass" && GRANTING.contains(&g.gate.as_str()))
         {
-            out.extend(g.statements.iter().map(|s| cause(allowed.0, &s.text)));
+            out.extend(g.statements.iter().map(|s| cause(allowed.0, s, sources)));
         }
     }
     let side = denied.0;
@@ -214,7 +222,7 @@ pub fn causes(allowed: (Which, &Replay), denied: (Which, &Replay)) -> Vec<Cause>
                     location: None,
                 });
             }
-            out.extend(g.statements.iter().map(|s| cause(side, &s.text)));
+            out.extend(g.statements.iter().map(|s| cause(side, s, sources)));
         }
     }
     out.dedup_by(|a, b| a.side == b.side && a.policy == b.policy && a.statement == b.statement);
