@@ -313,6 +313,29 @@ impl Judge<'_> {
         Ok(Some(f))
     }
 
+    /// An indeterminate finding whose witness the scenario format refuses
+    /// (a need's value that STS or the key's type does not accept).
+    fn refused(
+        &self,
+        q: &Question<'_>,
+        access: &Access,
+        witness: serde_json::Value,
+        why: String,
+    ) -> Finding {
+        Finding {
+            change: Change::Indeterminate,
+            principal: q.subject.to_string(),
+            via: access.via.clone(),
+            actions: q.actions.to_vec(),
+            resource: q.resource.shown.clone(),
+            needs: access.needs().map(|n| n.text()).collect(),
+            cause: Vec::new(),
+            witness,
+            witness_world: Side::After,
+            note: Some(format!("its witness cannot be replayed: {why}")),
+        }
+    }
+
     /// The finding of `change` witnessed by `access` (after's for newly
     /// allowed and reachable, before's for newly denied), replayed in both
     /// worlds; indeterminate, with a note, when it does not replay so.
@@ -332,7 +355,10 @@ impl Judge<'_> {
         );
         let w = witness::scenario(&name, q.subject, access, &request);
         let [b, a] = self.worlds.map(|world| replay(world, &w, self.opts.clock));
-        let (b, a): (Replay, Replay) = (b?, a?);
+        let (b, a): (Replay, Replay) = match (b, a) {
+            (Ok(b), Ok(a)) => (b, a),
+            (Err(e), _) | (_, Err(e)) => return Ok(self.refused(q, access, w, e)),
+        };
         let (allowed_in, denied_in, side) = match change {
             Change::NewlyDenied => (&b, &a, Side::Before),
             _ => (&a, &b, Side::After),

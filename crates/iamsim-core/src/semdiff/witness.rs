@@ -18,7 +18,7 @@ use crate::eval::Outcome;
 use crate::policy::Origin;
 use crate::report::StatementRef;
 use crate::request::Clock;
-use crate::scenario::{Detail, StepResult, parse_node, run_scenario};
+use crate::scenario::{Detail, StepResult, params, parse_node, run_scenario};
 use crate::world::{NoFiles, World};
 use serde_json::{Map, Value, json};
 
@@ -52,6 +52,35 @@ pub struct Request<'a> {
     pub region: Option<&'a str>,
 }
 
+/// The parameters of an `assume_role` step that carry some of its needs
+/// as a real `AssumeRole` call passes them: `sts:ExternalId` as
+/// `external_id` (when STS would accept the value), `sts:SourceIdentity` as
+/// `source_identity`, `aws:MultiFactorAuthPresent=true` as `"mfa": true`.
+/// The other needs stay in the step's `context`.
+fn assume_parameters<'a>(needs: &'a [Need], step: &mut Map<String, Value>) -> Vec<&'a Need> {
+    let mut rest = Vec::new();
+    for n in needs {
+        let single = match n.value.as_slice() {
+            [v] if n.to_match => Some(v.as_str()),
+            _ => None,
+        };
+        let key = n.key.to_ascii_lowercase();
+        match (key.as_str(), single) {
+            ("sts:externalid", Some(v)) if params::external_id(v).is_ok() => {
+                step.insert("external_id".into(), json!(v));
+            }
+            ("sts:sourceidentity", Some(v)) if params::source_identity(v).is_ok() => {
+                step.insert("source_identity".into(), json!(v));
+            }
+            ("aws:multifactorauthpresent", Some(v)) if v.eq_ignore_ascii_case("true") => {
+                step.insert("mfa".into(), json!(true));
+            }
+            _ => rest.push(n),
+        }
+    }
+    rest
+}
+
 /// The scenario object that replays `access` of `principal`.
 pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -> Value {
     let mut steps = Vec::new();
@@ -59,7 +88,8 @@ pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -
         let mut step = Map::new();
         step.insert("assume_role".into(), json!(role));
         step.insert("session_name".into(), json!(SESSION_NAME));
-        let ctx = context_of(needs.iter());
+        let rest = assume_parameters(needs, &mut step);
+        let ctx = context_of(rest.into_iter());
         if !ctx.is_empty() {
             step.insert("context".into(), Value::Object(ctx));
         }
@@ -183,19 +213,18 @@ pub fn causes(
 ) -> Vec<Cause> {
     let mut out: Vec<Cause> = Vec::new();
     let at = denied.1.steps.len().saturating_sub(1);
-    for t in allowed
-        .1
-        .steps
-        .get(at)
-        .into_iter()
-        .flat_map(|s| &s.requests)
-    {
-        for g in t
-            .gates
-            .iter()
+    let grants = |r: &Replay| -> Vec<StatementRef> {
+        let step = r.steps.get(at).into_iter().flat_map(|s| &s.requests);
+        step.flat_map(|t| &t.gates)
             .filter(|g| g.verdict == "pass" && GRANTING.contains(&g.gate.as_str()))
-        {
-            out.extend(g.statements.iter().map(|s| cause(allowed.0, s, sources)));
+            .flat_map(|g| g.statements.iter().cloned())
+            .collect()
+    };
+    // A statement that grants on both sides decides nothing.
+    let both = grants(denied.1);
+    for s in grants(allowed.1) {
+        if !both.iter().any(|b| b.text == s.text) {
+            out.push(cause(allowed.0, &s, sources));
         }
     }
     let side = denied.0;
