@@ -78,6 +78,8 @@ pub struct MissRef {
     pub reason: String,
     /// For a failed condition, what it compared.
     pub condition: Option<FailedCondition>,
+    /// Where the statement was written, as in [`StatementRef::written`].
+    pub written: (crate::diag::SourceId, crate::json::Span),
 }
 
 /// A condition that was false.
@@ -196,6 +198,7 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         part,
         reason: explain::miss_reason(m, action, resource),
         condition,
+        written: (m.statement.origin.source, m.statement.origin.span),
     }
 }
 

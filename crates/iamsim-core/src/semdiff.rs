@@ -30,6 +30,7 @@
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
 //! the witness is allowed in).
 
+pub mod context;
 pub mod reach;
 pub mod space;
 pub mod witness;
@@ -186,6 +187,7 @@ pub fn semantic_diff(
     let judge = Judge {
         worlds: [before, after],
         opts,
+        trials: context::Trials::new([before, after], opts.context),
     };
     let mut out = Vec::new();
     for rc in space::space(before, after) {
@@ -233,6 +235,8 @@ struct Question<'a> {
 struct Judge<'a> {
     worlds: [&'a World; 2],
     opts: &'a Options<'a>,
+    /// Values to try for the open keys the worlds' conditions test.
+    trials: context::Trials,
 }
 
 impl Judge<'_> {
@@ -242,22 +246,24 @@ impl Judge<'_> {
         q: &Question<'_>,
         before: &[Access],
         after: &[Access],
-    ) -> Result<Option<Finding>, String> {
+    ) -> Result<Vec<Finding>, String> {
         let (b, a) = (best(before), best(after));
         Ok(match (b, a) {
-            (None, None) => None,
-            (None, Some(x)) => Some(self.flip(q, Change::NewlyAllowed, x)?),
-            (Some(y), None) => Some(self.flip(q, Change::NewlyDenied, y)?),
+            (None, None) => Vec::new(),
+            (None, Some(x)) => vec![self.flip(q, Change::NewlyAllowed, x)?],
+            (Some(y), None) => vec![self.flip(q, Change::NewlyDenied, y)?],
             (Some(y), Some(x)) if x.free() && !y.free() => {
-                Some(self.flip(q, Change::NewlyAllowed, x)?)
+                vec![self.flip(q, Change::NewlyAllowed, x)?]
             }
             (Some(y), Some(x)) if y.free() && !x.free() => {
-                Some(self.flip(q, Change::NewlyDenied, y)?)
+                vec![self.flip(q, Change::NewlyDenied, y)?]
             }
-            (Some(_), Some(_)) if b.is_some_and(Access::free) => {
-                self.reachable(q, before, after)?
+            (Some(_), Some(x)) if b.is_some_and(Access::free) => {
+                let mut out: Vec<Finding> = self.reachable(q, before, after)?.into_iter().collect();
+                out.extend(self.context_classes(q, x)?);
+                out
             }
-            (Some(y), Some(x)) => self.conditional(q, y, x)?,
+            (Some(y), Some(x)) => self.conditional(q, y, x)?.into_iter().collect(),
         })
     }
 
@@ -318,17 +324,17 @@ impl Judge<'_> {
     fn refused(
         &self,
         q: &Question<'_>,
-        access: &Access,
+        seen: Seen<'_>,
         witness: serde_json::Value,
         why: String,
     ) -> Finding {
         Finding {
             change: Change::Indeterminate,
             principal: q.subject.to_string(),
-            via: access.via.clone(),
+            via: seen.via.to_vec(),
             actions: q.actions.to_vec(),
             resource: q.resource.shown.clone(),
-            needs: access.needs().map(|n| n.text()).collect(),
+            needs: seen.needs,
             cause: Vec::new(),
             witness,
             witness_world: Side::After,
@@ -336,10 +342,8 @@ impl Judge<'_> {
         }
     }
 
-    /// The finding of `change` witnessed by `access` (after's for newly
-    /// allowed and reachable, before's for newly denied), replayed in both
-    /// worlds; indeterminate, with a note, when it does not replay so.
-    fn flip(&self, q: &Question<'_>, change: Change, access: &Access) -> Result<Finding, String> {
+    /// The witness of `access` for the question.
+    fn witness(&self, q: &Question<'_>, change: Change, access: &Access) -> serde_json::Value {
         let action = q.actions.first().map_or("", String::as_str);
         let request = witness::Request {
             action,
@@ -347,40 +351,61 @@ impl Judge<'_> {
             fixed: self.opts.context,
             region: self.opts.region,
         };
-        let name = format!(
-            "{} {} {action} {}",
-            change.as_str(),
-            q.subject,
-            q.resource.shown
-        );
-        let w = witness::scenario(&name, q.subject, access, &request);
-        let [b, a] = self.worlds.map(|world| replay(world, &w, self.opts.clock));
-        let (b, a): (Replay, Replay) = match (b, a) {
-            (Ok(b), Ok(a)) => (b, a),
-            (Err(e), _) | (_, Err(e)) => return Ok(self.refused(q, access, w, e)),
+        let name = format!("{} {action} {}", change.as_str(), q.resource.shown);
+        witness::scenario(&name, q.subject, access, &request)
+    }
+
+    /// The witness played in both worlds, or why the scenario format
+    /// refuses it.
+    fn replays(&self, w: &serde_json::Value) -> Result<[Replay; 2], String> {
+        let [b, a] = self.worlds.map(|world| replay(world, w, self.opts.clock));
+        Ok([b?, a?])
+    }
+
+    /// The finding of `change` witnessed by `access` (after's for newly
+    /// allowed and reachable, before's for newly denied), replayed in both
+    /// worlds; indeterminate, with a note, when it does not replay so.
+    fn flip(&self, q: &Question<'_>, change: Change, access: &Access) -> Result<Finding, String> {
+        let w = self.witness(q, change, access);
+        let needs = access.needs().map(|n| n.text()).collect();
+        let seen = Seen {
+            via: &access.via,
+            needs,
         };
-        let (allowed_in, denied_in, side) = match change {
-            Change::NewlyDenied => (&b, &a, Side::Before),
-            _ => (&a, &b, Side::After),
+        Ok(match self.replays(&w) {
+            Ok(played) => self.judged(q, change, seen, w, &played),
+            Err(e) => self.refused(q, seen, w, e),
+        })
+    }
+
+    /// A finding from a witness played in both worlds: `change` when it
+    /// is allowed in the world the change says and denied in the other,
+    /// else indeterminate with a note.
+    fn judged(
+        &self,
+        q: &Question<'_>,
+        change: Change,
+        seen: Seen<'_>,
+        w: serde_json::Value,
+        [b, a]: &[Replay; 2],
+    ) -> Finding {
+        let (allowed_in, denied_in, side, other) = match change {
+            Change::NewlyDenied => (b, a, Side::Before, Side::After),
+            _ => (a, b, Side::After, Side::Before),
         };
         let replays = allowed_in.outcome == Outcome::Allow && denied_in.outcome != Outcome::Allow;
-        let (other, changed) = match side {
-            Side::Before => (Side::After, change),
-            Side::After => (Side::Before, change),
-        };
-        let cause = causes((side, allowed_in), (other, denied_in), self.opts.sources);
-        Ok(Finding {
+        Finding {
             change: if replays {
-                changed
+                change
             } else {
                 Change::Indeterminate
             },
             principal: q.subject.to_string(),
-            via: access.via.clone(),
+            via: seen.via.to_vec(),
             actions: q.actions.to_vec(),
             resource: q.resource.shown.clone(),
-            needs: access.needs().map(|n| n.text()).collect(),
-            cause,
+            needs: seen.needs,
+            cause: causes((side, allowed_in), (other, denied_in), self.opts.sources),
             witness: w,
             witness_world: side,
             note: (!replays).then(|| {
@@ -393,8 +418,89 @@ impl Judge<'_> {
                     other.as_str()
                 )
             }),
-        })
+        }
     }
+
+    /// An access allowed in both worlds without needs may still differ
+    /// where an open key holds some value: a condition on it that only one
+    /// world has. The keys whose value would change the witness's decision
+    /// in either world (crate::eval::absent) are tried with the values the
+    /// conditions of both worlds suggest ([`context::Trials`]); for each
+    /// key and direction, the first value that one world allows and the
+    /// other denies is a finding, its need that value. When the two worlds'
+    /// such keys differ and no value tells them apart, the finding is
+    /// indeterminate.
+    fn context_classes(&self, q: &Question<'_>, access: &Access) -> Result<Vec<Finding>, String> {
+        let mut out: Vec<Finding> = Vec::new();
+        let w = self.witness(q, Change::NewlyAllowed, access);
+        let Ok(played) = self.replays(&w) else {
+            return Ok(out);
+        };
+        let keys = played.each_ref().map(context::would_differ);
+        if keys.iter().all(Vec::is_empty) {
+            return Ok(out);
+        }
+        let mut tried: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+        tried.sort_unstable();
+        tried.dedup();
+        for key in tried {
+            for (written, value) in self.trials.values(key) {
+                let mut w = w.clone();
+                context::set(&mut w, written, value.clone());
+                let Ok(played) = self.replays(&w) else {
+                    continue;
+                };
+                let [b, a] = &played;
+                let (b_ok, a_ok) = (b.outcome == Outcome::Allow, a.outcome == Outcome::Allow);
+                if b_ok == a_ok {
+                    continue;
+                }
+                let change = if a_ok {
+                    Change::NewlyAllowed
+                } else {
+                    Change::NewlyDenied
+                };
+                let need = context::text(written, &value);
+                let known = |f: &Finding| {
+                    f.change == change
+                        && f.needs
+                            .iter()
+                            .any(|n| n.split('=').next() == need.split('=').next())
+                };
+                if out.iter().any(known) {
+                    continue;
+                }
+                let seen = Seen {
+                    via: &access.via,
+                    needs: vec![need],
+                };
+                out.push(self.judged(q, change, seen, w, &played));
+            }
+        }
+        let [kb, ka] = &keys;
+        if !out.is_empty() || kb == ka {
+            return Ok(out);
+        }
+        let seen = Seen {
+            via: &access.via,
+            needs: Vec::new(),
+        };
+        let mut f = self.judged(q, Change::Indeterminate, seen, w, &played);
+        f.change = Change::Indeterminate;
+        f.note = Some(format!(
+            "allowed in both worlds without open keys, but a value of {} would change the decision before and of {} after; iamsim found no value that one world allows and the other denies, and cannot enumerate them all",
+            context::list(kb),
+            context::list(ka)
+        ));
+        out.push(f);
+        Ok(out)
+    }
+}
+
+/// What a finding shows of the access its witness plays.
+struct Seen<'a> {
+    via: &'a [String],
+    needs: Vec<String>,
 }
 
 #[cfg(test)]

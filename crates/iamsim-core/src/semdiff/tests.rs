@@ -265,3 +265,52 @@ fn max_chain_bounds_the_chains_searched() {
         "s3:GetObjectTagging"
     ));
 }
+
+#[test]
+fn a_deny_on_a_source_ip_newly_denies_that_context_class_only() {
+    let before = base();
+    let deny = |cidr: &str| {
+        let mut after = base();
+        after["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "BlockRange", "Effect": "Deny", "Principal": "*",
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": cidr}}}]
+        });
+        after
+    };
+    let after = deny("203.0.113.0/24");
+    let found = diff(&before, &after);
+    let f = found
+        .iter()
+        .find(|f| f.principal.ends_with("role/Reader"))
+        .unwrap();
+    assert_eq!(f.change, Change::NewlyDenied);
+    assert_eq!(f.needs.len(), 1);
+    assert!(
+        f.needs[0].starts_with("aws:SourceIp=203.0.113."),
+        "{:?}",
+        f.needs
+    );
+    assert!(
+        f.cause
+            .iter()
+            .any(|c| c.side == Side::After && c.statement == "\"BlockRange\"")
+    );
+    // Near miss: the same Deny in both worlds differs in nothing.
+    assert!(diff(&after, &after).is_empty());
+    // And the diff between two ranges finds the class between them.
+    let moved = diff(&deny("203.0.113.0/24"), &deny("198.51.100.0/24"));
+    assert!(moved.iter().any(|f| {
+        f.change == Change::NewlyAllowed
+            && f.needs
+                .iter()
+                .any(|n| n.starts_with("aws:SourceIp=203.0.113."))
+    }));
+    assert!(moved.iter().any(|f| {
+        f.change == Change::NewlyDenied
+            && f.needs
+                .iter()
+                .any(|n| n.starts_with("aws:SourceIp=198.51.100."))
+    }));
+}

@@ -16,7 +16,7 @@ use crate::access::open::Need;
 use crate::diag::Sources;
 use crate::eval::Outcome;
 use crate::policy::Origin;
-use crate::report::StatementRef;
+use crate::report::{MissRef, StatementRef};
 use crate::request::Clock;
 use crate::scenario::{Detail, StepResult, params, parse_node, run_scenario};
 use crate::world::{NoFiles, World};
@@ -180,9 +180,12 @@ const GRANTING: [&str; 4] = [
 
 /// A cause from a statement an explanation names: `statement "Sid" of
 /// inline policy "read" of arn:...` splits into statement and policy.
-fn cause(side: Which, s: &StatementRef, sources: Option<&Sources>) -> Cause {
-    let text = &s.text;
-    let (source, span) = s.written;
+fn cause(
+    side: Which,
+    text: &str,
+    (source, span): (crate::diag::SourceId, crate::json::Span),
+    sources: Option<&Sources>,
+) -> Cause {
     let (statement, policy) = text
         .strip_prefix("statement ")
         .and_then(|t| t.split_once(" of "))
@@ -193,6 +196,19 @@ fn cause(side: Which, s: &StatementRef, sources: Option<&Sources>) -> Cause {
         statement: statement.to_string(),
         location: sources.and_then(|all| Origin { source, span }.render(all)),
     }
+}
+
+/// A statement that did not apply because a condition was false, as a
+/// cause: `#0 (condition Bool aws:MultiFactorAuthPresent not met)`.
+fn unmet_cause(side: Which, m: &MissRef, sources: Option<&Sources>) -> Cause {
+    let mut c = cause(side, &m.text, m.written, sources);
+    if let Some(f) = &m.condition {
+        c.statement = format!(
+            "{} (condition {} {} not met)",
+            c.statement, f.operator, f.key
+        );
+    }
+    c
 }
 
 /// Gates that only follow from the others: their failure names no
@@ -224,7 +240,7 @@ pub fn causes(
     let both = grants(denied.1);
     for s in grants(allowed.1) {
         if !both.iter().any(|b| b.text == s.text) {
-            out.push(cause(allowed.0, &s, sources));
+            out.push(cause(allowed.0, &s.text, s.written, sources));
         }
     }
     let side = denied.0;
@@ -243,7 +259,12 @@ pub fn causes(
             .iter()
             .filter(|g| g.verdict == "fail" && !CONSEQUENT.contains(&g.gate.as_str()))
         {
-            if g.statements.is_empty() {
+            // Statements that would have applied but for a condition.
+            let unmet: Vec<&MissRef> = g.misses.iter().filter(|m| m.condition.is_some()).collect();
+            for m in &unmet {
+                out.push(unmet_cause(side, m, sources));
+            }
+            if g.statements.is_empty() && unmet.is_empty() {
                 out.push(Cause {
                     side,
                     policy: g.gate.clone(),
@@ -251,7 +272,11 @@ pub fn causes(
                     location: None,
                 });
             }
-            out.extend(g.statements.iter().map(|s| cause(side, s, sources)));
+            out.extend(
+                g.statements
+                    .iter()
+                    .map(|s| cause(side, &s.text, s.written, sources)),
+            );
         }
     }
     out.dedup_by(|a, b| a.side == b.side && a.policy == b.policy && a.statement == b.statement);
