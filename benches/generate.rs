@@ -3,11 +3,14 @@
 //!
 //! ```text
 //! iamsim-generate [--seed N] [--accounts N] [--principals N]
-//!                 [--scenarios N[,N...]] --out DIR
+//!                 [--scenarios N[,N...]] [--mutate KIND[,KIND...]] --out DIR
 //! ```
 //!
 //! It writes `DIR/world.json` and, for each N, `DIR/scenarios-N.json`
-//! (naming `"world": "world.json"`). Defaults: seed 1, 1000 accounts,
+//! (naming `"world": "world.json"`). For each `--mutate` KIND it also
+//! writes `DIR/world-KIND.json`, the same world with one change, to time
+//! `iamsim diff --before world.json --after world-KIND.json` (see
+//! [`Mutation`]). Defaults: seed 1, 1000 accounts,
 //! 100000 principals (users and roles, about half each), 10000 scenarios.
 //! The same arguments always give byte-identical files: the only source of
 //! randomness is a splitmix64 generator seeded by `--seed`, and every map is
@@ -126,10 +129,12 @@ struct Config {
     scenarios: Vec<usize>,
     /// Output directory.
     out: PathBuf,
+    /// Mutated copies of the world to write beside it.
+    mutations: Vec<Mutation>,
 }
 
 /// The usage text.
-const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] --out DIR";
+const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] [--mutate role-inline|bucket-policy|managed|trust|root-scp[,...]] --out DIR";
 
 /// Parses the command line (without the program name).
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
@@ -139,6 +144,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         principals: 100_000,
         scenarios: vec![10_000],
         out: PathBuf::new(),
+        mutations: Vec::new(),
     };
     let mut out = None;
     let num = |flag: &str, v: Option<String>| -> Result<u64, String> {
@@ -169,6 +175,14 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                             .and_then(|n| usize::try_from(n).map_err(|e| e.to_string()))
                     })
                     .collect::<Result<_, _>>()?;
+            }
+            "--mutate" => {
+                let v = args
+                    .next()
+                    .ok_or_else(|| format!("--mutate needs a value\n{USAGE}"))?;
+                for kind in v.split(',') {
+                    cfg.mutations.push(Mutation::parse(kind)?);
+                }
             }
             "--out" => {
                 out = Some(PathBuf::from(
@@ -1515,11 +1529,17 @@ fn organization_json(w: &World) -> Value {
     })
 }
 
-/// Writes `world.json`, one account at a time (compact JSON).
-fn write_world(w: &World, path: &std::path::Path) -> Result<(), String> {
+/// Writes `world.json`, one account at a time (compact JSON), or with
+/// `mutation` the same world with that one change.
+fn write_world(
+    w: &World,
+    path: &std::path::Path,
+    mutation: Option<Mutation>,
+) -> Result<(), String> {
     let err = |e: std::io::Error| format!("{}: {e}", path.display());
     let jerr = |e: serde_json::Error| format!("{}: {e}", path.display());
     let mut out = BufWriter::new(File::create(path).map_err(err)?);
+    let mut pending = mutation;
     out.write_all(b"{\"accounts\":{").map_err(err)?;
     for (i, acct) in w.accounts.iter().enumerate() {
         if i > 0 {
@@ -1527,12 +1547,179 @@ fn write_world(w: &World, path: &std::path::Path) -> Result<(), String> {
         }
         serde_json::to_writer(&mut out, &acct.id).map_err(jerr)?;
         out.write_all(b":").map_err(err)?;
-        serde_json::to_writer(&mut out, &account_json(w, acct)).map_err(jerr)?;
+        let mut value = account_json(w, acct);
+        if let Some(m) = pending {
+            let other = w
+                .accounts
+                .get(i + 1)
+                .or_else(|| w.accounts.first())
+                .map_or(MANAGEMENT_ACCOUNT, |a| a.id.as_str());
+            if !acct.mgmt && m.apply_to_account(&mut value, acct, other) {
+                pending = None;
+            }
+        }
+        serde_json::to_writer(&mut out, &value).map_err(jerr)?;
     }
     out.write_all(b"},\"organization\":").map_err(err)?;
-    serde_json::to_writer(&mut out, &organization_json(w)).map_err(jerr)?;
+    let mut org = organization_json(w);
+    if let Some(m) = pending {
+        if !m.apply_to_organization(&mut org) {
+            return Err(format!(
+                "{}: no place in this world for the {} mutation",
+                path.display(),
+                m.name()
+            ));
+        }
+    }
+    serde_json::to_writer(&mut out, &org).map_err(jerr)?;
     out.write_all(b"}\n").map_err(err)?;
     out.flush().map_err(err)
+}
+
+// ---------------------------------------------------------------------------
+// Mutated copies of the world, for timing `iamsim diff`
+
+/// One change to the generated world, as a reviewer would see in a pull
+/// request. Each applies to the first account (not the management account)
+/// that has what it changes, or to the organization root.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mutation {
+    /// A statement added to a role's first inline policy: `s3:PutObject`
+    /// on the account's buckets.
+    RoleInline,
+    /// A statement added to a bucket policy: `s3:GetObject` for another
+    /// account.
+    BucketPolicy,
+    /// A statement added to the `S3DataAccess` customer managed policy,
+    /// which the `developers` group (many users) attaches: `s3:PutObject`.
+    Managed,
+    /// A trust policy widened: a statement trusting another whole account.
+    Trust,
+    /// A Deny statement added to the organization root's SCPs:
+    /// `s3:DeleteObject` everywhere.
+    RootScp,
+}
+
+impl Mutation {
+    /// Every kind, with its `--mutate` name.
+    const ALL: [(Mutation, &'static str); 5] = [
+        (Mutation::RoleInline, "role-inline"),
+        (Mutation::BucketPolicy, "bucket-policy"),
+        (Mutation::Managed, "managed"),
+        (Mutation::Trust, "trust"),
+        (Mutation::RootScp, "root-scp"),
+    ];
+
+    /// Reads a `--mutate` name.
+    fn parse(name: &str) -> Result<Mutation, String> {
+        Mutation::ALL
+            .iter()
+            .find(|(_, n)| *n == name)
+            .map(|(m, _)| *m)
+            .ok_or_else(|| format!("--mutate {name}: unknown kind\n{USAGE}"))
+    }
+
+    /// The `--mutate` name.
+    fn name(self) -> &'static str {
+        Mutation::ALL
+            .iter()
+            .find(|(m, _)| *m == self)
+            .map_or("", |(_, n)| *n)
+    }
+
+    /// Applies the change to one account's JSON if it has what the change
+    /// needs; `other` is another account's id. True when applied.
+    fn apply_to_account(self, value: &mut Value, acct: &Account, other: &str) -> bool {
+        let own = format!("arn:aws:s3:::*-{}-*", acct.id);
+        match self {
+            Mutation::RoleInline => first_member(value, "roles")
+                .and_then(|r| r.get_mut("inline_policies"))
+                .and_then(|p| first_object_value(p))
+                .is_some_and(|p| {
+                    push_statement(
+                        p,
+                        json!({"Sid": "MutationPutOwnObjects", "Effect": "Allow",
+                               "Action": "s3:PutObject", "Resource": format!("{own}/*")}),
+                    )
+                }),
+            Mutation::BucketPolicy => value
+                .get_mut("buckets")
+                .and_then(Value::as_object_mut)
+                .and_then(|bs| bs.iter_mut().find(|(_, b)| b.get("policy").is_some()))
+                .and_then(|(name, b)| {
+                    let resource = s3_arn(name, Some("*"));
+                    b.get_mut("policy").map(|p| (p, resource))
+                })
+                .is_some_and(|(p, resource)| {
+                    push_statement(
+                        p,
+                        json!({"Sid": "MutationPartnerRead", "Effect": "Allow",
+                               "Principal": {"AWS": other}, "Action": "s3:GetObject",
+                               "Resource": resource}),
+                    )
+                }),
+            Mutation::Managed => value
+                .get_mut("policies")
+                .and_then(|p| p.get_mut("S3DataAccess"))
+                .is_some_and(|p| {
+                    push_statement(
+                        p,
+                        json!({"Sid": "MutationPutOwnObjects", "Effect": "Allow",
+                               "Action": "s3:PutObject", "Resource": format!("{own}/*")}),
+                    )
+                }),
+            Mutation::Trust => first_member(value, "roles")
+                .and_then(|r| r.get_mut("trust_policy"))
+                .is_some_and(|p| {
+                    push_statement(
+                        p,
+                        json!({"Sid": "MutationTrustAccount", "Effect": "Allow",
+                               "Principal": {"AWS": other}, "Action": "sts:AssumeRole"}),
+                    )
+                }),
+            Mutation::RootScp => false,
+        }
+    }
+
+    /// Applies the change to the organization's JSON. True when applied.
+    fn apply_to_organization(self, org: &mut Value) -> bool {
+        if self != Mutation::RootScp {
+            return false;
+        }
+        let deny = json!({"Sid": "MutationDenyObjectDeletion", "Effect": "Deny",
+                          "Action": "s3:DeleteObject", "Resource": "*"});
+        let Some(root) = org.get_mut("root").and_then(Value::as_object_mut) else {
+            return false;
+        };
+        let scps = root
+            .entry("scps")
+            .or_insert_with(|| Value::Array(vec![full_aws_access()]));
+        scps.as_array_mut()
+            .and_then(|list| list.first_mut())
+            .is_some_and(|first| push_statement(first, deny))
+    }
+}
+
+/// The first member of the object under `key`.
+fn first_member<'v>(value: &'v mut Value, key: &str) -> Option<&'v mut Value> {
+    value.get_mut(key).and_then(first_object_value)
+}
+
+/// The first member's value of an object.
+fn first_object_value(value: &mut Value) -> Option<&mut Value> {
+    value
+        .as_object_mut()
+        .and_then(|m| m.iter_mut().next())
+        .map(|(_, v)| v)
+}
+
+/// Appends a statement to a policy document's `Statement` list.
+fn push_statement(policy: &mut Value, statement: Value) -> bool {
+    policy
+        .get_mut("Statement")
+        .and_then(Value::as_array_mut)
+        .map(|list| list.push(statement))
+        .is_some()
 }
 
 // ---------------------------------------------------------------------------
@@ -3007,7 +3194,12 @@ fn run(cfg: &Config) -> Result<(), String> {
     std::fs::create_dir_all(&cfg.out).map_err(|e| format!("{}: {e}", cfg.out.display()))?;
     let mut rng = Rng(cfg.seed);
     let w = build_world(cfg, &mut rng);
-    write_world(&w, &cfg.out.join("world.json"))?;
+    write_world(&w, &cfg.out.join("world.json"), None)?;
+    for m in &cfg.mutations {
+        let name = format!("world-{}.json", m.name());
+        write_world(&w, &cfg.out.join(&name), Some(*m))?;
+        eprintln!("wrote {name}: world.json with the {} mutation", m.name());
+    }
     let world_time = start.elapsed();
     let users: usize = w.accounts.iter().map(|a| a.users.len()).sum();
     let roles: usize = w.accounts.iter().map(|a| a.roles.len()).sum();

@@ -30,6 +30,7 @@
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
 //! the witness is allowed in).
 
+pub mod changes;
 pub mod context;
 pub mod reach;
 pub mod space;

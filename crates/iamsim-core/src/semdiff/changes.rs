@@ -1,0 +1,1106 @@
+//! What changed between two loaded worlds, and which requests it can touch.
+//!
+//! Policies are matched across the worlds by their identity ([`PolicyKey`]:
+//! a user's, group's or role's inline policy by owner and name, a managed
+//! policy by ARN, a trust policy by role, a bucket or declared resource's
+//! policy by its ARN, an SCP or RCP by its level and name or index) and
+//! compared statement by statement, by meaning: statement order, the order
+//! of a statement's actions, resources, principals and conditions, its Sid
+//! and where it was written (white space) change nothing AWS decides, so
+//! they are no change. Any other difference is, a changed condition value
+//! included.
+//!
+//! Beside policies, a change is an attachment (a managed policy attached or
+//! detached, a group joined or left, a boundary set or removed, an SCP or
+//! RCP attached to a level), a principal or resource added or removed, tags
+//! (ABAC conditions read them), a bucket's encryption or region, a key's
+//! `aws_managed`, an account's place in the organization, and the world's
+//! organization or default region.
+//!
+//! The [`ChangeSet`] records each difference where it acts: on a subject's
+//! identity side (users and roles, [`ChangeSet::subjects`]), on a
+//! resource's side (buckets, roles as the resource of `sts:AssumeRole`,
+//! declared resources, [`ChangeSet::resources`]), on an account's
+//! organization levels ([`ChangeSet::accounts`]), or everywhere
+//! ([`ChangeSet::global`]). [`ChangeSet::may_differ`] then tells, without
+//! deciding, whether one request's decision can differ between the worlds:
+//! it is conservative (conditions are not read, a policy variable may match
+//! anything), never the other way.
+
+use crate::arn::Arn;
+use crate::policy::{
+    ActionSet, Policy, PrincipalEntry, PrincipalSet, RequestAction, ResourcePattern, Statement,
+};
+use crate::sse_kms;
+use crate::world::{Attached, Map, OrgLevel, PolicyId, Tags, World};
+use std::collections::BTreeMap;
+use std::fmt;
+
+/// The identity of a policy across two worlds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum PolicyKey<'w> {
+    /// An inline policy of a user, group or role: its owner's ARN and name.
+    Inline {
+        /// The user, group or role ARN.
+        owner: &'w str,
+        /// The policy name.
+        name: &'w str,
+    },
+    /// A customer or AWS managed policy, by ARN.
+    Managed(&'w str),
+    /// A permissions boundary written as a document, by its owner's ARN.
+    Boundary(&'w str),
+    /// A role's trust policy, by role ARN.
+    Trust(&'w str),
+    /// A bucket's policy (by bucket ARN) or a declared resource's.
+    Resource(&'w str),
+    /// An SCP or RCP, by the name explanations use (`SCP "DenyAll" of
+    /// root`, `RCP #0 of ou-prod`): its kind, level and name or index.
+    Org(&'w str),
+}
+
+impl fmt::Display for PolicyKey<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            PolicyKey::Inline { owner, name } => write!(f, "inline policy \"{name}\" of {owner}"),
+            PolicyKey::Managed(arn) => write!(f, "managed policy {arn}"),
+            PolicyKey::Boundary(owner) => write!(f, "permissions boundary of {owner}"),
+            PolicyKey::Trust(role) => write!(f, "trust policy of {role}"),
+            PolicyKey::Resource(arn) => write!(f, "resource-based policy of {arn}"),
+            PolicyKey::Org(name) => f.write_str(name),
+        }
+    }
+}
+
+/// A policy whose statements differ between the worlds (or that exists in
+/// one only), with the statements present on one side only.
+#[derive(Debug)]
+pub struct PolicyChange<'w> {
+    /// Which policy.
+    pub key: PolicyKey<'w>,
+    /// Its id in the before world, if it is there.
+    pub before: Option<PolicyId>,
+    /// Its id in the after world, if it is there.
+    pub after: Option<PolicyId>,
+    /// Statements of the before version that the after version lacks.
+    pub removed: Vec<&'w Statement>,
+    /// Statements of the after version that the before version lacks.
+    pub added: Vec<&'w Statement>,
+}
+
+/// One difference, recorded on the subject, resource or account it acts on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delta {
+    /// It exists in the after world only.
+    Added,
+    /// It exists in the before world only.
+    Removed,
+    /// A policy it has in both worlds says something else: an index into
+    /// [`ChangeSet::policies`].
+    Changed(usize),
+    /// A policy attached in the after world only (an after-world id): a
+    /// managed policy, a group's policies, a boundary, an SCP or RCP.
+    Attached(PolicyId),
+    /// A policy attached in the before world only (a before-world id).
+    Detached(PolicyId),
+    /// Its tags differ (`aws:PrincipalTag/*`, `aws:ResourceTag/*`,
+    /// `iam:ResourceTag/*`).
+    Tags,
+    /// A bucket's SSE-KMS rules differ.
+    Encryption,
+    /// A bucket's region differs.
+    Region,
+    /// A KMS key's `aws_managed` differs.
+    AwsManaged,
+    /// The organization levels above an account differ (an OU move, a
+    /// level whose `scps` key appears or goes, the management account).
+    Levels,
+}
+
+impl Delta {
+    /// True when the difference is not a list of statements: every request
+    /// on what it acts on may differ.
+    pub fn is_whole(self) -> bool {
+        !matches!(
+            self,
+            Delta::Changed(_) | Delta::Attached(_) | Delta::Detached(_)
+        )
+    }
+}
+
+/// What changed between two worlds, borrowed from them.
+#[derive(Debug)]
+pub struct ChangeSet<'w> {
+    before: &'w World,
+    after: &'w World,
+    /// Every policy in effect in either world whose statements differ.
+    pub policies: Vec<PolicyChange<'w>>,
+    subjects: BTreeMap<&'w str, Vec<Delta>>,
+    resources: BTreeMap<&'w str, Vec<Delta>>,
+    accounts: BTreeMap<&'w str, Vec<Delta>>,
+    global: Vec<&'static str>,
+}
+
+/// Compares two loaded worlds.
+pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
+    let before_keys = policy_keys(before);
+    let after_keys = policy_keys(after);
+    let mut policies = Vec::new();
+    let mut changed: Map<PolicyKey<'w>, usize> = Map::default();
+    let mut keys: Vec<PolicyKey<'w>> = before_keys.keys().copied().collect();
+    keys.extend(after_keys.keys().filter(|k| !before_keys.contains_key(*k)));
+    keys.sort_unstable();
+    for key in keys {
+        let b = before_keys.get(&key).copied();
+        let a = after_keys.get(&key).copied();
+        let bp = b.and_then(|id| before.policy(id)).map(|e| &e.policy);
+        let ap = a.and_then(|id| after.policy(id)).map(|e| &e.policy);
+        let (removed, added) = statement_diff(bp, ap);
+        if removed.is_empty() && added.is_empty() {
+            continue;
+        }
+        changed.insert(key, policies.len());
+        policies.push(PolicyChange {
+            key,
+            before: b,
+            after: a,
+            removed,
+            added,
+        });
+    }
+    let mut set = ChangeSet {
+        before,
+        after,
+        policies,
+        subjects: BTreeMap::new(),
+        resources: BTreeMap::new(),
+        accounts: BTreeMap::new(),
+        global: Vec::new(),
+    };
+    set.compare_principals(&changed);
+    set.compare_resources(&changed);
+    set.compare_accounts(&changed);
+    if before
+        .organization
+        .as_ref()
+        .map(|o| (&o.id, &o.management_account))
+        != after
+            .organization
+            .as_ref()
+            .map(|o| (&o.id, &o.management_account))
+    {
+        set.global
+            .push("the organization (aws:PrincipalOrgID, aws:ResourceOrgID) differs");
+    }
+    if before.default_region != after.default_region {
+        set.global
+            .push("default_region (aws:RequestedRegion of requests on resources of no known region) differs");
+    }
+    set
+}
+
+/// Every policy in effect in a world, by its key: the identity policies and
+/// boundaries of users, groups and roles, trust policies, bucket and
+/// resource policies, SCPs and RCPs. A customer managed policy attached to
+/// nothing decides nothing, so it is not among them.
+fn policy_keys(world: &World) -> Map<PolicyKey<'_>, PolicyId> {
+    let mut out = Map::default();
+    let identities = world
+        .users
+        .values()
+        .map(|u| (&u.identity, &u.boundary))
+        .chain(world.roles.values().map(|r| (&r.identity, &r.boundary)));
+    for (identity, boundary) in identities {
+        for a in identity.iter().chain(boundary.as_ref()) {
+            if let Some(key) = attached_key(world, a) {
+                out.insert(key, a.policy);
+            }
+        }
+    }
+    for role in world.roles.values() {
+        out.insert(PolicyKey::Trust(&role.arn), role.trust);
+    }
+    for bucket in world.buckets.values() {
+        if let Some(id) = bucket.policy {
+            out.insert(PolicyKey::Resource(&bucket.arn), id);
+        }
+    }
+    for res in world.resources.values() {
+        if let Some(id) = res.policy {
+            out.insert(PolicyKey::Resource(&res.arn), id);
+        }
+    }
+    for account in world.accounts.values() {
+        for level in &account.levels {
+            for id in level.scps.iter().flatten().chain(&level.rcps) {
+                if let Some(e) = world.policy(*id) {
+                    out.insert(PolicyKey::Org(&e.name), *id);
+                }
+            }
+        }
+    }
+    out
+}
+
+/// The key of an identity policy or boundary attached to a user or role.
+fn attached_key<'w>(world: &'w World, a: &'w Attached) -> Option<PolicyKey<'w>> {
+    let entry = world.policy(a.policy)?;
+    Some(match (a.how, entry.kind) {
+        ("inline", _) => PolicyKey::Inline {
+            owner: &a.owner,
+            name: &entry.name,
+        },
+        (_, crate::policy::PolicyKind::Boundary) => PolicyKey::Boundary(&a.owner),
+        _ => PolicyKey::Managed(&entry.name),
+    })
+}
+
+/// The statements only one version has, matched by meaning as a multiset:
+/// (removed from `before`, added in `after`). A missing version has none.
+fn statement_diff<'w>(
+    before: Option<&'w Policy>,
+    after: Option<&'w Policy>,
+) -> (Vec<&'w Statement>, Vec<&'w Statement>) {
+    let b: &[Statement] = before.map_or(&[], |p| &p.statements);
+    let a: &[Statement] = after.map_or(&[], |p| &p.statements);
+    let mut used = vec![false; a.len()];
+    let mut removed = Vec::new();
+    for s in b {
+        let twin = a
+            .iter()
+            .zip(used.iter_mut())
+            .find(|(t, u)| !**u && same_meaning(s, t));
+        match twin {
+            Some((_, u)) => *u = true,
+            None => removed.push(s),
+        }
+    }
+    let added = a
+        .iter()
+        .zip(&used)
+        .filter(|(_, u)| !**u)
+        .map(|(s, _)| s)
+        .collect();
+    (removed, added)
+}
+
+/// True when two statements say the same thing whatever their order, Sid
+/// and place.
+fn same_meaning(a: &Statement, b: &Statement) -> bool {
+    a.effect == b.effect
+        && same_actions(&a.actions, &b.actions)
+        && match (&a.resources, &b.resources) {
+            (None, None) => true,
+            (Some(x), Some(y)) => x.negated == y.negated && same_bag(&x.patterns, &y.patterns),
+            _ => false,
+        }
+        && match (&a.principals, &b.principals) {
+            (None, None) => true,
+            (Some(x), Some(y)) => same_principals(x, y),
+            _ => false,
+        }
+        && same_bag(&a.conditions, &b.conditions)
+}
+
+fn same_actions(a: &ActionSet, b: &ActionSet) -> bool {
+    a.negated == b.negated && same_bag(&a.patterns, &b.patterns)
+}
+
+fn same_principals(a: &PrincipalSet, b: &PrincipalSet) -> bool {
+    a.negated == b.negated && same_bag(&a.entries, &b.entries)
+}
+
+/// True when both lists hold the same items, each as often, in any order.
+fn same_bag<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut used = vec![false; b.len()];
+    a.iter().all(|x| {
+        b.iter()
+            .zip(used.iter_mut())
+            .find(|(y, u)| !**u && x == *y)
+            .map(|(_, u)| *u = true)
+            .is_some()
+    })
+}
+
+/// True when two tag lists hold the same pairs (keys are unique).
+fn same_tags(a: &Tags, b: &Tags) -> bool {
+    a.len() == b.len() && a.iter().all(|t| b.contains(t))
+}
+
+/// The attachments of a user or role as comparable triples: how, the
+/// owner it came through (the user, role or group), and the policy key.
+fn attachments<'w>(
+    world: &'w World,
+    identity: &'w [Attached],
+    boundary: Option<&'w Attached>,
+) -> Vec<(&'static str, &'w str, PolicyKey<'w>, PolicyId)> {
+    identity
+        .iter()
+        .chain(boundary)
+        .filter_map(|a| Some((a.how, a.owner.as_str(), attached_key(world, a)?, a.policy)))
+        .collect()
+}
+
+/// The deltas between one entity's attachments in the two worlds.
+fn attachment_deltas(
+    before: &[(&str, &str, PolicyKey<'_>, PolicyId)],
+    after: &[(&str, &str, PolicyKey<'_>, PolicyId)],
+    changed: &Map<PolicyKey<'_>, usize>,
+    out: &mut Vec<Delta>,
+) {
+    let same = |x: &(&str, &str, PolicyKey<'_>, PolicyId),
+                y: &(&str, &str, PolicyKey<'_>, PolicyId)| {
+        x.0 == y.0 && x.1 == y.1 && x.2 == y.2
+    };
+    for b in before {
+        if !after.iter().any(|a| same(a, b)) {
+            out.push(Delta::Detached(b.3));
+        } else if let Some(i) = changed.get(&b.2) {
+            if !out.contains(&Delta::Changed(*i)) {
+                out.push(Delta::Changed(*i));
+            }
+        }
+    }
+    for a in after {
+        if !before.iter().any(|b| same(a, b)) {
+            out.push(Delta::Attached(a.3));
+        }
+    }
+}
+
+impl<'w> ChangeSet<'w> {
+    fn record(map: &mut BTreeMap<&'w str, Vec<Delta>>, at: &'w str, deltas: Vec<Delta>) {
+        if !deltas.is_empty() {
+            map.entry(at).or_default().extend(deltas);
+        }
+    }
+
+    /// Users and roles: their identity side, and themselves as resources
+    /// (tags, existence; a role's trust policy).
+    fn compare_principals(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
+        let (before, after) = (self.before, self.after);
+        type Side<'w> = (&'w [Attached], Option<&'w Attached>, &'w Tags);
+        let mut arns: Vec<&'w str> = before.users.keys().map(String::as_str).collect();
+        arns.extend(after.users.keys().map(String::as_str));
+        arns.extend(before.roles.keys().map(String::as_str));
+        arns.extend(after.roles.keys().map(String::as_str));
+        arns.sort_unstable();
+        arns.dedup();
+        for arn in arns {
+            let side = |w: &'w World| -> Option<Side<'w>> {
+                if let Some(u) = w.users.get(arn) {
+                    return Some((&u.identity, u.boundary.as_ref(), &u.tags));
+                }
+                w.roles
+                    .get(arn)
+                    .map(|r| (r.identity.as_slice(), r.boundary.as_ref(), &r.tags))
+            };
+            let mut identity = Vec::new();
+            let mut resource = Vec::new();
+            match (side(before), side(after)) {
+                (Some(_), None) => {
+                    identity.push(Delta::Removed);
+                    resource.push(Delta::Removed);
+                }
+                (None, Some(_)) => {
+                    identity.push(Delta::Added);
+                    resource.push(Delta::Added);
+                }
+                (Some(b), Some(a)) => {
+                    let ba = attachments(before, b.0, b.1);
+                    let aa = attachments(after, a.0, a.1);
+                    attachment_deltas(&ba, &aa, changed, &mut identity);
+                    if !same_tags(b.2, a.2) {
+                        identity.push(Delta::Tags);
+                        resource.push(Delta::Tags);
+                    }
+                }
+                (None, None) => {}
+            }
+            if let Some(i) = changed.get(&PolicyKey::Trust(arn)) {
+                resource.push(Delta::Changed(*i));
+            }
+            Self::record(&mut self.subjects, arn, identity);
+            Self::record(&mut self.resources, arn, resource);
+        }
+    }
+
+    /// Buckets and declared resources: their policy, tags, encryption,
+    /// region, `aws_managed`.
+    fn compare_resources(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
+        let (before, after) = (self.before, self.after);
+        let mut names: Vec<&'w str> = before.buckets.keys().map(String::as_str).collect();
+        names.extend(after.buckets.keys().map(String::as_str));
+        names.sort_unstable();
+        names.dedup();
+        for name in names {
+            let mut deltas = Vec::new();
+            let arn = match (before.buckets.get(name), after.buckets.get(name)) {
+                (Some(b), None) => {
+                    deltas.push(Delta::Removed);
+                    &b.arn
+                }
+                (None, Some(a)) => {
+                    deltas.push(Delta::Added);
+                    &a.arn
+                }
+                (Some(b), Some(a)) => {
+                    if !same_tags(&b.tags, &a.tags) {
+                        deltas.push(Delta::Tags);
+                    }
+                    if !same_bag(&b.encryption, &a.encryption) {
+                        deltas.push(Delta::Encryption);
+                    }
+                    if b.region != a.region {
+                        deltas.push(Delta::Region);
+                    }
+                    if b.account != a.account {
+                        deltas.push(Delta::Added);
+                    }
+                    &a.arn
+                }
+                (None, None) => continue,
+            };
+            deltas.extend(
+                changed
+                    .get(&PolicyKey::Resource(arn))
+                    .map(|i| Delta::Changed(*i)),
+            );
+            Self::record(&mut self.resources, arn, deltas);
+        }
+        let mut arns: Vec<&'w str> = before.resources.keys().map(String::as_str).collect();
+        arns.extend(after.resources.keys().map(String::as_str));
+        arns.sort_unstable();
+        arns.dedup();
+        for arn in arns {
+            let mut deltas = Vec::new();
+            match (before.resources.get(arn), after.resources.get(arn)) {
+                (Some(_), None) => deltas.push(Delta::Removed),
+                (None, Some(_)) => deltas.push(Delta::Added),
+                (Some(b), Some(a)) => {
+                    if !same_tags(&b.tags, &a.tags) {
+                        deltas.push(Delta::Tags);
+                    }
+                    if b.aws_managed != a.aws_managed {
+                        deltas.push(Delta::AwsManaged);
+                    }
+                }
+                (None, None) => continue,
+            }
+            deltas.extend(
+                changed
+                    .get(&PolicyKey::Resource(arn))
+                    .map(|i| Delta::Changed(*i)),
+            );
+            Self::record(&mut self.resources, arn, deltas);
+        }
+    }
+
+    /// Accounts: added or removed, their organization levels and the SCPs
+    /// and RCPs attached to each.
+    fn compare_accounts(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
+        let (before, after) = (self.before, self.after);
+        let mut ids: Vec<&'w str> = before.accounts.keys().map(String::as_str).collect();
+        ids.extend(after.accounts.keys().map(String::as_str));
+        ids.sort_unstable();
+        ids.dedup();
+        for id in ids {
+            let mut deltas = Vec::new();
+            match (before.accounts.get(id), after.accounts.get(id)) {
+                (Some(_), None) => deltas.push(Delta::Removed),
+                (None, Some(_)) => deltas.push(Delta::Added),
+                (Some(b), Some(a)) => {
+                    let shape = |l: &OrgLevel| (l.target.clone(), l.scps.is_some());
+                    if b.is_management != a.is_management
+                        || !b.levels.iter().map(shape).eq(a.levels.iter().map(shape))
+                    {
+                        deltas.push(Delta::Levels);
+                    } else {
+                        for (bl, al) in b.levels.iter().zip(&a.levels) {
+                            let bs = org_attachments(before, bl);
+                            let as_ = org_attachments(after, al);
+                            attachment_deltas(&bs, &as_, changed, &mut deltas);
+                        }
+                    }
+                }
+                (None, None) => continue,
+            }
+            Self::record(&mut self.accounts, id, deltas);
+        }
+    }
+
+    /// True when nothing any request can observe differs.
+    pub fn is_empty(&self) -> bool {
+        self.subjects.is_empty()
+            && self.resources.is_empty()
+            && self.accounts.is_empty()
+            && self.global.is_empty()
+    }
+
+    /// The users and roles whose identity side differs (their policies,
+    /// groups, boundary, tags, or themselves), with the deltas. A role
+    /// here differs for its sessions, so for every chain that ends in it.
+    pub fn subjects(&self) -> impl Iterator<Item = (&'w str, &[Delta])> {
+        self.subjects.iter().map(|(k, v)| (*k, v.as_slice()))
+    }
+
+    /// The resources whose own side differs: buckets (by bucket ARN; their
+    /// objects with them), declared resources, and users and roles as the
+    /// resource of a request (a role's trust policy, tags, existence).
+    pub fn resources(&self) -> impl Iterator<Item = (&'w str, &[Delta])> {
+        self.resources.iter().map(|(k, v)| (*k, v.as_slice()))
+    }
+
+    /// The roles whose trust policy differs: every chain through them may
+    /// differ.
+    pub fn trust_changed(&self) -> impl Iterator<Item = &'w str> {
+        self.policies.iter().filter_map(|p| match p.key {
+            PolicyKey::Trust(role) => Some(role),
+            _ => None,
+        })
+    }
+
+    /// The accounts whose SCPs or RCPs differ (an attached policy, a level,
+    /// the account's OU): every subject and resource of these accounts.
+    pub fn accounts(&self) -> impl Iterator<Item = (&'w str, &[Delta])> {
+        self.accounts.iter().map(|(k, v)| (*k, v.as_slice()))
+    }
+
+    /// What differs for every request of the worlds, in words; empty when
+    /// nothing does.
+    pub fn global(&self) -> &[&'static str] {
+        &self.global
+    }
+
+    /// The statements behind a delta that is a list of statements, from
+    /// the world each comes from; none for a whole delta.
+    pub fn statements(&self, delta: Delta) -> Vec<&'w Statement> {
+        let of = |w: &'w World, id: PolicyId| {
+            w.policy(id)
+                .map(|e| e.policy.statements.iter().collect())
+                .unwrap_or_default()
+        };
+        match delta {
+            Delta::Changed(i) => self
+                .policies
+                .get(i)
+                .map(|p| p.removed.iter().chain(&p.added).copied().collect())
+                .unwrap_or_default(),
+            Delta::Attached(id) => of(self.after, id),
+            Delta::Detached(id) => of(self.before, id),
+            _ => Vec::new(),
+        }
+    }
+
+    /// Every delta of the set.
+    fn all_deltas(&self) -> impl Iterator<Item = Delta> + '_ {
+        self.subjects
+            .values()
+            .chain(self.resources.values())
+            .chain(self.accounts.values())
+            .flatten()
+            .copied()
+    }
+
+    /// True when some change can alter a decision on `action` (any case):
+    /// a changed statement covers it (or the KMS action S3 asks for it on
+    /// an SSE-KMS object), or a whole change (tags, a principal added...)
+    /// or a global one exists.
+    pub fn touches_action(&self, action: &str) -> bool {
+        !self.global.is_empty()
+            || self.all_deltas().any(|d| {
+                d.is_whole()
+                    || self.statements(d).iter().any(|s| {
+                        covers_action(s, action) || companion(action, |k| covers_action(s, k))
+                    })
+            })
+    }
+
+    /// True when some change can alter a decision on `resource` (an ARN or
+    /// `*`): its own side changed (for an object, its bucket's; or the KMS
+    /// key that encrypts it), a changed identity, SCP or RCP statement may
+    /// cover it, or a whole or global change exists.
+    pub fn touches_resource(&self, resource: &str) -> bool {
+        if !self.global.is_empty() || self.resource_side_changed(resource) {
+            return true;
+        }
+        self.subjects
+            .values()
+            .chain(self.accounts.values())
+            .flatten()
+            .any(|d| {
+                d.is_whole()
+                    || self
+                        .statements(*d)
+                        .iter()
+                        .any(|s| may_cover_resource(s, resource))
+            })
+    }
+
+    /// True when the decision of `principal` (a user, root or role ARN, a
+    /// role standing for its sessions) doing `action` on `resource` may
+    /// differ between the worlds. False means it cannot: no change reaches
+    /// the principal's identity side, the resource's side (its policy, its
+    /// SSE-KMS key's), or the SCPs and RCPs of either account with a
+    /// statement that covers the request. Conditions are not read.
+    pub fn may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {
+        if !self.global.is_empty() {
+            return true;
+        }
+        if self.request_may_differ(principal, action, resource) {
+            return true;
+        }
+        // The KMS request S3 makes for an SSE-KMS object, in either world.
+        [self.before, self.after].iter().any(|w| {
+            kms_key(w, action, resource).is_some_and(|(kms_action, key)| {
+                self.request_may_differ(principal, kms_action, key)
+            })
+        })
+    }
+
+    fn request_may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {
+        let covers = |s: &Statement| covers_action(s, action) && may_cover_resource(s, resource);
+        let hits = |deltas: Option<&Vec<Delta>>| {
+            deltas.is_some_and(|ds| {
+                ds.iter()
+                    .any(|d| d.is_whole() || self.statements(*d).iter().any(|s| covers(s)))
+            })
+        };
+        if hits(self.subjects.get(principal)) {
+            return true;
+        }
+        let owner = resource_owner(resource);
+        let on_resource = self.resources.get(owner).is_some_and(|ds| {
+            ds.iter().any(|d| {
+                d.is_whole()
+                    || self
+                        .statements(*d)
+                        .iter()
+                        .any(|s| covers(s) && may_name(s, principal))
+            })
+        });
+        if on_resource {
+            return true;
+        }
+        let principal_account = Arn::parse(principal).map_or("", |a| a.account);
+        let resource_account = [self.before, self.after]
+            .iter()
+            .find_map(|w| resource_account(w, resource));
+        hits(self.accounts.get(principal_account))
+            || resource_account
+                .is_some_and(|a| a != principal_account && hits(self.accounts.get(a)))
+    }
+
+    fn resource_side_changed(&self, resource: &str) -> bool {
+        let owner = resource_owner(resource);
+        self.resources.contains_key(owner)
+            || [self.before, self.after].iter().any(|w| {
+                ["s3:GetObject", "s3:PutObject"].iter().any(|a| {
+                    kms_key(w, a, resource).is_some_and(|(_, key)| self.resources.contains_key(key))
+                })
+            })
+    }
+}
+
+/// The (owner, policy key) triples of one organization level's SCPs and
+/// RCPs, in the shape [`attachment_deltas`] compares.
+fn org_attachments<'w>(
+    world: &'w World,
+    level: &'w OrgLevel,
+) -> Vec<(&'static str, &'w str, PolicyKey<'w>, PolicyId)> {
+    level
+        .scps
+        .iter()
+        .flatten()
+        .map(|id| ("scp", id))
+        .chain(level.rcps.iter().map(|id| ("rcp", id)))
+        .filter_map(|(how, id)| {
+            let e = world.policy(*id)?;
+            Some((how, level.target.as_str(), PolicyKey::Org(&e.name), *id))
+        })
+        .collect()
+}
+
+/// What owns a resource's resource-based side: the bucket ARN for an
+/// object, the resource itself otherwise.
+fn resource_owner(resource: &str) -> &str {
+    match Arn::parse(resource) {
+        Some(a) if a.service == "s3" => resource
+            .match_indices('/')
+            .next()
+            .and_then(|(i, _)| resource.get(..i))
+            .unwrap_or(resource),
+        _ => resource,
+    }
+}
+
+/// The account that owns a resource in a world: a bucket's, else the
+/// ARN's account field.
+fn resource_account<'a>(world: &'a World, resource: &'a str) -> Option<&'a str> {
+    let arn = Arn::parse(resource)?;
+    if arn.service == "s3" {
+        let bucket = arn.resource.split('/').next()?;
+        return world.buckets.get(bucket).map(|b| b.account.as_str());
+    }
+    (!arn.account.is_empty()).then_some(arn.account)
+}
+
+/// The KMS action and key of the request S3 makes for `action` on an
+/// SSE-KMS object of the world, if it makes one.
+fn kms_key<'a>(world: &'a World, action: &str, resource: &str) -> Option<(&'static str, &'a str)> {
+    let kms_action = sse_kms::kms_action(action)?;
+    let arn = Arn::parse(resource)?;
+    if arn.service != "s3" {
+        return None;
+    }
+    let (bucket, object) = arn.resource.split_once('/')?;
+    let key = world.buckets.get(bucket)?.kms_key_for(object)?;
+    Some((kms_action, key))
+}
+
+/// True when `f` holds for the KMS action S3 asks for when doing `action`
+/// on an SSE-KMS object.
+fn companion(action: &str, f: impl Fn(&str) -> bool) -> bool {
+    sse_kms::kms_action(action).is_some_and(f)
+}
+
+/// True when the statement's Action or NotAction covers `action`.
+fn covers_action(s: &Statement, action: &str) -> bool {
+    let lower = action.to_ascii_lowercase();
+    RequestAction::parse(&lower).is_some_and(|a| s.actions.matches(&a))
+}
+
+/// True unless the statement's Resource or NotResource surely leaves the
+/// resource out: an entry with a policy variable may cover anything.
+fn may_cover_resource(s: &Statement, resource: &str) -> bool {
+    let Some(set) = &s.resources else {
+        return true;
+    };
+    let arn = Arn::parse(resource);
+    let mut unsure = false;
+    let hit = set.patterns.iter().any(|p| match (p, &arn) {
+        (ResourcePattern::Any, _) => true,
+        (ResourcePattern::Arn(pat), Some(a)) => match pat.matches(a, &crate::pattern::NoVars) {
+            Some(true) => true,
+            Some(false) if !pat.to_text(true).contains("${") => false,
+            _ => {
+                unsure = true;
+                false
+            }
+        },
+        (ResourcePattern::Arn(_), None) => false,
+    });
+    unsure || hit != set.negated
+}
+
+/// True unless the statement's Principal surely does not name the caller,
+/// a user, root or role ARN (the role for its sessions): a resource-based
+/// statement names users, roles, sessions, accounts or everyone, and
+/// `NotPrincipal` may name anyone.
+fn may_name(s: &Statement, principal: &str) -> bool {
+    let Some(set) = &s.principals else {
+        return true;
+    };
+    if set.negated {
+        return true;
+    }
+    let account = Arn::parse(principal).map_or("", |a| a.account);
+    set.entries.iter().any(|e| match e {
+        PrincipalEntry::Any => true,
+        PrincipalEntry::Account(id) => id == account,
+        PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => arn == principal,
+        // A session ARN names the role by name only, without its path.
+        PrincipalEntry::Session(arn) => {
+            principal.contains(":role/") && Arn::parse(arn).is_some_and(|a| a.account == account)
+        }
+        PrincipalEntry::Other(_) => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+    use crate::world::{NoFiles, load_world};
+
+    /// Two accounts in an organization: alice (inline read, group `ops`
+    /// with a managed policy), a role trusted by account B, an encrypted
+    /// bucket with a policy, its key, an unattached policy, a root SCP.
+    const BASE: &str = r#"{
+  "organization": {"id": "o-abc", "management_account": "999999999999",
+    "root": {"scps": [{"name": "Guard", "policy": {"Version": "2012-10-17", "Statement": [
+      {"Effect": "Allow", "Action": "*", "Resource": "*"},
+      {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]}}]}},
+  "accounts": {
+    "999999999999": {"ou": "root"},
+    "111111111111": {"ou": "root",
+      "policies": {
+        "OpsRead": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": ["sqs:ReceiveMessage", "sqs:GetQueueUrl"], "Resource": "*"}]},
+        "Unused": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "ec2:*", "Resource": "*"}]}
+      },
+      "groups": {"ops": {"managed_policies": ["OpsRead"]}},
+      "users": {
+        "alice": {"groups": ["ops"], "tags": {"team": "red"},
+          "inline_policies": {"read": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Read", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-111/*",
+             "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}},
+            {"Sid": "List", "Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::data-111"}]}}},
+        "bob": {}
+      },
+      "roles": {"Reader": {
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/carol"}, "Action": "sts:AssumeRole"}]},
+        "inline_policies": {"read": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}]}}}},
+      "buckets": {"data-111": {
+        "encryption": {"kms_key": "arn:aws:kms:us-east-1:111111111111:key/k1"},
+        "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:role/Reader"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data-111/*"}]}}},
+      "resources": {"arn:aws:kms:us-east-1:111111111111:key/k1": {
+        "policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": "kms:*", "Resource": "*"}]}}}
+    },
+    "222222222222": {"ou": "root", "users": {"carol": {"inline_policies": {"assume": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}}}}
+  }
+}"#;
+
+    const ALICE: &str = "arn:aws:iam::111111111111:user/alice";
+    const BOB: &str = "arn:aws:iam::111111111111:user/bob";
+    const CAROL: &str = "arn:aws:iam::222222222222:user/carol";
+    const READER: &str = "arn:aws:iam::111111111111:role/Reader";
+    const OBJECT: &str = "arn:aws:s3:::data-111/report.csv";
+
+    fn world(text: &str) -> World {
+        let mut sources = Sources::new();
+        let id = sources.add("w.json", text);
+        match load_world(&mut sources, id, &mut NoFiles) {
+            Ok(w) => w,
+            Err(e) => panic!(
+                "{:?}",
+                e.iter().map(|d| d.render(&sources)).collect::<Vec<_>>()
+            ),
+        }
+    }
+
+    /// The base world and the base world with one edit (the edit must apply).
+    fn pair(from: &str, to: &str) -> (World, World) {
+        assert!(BASE.contains(from), "edit does not apply: {from}");
+        (world(BASE), world(&BASE.replacen(from, to, 1)))
+    }
+
+    fn subjects(c: &ChangeSet<'_>) -> Vec<String> {
+        c.subjects().map(|(s, _)| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_world_against_itself_or_rewritten_without_meaning_is_empty() {
+        let (b, a) = (world(BASE), world(BASE));
+        assert!(changes(&b, &a).is_empty());
+        let rewrites = [
+            // white space
+            (
+                "{\"Sid\": \"Read\", \"Effect\"",
+                "{\n  \"Sid\":   \"Read\",\n\"Effect\"",
+            ),
+            // statement order
+            (
+                r#"{"Effect": "Allow", "Action": "*", "Resource": "*"},
+      {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}"#,
+                r#"{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"},
+      {"Effect": "Allow", "Action": "*", "Resource": "*"}"#,
+            ),
+            // action order within a statement
+            (
+                r#"["sqs:ReceiveMessage", "sqs:GetQueueUrl"]"#,
+                r#"["sqs:GetQueueUrl", "sqs:ReceiveMessage"]"#,
+            ),
+            // a Sid renamed
+            ("\"Sid\": \"List\"", "\"Sid\": \"ListData\""),
+            // a policy that nothing attaches
+            ("\"Action\": \"ec2:*\"", "\"Action\": \"*\""),
+        ];
+        for (from, to) in rewrites {
+            let (b, a) = pair(from, to);
+            let c = changes(&b, &a);
+            assert!(c.is_empty(), "{to}: {c:?}");
+        }
+    }
+
+    #[test]
+    fn a_changed_condition_value_is_a_change_of_that_statement_only() {
+        let (b, a) = pair("203.0.113.0/24", "0.0.0.0/0");
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec![ALICE]);
+        assert_eq!(c.policies.len(), 1);
+        let p = c.policies.first().unwrap();
+        assert_eq!(
+            p.key.to_string(),
+            format!("inline policy \"read\" of {ALICE}")
+        );
+        assert_eq!((p.removed.len(), p.added.len()), (1, 1));
+        assert_eq!(p.added.first().unwrap().sid.as_deref(), Some("Read"));
+        assert!(c.may_differ(ALICE, "s3:GetObject", OBJECT));
+        // Near misses: another action, another caller, another bucket.
+        assert!(!c.may_differ(ALICE, "s3:ListBucket", "arn:aws:s3:::data-111"));
+        assert!(!c.may_differ(BOB, "s3:GetObject", OBJECT));
+        assert!(!c.may_differ(ALICE, "s3:GetObject", "arn:aws:s3:::other/x"));
+        assert!(c.touches_action("S3:getobject"));
+        assert!(!c.touches_action("s3:ListBucket"));
+        assert!(c.touches_resource(OBJECT));
+        assert!(!c.touches_resource("arn:aws:s3:::other/x"));
+    }
+
+    #[test]
+    fn attachments_groups_and_boundaries_change_their_subjects() {
+        // bob joins ops: OpsRead now applies to him.
+        let (b, a) = pair("\"bob\": {}", "\"bob\": {\"groups\": [\"ops\"]}");
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec![BOB]);
+        let (_, deltas) = c.subjects().next().unwrap();
+        assert!(matches!(deltas, [Delta::Attached(_)]), "{deltas:?}");
+        assert!(c.may_differ(
+            BOB,
+            "sqs:ReceiveMessage",
+            "arn:aws:sqs:us-east-1:111111111111:q"
+        ));
+        assert!(!c.may_differ(BOB, "s3:GetObject", OBJECT));
+        // A boundary set on bob, then the same world the other way round.
+        let (b, a) = pair(
+            "\"bob\": {}",
+            "\"bob\": {\"permissions_boundary\": \"OpsRead\"}",
+        );
+        let c = changes(&b, &a);
+        assert!(matches!(
+            c.subjects().next(),
+            Some((BOB, [Delta::Attached(_)]))
+        ));
+        let c = changes(&a, &b);
+        assert!(matches!(
+            c.subjects().next(),
+            Some((BOB, [Delta::Detached(_)]))
+        ));
+        // The group's policy edited: every member changes.
+        let (b, a) = pair("\"sqs:GetQueueUrl\"]", "\"sqs:*\"]");
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec![ALICE]);
+        assert!(c.may_differ(
+            ALICE,
+            "sqs:DeleteQueue",
+            "arn:aws:sqs:us-east-1:111111111111:q"
+        ));
+    }
+
+    #[test]
+    fn tags_and_principals_added_are_whole_changes() {
+        let (b, a) = pair("\"team\": \"red\"", "\"team\": \"blue\"");
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec![ALICE]);
+        assert!(c.may_differ(ALICE, "ec2:RunInstances", "*"));
+        // alice is also the resource of IAM requests on her (aws:ResourceTag).
+        assert!(c.may_differ(BOB, "iam:TagUser", ALICE));
+        assert!(!c.may_differ(BOB, "iam:TagUser", BOB));
+        let (b, a) = pair("\"bob\": {}", "\"bob\": {}, \"dave\": {}");
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec!["arn:aws:iam::111111111111:user/dave"]);
+    }
+
+    #[test]
+    fn a_bucket_policy_opened_to_everyone_touches_every_caller_of_that_bucket() {
+        let (b, a) = pair(
+            "\"Principal\": {\"AWS\": \"arn:aws:iam::111111111111:role/Reader\"}, \"Action\": \"s3:GetObject\"",
+            "\"Principal\": \"*\", \"Action\": \"s3:GetObject\"",
+        );
+        let c = changes(&b, &a);
+        assert!(c.subjects().next().is_none());
+        let res: Vec<_> = c.resources().map(|(r, _)| r).collect();
+        assert_eq!(res, vec!["arn:aws:s3:::data-111"]);
+        assert!(c.may_differ(CAROL, "s3:GetObject", OBJECT));
+        assert!(c.may_differ("arn:aws:iam::333333333333:root", "s3:GetObject", OBJECT));
+        assert!(!c.may_differ(CAROL, "s3:PutObject", OBJECT));
+        assert!(!c.may_differ(CAROL, "s3:GetObject", "arn:aws:s3:::other/x"));
+        // Before the edit, a bucket statement naming one role does not touch carol.
+        let (b, a) = pair(
+            "\"Action\": \"s3:GetObject\", \"Resource\": \"arn:aws:s3:::data-111/*\"}]}}}",
+            "\"Action\": [\"s3:GetObject\", \"s3:PutObject\"], \"Resource\": \"arn:aws:s3:::data-111/*\"}]}}}",
+        );
+        let c = changes(&b, &a);
+        assert!(c.may_differ(READER, "s3:PutObject", OBJECT));
+        assert!(!c.may_differ(CAROL, "s3:PutObject", OBJECT));
+    }
+
+    #[test]
+    fn a_key_policy_change_touches_reads_of_the_objects_it_encrypts() {
+        let (b, a) = pair(
+            "\"Principal\": {\"AWS\": \"arn:aws:iam::111111111111:root\"}, \"Action\": \"kms:*\"",
+            "\"Principal\": {\"AWS\": [\"arn:aws:iam::111111111111:root\", \"222222222222\"]}, \"Action\": \"kms:*\"",
+        );
+        let c = changes(&b, &a);
+        assert!(c.may_differ(CAROL, "s3:GetObject", OBJECT));
+        assert!(c.touches_action("s3:GetObject"));
+        assert!(c.touches_resource(OBJECT));
+        // Near misses: a bucket action makes no KMS request; account
+        // 333333333333 is named by neither version of the statement.
+        assert!(!c.may_differ(CAROL, "s3:ListBucket", "arn:aws:s3:::data-111"));
+        assert!(!c.may_differ("arn:aws:iam::333333333333:root", "s3:GetObject", OBJECT));
+    }
+
+    #[test]
+    fn a_trust_policy_widened_changes_the_edge_into_the_role() {
+        let (b, a) = pair(
+            "\"Principal\": {\"AWS\": \"arn:aws:iam::222222222222:user/carol\"}, \"Action\": \"sts:AssumeRole\"",
+            "\"Principal\": {\"AWS\": \"222222222222\"}, \"Action\": \"sts:AssumeRole\"",
+        );
+        let c = changes(&b, &a);
+        assert_eq!(c.trust_changed().collect::<Vec<_>>(), vec![READER]);
+        assert!(c.may_differ(
+            "arn:aws:iam::222222222222:user/erin",
+            "sts:AssumeRole",
+            READER
+        ));
+        assert!(!c.may_differ(BOB, "sts:AssumeRole", READER));
+        assert!(!c.may_differ(CAROL, "s3:GetObject", OBJECT));
+    }
+
+    #[test]
+    fn a_root_scp_change_touches_every_member_account() {
+        let (b, a) = pair(
+            r#",
+      {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}"#,
+            "",
+        );
+        let c = changes(&b, &a);
+        let accounts: Vec<_> = c.accounts().map(|(a, _)| a).collect();
+        assert_eq!(
+            accounts,
+            vec!["111111111111", "222222222222", "999999999999"]
+        );
+        assert!(c.may_differ(CAROL, "s3:DeleteBucket", "arn:aws:s3:::x"));
+        assert!(!c.may_differ(CAROL, "s3:GetObject", OBJECT));
+        // An account outside the world: only its request's resource side counts.
+        assert!(!c.may_differ(
+            "arn:aws:iam::333333333333:root",
+            "s3:DeleteBucket",
+            "arn:aws:s3:::x"
+        ));
+        // An account moved out of the organization: its levels differ.
+        let (b, a) = pair(
+            "\"222222222222\": {\"ou\": \"root\", ",
+            "\"222222222222\": {",
+        );
+        let c = changes(&b, &a);
+        assert!(matches!(
+            c.accounts().next(),
+            Some(("222222222222", [Delta::Levels]))
+        ));
+        assert!(c.may_differ(CAROL, "ec2:RunInstances", "*"));
+        assert!(!c.may_differ(BOB, "ec2:RunInstances", "*"));
+    }
+
+    #[test]
+    fn the_organization_id_is_a_global_change() {
+        let (b, a) = pair("\"o-abc\"", "\"o-xyz\"");
+        let c = changes(&b, &a);
+        assert!(!c.is_empty());
+        assert_eq!(c.global().len(), 1);
+        assert!(c.may_differ(BOB, "ec2:RunInstances", "*"));
+    }
+}
