@@ -33,6 +33,7 @@
 pub mod changes;
 pub mod context;
 pub mod reach;
+pub mod scope;
 pub mod space;
 pub mod witness;
 
@@ -179,30 +180,48 @@ pub fn semantic_diff(
         reach::Side::new(before, opts, &stand_in),
         reach::Side::new(after, opts, &stand_in),
     ];
-    let mut subjects: Vec<String> = sides
-        .iter()
-        .flat_map(|s| s.graph.nodes.iter().map(|n| n.arn().to_string()))
-        .collect();
-    subjects.sort();
-    subjects.dedup();
     let judge = Judge {
         worlds: [before, after],
         opts,
         trials: context::Trials::new([before, after], opts.context),
     };
+    let set = changes::changes(before, after);
+    let space = space::space(before, after);
+    let scope = scope::scope(&set, &space, &sides, opts.max_chain);
+    let all: Vec<scope::Class> = space
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, rc)| (0..rc.actions.len()).map(move |ai| (ri, ai)))
+        .collect();
     let mut out = Vec::new();
-    for rc in space::space(before, after) {
-        for ac in &rc.actions {
-            for subject in &subjects {
-                let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), &rc.arn));
-                let (b, a) = (b?, a?);
-                let q = Question {
-                    subject,
-                    actions: &ac.actions,
-                    resource: &rc,
-                };
-                out.extend(judge.compare(&q, &b, &a)?);
-            }
+    for subject in &scope.subjects {
+        let [b, a] = [&sides[0], &sides[1]].map(|s| s.chains(subject));
+        let (b, a) = (b?, a?);
+        // Same chains: only touched classes where an identity is hit.
+        let classes: Vec<scope::Class> = if b == a {
+            let hit = |&&(ri, ai): &&scope::Class| {
+                let rc = space.get(ri);
+                let ac = rc.and_then(|r| r.actions.get(ai));
+                matches!((rc, ac), (Some(rc), Some(ac))
+                    if b.iter().any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn)))
+            };
+            scope.touched.iter().filter(hit).copied().collect()
+        } else {
+            all.clone()
+        };
+        for (ri, ai) in classes {
+            let Some(rc) = space.get(ri) else { continue };
+            let Some(ac) = rc.actions.get(ai) else {
+                continue;
+            };
+            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), &rc.arn));
+            let (b, a) = (b?, a?);
+            let q = Question {
+                subject,
+                actions: &ac.actions,
+                resource: rc,
+            };
+            out.extend(judge.compare(&q, &b, &a)?);
         }
     }
     out.sort_by(|x, y| {

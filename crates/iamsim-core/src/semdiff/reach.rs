@@ -200,6 +200,33 @@ impl<'w> Side<'w> {
         Ok(ids)
     }
 
+    /// The chains of `subject` (a user, root or role ARN) as comparable
+    /// text: each identity's ARN, the roles assumed and the needs of each
+    /// step; empty when the world lacks the subject.
+    pub fn chains(&self, subject: &str) -> Result<Vec<(String, Vec<String>, Vec<String>)>, String> {
+        let Some(start) = self.graph.node(subject) else {
+            return Ok(Vec::new());
+        };
+        let arn = |id: NodeId| {
+            self.graph
+                .nodes
+                .get(id)
+                .map(|n| n.arn().to_string())
+                .unwrap_or_default()
+        };
+        Ok(self
+            .identities(start)?
+            .iter()
+            .map(|id| {
+                (
+                    arn(id.node),
+                    id.chain.iter().map(|&r| arn(r)).collect(),
+                    id.steps.iter().flatten().map(Need::text).collect(),
+                )
+            })
+            .collect())
+    }
+
     /// Whether `node` can make the request itself, with the needs of each
     /// of its requests.
     fn decide(&self, node: NodeId, action: &str, resource: &str) -> Result<Rc<Decided>, String> {
