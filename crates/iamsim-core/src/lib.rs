@@ -23,6 +23,7 @@ pub mod region;
 pub mod report;
 pub mod request;
 pub mod scenario;
+pub mod semdiff;
 pub mod sse_kms;
 pub mod validate;
 pub mod world;

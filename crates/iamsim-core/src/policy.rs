@@ -12,6 +12,8 @@ pub mod print;
 use crate::arn::{Arn, ArnPattern};
 use crate::condition::Condition;
 use crate::context::Lookup;
+use crate::diag::{SourceId, Sources};
+use crate::json::Span;
 pub use action::{ActionPattern, RequestAction};
 pub use principal::{Grant, PrincipalEntry, PrincipalSet, Who};
 
@@ -136,6 +138,39 @@ pub struct Statement {
     pub principals: Option<PrincipalSet>,
     /// The Condition block (AND of every entry).
     pub conditions: Vec<Condition>,
+    /// Where the statement object was written; ignored by `==`.
+    pub origin: Origin,
+}
+
+/// Where a statement was written: the source its policy came from (a world
+/// file, an embedded JSON string, a `{"file": ...}` document, a shipped AWS
+/// managed policy) and the byte span of the statement object in it.
+///
+/// Two origins always compare equal, so that statements written alike in
+/// different places (or after a whitespace-only edit) are equal statements:
+/// `==` on policies answers "does it say the same thing?".
+#[derive(Clone, Copy, Debug)]
+pub struct Origin {
+    /// The registered text.
+    pub source: SourceId,
+    /// The statement object's bytes in that text.
+    pub span: Span,
+}
+
+impl PartialEq for Origin {
+    fn eq(&self, _: &Origin) -> bool {
+        true
+    }
+}
+
+impl Origin {
+    /// `file:line:col` of the statement's first byte, as diagnostics print
+    /// it; `None` when the source is not in `sources`.
+    pub fn render(&self, sources: &Sources) -> Option<String> {
+        let file = sources.get(self.source)?;
+        let (line, col) = file.line_col(self.span.start as usize);
+        Some(format!("{}:{line}:{col}", file.name))
+    }
 }
 
 /// A compiled policy document.

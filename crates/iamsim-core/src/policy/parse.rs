@@ -2,7 +2,7 @@
 //! (docs/evaluation.md L01–L07 and L62–L75), each error located.
 
 use super::{
-    ActionPattern, ActionSet, Effect, Policy, PolicyKind, PrincipalEntry, PrincipalSet,
+    ActionPattern, ActionSet, Effect, Origin, Policy, PolicyKind, PrincipalEntry, PrincipalSet,
     ResourcePattern, ResourceSet, Statement,
 };
 use crate::arn::ArnPattern;
@@ -275,6 +275,10 @@ fn statement(
         resources,
         principals,
         conditions,
+        origin: Origin {
+            source: doc.source,
+            span: node.span,
+        },
     })
 }
 
@@ -544,6 +548,57 @@ mod tests {
         assert!(err(wildcard, PolicyKind::Bucket).contains("invalid principal"));
         let sid_with_spaces = r#"{"Statement":{"Sid":"Allow get requests","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"}}"#;
         assert!(compile_text(sid_with_spaces, PolicyKind::Bucket).is_ok());
+    }
+
+    #[test]
+    fn statements_remember_where_they_were_written_but_compare_without_it() {
+        let mut sources = Sources::new();
+        let text = "{\"Statement\": [\n  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},\n    {\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+        let id = sources.add("w.json", text);
+        let node = json::parse(text).unwrap();
+        let p = compile(
+            &Doc { source: id },
+            &node,
+            &JsonPath::ROOT,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        let at: Vec<_> = p
+            .statements
+            .iter()
+            .map(|s| s.origin.render(&sources))
+            .collect();
+        assert_eq!(
+            at,
+            vec![
+                Some("w.json:2:3".to_string()),
+                Some("w.json:3:5".to_string())
+            ]
+        );
+        // The same statements written elsewhere, on one line: equal.
+        let moved = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+        let other = sources.add("v.json", moved);
+        let node = json::parse(moved).unwrap();
+        let q = compile(
+            &Doc { source: other },
+            &node,
+            &JsonPath::ROOT,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert_eq!(p, q);
+        // The near miss: one action differs, and the statements do not.
+        let changed = moved.replace("s3:GetObject", "s3:GetObjectAcl");
+        let node = json::parse(&changed).unwrap();
+        let r = compile(
+            &Doc { source: other },
+            &node,
+            &JsonPath::ROOT,
+            PolicyKind::Identity,
+        )
+        .unwrap();
+        assert_ne!(p.statements.first(), r.statements.first());
+        assert_eq!(p.statements.get(1), r.statements.get(1));
     }
 
     #[test]
