@@ -105,15 +105,20 @@ struct Raw {
 }
 
 fn raw() -> impl Strategy<Value = Raw> {
-    (prop::bool::weighted(0.2), 0..16usize, 0..8usize, 0..9usize, 0..8usize).prop_map(
-        |(deny, action, resource, principal, condition)| Raw {
+    (
+        prop::bool::weighted(0.2),
+        0..16usize,
+        0..8usize,
+        0..9usize,
+        0..8usize,
+    )
+        .prop_map(|(deny, action, resource, principal, condition)| Raw {
             deny,
             action,
             resource,
             principal,
             condition,
-        },
-    )
+        })
 }
 
 /// The principals a trust or bucket policy may name.
@@ -180,10 +185,16 @@ impl Slot {
                 } else {
                     S3_RESOURCES[2 + raw.resource % 2]
                 };
-                let who = if who == json!("*") { who } else { json!({"AWS": who}) };
+                let who = if who == json!("*") {
+                    who
+                } else {
+                    json!({"AWS": who})
+                };
                 json!({"Effect": effect, "Principal": who, "Action": s3_action, "Resource": resource})
             }
-            Slot::Boundary => json!({"Effect": "Allow", "Action": s3_action, "Resource": s3_resource}),
+            Slot::Boundary => {
+                json!({"Effect": "Allow", "Action": s3_action, "Resource": s3_resource})
+            }
             Slot::Scp => {
                 let action = ACTIONS[[0, 1, 2, 4][raw.action % 4]];
                 json!({"Effect": "Deny", "Action": action, "Resource": "*"})
@@ -257,7 +268,9 @@ impl Case {
                     json!({"data": {"policy": doc(bucket)}})
                 };
                 acct["ou"] = json!("root");
-                let mut scps = vec![doc(&[json!({"Effect": "Allow", "Action": "*", "Resource": "*"})])];
+                let mut scps = vec![doc(&[
+                    json!({"Effect": "Allow", "Action": "*", "Resource": "*"}),
+                ])];
                 if !self.get(Slot::Scp).is_empty() {
                     scps.push(doc(self.get(Slot::Scp)));
                 }
@@ -295,8 +308,17 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     prop_oneof![
         (slot(), raw()).prop_map(|(s, r)| Mutation::Add(s, r)),
         (slot(), any::<prop::sample::Index>()).prop_map(|(s, i)| Mutation::Remove(s, i)),
-        (slot(), any::<prop::sample::Index>(), raw()).prop_map(|(s, i, r)| Mutation::Replace(s, i, r)),
-        (prop::sample::select(vec![Slot::Trust(0), Slot::Trust(1), Slot::Trust(2), Slot::Bucket]), any::<prop::sample::Index>())
+        (slot(), any::<prop::sample::Index>(), raw())
+            .prop_map(|(s, i, r)| Mutation::Replace(s, i, r)),
+        (
+            prop::sample::select(vec![
+                Slot::Trust(0),
+                Slot::Trust(1),
+                Slot::Trust(2),
+                Slot::Bucket
+            ]),
+            any::<prop::sample::Index>()
+        )
             .prop_map(|(s, i)| Mutation::Widen(s, i)),
         (slot(), any::<prop::sample::Index>()).prop_map(|(s, i)| Mutation::DropCondition(s, i)),
     ]
@@ -323,7 +345,11 @@ impl Mutation {
             Mutation::Widen(s, i) => {
                 if let Some(k) = at(s, case, i) {
                     let st = &mut case.0.entry(*s).or_default()[k];
-                    st["Principal"] = if *s == Slot::Bucket { json!("*") } else { json!({"AWS": "*"}) };
+                    st["Principal"] = if *s == Slot::Bucket {
+                        json!("*")
+                    } else {
+                        json!({"AWS": "*"})
+                    };
                 }
             }
             Mutation::DropCondition(s, i) => {
@@ -381,7 +407,10 @@ fn the_oracle_finds_a_bucket_policy_opened_to_everyone() {
     let named = json!({"Effect": "Allow", "Principal": {"AWS": B}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/reports/*"});
     let before = Case(BTreeMap::from([
         (Slot::Bucket, vec![named.clone()]),
-        (Slot::User(1), vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})]),
+        (
+            Slot::User(1),
+            vec![json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"})],
+        ),
     ]));
     let mut after = before.clone();
     after.0.get_mut(&Slot::Bucket).unwrap()[0]["Principal"] = json!("*");
@@ -409,9 +438,22 @@ fn the_oracle_finds_a_bucket_policy_opened_to_everyone() {
 fn the_oracle_follows_chains_through_a_widened_trust_policy() {
     // u1 (account B) may assume r0 and r0 may read; r0 trusted only u0.
     let before = Case(BTreeMap::from([
-        (Slot::Trust(0), vec![json!({"Effect": "Allow", "Principal": {"AWS": user_arn(A, "u0")}, "Action": "sts:AssumeRole"})]),
-        (Slot::Role(0), vec![json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/*"})]),
-        (Slot::User(1), vec![json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn(0)})]),
+        (
+            Slot::Trust(0),
+            vec![
+                json!({"Effect": "Allow", "Principal": {"AWS": user_arn(A, "u0")}, "Action": "sts:AssumeRole"}),
+            ],
+        ),
+        (
+            Slot::Role(0),
+            vec![
+                json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "arn:aws:s3:::data/*"}),
+            ],
+        ),
+        (
+            Slot::User(1),
+            vec![json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn(0)})],
+        ),
     ]));
     let mut after = before.clone();
     after.0.insert(
@@ -425,13 +467,22 @@ fn the_oracle_follows_chains_through_a_widened_trust_policy() {
         question(&u1, "s3:PutObject", REPORT),
         question(&u1, "s3:PutObject", OTHER),
     ] {
-        assert!(flips.contains(&(Flip::NewlyAllowed, q.clone())), "{q:?} in {flips:?}");
+        assert!(
+            flips.contains(&(Flip::NewlyAllowed, q.clone())),
+            "{q:?} in {flips:?}"
+        );
     }
     // u0 loses the role: newly denied, through the same trust policy.
-    assert!(flips.contains(&(Flip::NewlyDenied, question(&user_arn(A, "u0"), "s3:PutObject", OTHER))));
+    assert!(flips.contains(&(
+        Flip::NewlyDenied,
+        question(&user_arn(A, "u0"), "s3:PutObject", OTHER)
+    )));
     // Near miss: B's root is named by the account too, but roots never
     // assume roles (D27).
-    assert!(!flips.iter().any(|(_, (p, _, _))| p.ends_with(":root")), "{flips:?}");
+    assert!(
+        !flips.iter().any(|(_, (p, _, _))| p.ends_with(":root")),
+        "{flips:?}"
+    );
 }
 
 proptest! {

@@ -38,6 +38,10 @@ impl Identity {
     }
 }
 
+/// A chain as comparable text: the identity's ARN, the roles assumed,
+/// the needs of its steps.
+pub type Chain = (String, Vec<String>, Vec<String>);
+
 /// A way a subject can make a request.
 #[derive(Clone, Debug)]
 pub struct Access {
@@ -203,7 +207,7 @@ impl<'w> Side<'w> {
     /// The chains of `subject` (a user, root or role ARN) as comparable
     /// text: each identity's ARN, the roles assumed and the needs of each
     /// step; empty when the world lacks the subject.
-    pub fn chains(&self, subject: &str) -> Result<Vec<(String, Vec<String>, Vec<String>)>, String> {
+    pub fn chains(&self, subject: &str) -> Result<Vec<Chain>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };

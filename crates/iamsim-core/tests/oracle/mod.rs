@@ -103,8 +103,11 @@ pub fn reachable(
     u: &Universe,
     ctx: &Ctx,
 ) -> Vec<(String, Vec<String>)> {
-    let mut ok: Vec<(String, Vec<String>)> =
-        u.principals.iter().map(|p| (p.clone(), Vec::new())).collect();
+    let mut ok: Vec<(String, Vec<String>)> = u
+        .principals
+        .iter()
+        .map(|p| (p.clone(), Vec::new()))
+        .collect();
     let all = chains(u.max_chain, u.roles.len());
     for len in 1..=u.max_chain {
         let tries: Vec<(String, Vec<String>)> = u
@@ -123,7 +126,10 @@ pub fn reachable(
         if tries.is_empty() {
             break;
         }
-        let scenarios = tries.iter().map(|(p, c)| scenario(p, c, None, ctx)).collect();
+        let scenarios = tries
+            .iter()
+            .map(|(p, c)| scenario(p, c, None, ctx))
+            .collect();
         let outcomes = play(sources, w, &file(ctx, scenarios));
         ok.extend(
             tries
@@ -138,7 +144,12 @@ pub fn reachable(
 
 /// A scenario: the principal assumes each role of the chain, then makes
 /// the request, if any.
-pub fn scenario(p: &str, chain: &[String], request: Option<(&String, &String)>, ctx: &Ctx) -> Value {
+pub fn scenario(
+    p: &str,
+    chain: &[String],
+    request: Option<(&String, &String)>,
+    ctx: &Ctx,
+) -> Value {
     let sts_context = || match &ctx.external_id {
         Some(id) => json!({"sts:ExternalId": id}),
         None => json!({}),
@@ -173,7 +184,9 @@ pub fn expand(patterns: &BTreeSet<String>) -> BTreeSet<String> {
     let catalog = Catalog::get();
     let mut out = BTreeSet::new();
     for p in patterns {
-        let (prefix, name) = p.split_once(':').unwrap_or_else(|| panic!("{p}: unbounded"));
+        let (prefix, name) = p
+            .split_once(':')
+            .unwrap_or_else(|| panic!("{p}: unbounded"));
         let service = catalog.service(prefix).unwrap();
         for a in service.action_names() {
             if glob(&name.to_ascii_lowercase(), &a.to_ascii_lowercase()) {
@@ -206,7 +219,10 @@ pub fn action_patterns(world: &Value) -> BTreeSet<String> {
         for a in one_or_many(statement.get("Action")) {
             out.insert(a);
         }
-        assert!(statement.get("NotAction").is_none(), "NotAction is unbounded");
+        assert!(
+            statement.get("NotAction").is_none(),
+            "NotAction is unbounded"
+        );
     });
     out
 }
@@ -255,7 +271,10 @@ pub fn contexts(worlds: &[&Value], values: &BTreeMap<&str, Vec<&str>>) -> Vec<Ct
 fn one_or_many(v: Option<&Value>) -> Vec<String> {
     match v {
         Some(Value::String(s)) => vec![s.clone()],
-        Some(Value::Array(a)) => a.iter().filter_map(|x| x.as_str().map(String::from)).collect(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .filter_map(|x| x.as_str().map(String::from))
+            .collect(),
         _ => Vec::new(),
     }
 }
