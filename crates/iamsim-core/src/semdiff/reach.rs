@@ -257,18 +257,24 @@ impl<'w> Side<'w> {
 
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`].
+    /// order of [`Side::identities`]. For `*`, `account` is the account it
+    /// stands for: only identities of that account can, since `*` is the
+    /// caller's own and has no resource-based policy to let another
+    /// account in (cross-account rule).
     pub fn accesses(
         &self,
         subject: &str,
         action: &str,
-        resource: &str,
+        (resource, account): (&str, Option<&str>),
     ) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
+            if account.is_some_and(|a| self.graph.account(id.node) != a) {
+                continue;
+            }
             if let Some(needs) = self.decide(id.node, action, resource)?.as_ref() {
                 out.push(Access {
                     via: id
