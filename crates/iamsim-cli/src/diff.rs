@@ -1,10 +1,13 @@
 //! `iamsim diff`: the scenarios whose decision differs between two worlds,
 //! with what decided each side; a policy change reviewed by its effects.
+//! Without scenario files, the semantic diff of the two worlds
+//! ([`crate::semdiff`]).
 
 use crate::batch::{Batch, Outcome, Streaming};
 use crate::names::UnknownNames;
 use crate::render::deciding;
-use crate::{Format, fail, print};
+use crate::semdiff::{self, DiffFormat, FailOn};
+use crate::{fail, print};
 use clap::Args;
 use iamsim_core::diag::Diagnostic;
 use iamsim_core::request::Clock;
@@ -22,14 +25,51 @@ pub struct DiffArgs {
     /// The world after the change.
     #[arg(long)]
     after: PathBuf,
-    /// Output format.
+    /// Output format (markdown: the semantic diff only).
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: DiffFormat,
     /// Scenario files or directories; their own `world` is overridden.
-    #[arg(required = true)]
+    /// Without any, the semantic diff of the two worlds.
     paths: Vec<PathBuf>,
+    /// Semantic diff: the most roles a chain assumes.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    max_chain: usize,
+    /// Semantic diff: print every finding, not the first 5 of each cause.
+    #[arg(long)]
+    all: bool,
+    /// Semantic diff: also exit 1 when something is newly denied (any-change).
+    #[arg(long, value_enum, default_value = "new-access")]
+    fail_on: FailOn,
+    /// Semantic diff: fix a request context key, KEY=VALUE; keys left open
+    /// become needs.
+    #[arg(long = "context", value_name = "KEY=VALUE")]
+    context: Vec<String>,
+    /// Semantic diff: fix the region of the requests.
+    #[arg(long)]
+    region: Option<String>,
     #[command(flatten)]
     names: UnknownNames,
+}
+
+impl DiffArgs {
+    /// The flags only the semantic diff reads, named, when given.
+    fn semantic_flags(&self) -> Vec<&'static str> {
+        let mut out = Vec::new();
+        let given = [
+            (self.max_chain != 4, "--max-chain"),
+            (self.all, "--all"),
+            (self.fail_on != FailOn::NewAccess, "--fail-on"),
+            (!self.context.is_empty(), "--context"),
+            (self.region.is_some(), "--region"),
+            (self.format == DiffFormat::Markdown, "--format markdown"),
+        ];
+        for (on, flag) in given {
+            if on {
+                out.push(flag);
+            }
+        }
+        out
+    }
 }
 
 /// The scenarios' outcomes under one world; `warn` prints the files'
@@ -79,10 +119,34 @@ fn side(r: &ScenarioResult) -> serde_json::Value {
 
 /// Runs `iamsim diff`; returns the exit status (0 none differ, 1 some do, 2 bad input).
 pub fn diff(args: &DiffArgs) -> u8 {
-    if args.format == Format::Junit {
+    if args.paths.is_empty() {
+        if args.max_chain == 0 {
+            return fail(
+                &iamsim_core::diag::Sources::new(),
+                &[Diagnostic::bare("--max-chain must be at least 1")],
+            );
+        }
+        return semdiff::run(&semdiff::Ask {
+            before: &args.before,
+            after: &args.after,
+            context: &args.context,
+            region: args.region.as_deref(),
+            max_chain: args.max_chain,
+            all: args.all,
+            fail_on: args.fail_on,
+            format: args.format,
+            allow_unknown: args.names.allow_unknown_names,
+        });
+    }
+    let semantic = args.semantic_flags();
+    if !semantic.is_empty() {
         return fail(
             &iamsim_core::diag::Sources::new(),
-            &[Diagnostic::bare("--format junit is for iamsim run")],
+            &[Diagnostic::bare(format!(
+                "{} {} for the semantic diff, without scenario files",
+                semantic.join(", "),
+                if semantic.len() == 1 { "is" } else { "are" }
+            ))],
         );
     }
     let clock = Clock::new(jiff::Timestamp::now());
@@ -101,7 +165,7 @@ pub fn diff(args: &DiffArgs) -> u8 {
             continue;
         }
         changed += 1;
-        if args.format == Format::Json {
+        if args.format == DiffFormat::Json {
             let line = json!({"file": b.file, "name": b.result.name, "before": side(&b.result), "after": side(&a.result)});
             let _ = writeln!(text, "{line}");
         } else {
@@ -117,7 +181,7 @@ pub fn diff(args: &DiffArgs) -> u8 {
             let _ = writeln!(text, "      after:  {}", why(&a.result));
         }
     }
-    if args.format == Format::Table {
+    if args.format == DiffFormat::Table {
         let _ = writeln!(
             text,
             "{changed} changed, {} unchanged",

@@ -10,6 +10,7 @@ mod import;
 mod names;
 mod progress;
 mod render;
+mod semdiff;
 mod stream;
 mod validate;
 mod what_can;
@@ -75,7 +76,7 @@ enum Command {
     },
     /// Answer one question: can PRINCIPAL do ACTION on RESOURCE?
     Can(can::CanArgs),
-    /// The scenarios whose decision differs between two worlds, with what decided each side.
+    /// The scenarios whose decision differs between two worlds; without scenario files, every access the change newly allows or removes.
     Diff(diff::DiffArgs),
     /// Check worlds, scenario files and policy documents: errors and warnings, located.
     Validate(validate::ValidateArgs),

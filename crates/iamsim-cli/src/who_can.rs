@@ -48,7 +48,7 @@ pub struct WhoCanArgs {
 }
 
 /// The `--context` arguments as a request context.
-fn fixed_context(pairs: Map<String, Value>) -> Result<Context, Diagnostic> {
+pub fn fixed_context(pairs: Map<String, Value>) -> Result<Context, Diagnostic> {
     let mut ctx = Context::new();
     for (k, v) in pairs {
         match v {

@@ -393,6 +393,48 @@ fn a_principal_missing_from_the_world_is_bad_input() {
     );
 }
 
+/// A principal of an account the world does not declare is an outsider
+/// whose own account allows everything (README, "Formats"): the bucket
+/// policy naming its account lets it in, a bucket without one does not,
+/// and a name missing from a declared account is still bad input.
+#[test]
+fn a_principal_of_an_undeclared_account_is_an_outsider() {
+    let ask = |principal: &str, object: &str| {
+        iamsim(&[
+            "can",
+            "--world",
+            "testdata/rules/outsider.world.json",
+            principal,
+            "s3:GetObject",
+            object,
+            "--explain",
+        ])
+    };
+    let eve = "arn:aws:iam::999999999999:user/eve";
+    let o = ask(eve, "arn:aws:s3:::shared-with-partner/x.csv");
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains(
+            "account 999999999999 is not in the world: an outsider's own account allows everything"
+        ),
+        "{}",
+        stdout(&o)
+    );
+    let o = ask(eve, "arn:aws:s3:::internal/x.csv");
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let o = ask(
+        "arn:aws:iam::222222222222:user/deb",
+        "arn:aws:s3:::shared-with-partner/x.csv",
+    );
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o)
+            .contains("principal arn:aws:iam::222222222222:user/deb is not a user of the world"),
+        "{}",
+        stderr(&o)
+    );
+}
+
 /// The explanation of every seed scenario, allowed and denied, as a reader
 /// sees it (`iamsim run --explain`), one snapshot per seed tutorial.
 #[test]
@@ -2140,4 +2182,210 @@ fn an_empty_batch_is_bad_input() {
     assert_exit(&iamsim(&["run", p]), 2, &message);
     let o = iamsim(&["run", "--stream", p]);
     assert_exit(&o, 2, &format!("{p}: no scenarios"));
+}
+
+/// The semantic diff of the README's example change: JSON lines with the
+/// agreed fields, each witness replayed by `run` as its change says.
+#[test]
+fn semantic_diff_json_lines_carry_witnesses_that_run_replays() {
+    let o = iamsim(&[
+        "diff",
+        "--before",
+        "testdata/access/world.json",
+        "--after",
+        "testdata/access/world.after.json",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let lines: Vec<serde_json::Value> = stdout(&o)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    assert_eq!(lines.len(), 6, "{}", stdout(&o));
+    let tmp = tempdir("semdiff-json");
+    for l in &lines {
+        for field in [
+            "change",
+            "principal",
+            "via",
+            "actions",
+            "resource",
+            "needs",
+            "cause",
+            "witness",
+        ] {
+            assert!(l.get(field).is_some(), "{field} missing in {l}");
+        }
+        let (allowed, denied) = match l["change"].as_str() {
+            Some("newly_allowed") => ("world.after.json", "world.json"),
+            Some("newly_denied") => ("world.json", "world.after.json"),
+            other => panic!("unexpected change {other:?}"),
+        };
+        let file = tmp.join("witness.json");
+        let mut w = l["witness"].clone();
+        w["expect"] = serde_json::json!("allow");
+        std::fs::write(&file, serde_json::json!({"scenarios": [w]}).to_string()).unwrap();
+        let run = |world: &str| {
+            iamsim(&[
+                "run",
+                "--world",
+                &format!("testdata/access/{world}"),
+                file.to_str().unwrap(),
+            ])
+            .status
+            .code()
+        };
+        assert_eq!((run(allowed), run(denied)), (Some(0), Some(1)), "{l}");
+    }
+    let erin = lines
+        .iter()
+        .find(|l| l["principal"] == "arn:aws:iam::555555555555:user/erin")
+        .unwrap();
+    assert_eq!(erin["change"], "newly_denied");
+    assert_eq!(erin["needs"], serde_json::json!(["sts:ExternalId=abc-123"]));
+    assert_eq!(erin["witness"]["steps"][0]["external_id"], "abc-123");
+    let cause = &erin["cause"][0];
+    assert_eq!(cause["side"], "before");
+    assert_eq!(cause["statement"], "\"ReadProdData\"");
+    assert!(
+        cause["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("testdata/access/world.json:"),
+        "{cause}"
+    );
+}
+
+/// Exit statuses: nothing new is 0; newly denied alone fails only with
+/// `--fail-on any-change`; the table groups by cause and counts.
+#[test]
+fn semantic_diff_exit_statuses_and_table() {
+    let same = iamsim(&[
+        "diff",
+        "--before",
+        "testdata/access/world.json",
+        "--after",
+        "testdata/access/world.json",
+    ]);
+    assert_eq!(same.status.code(), Some(0), "{}", stderr(&same));
+    assert!(
+        stdout(&same)
+            .ends_with("0 newly allowed, 0 newly denied, 0 indeterminate, 0 newly reachable\n")
+    );
+    let tmp = tempdir("semdiff-exit");
+    let mut narrowed: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(root().join("testdata/access/world.json")).unwrap(),
+    )
+    .unwrap();
+    narrowed["accounts"]["111111111111"]["roles"]["Vendor"]["inline_policies"] =
+        serde_json::json!({});
+    let after = tmp.join("narrowed.json");
+    std::fs::write(&after, narrowed.to_string()).unwrap();
+    let args = |extra: &[&str]| {
+        let mut a = vec![
+            "diff",
+            "--before",
+            "testdata/access/world.json",
+            "--after",
+            after.to_str().unwrap(),
+        ];
+        a.extend_from_slice(extra);
+        iamsim(&a)
+    };
+    let o = args(&[]);
+    assert_eq!(o.status.code(), Some(0), "{}", stdout(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("NEWLY DENIED (2 findings)\n"), "{out}");
+    assert!(out.contains("  cause before: \"ReadProdData\" of inline policy \"read\" of arn:aws:iam::111111111111:role/Vendor ("), "{out}");
+    assert!(out.ends_with("0 newly allowed, 2 newly denied, 0 indeterminate, 0 newly reachable\n"));
+    assert_eq!(args(&["--fail-on", "any-change"]).status.code(), Some(1));
+    // Erin's chain is one role: with --max-chain 1 she is still found.
+    let one = args(&["--max-chain", "1", "--format", "json"]);
+    assert_eq!(stdout(&one).lines().count(), 2, "{}", stdout(&one));
+}
+
+/// Markdown is a pull-request comment: counts, then newly allowed before
+/// newly denied, with witnesses folded.
+#[test]
+fn semantic_diff_markdown_puts_newly_allowed_first() {
+    let o = iamsim(&[
+        "diff",
+        "--before",
+        "testdata/access/world.json",
+        "--after",
+        "testdata/access/world.after.json",
+        "--format",
+        "markdown",
+    ]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("## iamsim semantic diff\n\n4 newly allowed, 2 newly denied, 0 indeterminate, 0 newly reachable\n"), "{out}");
+    let allowed = out.find("### Newly allowed").unwrap();
+    let denied = out.find("### Newly denied").unwrap();
+    assert!(allowed < denied, "{out}");
+    assert!(out.contains("| `arn:aws:iam::222222222222:user/bob` | via arn:aws:iam::111111111111:role/BreakGlass | s3:GetObject | `arn:aws:s3:::prod-data/*` |  |"), "{out}");
+    assert!(out.contains("<details><summary>witnesses</summary>"));
+}
+
+/// Bad input exits 2 naming the argument: a flag of the semantic diff
+/// with scenario files, an unknown context key, --max-chain 0.
+#[test]
+fn semantic_diff_refuses_bad_arguments() {
+    let base = [
+        "diff",
+        "--before",
+        "testdata/access/world.json",
+        "--after",
+        "testdata/access/world.after.json",
+    ];
+    let run = |extra: &[&str]| {
+        let mut a = base.to_vec();
+        a.extend_from_slice(extra);
+        iamsim(&a)
+    };
+    let o = run(&["--all", "testdata/seeds"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("--all is for the semantic diff"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--context", "aws:SourceIpp=10.0.0.1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("argument --context 'aws:SourceIpp=10.0.0.1'"),
+        "{}",
+        stderr(&o)
+    );
+    let o = run(&["--max-chain", "0"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--max-chain must be at least 1"));
+    let o = run(&["--region", "mars-1"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--region"), "{}", stderr(&o));
+}
+
+/// The semantic diff with the world's MFA need fixed by --context: bob's
+/// break-glass access was already there with MFA, so only the access
+/// without it is new, and with MFA fixed true nothing is.
+#[test]
+fn semantic_diff_context_fixes_keys_that_are_otherwise_needs() {
+    let o = iamsim(&[
+        "diff",
+        "--before",
+        "testdata/access/world.json",
+        "--after",
+        "testdata/access/world.after.json",
+        "--context",
+        "aws:MultiFactorAuthPresent=true",
+        "--format",
+        "json",
+    ]);
+    let out = stdout(&o);
+    assert!(
+        !out.contains("\"change\":\"newly_allowed\""),
+        "with MFA the break-glass access is not new: {out}"
+    );
+    assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
 }

@@ -119,6 +119,11 @@ impl Context {
         self.insert(key, values, true);
     }
 
+    /// Every key with its values, by lower-cased key.
+    pub fn entries(&self) -> impl Iterator<Item = &ContextValue> {
+        self.map.values()
+    }
+
     /// Sets a key from its parts.
     pub fn insert(&mut self, key: &str, values: Vec<String>, multi: bool) {
         self.map.insert(

@@ -16,6 +16,7 @@ pub use combine::Sides;
 
 use crate::condition::Condition;
 use crate::context::Lookup;
+use crate::outsider;
 use crate::policy::{Grant, PolicyKind, PrincipalEntry, RequestAction, RequestResource, Statement};
 use crate::protection;
 use crate::request::{Caller, Target};
@@ -367,11 +368,11 @@ struct Findings {
 }
 
 impl Findings {
-    fn sides(&self, req: &Request<'_>, action: &RequestAction<'_>) -> Sides {
+    fn sides(&self, world: &World, req: &Request<'_>, action: &RequestAction<'_>) -> Sides {
         Sides {
             same_account: req.target.is_same_account(req.caller.account()),
             grant: self.rbp.grant,
-            id_ok: matches!(req.caller, Caller::Root { .. }) || self.identity.allow,
+            id_ok: holds_all(world, &req.caller).is_some() || self.identity.allow,
             bnd_ok: self.boundary.is_none_or(|f| f.allow),
             sess_ok: self.session.is_none_or(|f| f.allow),
             is_trust: req.target.policy_required && action.service == "sts",
@@ -389,6 +390,24 @@ impl Findings {
             Outcome::Allow
         };
         (outcome, allowed)
+    }
+}
+
+/// Why the caller's identity side allows everything, if it does: the root
+/// user holds every permission of its account, and an outsider's own
+/// account allows everything (crate::outsider).
+fn holds_all(world: &World, caller: &Caller<'_>) -> Option<String> {
+    let account = caller.account();
+    if matches!(caller, Caller::Root { .. }) {
+        Some(format!(
+            "the root user holds every permission of account {account}"
+        ))
+    } else if outsider::is_outsider(world, account) {
+        Some(format!(
+            "account {account} is not in the world: an outsider's own account allows everything"
+        ))
+    } else {
+        None
     }
 }
 
@@ -426,7 +445,7 @@ pub fn decide(world: &World, req: &Request<'_>) -> Outcome {
             || f.session.is_some_and(|s| s.deny),
         ..f
     };
-    let sides = f.sides(req, &input.action);
+    let sides = f.sides(world, req, &input.action);
     f.conclude(req, &sides, root_assumes(req, &input.action)).0
 }
 
@@ -436,7 +455,6 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     let lower = buf.of(req.action);
     let input = input(req, &lower);
     let caller = req.caller;
-    let is_root = matches!(caller, Caller::Root { .. });
     let root_assumes = root_assumes(req, &input.action);
     let org = org::gates(world, &input);
     let rbp_source = resource_policy(world, req);
@@ -458,7 +476,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         boundary: boundary_source.map(|_| boundary.flags()),
         session: session_source.map(|_| session.flags()),
     };
-    let sides = findings.sides(req, &input.action);
+    let sides = findings.sides(world, req, &input.action);
     let (outcome, allowed) = findings.conclude(req, &sides, root_assumes);
     let refusal = protection::refusal(&lower, caller.account(), req.target);
     let outcome = if refusal.is_some() {
@@ -493,7 +511,11 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
         rbp.allows,
         &sides,
     ));
-    gates.push(identity_report(req, identity.allows, is_root));
+    gates.push(identity_report(
+        req,
+        identity.allows,
+        holds_all(world, &caller),
+    ));
     gates.push(match boundary_source {
         None => report(
             Gate::Boundary,
@@ -645,13 +667,13 @@ fn resource_policy_report<'a>(
     }
 }
 
-fn identity_report<'a>(req: &Request<'a>, allows: Vec<Hit<'a>>, is_root: bool) -> GateReport<'a> {
+fn identity_report<'a>(
+    req: &Request<'a>,
+    allows: Vec<Hit<'a>>,
+    holds_all: Option<String>,
+) -> GateReport<'a> {
     let caller = req.caller;
-    if is_root {
-        let note = format!(
-            "the root user holds every permission of account {}",
-            caller.account()
-        );
+    if let Some(note) = holds_all {
         return report(Gate::Identity, Verdict::Pass, allows, note);
     }
     if !allows.is_empty() {

@@ -15,6 +15,7 @@ pub mod eval;
 pub mod import;
 pub mod json;
 pub mod managed;
+pub mod outsider;
 pub mod pattern;
 pub mod policy;
 pub mod protection;

@@ -62,6 +62,9 @@ pub struct StatementRef {
     pub grant: Option<&'static str>,
     /// The whole reference as one phrase.
     pub text: String,
+    /// Where the statement was written: its source and byte span
+    /// ([`crate::policy::Origin`]), for `file:line:col`.
+    pub written: (crate::diag::SourceId, crate::json::Span),
 }
 
 /// A statement that did not apply, and why.
@@ -75,6 +78,8 @@ pub struct MissRef {
     pub reason: String,
     /// For a failed condition, what it compared.
     pub condition: Option<FailedCondition>,
+    /// Where the statement was written, as in [`StatementRef::written`].
+    pub written: (crate::diag::SourceId, crate::json::Span),
 }
 
 /// A condition that was false.
@@ -166,6 +171,7 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
             .filter(|_| h.kind.is_resource_based())
             .map(explain::grant_token),
         text: explain::describe(h),
+        written: (h.statement.origin.source, h.statement.origin.span),
     }
 }
 
@@ -192,6 +198,7 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         part,
         reason: explain::miss_reason(m, action, resource),
         condition,
+        written: (m.statement.origin.source, m.statement.origin.span),
     }
 }
 

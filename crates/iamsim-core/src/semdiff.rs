@@ -1,7 +1,544 @@
 //! The semantic diff of two worlds: every access a change newly allows or
-//! removes (README, "Reviewing a change").
+//! removes, each with a witness scenario that replays it.
 //!
-//! [`changes`] finds what differs between the two worlds and what it can
-//! touch, so that the search decides only the requests a change can flip.
+//! The request space ([`space`]) is every subject of either world (users,
+//! roles as their sessions, account roots) with every chain of
+//! `sts:AssumeRole` it can take up to [`Options::max_chain`] roles
+//! ([`reach`]), every resource class of the worlds with the classes of the
+//! catalog actions that take it, and the classes of the open request keys
+//! that who-can finds as needs ([`crate::access::open`]). One
+//! representative request per class is decided in each world, by the
+//! evaluator; the subject's access in a world is "some chain allows".
+//!
+//! A [`Finding`] compares the two: [`Change::NewlyAllowed`] when no chain
+//! allowed it before and some chain does after (or it needed open keys
+//! before and needs none after), [`Change::NewlyDenied`] the reverse,
+//! [`Change::NewlyReachable`] for a new chain to an access the subject
+//! already had. Its witness ([`witness`]) is replayed with the scenario
+//! runner in both worlds before it is returned: a finding whose witness
+//! does not replay as decided is returned as [`Change::Indeterminate`]
+//! with a [`Finding::note`] saying so, never as a flip; so is an access
+//! whose needs differ between the worlds when no value iamsim finds tells
+//! them apart (a condition on a key whose values it cannot enumerate).
+//!
+//! The subjects include one stand-in for every principal outside both
+//! worlds, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
+//! picks another id when a world declares that one), whose own account
+//! allows everything (crate::outsider).
+//!
+//! API additions over the agreed one: [`Options::sources`] (to locate
+//! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
+//! the witness is allowed in).
 
 pub mod changes;
+pub mod context;
+pub mod reach;
+pub mod scope;
+pub mod space;
+pub mod witness;
+
+use crate::context::Context;
+use crate::diag::Sources;
+use crate::eval::Outcome;
+use crate::outsider;
+use crate::request::Clock;
+use crate::world::World;
+use reach::{Access, best};
+use witness::{Replay, causes, replay};
+
+/// What a semantic diff asks.
+#[derive(Clone, Copy)]
+pub struct Options<'a> {
+    /// The most roles a chain assumes (`--max-chain`, default 4).
+    pub max_chain: usize,
+    /// The request keys the question fixes (`--context`); keys it leaves
+    /// open become needs.
+    pub context: &'a Context,
+    /// The region of the requests (`--region`), else open.
+    pub region: Option<&'a str>,
+    /// The time of the question.
+    pub clock: &'a Clock,
+    /// The texts the worlds were read from, to print each cause's
+    /// `file:line:col`; `None` leaves [`Cause::location`] out.
+    pub sources: Option<&'a Sources>,
+}
+
+/// What changed about an access.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Change {
+    /// No chain allowed it before; some chain allows it after.
+    NewlyAllowed,
+    /// Some chain allowed it before; none does after.
+    NewlyDenied,
+    /// The access could differ, but iamsim cannot tell how.
+    Indeterminate,
+    /// A new chain to an access the subject already had.
+    NewlyReachable,
+}
+
+impl Change {
+    /// As printed: `newly_allowed`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::NewlyAllowed => "newly_allowed",
+            Change::NewlyDenied => "newly_denied",
+            Change::Indeterminate => "indeterminate",
+            Change::NewlyReachable => "newly_reachable",
+        }
+    }
+}
+
+/// A world of the diff.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The world before the change.
+    Before,
+    /// The world after it.
+    After,
+}
+
+impl Side {
+    /// `before` or `after`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Side::Before => "before",
+            Side::After => "after",
+        }
+    }
+}
+
+/// A statement that decides the difference.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Cause {
+    /// Which world it is in.
+    pub side: Side,
+    /// The policy, as explanations name it (`inline policy "read" of
+    /// arn:...`); for a gate no statement allowed, the gate's name.
+    pub policy: String,
+    /// `Sid "X"` or `statement #N`; for a gate, what no statement allows.
+    pub statement: String,
+    /// `file:line:col` of the statement, when known.
+    pub location: Option<String>,
+}
+
+impl Cause {
+    /// The cause in words, with its side and location.
+    pub fn text(&self) -> String {
+        let mut t = format!("{}: {}", self.side.as_str(), self.statement);
+        if !self.policy.is_empty() {
+            t.push_str(if self.statement.is_empty() {
+                ""
+            } else {
+                " of "
+            });
+            t.push_str(&self.policy);
+        }
+        if let Some(at) = &self.location {
+            t.push_str(&format!(" ({at})"));
+        }
+        t
+    }
+}
+
+/// One access that differs.
+#[derive(Clone, Debug)]
+pub struct Finding {
+    /// What changed.
+    pub change: Change,
+    /// The subject: a user, root or role ARN (a role acts as its session).
+    pub principal: String,
+    /// The roles assumed in order.
+    pub via: Vec<String>,
+    /// The actions of the class that take the resource, sorted.
+    pub actions: Vec<String>,
+    /// The resource: an ARN, or an IAM-style pattern for a class.
+    pub resource: String,
+    /// For the resource `*`, the account whose `*` it is.
+    pub resource_account: Option<String>,
+    /// What the open request keys must hold, as who-can prints needs.
+    pub needs: Vec<String>,
+    /// The statements on each side that decide the difference.
+    pub cause: Vec<Cause>,
+    /// One scenario object (no `world`) that `iamsim run --world W` replays.
+    pub witness: serde_json::Value,
+    /// The world the witness is allowed in (after for newly allowed and
+    /// newly reachable, before for newly denied); it is denied in the other.
+    pub witness_world: Side,
+    /// Why an indeterminate finding is one.
+    pub note: Option<String>,
+}
+
+/// Every access that differs between the worlds, newly allowed first.
+/// An error names what could not be decided (a resource whose owner is
+/// unknown, a malformed key ARN).
+pub fn semantic_diff(
+    before: &World,
+    after: &World,
+    opts: &Options<'_>,
+) -> Result<Vec<Finding>, String> {
+    let stand_in = outsider_in(before, after);
+    let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
+    let sides = [
+        reach::Side::new(before, opts, &stand_in),
+        reach::Side::new(after, opts, &stand_in),
+    ];
+    let judge = Judge {
+        worlds: [before, after],
+        opts,
+        trials: context::Trials::new([before, after], opts.context),
+    };
+    let set = changes::changes(before, after);
+    let space = space::space(before, after);
+    let scope = scope::scope(&set, &space, &sides, opts.max_chain);
+    let all: Vec<scope::Class> = space
+        .iter()
+        .enumerate()
+        .flat_map(|(ri, rc)| (0..rc.actions.len()).map(move |ai| (ri, ai)))
+        .collect();
+    let mut out = Vec::new();
+    for subject in &scope.subjects {
+        let [b, a] = [&sides[0], &sides[1]].map(|s| s.chains(subject));
+        let (b, a) = (b?, a?);
+        // Same chains: only touched classes where an identity is hit.
+        let classes: Vec<scope::Class> = if b == a {
+            let hit = |&&(ri, ai): &&scope::Class| {
+                let rc = space.get(ri);
+                let ac = rc.and_then(|r| r.actions.get(ai));
+                matches!((rc, ac), (Some(rc), Some(ac))
+                    if b.iter().any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn)))
+            };
+            scope.touched.iter().filter(hit).copied().collect()
+        } else {
+            all.clone()
+        };
+        // The accounts the subject acts in: the only ones whose `*` it can reach.
+        let accounts: Vec<&str> = b
+            .iter()
+            .chain(&a)
+            .filter_map(|(arn, _, _)| crate::arn::Arn::parse(arn).map(|p| p.account))
+            .collect();
+        for (ri, ai) in classes {
+            let Some(rc) = space.get(ri) else { continue };
+            let Some(ac) = rc.actions.get(ai) else {
+                continue;
+            };
+            if let Some(account) = &rc.account {
+                if !accounts.contains(&account.as_str()) {
+                    continue;
+                }
+            }
+            let resource = (rc.arn.as_str(), rc.account.as_deref());
+            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), resource));
+            let (b, a) = (b?, a?);
+            let q = Question {
+                subject,
+                actions: &ac.actions,
+                resource: rc,
+            };
+            out.extend(judge.compare(&q, &b, &a)?);
+        }
+    }
+    out.sort_by(|x, y| {
+        (x.change, &x.principal, &x.resource, &x.actions).cmp(&(
+            y.change,
+            &y.principal,
+            &y.resource,
+            &y.actions,
+        ))
+    });
+    Ok(out)
+}
+
+/// The account of the stand-in for every principal outside the worlds:
+/// `999999999999`, or the next lower id that neither world declares.
+pub fn outsider_in(before: &World, after: &World) -> String {
+    (0..1000u64)
+        .map(|i| format!("{}", 999_999_999_999 - i))
+        .find(|a| outsider::is_outsider(before, a) && outsider::is_outsider(after, a))
+        .unwrap_or_else(|| "999999999999".into())
+}
+
+/// One request class of one subject.
+struct Question<'a> {
+    subject: &'a str,
+    actions: &'a [String],
+    resource: &'a space::ResourceClass,
+}
+
+/// Compares a subject's accesses in the two worlds and replays witnesses.
+struct Judge<'a> {
+    worlds: [&'a World; 2],
+    opts: &'a Options<'a>,
+    /// Values to try for the open keys the worlds' conditions test.
+    trials: context::Trials,
+}
+
+impl Judge<'_> {
+    /// The finding for one request class, if its access differs.
+    fn compare(
+        &self,
+        q: &Question<'_>,
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Vec<Finding>, String> {
+        let (b, a) = (best(before), best(after));
+        Ok(match (b, a) {
+            (None, None) => Vec::new(),
+            (None, Some(x)) => vec![self.flip(q, Change::NewlyAllowed, x)?],
+            (Some(y), None) => vec![self.flip(q, Change::NewlyDenied, y)?],
+            (Some(y), Some(x)) if x.free() && !y.free() => {
+                vec![self.flip(q, Change::NewlyAllowed, x)?]
+            }
+            (Some(y), Some(x)) if y.free() && !x.free() => {
+                vec![self.flip(q, Change::NewlyDenied, y)?]
+            }
+            (Some(_), Some(x)) if b.is_some_and(Access::free) => {
+                let mut out: Vec<Finding> = self.reachable(q, before, after)?.into_iter().collect();
+                out.extend(self.context_classes(q, x)?);
+                out
+            }
+            (Some(y), Some(x)) => self.conditional(q, y, x)?.into_iter().collect(),
+        })
+    }
+
+    /// A new chain that needs nothing, to an access the subject already
+    /// had without needs: the first chain of after's that before's lack
+    /// and that does not work before.
+    fn reachable(
+        &self,
+        q: &Question<'_>,
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Option<Finding>, String> {
+        for x in after.iter().filter(|x| x.free()) {
+            if before.iter().any(|y| y.free() && y.via == x.via) {
+                continue;
+            }
+            let f = self.flip(q, Change::NewlyReachable, x)?;
+            if f.change == Change::NewlyReachable {
+                return Ok(Some(f));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Both worlds allow only with needs: a flip when one side's witness
+    /// is denied in the other world, else indeterminate when the needs
+    /// differ.
+    fn conditional(
+        &self,
+        q: &Question<'_>,
+        y: &Access,
+        x: &Access,
+    ) -> Result<Option<Finding>, String> {
+        let texts = |a: &Access| a.needs().map(|n| n.text()).collect::<Vec<_>>();
+        let allowed = self.flip(q, Change::NewlyAllowed, x)?;
+        if allowed.change == Change::NewlyAllowed {
+            return Ok(Some(allowed));
+        }
+        let denied = self.flip(q, Change::NewlyDenied, y)?;
+        if denied.change == Change::NewlyDenied {
+            return Ok(Some(denied));
+        }
+        if texts(x) == texts(y) {
+            return Ok(None);
+        }
+        let mut f = allowed;
+        f.change = Change::Indeterminate;
+        f.note = Some(format!(
+            "allowed in both worlds only if the request meets needs that differ (before: {}; after: {}); iamsim found no value that one world allows and the other denies, and cannot enumerate them all",
+            texts(y).join(" and "),
+            texts(x).join(" and ")
+        ));
+        Ok(Some(f))
+    }
+
+    /// An indeterminate finding whose witness the scenario format refuses
+    /// (a need's value that STS or the key's type does not accept).
+    fn refused(
+        &self,
+        q: &Question<'_>,
+        seen: Seen<'_>,
+        witness: serde_json::Value,
+        why: String,
+    ) -> Finding {
+        Finding {
+            change: Change::Indeterminate,
+            principal: q.subject.to_string(),
+            via: seen.via.to_vec(),
+            actions: q.actions.to_vec(),
+            resource: q.resource.shown.clone(),
+            resource_account: q.resource.account.clone(),
+            needs: seen.needs,
+            cause: Vec::new(),
+            witness,
+            witness_world: Side::After,
+            note: Some(format!("its witness cannot be replayed: {why}")),
+        }
+    }
+
+    /// The witness of `access` for the question.
+    fn witness(&self, q: &Question<'_>, change: Change, access: &Access) -> serde_json::Value {
+        let action = q.actions.first().map_or("", String::as_str);
+        let request = witness::Request {
+            action,
+            resource: &q.resource.arn,
+            resource_account: q.resource.account.as_deref(),
+            fixed: self.opts.context,
+            region: self.opts.region,
+        };
+        let name = format!("{} {action} {}", change.as_str(), q.resource.shown);
+        witness::scenario(&name, q.subject, access, &request)
+    }
+
+    /// The witness played in both worlds, or why the scenario format
+    /// refuses it.
+    fn replays(&self, w: &serde_json::Value) -> Result<[Replay; 2], String> {
+        let [b, a] = self.worlds.map(|world| replay(world, w, self.opts.clock));
+        Ok([b?, a?])
+    }
+
+    /// The finding of `change` witnessed by `access` (after's for newly
+    /// allowed and reachable, before's for newly denied), replayed in both
+    /// worlds; indeterminate, with a note, when it does not replay so.
+    fn flip(&self, q: &Question<'_>, change: Change, access: &Access) -> Result<Finding, String> {
+        let w = self.witness(q, change, access);
+        let needs = access.needs().map(|n| n.text()).collect();
+        let seen = Seen {
+            via: &access.via,
+            needs,
+        };
+        Ok(match self.replays(&w) {
+            Ok(played) => self.judged(q, change, seen, w, &played),
+            Err(e) => self.refused(q, seen, w, e),
+        })
+    }
+
+    /// A finding from a witness played in both worlds: `change` when it
+    /// is allowed in the world the change says and denied in the other,
+    /// else indeterminate with a note.
+    fn judged(
+        &self,
+        q: &Question<'_>,
+        change: Change,
+        seen: Seen<'_>,
+        w: serde_json::Value,
+        [b, a]: &[Replay; 2],
+    ) -> Finding {
+        let (allowed_in, denied_in, side, other) = match change {
+            Change::NewlyDenied => (b, a, Side::Before, Side::After),
+            _ => (a, b, Side::After, Side::Before),
+        };
+        let replays = allowed_in.outcome == Outcome::Allow && denied_in.outcome != Outcome::Allow;
+        Finding {
+            change: if replays {
+                change
+            } else {
+                Change::Indeterminate
+            },
+            principal: q.subject.to_string(),
+            via: seen.via.to_vec(),
+            actions: q.actions.to_vec(),
+            resource: q.resource.shown.clone(),
+            resource_account: q.resource.account.clone(),
+            needs: seen.needs,
+            cause: causes((side, allowed_in), (other, denied_in), self.opts.sources),
+            witness: w,
+            witness_world: side,
+            note: (!replays).then(|| {
+                format!(
+                    "decided {} but its witness replays {} {} and {} {}",
+                    change.as_str(),
+                    allowed_in.outcome.as_str(),
+                    side.as_str(),
+                    denied_in.outcome.as_str(),
+                    other.as_str()
+                )
+            }),
+        }
+    }
+
+    /// An access allowed in both worlds without needs may still differ
+    /// where an open key holds some value: a condition on it that only one
+    /// world has. The keys whose value would change the witness's decision
+    /// in either world (crate::eval::absent) are tried with the values the
+    /// conditions of both worlds suggest ([`context::Trials`]); for each
+    /// key and direction, the first value that one world allows and the
+    /// other denies is a finding, its need that value. When the two worlds'
+    /// such keys differ and no value tells them apart, the finding is
+    /// indeterminate.
+    fn context_classes(&self, q: &Question<'_>, access: &Access) -> Result<Vec<Finding>, String> {
+        let mut out: Vec<Finding> = Vec::new();
+        let w = self.witness(q, Change::NewlyAllowed, access);
+        let Ok(played) = self.replays(&w) else {
+            return Ok(out);
+        };
+        let keys = played.each_ref().map(context::would_differ);
+        if keys.iter().all(Vec::is_empty) {
+            return Ok(out);
+        }
+        let mut tried: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
+        tried.sort_unstable();
+        tried.dedup();
+        for key in tried {
+            for (written, value) in self.trials.values(key) {
+                let mut w = w.clone();
+                context::set(&mut w, written, value.clone());
+                let Ok(played) = self.replays(&w) else {
+                    continue;
+                };
+                let [b, a] = &played;
+                let (b_ok, a_ok) = (b.outcome == Outcome::Allow, a.outcome == Outcome::Allow);
+                if b_ok == a_ok {
+                    continue;
+                }
+                let change = if a_ok {
+                    Change::NewlyAllowed
+                } else {
+                    Change::NewlyDenied
+                };
+                let need = context::text(written, &value);
+                let known = |f: &Finding| {
+                    f.change == change
+                        && f.needs
+                            .iter()
+                            .any(|n| n.split('=').next() == need.split('=').next())
+                };
+                if out.iter().any(known) {
+                    continue;
+                }
+                let seen = Seen {
+                    via: &access.via,
+                    needs: vec![need],
+                };
+                out.push(self.judged(q, change, seen, w, &played));
+            }
+        }
+        let [kb, ka] = &keys;
+        if !out.is_empty() || kb == ka {
+            return Ok(out);
+        }
+        let seen = Seen {
+            via: &access.via,
+            needs: Vec::new(),
+        };
+        let mut f = self.judged(q, Change::Indeterminate, seen, w, &played);
+        f.change = Change::Indeterminate;
+        f.note = Some(format!(
+            "allowed in both worlds without open keys, but a value of {} would change the decision before and of {} after; iamsim found no value that one world allows and the other denies, and cannot enumerate them all",
+            context::list(kb),
+            context::list(ka)
+        ));
+        out.push(f);
+        Ok(out)
+    }
+}
+
+/// What a finding shows of the access its witness plays.
+struct Seen<'a> {
+    via: &'a [String],
+    needs: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests;

@@ -17,13 +17,15 @@
 use iamsim_core::access::what_can::{self, what_can};
 use iamsim_core::access::who_can::{Question, who_can};
 use iamsim_core::context::Context;
-use iamsim_core::diag::{Doc, JsonPath, Sources};
+use iamsim_core::diag::Sources;
 use iamsim_core::eval::Outcome;
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::{self, Detail};
-use iamsim_core::world::{self, NoFiles, World};
+use iamsim_core::world::World;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+use support::{chains, load};
+
+mod support;
 
 const ACCOUNTS: [&str; 3] = ["111111111111", "222222222222", "333333333333"];
 /// Roles: (account index, name).
@@ -193,41 +195,6 @@ fn principals() -> Vec<String> {
     v
 }
 
-/// Every chain of up to `max` roles, shortest first.
-fn chains(max: usize) -> Vec<Vec<usize>> {
-    let mut out = vec![Vec::new()];
-    let mut last = vec![Vec::new()];
-    for _ in 0..max {
-        let next: Vec<Vec<usize>> = last
-            .iter()
-            .flat_map(|c: &Vec<usize>| {
-                (0..ROLES.len()).map(move |r| {
-                    let mut c = c.clone();
-                    c.push(r);
-                    c
-                })
-            })
-            .collect();
-        out.extend(next.iter().cloned());
-        last = next;
-    }
-    out
-}
-
-fn load(sources: &mut Sources, world: &Value) -> World {
-    let text = world.to_string();
-    let node = iamsim_core::json::parse(&text).unwrap();
-    let id = sources.add("world.json", text);
-    world::load_world_node(
-        sources,
-        Doc { source: id },
-        &node,
-        &JsonPath::ROOT,
-        &mut NoFiles,
-    )
-    .unwrap_or_else(|e| panic!("{}", e[0].render(sources)))
-}
-
 /// Plays each (principal, chain) as `can --via` does; the outcomes in order.
 fn play(
     sources: &mut Sources,
@@ -256,20 +223,11 @@ fn play(
     ) {
         keys.retain(|k, _| !k.starts_with("sts:"));
     }
-    let file = json!({"context": context, "scenarios": scenarios});
-    let id = sources.add("questions.json", file.to_string());
-    let parsed = scenario::parse_file(sources, id, &mut NoFiles)
-        .unwrap_or_else(|e| panic!("{}", e[0].render(sources)));
-    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
-    parsed
-        .scenarios
-        .iter()
-        .map(|sc| {
-            scenario::run_scenario(w, &parsed, sc, &clock, Detail::Decisions)
-                .unwrap()
-                .outcome
-        })
-        .collect()
+    support::play(
+        sources,
+        w,
+        &json!({"context": context, "scenarios": scenarios}),
+    )
 }
 
 fn check(case: &Case) -> Result<(), TestCaseError> {
@@ -291,7 +249,7 @@ fn check(case: &Case) -> Result<(), TestCaseError> {
         clock: &clock,
     };
     let found = who_can(&w, &q).unwrap();
-    let all_chains = chains(3);
+    let all_chains = chains(3, ROLES.len());
     for p in principals() {
         let questions: Vec<(String, Vec<String>)> = all_chains
             .iter()

@@ -147,6 +147,17 @@ impl<'w> Graph<'w> {
         }
     }
 
+    /// Adds a user of an account the world does not declare (an outsider,
+    /// crate::outsider): its own account allows it everything, so it can
+    /// call `sts` whenever a trust policy lets it in. Returns its node.
+    pub fn add_outsider(&mut self, user: &'w User) -> NodeId {
+        let id = self.nodes.len();
+        self.nodes.push(Node::User(user));
+        self.by_arn.insert(&user.arn, id);
+        self.sts_capable.entry(&user.account).or_default().push(id);
+        id
+    }
+
     /// The node named by a user, role or root ARN.
     pub fn node(&self, arn: &str) -> Option<NodeId> {
         self.by_arn.get(arn).copied().or_else(|| {

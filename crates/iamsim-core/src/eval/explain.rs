@@ -5,6 +5,7 @@ use super::pages;
 use super::{Gate, GateReport, Hit, Miss, MissReason, Outcome, Request, Sides, Verdict};
 use crate::policy::Statement;
 use crate::policy::{Grant, PolicyKind};
+use crate::request::Caller;
 
 /// What the evaluation found, for the sentences.
 #[derive(Clone, Copy, Debug)]
@@ -290,8 +291,13 @@ fn allowed_summary(
 ) -> (String, &'static str) {
     let first = |g: Gate| gate(gates, &g).and_then(|r| r.hits.first()).map(describe);
     let rbp = first(Gate::ResourcePolicy);
-    let id =
-        first(Gate::Identity).unwrap_or_else(|| format!("{caller} is the account's root user"));
+    let id = first(Gate::Identity).unwrap_or_else(|| {
+        if matches!(req.caller, Caller::Root { .. }) {
+            format!("{caller} is the account's root user")
+        } else {
+            format!("{caller}'s own account, which the world does not declare,")
+        }
+    });
     if !f.sides.same_account {
         let text = format!(
             "allowed: cross-account, both sides allow: {id} allows {} in account {}, and {} allows it in account {}",

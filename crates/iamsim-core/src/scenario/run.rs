@@ -7,12 +7,14 @@ use crate::context::{Found, Layered, Lookup};
 use crate::diag::{Diagnostic, Location};
 use crate::eval::{self, Outcome, Request, pages};
 use crate::json::Span;
+use crate::outsider::{self, is_outsider};
 use crate::report::RequestTrace;
 use crate::request::{
     AssumeCall, Caller, Clock, Defaulted, Derived, Session, Target, resolve_target,
 };
 use crate::sse_kms::{self, KmsContext};
-use crate::world::{Tags, User, World};
+use crate::world::{Role, Tags, User, World};
+use std::cell::OnceCell;
 
 /// How much a run keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -244,7 +246,8 @@ pub fn run_scenario(
         clock,
         detail,
     };
-    let mut current = principal(&r)?;
+    let outsiders = Outsiders::default();
+    let mut current = principal(&r, &outsiders)?;
     let mut steps = Vec::new();
     let mut outcome = Outcome::Allow;
     let mut denied_at = None;
@@ -516,7 +519,15 @@ fn assume<'w>(
     Ok(r.stepped(step, caller, traces, outcome, next))
 }
 
-fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
+/// The principal of a scenario when its account is not in the world
+/// (crate::outsider), made once for the run.
+#[derive(Default)]
+struct Outsiders {
+    user: OnceCell<User>,
+    role: OnceCell<Role>,
+}
+
+fn principal<'w>(r: &Runner<'w, '_>, outsiders: &'w Outsiders) -> Result<Current<'w>, Diagnostic> {
     let sc = r.scenario;
     let arn = sc.principal.as_str();
     let err = |m: String| {
@@ -546,7 +557,8 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
             )));
         }
     };
-    let session_of = |role: &'w crate::world::Role, name: &str| {
+    let outsider = is_outsider(r.world, account);
+    let session_of = |role: &'w Role, name: &str| {
         let mut session = Session::new(role, name);
         session.policy = s.policy.clone();
         session.tags = s.tags.clone();
@@ -557,7 +569,7 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
     };
     let current = match (service, res) {
         ("iam", "root") => {
-            if !r.world.accounts.contains_key(account) {
+            if !r.world.accounts.contains_key(account) && !outsider {
                 return Err(err(format!(
                     "principal {arn}: account {account} is not in the world"
                 )));
@@ -567,18 +579,17 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
                 arn: arn.to_string(),
             }
         }
-        ("iam", res) if res.starts_with("user/") => Current::User(
-            r.world
-                .users
-                .get(arn)
-                .ok_or_else(|| err(format!("principal {arn} is not a user of the world")))?,
-        ),
+        ("iam", res) if res.starts_with("user/") => Current::User(match r.world.users.get(arn) {
+            Some(u) => u,
+            None if outsider => outsiders.user.get_or_init(|| outsider::user(account, arn)),
+            None => return Err(err(format!("principal {arn} is not a user of the world"))),
+        }),
         ("iam", res) if res.starts_with("role/") => {
-            let role = r
-                .world
-                .roles
-                .get(arn)
-                .ok_or_else(|| err(format!("principal {arn} is not a role of the world")))?;
+            let role = match r.world.roles.get(arn) {
+                Some(role) => role,
+                None if outsider => outsiders.role.get_or_init(|| outsider::role(account, arn)),
+                None => return Err(err(format!("principal {arn} is not a role of the world"))),
+            };
             return Ok(Current::Session(session_of(role, "iamsim")));
         }
         ("sts", res) if res.starts_with("assumed-role/") => {
@@ -589,11 +600,17 @@ fn principal<'w>(r: &Runner<'w, '_>) -> Result<Current<'w>, Diagnostic> {
                     "principal \"{arn}\": a session ARN ends in assumed-role/ROLE_NAME/SESSION_NAME"
                 )));
             };
-            let role = r.world.role_by_name(account, role_name).ok_or_else(|| {
-                err(format!(
-                    "principal {arn}: account {account} has no role named {role_name} in the world"
-                ))
-            })?;
+            let role = match r.world.role_by_name(account, role_name) {
+                Some(role) => role,
+                None if outsider => outsiders.role.get_or_init(|| {
+                    outsider::role(account, &format!("arn:aws:iam::{account}:role/{role_name}"))
+                }),
+                None => {
+                    return Err(err(format!(
+                        "principal {arn}: account {account} has no role named {role_name} in the world"
+                    )));
+                }
+            };
             return Ok(Current::Session(session_of(role, session_name)));
         }
         _ => {

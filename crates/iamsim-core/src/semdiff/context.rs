@@ -1,0 +1,107 @@
+//! The context classes of a semantic diff beyond who-can's needs: for an
+//! access both worlds allow without needs, the values of open request keys
+//! (crate::request::is_open) that could make one world decide otherwise.
+//! The values tried for a key are those the evaluator's absent-key check
+//! tries (crate::eval::absent): each condition's own values made concrete,
+//! then a few generic ones, from the conditions of both worlds' policies.
+
+use crate::context::{Context, Found, Lookup};
+use crate::eval::absent::candidates;
+use crate::request::is_open;
+use crate::world::World;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+
+/// Values to try, per open key (lower-cased): the key as a policy writes
+/// it, and each value with whether the key is multivalued.
+#[derive(Default)]
+pub struct Trials {
+    by_key: BTreeMap<String, (String, Vec<(String, bool)>)>,
+}
+
+impl Trials {
+    /// The open keys the conditions of both worlds test, except those the
+    /// question fixes, with their values to try.
+    pub fn new(worlds: [&World; 2], fixed: &Context) -> Trials {
+        let mut by_key: BTreeMap<String, (String, Vec<(String, bool)>)> = BTreeMap::new();
+        let conditions = worlds
+            .into_iter()
+            .flat_map(|w| &w.policies)
+            .flat_map(|e| &e.policy.statements)
+            .flat_map(|st| &st.conditions);
+        for c in conditions {
+            if !is_open(&c.key_lower) || fixed.lookup(&c.key_lower) != Found::Absent {
+                continue;
+            }
+            let entry = by_key
+                .entry(c.key_lower.clone())
+                .or_insert_with(|| (c.key.clone(), Vec::new()));
+            for v in candidates(c) {
+                let tried = (v, c.set.is_some());
+                if !entry.1.contains(&tried) {
+                    entry.1.push(tried);
+                }
+            }
+        }
+        Trials { by_key }
+    }
+
+    /// The values to try for a key (any case): the key as written, then a
+    /// value as the scenario format writes it (a string, or a one-element
+    /// list for a multivalued key).
+    pub fn values(&self, key: &str) -> Vec<(&str, Value)> {
+        let Some((written, values)) = self.by_key.get(&key.to_ascii_lowercase()) else {
+            return Vec::new();
+        };
+        values
+            .iter()
+            .map(|(v, multi)| {
+                let value = if *multi { json!([v]) } else { json!(v) };
+                (written.as_str(), value)
+            })
+            .collect()
+    }
+}
+
+/// The keys, lower-cased and sorted, whose value would change the
+/// decision of some request of a replay.
+pub fn would_differ(r: &super::witness::Replay) -> Vec<String> {
+    let mut out: Vec<String> = r
+        .steps
+        .iter()
+        .flat_map(|s| &s.requests)
+        .flat_map(|t| &t.would_differ)
+        .map(|k| k.to_ascii_lowercase())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// Sets a key in a witness's scenario-level `context`, which reaches
+/// every step.
+pub fn set(witness: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = witness.as_object_mut() {
+        let ctx = obj.entry("context").or_insert_with(|| json!({}));
+        if let Some(ctx) = ctx.as_object_mut() {
+            ctx.insert(key.to_string(), value);
+        }
+    }
+}
+
+/// A tried value as a need: `aws:SourceIp=192.0.2.0`.
+pub fn text(key: &str, value: &Value) -> String {
+    match value {
+        Value::String(s) => format!("{key}={s}"),
+        other => format!("{key}={other}"),
+    }
+}
+
+/// Keys as a list in words.
+pub fn list(keys: &[String]) -> String {
+    if keys.is_empty() {
+        "no key".into()
+    } else {
+        keys.join(", ")
+    }
+}

@@ -1,0 +1,301 @@
+//! One world of a semantic diff: for a subject, every identity it can act
+//! as (itself, then every role it reaches through chains of
+//! `sts:AssumeRole` up to the diff's bound), and which of them can make a
+//! request, with what the open request keys must hold.
+//!
+//! Unlike who-can, which keeps one shortest chain per principal, the diff
+//! must know whether *some* chain allows: a role reached only with needs
+//! through a short chain may be reached without through a longer one, so a
+//! role is reached again when a later chain needs nothing. Every edge and
+//! every request is decided by the evaluator, through
+//! [`crate::access::open::Asker`], and remembered.
+
+use crate::access::graph::{Graph, NodeId};
+use crate::access::open::{ASSUME, Answer, Ask, Asker, Need};
+use crate::request::resolve_target;
+use crate::semdiff::Options;
+use crate::world::{User, World};
+use rustc_hash::FxHashMap;
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// An identity a subject can act as: the node, the roles assumed in turn
+/// to reach it (empty: the subject itself), and the needs of each
+/// `sts:AssumeRole` step.
+#[derive(Clone, Debug)]
+pub struct Identity {
+    /// The node acted as.
+    pub node: NodeId,
+    /// The roles assumed, in order.
+    pub chain: Vec<NodeId>,
+    /// The needs of each `sts:AssumeRole` step, in order.
+    pub steps: Vec<Vec<Need>>,
+}
+
+impl Identity {
+    fn free(&self) -> bool {
+        self.steps.iter().all(Vec::is_empty)
+    }
+}
+
+/// A chain as comparable text: the identity's ARN, the roles assumed,
+/// the needs of its steps.
+pub type Chain = (String, Vec<String>, Vec<String>);
+
+/// A way a subject can make a request.
+#[derive(Clone, Debug)]
+pub struct Access {
+    /// The roles assumed, as ARNs in order.
+    pub via: Vec<String>,
+    /// The needs of each `sts:AssumeRole` step, in order.
+    pub assume_needs: Vec<Vec<Need>>,
+    /// The needs of the request, then of the KMS request S3 makes for it.
+    pub request_needs: Vec<Vec<Need>>,
+}
+
+impl Access {
+    /// True when it needs nothing of the open keys.
+    pub fn free(&self) -> bool {
+        self.assume_needs
+            .iter()
+            .chain(&self.request_needs)
+            .all(Vec::is_empty)
+    }
+
+    /// Every need, in order.
+    pub fn needs(&self) -> impl Iterator<Item = &Need> {
+        self.assume_needs
+            .iter()
+            .chain(&self.request_needs)
+            .flatten()
+    }
+}
+
+/// One request's decision for one node: the needs of each of its requests
+/// when allowed.
+type Decided = Option<Vec<Vec<Need>>>;
+
+/// An `sts:AssumeRole` edge's decision: the needs of the call when allowed.
+type Edge = Option<Vec<Need>>;
+
+/// A world prepared for the diff's questions, with what it has decided.
+pub struct Side<'w> {
+    /// The principals.
+    pub graph: Graph<'w>,
+    asker: Asker<'w>,
+    max_chain: usize,
+    edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
+    identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
+    requests: RefCell<FxHashMap<(NodeId, String, String), Rc<Decided>>>,
+}
+
+impl<'w> Side<'w> {
+    /// A world, asked with the diff's options, with the stand-in for
+    /// principals outside both worlds.
+    pub fn new(world: &'w World, opts: &Options<'w>, outsider: &'w User) -> Side<'w> {
+        let mut graph = Graph::new(world);
+        graph.add_outsider(outsider);
+        Side {
+            graph,
+            asker: Asker {
+                world,
+                clock: opts.clock,
+                fixed: opts.context,
+                region: opts.region,
+            },
+            max_chain: opts.max_chain,
+            edges: RefCell::default(),
+            identities: RefCell::default(),
+            requests: RefCell::default(),
+        }
+    }
+
+    /// Whether `caller` may assume `role`, with the needs of the call.
+    fn edge(&self, caller: NodeId, role: NodeId) -> Result<Edge, String> {
+        if let Some(known) = self.edges.borrow().get(&(caller, role)) {
+            return Ok(known.clone());
+        }
+        let (Some(node), Some(r)) = (
+            self.graph.nodes.get(caller),
+            self.graph.nodes.get(role).and_then(|n| n.role()),
+        ) else {
+            return Ok(None);
+        };
+        let target = resolve_target(self.graph.world, "sts", &r.arn, None, &r.account)?;
+        let ask = Ask {
+            caller: node.caller(),
+            action: "sts:AssumeRole",
+            target: &target,
+            assume: Some(&ASSUME),
+            kms: None,
+        };
+        let answer = match self.asker.ask(&ask) {
+            Answer::Allowed(needs) => Some(needs),
+            Answer::Denied(_) => None,
+        };
+        self.edges
+            .borrow_mut()
+            .insert((caller, role), answer.clone());
+        Ok(answer)
+    }
+
+    /// The identities `subject` can act as: itself first, then the roles
+    /// it reaches in at most `max_chain` steps, by chain length; for each
+    /// role, a chain that needs nothing if one exists within the bound,
+    /// else a shortest one.
+    pub fn identities(&self, subject: NodeId) -> Result<Rc<Vec<Identity>>, String> {
+        if let Some(known) = self.identities.borrow().get(&subject) {
+            return Ok(Rc::clone(known));
+        }
+        let mut best: FxHashMap<NodeId, usize> = FxHashMap::default();
+        let mut out = vec![Identity {
+            node: subject,
+            chain: Vec::new(),
+            steps: Vec::new(),
+        }];
+        best.insert(subject, 0);
+        let mut frontier = vec![0usize];
+        for _ in 0..self.max_chain {
+            let mut next = Vec::new();
+            for i in frontier {
+                let Some(from) = out.get(i).cloned() else {
+                    continue;
+                };
+                for role in self.graph.roles_trusting(from.node) {
+                    if role == subject || from.chain.contains(&role) {
+                        continue;
+                    }
+                    let Some(needs) = self.edge(from.node, role)? else {
+                        continue;
+                    };
+                    let mut reached = from.clone();
+                    reached.node = role;
+                    reached.chain.push(role);
+                    reached.steps.push(needs);
+                    match best.get(&role).copied() {
+                        None => {
+                            best.insert(role, out.len());
+                        }
+                        Some(at) if reached.free() && out.get(at).is_some_and(|o| !o.free()) => {
+                            best.insert(role, out.len());
+                        }
+                        Some(_) => continue,
+                    }
+                    next.push(out.len());
+                    out.push(reached);
+                }
+            }
+            frontier = next;
+        }
+        // Keep each role's best chain only, in the order reached.
+        let keep: Vec<usize> = {
+            let mut k: Vec<usize> = best.into_values().collect();
+            k.sort_unstable();
+            k
+        };
+        let ids: Vec<Identity> = keep
+            .into_iter()
+            .filter_map(|i| out.get(i).cloned())
+            .collect();
+        let ids = Rc::new(ids);
+        self.identities
+            .borrow_mut()
+            .insert(subject, Rc::clone(&ids));
+        Ok(ids)
+    }
+
+    /// The chains of `subject` (a user, root or role ARN) as comparable
+    /// text: each identity's ARN, the roles assumed and the needs of each
+    /// step; empty when the world lacks the subject.
+    pub fn chains(&self, subject: &str) -> Result<Vec<Chain>, String> {
+        let Some(start) = self.graph.node(subject) else {
+            return Ok(Vec::new());
+        };
+        let arn = |id: NodeId| {
+            self.graph
+                .nodes
+                .get(id)
+                .map(|n| n.arn().to_string())
+                .unwrap_or_default()
+        };
+        Ok(self
+            .identities(start)?
+            .iter()
+            .map(|id| {
+                (
+                    arn(id.node),
+                    id.chain.iter().map(|&r| arn(r)).collect(),
+                    id.steps.iter().flatten().map(Need::text).collect(),
+                )
+            })
+            .collect())
+    }
+
+    /// Whether `node` can make the request itself, with the needs of each
+    /// of its requests.
+    fn decide(&self, node: NodeId, action: &str, resource: &str) -> Result<Rc<Decided>, String> {
+        let key = (node, action.to_string(), resource.to_string());
+        if let Some(known) = self.requests.borrow().get(&key) {
+            return Ok(Rc::clone(known));
+        }
+        let Some(n) = self.graph.nodes.get(node) else {
+            return Ok(Rc::new(None));
+        };
+        let service = crate::access::who_can::action_service(action)?;
+        let world = self.graph.world;
+        let decided =
+            match resolve_target(world, &service, resource, None, self.graph.account(node)) {
+                Ok(target) if self.graph.may_allow(node, &service, &target) => {
+                    self.asker.ask_action(n.caller(), action, &target)?
+                }
+                _ => None,
+            };
+        let decided = Rc::new(decided);
+        self.requests.borrow_mut().insert(key, Rc::clone(&decided));
+        Ok(decided)
+    }
+
+    /// Every way `subject` (a user, root or role ARN; none when the world
+    /// lacks it) can make the request, one per identity that can, in the
+    /// order of [`Side::identities`]. For `*`, `account` is the account it
+    /// stands for: only identities of that account can, since `*` is the
+    /// caller's own and has no resource-based policy to let another
+    /// account in (cross-account rule).
+    pub fn accesses(
+        &self,
+        subject: &str,
+        action: &str,
+        (resource, account): (&str, Option<&str>),
+    ) -> Result<Vec<Access>, String> {
+        let Some(start) = self.graph.node(subject) else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for id in self.identities(start)?.iter() {
+            if account.is_some_and(|a| self.graph.account(id.node) != a) {
+                continue;
+            }
+            if let Some(needs) = self.decide(id.node, action, resource)?.as_ref() {
+                out.push(Access {
+                    via: id
+                        .chain
+                        .iter()
+                        .filter_map(|&r| self.graph.nodes.get(r).map(|n| n.arn().to_string()))
+                        .collect(),
+                    assume_needs: id.steps.clone(),
+                    request_needs: needs.clone(),
+                });
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The way a subject's access is shown: the first that needs nothing,
+/// else the first (shortest chain).
+pub fn best(accesses: &[Access]) -> Option<&Access> {
+    accesses
+        .iter()
+        .find(|a| a.free())
+        .or_else(|| accesses.first())
+}

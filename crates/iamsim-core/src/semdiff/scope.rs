@@ -1,0 +1,118 @@
+//! Only what can differ: from the change set of two worlds
+//! ([`super::changes`]), the subjects and request classes a semantic diff
+//! must decide, so that a one-statement change to a large world does not
+//! re-decide the world.
+//!
+//! It is sound because [`ChangeSet::may_differ`] is conservative (it never
+//! says "cannot differ" of a request that can):
+//! - a request class (resource class, action class) is *touched* when some
+//!   change can alter a decision on its action and on its resource;
+//! - a node (user, role, root or the outsider stand-in) is *hit* when, for
+//!   some touched class, its own request may differ;
+//! - an `sts:AssumeRole` edge can only differ if its caller is hit for the
+//!   role's `sts:AssumeRole` class, a touched class; so a subject whose
+//!   chains (up to the bound, in either world) reach no hit node, no role
+//!   whose trust policy changed and no principal whose identity side or
+//!   account changed, has the same chains and the same decisions in both
+//!   worlds, and is skipped. Who could reach a node is found backwards
+//!   over the callers a trust policy could allow (a superset, as who-can's
+//!   search uses).
+//!
+//! A subject that is kept is decided on every class when its chains differ
+//! between the worlds, else only on the touched classes where one of its
+//! identities is hit.
+
+use super::changes::ChangeSet;
+use super::reach::Side;
+use super::space::ResourceClass;
+use rustc_hash::FxHashSet;
+
+/// A request class: indexes of its resource class and action class.
+pub type Class = (usize, usize);
+
+/// What the diff must decide.
+pub struct Scope {
+    /// The touched classes.
+    pub touched: Vec<Class>,
+    /// The subjects to decide, as ARNs, sorted.
+    pub subjects: Vec<String>,
+}
+
+/// The touched classes, the hit nodes and from them the subjects to
+/// decide, over both worlds' graphs.
+pub fn scope(
+    set: &ChangeSet<'_>,
+    space: &[ResourceClass],
+    sides: &[Side<'_>; 2],
+    max_chain: usize,
+) -> Scope {
+    let mut touched = Vec::new();
+    for (ri, rc) in space.iter().enumerate() {
+        if !set.touches_resource(&rc.arn) {
+            continue;
+        }
+        for (ai, ac) in rc.actions.iter().enumerate() {
+            if set.touches_action(ac.rep()) {
+                touched.push((ri, ai));
+            }
+        }
+    }
+    let mut arns: Vec<&str> = sides
+        .iter()
+        .flat_map(|s| s.graph.nodes.iter().map(|n| n.arn()))
+        .collect();
+    arns.sort_unstable();
+    arns.dedup();
+    let mut seeds: FxHashSet<String> = FxHashSet::default();
+    for arn in &arns {
+        let hit = touched.iter().any(|&(ri, ai)| {
+            let rc = space.get(ri);
+            let ac = rc.and_then(|r| r.actions.get(ai));
+            matches!((rc, ac), (Some(rc), Some(ac)) if set.may_differ(arn, ac.rep(), &rc.arn))
+        });
+        if hit {
+            seeds.insert((*arn).to_string());
+        }
+    }
+    seeds.extend(set.trust_changed().map(str::to_string));
+    seeds.extend(set.subjects().map(|(arn, _)| arn.to_string()));
+    let changed_accounts: FxHashSet<&str> = set.accounts().map(|(a, _)| a).collect();
+    for side in sides {
+        for (i, n) in side.graph.nodes.iter().enumerate() {
+            if changed_accounts.contains(side.graph.account(i)) {
+                seeds.insert(n.arn().to_string());
+            }
+        }
+    }
+    let mut reached = seeds.clone();
+    let mut frontier: Vec<String> = seeds.into_iter().collect();
+    for _ in 0..max_chain {
+        let mut next = Vec::new();
+        for arn in &frontier {
+            for side in sides {
+                let g = &side.graph;
+                let Some(role) = g
+                    .node(arn)
+                    .and_then(|id| g.nodes.get(id))
+                    .and_then(|n| n.role())
+                else {
+                    continue;
+                };
+                for caller in g.trusted_callers(role) {
+                    if let Some(c) = g.nodes.get(caller) {
+                        if reached.insert(c.arn().to_string()) {
+                            next.push(c.arn().to_string());
+                        }
+                    }
+                }
+            }
+        }
+        frontier = next;
+    }
+    let mut subjects: Vec<String> = reached
+        .into_iter()
+        .filter(|a| arns.binary_search(&a.as_str()).is_ok())
+        .collect();
+    subjects.sort();
+    Scope { touched, subjects }
+}

@@ -1,0 +1,321 @@
+//! The request space of a semantic diff: the resources of two worlds split
+//! into classes, and, for each, the catalog actions that take its type
+//! split into classes.
+//!
+//! Two requests are in one class when every statement of both worlds
+//! treats them alike as far as its Action and Resource go:
+//! - actions: of one service, matched by the same action patterns
+//!   (`Action` and `NotAction` entries) of every policy of both worlds.
+//!   An action AWS or iamsim treats apart whatever the policies say is a
+//!   class of its own: `sts:AssumeRole` (the trust policy decides it), the
+//!   S3 reads and writes that make a KMS request on an SSE-KMS object, and
+//!   actions AWS refuses on the resource (crate::protection);
+//! - resources: each bucket, user, role and declared resource of either
+//!   world is its own class; the objects of a bucket are split by the
+//!   object-key parts of every S3 Resource pattern (a statement on
+//!   `bucket/reports/*` splits `bucket/*` into `reports/...` and the rest)
+//!   and by the SSE-KMS key that covers them; a Resource ARN of another
+//!   service that names an account is a class too (a table or queue the
+//!   world does not declare); `*` stands for actions that take no resource.
+//!
+//! One concrete representative decides each class. The object-key classes
+//! are found from instances of the patterns (each `*` as nothing and as
+//! `x`, each `?` as `x`) and one key no pattern names: a class that only
+//! the overlap of two patterns makes (`a*` and `*b` both matching `ab`)
+//! and that no instance reaches is not split off. README, "Reviewing a
+//! change: the semantic diff", says so.
+
+use crate::arn::{Arn, is_account_id};
+use crate::catalog::Catalog;
+use crate::pattern::NoVars;
+use crate::policy::{ActionPattern, RequestAction, ResourcePattern};
+use crate::protection::refusal;
+use crate::request::resolve_target;
+use crate::sse_kms::kms_action;
+use crate::world::World;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// The object key standing for every object no pattern names.
+pub const OTHER_KEY: &str = "iamsim-other";
+
+/// An account id no world declares, for deciding whether an action is
+/// refused to callers of another account.
+const FOREIGN: &str = "000000000000";
+
+/// A class of resources with the classes of the actions that take it.
+#[derive(Clone, Debug)]
+pub struct ResourceClass {
+    /// The class as shown: an ARN, or an IAM-style pattern
+    /// (`arn:aws:s3:::bucket/reports/*`).
+    pub shown: String,
+    /// The representative: an ARN of the class, or `*`.
+    pub arn: String,
+    /// For `*`, the account whose resources it stands for: `*` is the
+    /// caller's own account's, so each account of the worlds has its own
+    /// class (a grant on `*` in another account is new access).
+    pub account: Option<String>,
+    /// The actions that take it, by class.
+    pub actions: Vec<ActionClass>,
+}
+
+/// A class of actions: decided alike by every statement of both worlds.
+#[derive(Clone, Debug)]
+pub struct ActionClass {
+    /// `service:Name` as the reference writes them, sorted; the first
+    /// decides the class.
+    pub actions: Vec<String>,
+}
+
+impl ActionClass {
+    /// The representative action.
+    pub fn rep(&self) -> &str {
+        self.actions.first().map_or("", String::as_str)
+    }
+}
+
+/// What the policies of both worlds name: action patterns, and resource
+/// ARN patterns as text.
+struct Named {
+    actions: Vec<ActionPattern>,
+    resources: BTreeSet<String>,
+}
+
+fn named(worlds: [&World; 2]) -> Named {
+    let mut actions: Vec<ActionPattern> = Vec::new();
+    let mut resources = BTreeSet::new();
+    for w in worlds {
+        for entry in &w.policies {
+            for st in &entry.policy.statements {
+                for p in &st.actions.patterns {
+                    if !actions.contains(p) {
+                        actions.push(p.clone());
+                    }
+                }
+                for r in st.resources.iter().flat_map(|r| r.patterns.iter()) {
+                    if let ResourcePattern::Arn(a) = r {
+                        resources.insert(a.to_text(true));
+                    }
+                }
+            }
+        }
+    }
+    Named { actions, resources }
+}
+
+/// Instances of a pattern's text: each `*` as `x` and as nothing, each
+/// `?` as `x`, each `${...}` as `x`.
+fn instances(text: &str) -> [String; 2] {
+    let mut plain = text.to_string();
+    while let Some(i) = plain.find("${") {
+        let end = plain
+            .get(i..)
+            .and_then(|r| r.find('}'))
+            .map_or(plain.len(), |j| i + j + 1);
+        plain.replace_range(i..end, "x");
+    }
+    let one = plain.replace('?', "x");
+    [one.replace('*', "x"), one.replace('*', "")]
+}
+
+/// The resource classes of two worlds, each with its action classes.
+pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
+    let worlds = [before, after];
+    let named = named(worlds);
+    let mut reps: BTreeMap<String, String> = BTreeMap::new();
+    for w in worlds {
+        for b in w.buckets.values() {
+            reps.insert(b.arn.clone(), b.arn.clone());
+        }
+        for arn in w
+            .users
+            .keys()
+            .chain(w.roles.keys())
+            .chain(w.resources.keys())
+        {
+            reps.insert(arn.clone(), arn.clone());
+        }
+    }
+    object_classes(worlds, &named, &mut reps);
+    for text in &named.resources {
+        foreign_instance(text, &mut reps);
+    }
+    let mut out = Vec::new();
+    for (arn, shown) in reps {
+        let actions = action_classes(worlds, &named.actions, &arn);
+        if !actions.is_empty() {
+            out.push(ResourceClass {
+                shown,
+                arn,
+                account: None,
+                actions,
+            });
+        }
+    }
+    let unowned = action_classes(worlds, &named.actions, "*");
+    let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
+    for account in accounts {
+        out.push(ResourceClass {
+            shown: "*".into(),
+            arn: "*".into(),
+            account: Some(account.clone()),
+            actions: unowned.clone(),
+        });
+    }
+    out
+}
+
+/// The object classes of every bucket, as representative ARN → shown
+/// pattern.
+fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String, String>) {
+    // The object-key part of every S3 pattern with a `/`, with the text
+    // that shows its class.
+    let mut keys: Vec<(String, String)> = Vec::new();
+    for text in &named.resources {
+        let Some(rest) = text.strip_prefix("arn:aws:s3:::") else {
+            continue;
+        };
+        let Some((_, key)) = rest.split_once('/') else {
+            continue;
+        };
+        for k in instances(key) {
+            keys.push((k, key.to_string()));
+        }
+    }
+    let patterns: Vec<crate::arn::ArnPattern> = named
+        .resources
+        .iter()
+        .filter(|t| t.starts_with("arn:aws:s3:::"))
+        .filter_map(|t| crate::arn::ArnPattern::compile(t, true).ok())
+        .collect();
+    let buckets: BTreeSet<&str> = worlds
+        .iter()
+        .flat_map(|w| w.buckets.keys().map(String::as_str))
+        .collect();
+    for bucket in buckets {
+        let mut candidates: Vec<(String, String)> = vec![(OTHER_KEY.into(), "*".into())];
+        for w in worlds {
+            if let Some(b) = w.buckets.get(bucket) {
+                for e in &b.encryption {
+                    candidates.push((format!("{}x", e.prefix), format!("{}*", e.prefix)));
+                }
+            }
+        }
+        candidates.extend(keys.iter().cloned());
+        // Which patterns match a key, and which SSE-KMS key covers it in
+        // each world.
+        type Signature<'k> = (Vec<Option<bool>>, Vec<Option<&'k str>>);
+        let mut seen: BTreeSet<Signature<'_>> = BTreeSet::new();
+        for (key, shown) in candidates {
+            if key.is_empty() {
+                continue;
+            }
+            let arn = format!("arn:aws:s3:::{bucket}/{key}");
+            let Some(parsed) = Arn::parse(&arn) else {
+                continue;
+            };
+            let sig: Vec<Option<bool>> = patterns
+                .iter()
+                .map(|p| p.matches(&parsed, &NoVars))
+                .collect();
+            let kms: Vec<Option<&str>> = worlds
+                .iter()
+                .map(|w| w.buckets.get(bucket).and_then(|b| b.kms_key_for(&key)))
+                .collect();
+            if seen.insert((sig, kms)) {
+                reps.insert(arn, format!("arn:aws:s3:::{bucket}/{shown}"));
+            }
+        }
+    }
+}
+
+/// The instance of a non-S3 Resource pattern that names an account: a
+/// resource the world need not declare. Its region, when a wildcard, is
+/// `us-east-1`.
+fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
+    let parts: Vec<&str> = text.splitn(6, ':').collect();
+    let [_, partition, service, region, account, resource] = parts.as_slice() else {
+        return;
+    };
+    if *service == "s3" || !is_account_id(account) {
+        return;
+    }
+    let region = if region.contains(['*', '?']) {
+        "us-east-1"
+    } else {
+        region
+    };
+    let [x, _] = instances(resource);
+    let arn = format!("arn:{partition}:{service}:{region}:{account}:{x}");
+    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() {
+        reps.insert(arn, text.to_string());
+    }
+}
+
+/// The classes of the actions that take the resource's type (for `*`,
+/// the actions that take none).
+fn action_classes(worlds: [&World; 2], patterns: &[ActionPattern], arn: &str) -> Vec<ActionClass> {
+    let catalog = Catalog::get();
+    let mut actions: Vec<String> = Vec::new();
+    if arn == "*" {
+        for (prefix, service) in catalog.services() {
+            for name in service.action_names() {
+                let a = format!("{prefix}:{name}");
+                if catalog.action_types(&a).is_empty() {
+                    actions.push(a);
+                }
+            }
+        }
+    } else {
+        for t in catalog.types_of(arn) {
+            actions.extend(t.actions.iter().map(|n| format!("{}:{n}", t.service)));
+        }
+    }
+    actions.sort();
+    actions.dedup();
+    let targets: Vec<_> = worlds
+        .iter()
+        .filter_map(|w| {
+            let service = arn.split(':').nth(2).unwrap_or("sts");
+            resolve_target(w, service, arn, None, FOREIGN).ok()
+        })
+        .collect();
+    let mut classes: BTreeMap<(String, Vec<bool>, String), Vec<String>> = BTreeMap::new();
+    for a in actions {
+        let lower = a.to_ascii_lowercase();
+        let Some(ra) = RequestAction::parse(&lower) else {
+            continue;
+        };
+        let sig: Vec<bool> = patterns.iter().map(|p| p.matches(&ra)).collect();
+        let apart = lower == "sts:assumerole"
+            || kms_action(&a).is_some()
+            || targets
+                .iter()
+                .any(|t| refusal(&a, t.account, t).is_some() || refusal(&a, FOREIGN, t).is_some());
+        let own = if apart { lower.clone() } else { String::new() };
+        classes
+            .entry((ra.service.to_string(), sig, own))
+            .or_default()
+            .push(a);
+    }
+    classes
+        .into_values()
+        .map(|actions| ActionClass { actions })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instances_read_wildcards_both_ways() {
+        assert_eq!(
+            instances("reports/*"),
+            ["reports/x".to_string(), "reports/".into()]
+        );
+        assert_eq!(
+            instances("a?c/${aws:username}/*"),
+            ["axc/x/x".to_string(), "axc/x/".into()]
+        );
+    }
+}

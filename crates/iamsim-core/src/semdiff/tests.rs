@@ -1,0 +1,316 @@
+//! The semantic diff on the who-can example world (testdata/access) and
+//! small changes to it, each with its near miss.
+
+use super::*;
+use crate::diag::{Doc, JsonPath};
+use crate::world::{NoFiles, load_world_node};
+use serde_json::{Value, json};
+
+fn base() -> Value {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../testdata/access/world.json"
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+fn load(sources: &mut Sources, w: &Value) -> World {
+    let text = w.to_string();
+    let node = crate::json::parse(&text).unwrap();
+    let id = sources.add("world.json", text);
+    load_world_node(
+        sources,
+        Doc { source: id },
+        &node,
+        &JsonPath::ROOT,
+        &mut NoFiles,
+    )
+    .unwrap()
+}
+
+fn diff_with(before: &Value, after: &Value, max_chain: usize) -> Vec<Finding> {
+    let mut sources = Sources::new();
+    let (b, a) = (load(&mut sources, before), load(&mut sources, after));
+    let clock = Clock::new(jiff::Timestamp::now());
+    let context = Context::new();
+    let opts = Options {
+        max_chain,
+        context: &context,
+        region: None,
+        clock: &clock,
+        sources: Some(&sources),
+    };
+    let found = semantic_diff(&b, &a, &opts).unwrap();
+    // Every flip's witness replays as its change says.
+    for f in found.iter().filter(|f| f.change != Change::Indeterminate) {
+        let allowed = |w: &World| replay(w, &f.witness, &clock).unwrap().outcome == Outcome::Allow;
+        let expect = match f.witness_world {
+            Side::After => (false, true),
+            Side::Before => (true, false),
+        };
+        assert_eq!((allowed(&b), allowed(&a)), expect, "{f:?}");
+    }
+    found
+}
+
+fn diff(before: &Value, after: &Value) -> Vec<Finding> {
+    diff_with(before, after, 4)
+}
+
+/// (change, principal, first action, resource) of each finding.
+fn keys(found: &[Finding]) -> Vec<(Change, String, String, String)> {
+    let mut k: Vec<_> = found
+        .iter()
+        .map(|f| {
+            let first = f.actions.first().cloned().unwrap_or_default();
+            (f.change, f.principal.clone(), first, f.resource.clone())
+        })
+        .collect();
+    k.sort();
+    k
+}
+
+fn has(found: &[Finding], change: Change, principal: &str, action: &str) -> bool {
+    found.iter().any(|f| {
+        f.change == change
+            && f.principal.ends_with(principal)
+            && f.actions.iter().any(|a| a == action)
+    })
+}
+
+fn role<'v>(w: &'v mut Value, account: &str, name: &str) -> &'v mut Value {
+    &mut w["accounts"][account]["roles"][name]
+}
+
+#[test]
+fn a_world_against_itself_differs_in_nothing() {
+    let w = base();
+    assert!(diff(&w, &w).is_empty());
+}
+
+#[test]
+fn get_star_newly_allows_the_other_reads_and_not_getobject() {
+    let before = base();
+    let mut after = base();
+    role(&mut after, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Action"] =
+        json!("s3:Get*");
+    let found = diff(&before, &after);
+    assert!(has(
+        &found,
+        Change::NewlyAllowed,
+        "role/Reader",
+        "s3:GetObjectTagging"
+    ));
+    assert!(has(
+        &found,
+        Change::NewlyAllowed,
+        "user/alice",
+        "s3:GetObjectVersion"
+    ));
+    // Near miss: s3:GetObject was allowed before and still is.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.actions.iter().any(|a| a == "s3:GetObject"))
+    );
+    // The cause is the changed statement, located in its file.
+    let f = found
+        .iter()
+        .find(|f| f.principal.ends_with("role/Reader"))
+        .unwrap();
+    let after_cause = f.cause.iter().find(|c| c.side == Side::After).unwrap();
+    assert_eq!(after_cause.statement, "\"ReadProdData\"");
+    assert!(
+        after_cause
+            .location
+            .as_deref()
+            .is_some_and(|l| l.starts_with("world.json:"))
+    );
+    assert!(found.iter().all(|f| f.change == Change::NewlyAllowed));
+}
+
+#[test]
+fn swapping_the_worlds_swaps_allowed_and_denied() {
+    let before = base();
+    let mut after = base();
+    let trust = &mut role(&mut after, "111111111111", "BreakGlass")["trust_policy"]["Statement"][0];
+    trust.as_object_mut().unwrap().remove("Condition");
+    let forward = diff(&before, &after);
+    let backward = diff(&after, &before);
+    assert!(has(
+        &forward,
+        Change::NewlyAllowed,
+        "user/bob",
+        "sts:AssumeRole"
+    ));
+    let swapped: Vec<_> = keys(&backward)
+        .into_iter()
+        .map(|(c, p, a, r)| {
+            let c = match c {
+                Change::NewlyAllowed => Change::NewlyDenied,
+                Change::NewlyDenied => Change::NewlyAllowed,
+                other => other,
+            };
+            (c, p, a, r)
+        })
+        .collect();
+    let mut swapped = swapped;
+    swapped.sort();
+    let forward_flips: Vec<_> = keys(&forward)
+        .into_iter()
+        .filter(|k| k.0 != Change::NewlyReachable)
+        .collect();
+    let swapped: Vec<_> = swapped
+        .into_iter()
+        .filter(|k| k.0 != Change::NewlyReachable)
+        .collect();
+    assert_eq!(forward_flips, swapped);
+}
+
+#[test]
+fn dropping_mfa_newly_allows_without_it_and_needs_nothing() {
+    let before = base();
+    let mut after = base();
+    let trust = &mut role(&mut after, "111111111111", "BreakGlass")["trust_policy"]["Statement"][0];
+    trust.as_object_mut().unwrap().remove("Condition");
+    let found = diff(&before, &after);
+    let f = found
+        .iter()
+        .find(|f| f.principal.ends_with("user/bob") && f.actions == ["s3:GetObject"])
+        .unwrap();
+    assert_eq!(f.change, Change::NewlyAllowed);
+    assert!(f.needs.is_empty(), "{:?}", f.needs);
+    assert_eq!(f.via, ["arn:aws:iam::111111111111:role/BreakGlass"]);
+    // Near miss: erin, whom the SCP keeps out, stays out.
+    assert!(!found.iter().any(|f| f.principal.ends_with("user/erin")));
+}
+
+#[test]
+fn a_public_bucket_policy_lets_the_outsider_in_and_an_account_grant_does_not() {
+    let before = base();
+    let grant = |principal: Value| {
+        let mut after = base();
+        after["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "Share", "Effect": "Allow", "Principal": principal,
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/public/*"}]
+        });
+        diff(&before, &after)
+    };
+    let public = grant(json!("*"));
+    let f = public
+        .iter()
+        .find(|f| f.principal.ends_with(":user/outsider"))
+        .unwrap();
+    assert_eq!(f.change, Change::NewlyAllowed);
+    assert_eq!(f.resource, "arn:aws:s3:::prod-data/public/*");
+    // Near miss: naming one account lets its root in, not the outsider,
+    // and not objects outside public/.
+    let shared = grant(json!({"AWS": "555555555555"}));
+    assert!(has(
+        &shared,
+        Change::NewlyAllowed,
+        "555555555555:root",
+        "s3:GetObject"
+    ));
+    assert!(
+        !shared
+            .iter()
+            .any(|f| f.principal.ends_with(":user/outsider"))
+    );
+    assert!(
+        shared
+            .iter()
+            .all(|f| f.resource == "arn:aws:s3:::prod-data/public/*")
+    );
+}
+
+#[test]
+fn narrowing_a_source_ip_range_is_indeterminate_and_an_unchanged_one_is_nothing() {
+    let with_ip = |cidr: &str| {
+        let mut w = base();
+        role(&mut w, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Condition"] =
+            json!({"IpAddress": {"aws:SourceIp": cidr}});
+        w
+    };
+    let found = diff(&with_ip("10.0.0.0/8"), &with_ip("10.0.0.0/16"));
+    let f = found
+        .iter()
+        .find(|f| f.principal.ends_with("role/Reader"))
+        .unwrap();
+    assert_eq!(f.change, Change::Indeterminate);
+    assert!(f.note.as_deref().is_some_and(|n| n.contains("10.0.0.0/16")));
+    assert!(diff(&with_ip("10.0.0.0/8"), &with_ip("10.0.0.0/8")).is_empty());
+}
+
+#[test]
+fn max_chain_bounds_the_chains_searched() {
+    let before = base();
+    let mut after = base();
+    role(&mut after, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Action"] =
+        json!("s3:Get*");
+    // alice reaches Reader through four roles: found at 4, not at 3.
+    assert!(has(
+        &diff_with(&before, &after, 4),
+        Change::NewlyAllowed,
+        "user/alice",
+        "s3:GetObjectTagging"
+    ));
+    let three = diff_with(&before, &after, 3);
+    assert!(!three.iter().any(|f| f.principal.ends_with("user/alice")));
+    assert!(has(
+        &three,
+        Change::NewlyAllowed,
+        "role/Jump",
+        "s3:GetObjectTagging"
+    ));
+}
+
+#[test]
+fn a_deny_on_a_source_ip_newly_denies_that_context_class_only() {
+    let before = base();
+    let deny = |cidr: &str| {
+        let mut after = base();
+        after["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "BlockRange", "Effect": "Deny", "Principal": "*",
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/*",
+                "Condition": {"IpAddress": {"aws:SourceIp": cidr}}}]
+        });
+        after
+    };
+    let after = deny("203.0.113.0/24");
+    let found = diff(&before, &after);
+    let f = found
+        .iter()
+        .find(|f| f.principal.ends_with("role/Reader"))
+        .unwrap();
+    assert_eq!(f.change, Change::NewlyDenied);
+    assert_eq!(f.needs.len(), 1);
+    assert!(
+        f.needs[0].starts_with("aws:SourceIp=203.0.113."),
+        "{:?}",
+        f.needs
+    );
+    assert!(
+        f.cause
+            .iter()
+            .any(|c| c.side == Side::After && c.statement == "\"BlockRange\"")
+    );
+    // Near miss: the same Deny in both worlds differs in nothing.
+    assert!(diff(&after, &after).is_empty());
+    // And the diff between two ranges finds the class between them.
+    let moved = diff(&deny("203.0.113.0/24"), &deny("198.51.100.0/24"));
+    assert!(moved.iter().any(|f| {
+        f.change == Change::NewlyAllowed
+            && f.needs
+                .iter()
+                .any(|n| n.starts_with("aws:SourceIp=203.0.113."))
+    }));
+    assert!(moved.iter().any(|f| {
+        f.change == Change::NewlyDenied
+            && f.needs
+                .iter()
+                .any(|n| n.starts_with("aws:SourceIp=198.51.100."))
+    }));
+}
