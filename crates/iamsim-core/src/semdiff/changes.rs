@@ -32,7 +32,7 @@ use crate::policy::{
     ActionSet, Policy, PrincipalEntry, PrincipalSet, RequestAction, ResourcePattern, Statement,
 };
 use crate::sse_kms;
-use crate::world::{Attached, Map, OrgLevel, PolicyId, Tags, World};
+use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -479,45 +479,26 @@ impl<'w> ChangeSet<'w> {
     /// Users and roles: their identity side, and themselves as resources
     /// (tags, existence; a role's trust policy).
     fn compare_principals(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
-        let (before, after) = (self.before, self.after);
-        let side = |w: &'w World, arn: &str| -> Option<Principal<'w>> {
-            if let Some(u) = w.users.get(arn) {
-                return Some((&u.identity, u.boundary.as_ref(), &u.tags));
-            }
-            w.roles
-                .get(arn)
-                .map(|r| (r.identity.as_slice(), r.boundary.as_ref(), &r.tags))
-        };
-        let arns = before.users.keys().chain(before.roles.keys()).chain(
-            after
-                .users
-                .keys()
-                .chain(after.roles.keys())
-                .filter(|a| side(before, a).is_none()),
-        );
+        let user = |u: &'w User| -> Principal<'w> { (&u.identity, u.boundary.as_ref(), &u.tags) };
+        let role = |r: &'w Role| -> Principal<'w> { (&r.identity, r.boundary.as_ref(), &r.tags) };
+        let users = paired(&self.before.users, &self.after.users)
+            .into_iter()
+            .map(|(arn, b, a)| (arn, b.map(user), a.map(user)));
+        let roles = paired(&self.before.roles, &self.after.roles)
+            .into_iter()
+            .map(|(arn, b, a)| (arn, b.map(role), a.map(role)));
         let (mut bs, mut as_) = (Vec::new(), Vec::new());
-        for arn in arns {
-            let mut identity = Vec::new();
-            let mut resource = Vec::new();
-            match (side(before, arn), side(after, arn)) {
-                (Some(_), None) => {
-                    identity.push(Delta::Removed);
-                    resource.push(Delta::Removed);
+        for (arn, b, a) in users.chain(roles) {
+            let mut identity = presence(b.as_ref(), a.as_ref());
+            let mut resource = identity.clone();
+            if let (Some(b), Some(a)) = (b, a) {
+                attachments(bk, b.0, b.1, &mut bs);
+                attachments(ak, a.0, a.1, &mut as_);
+                attachment_deltas(&bs, &as_, changed, &mut identity);
+                if !same_tags(b.2, a.2) {
+                    identity.push(Delta::Tags);
+                    resource.push(Delta::Tags);
                 }
-                (None, Some(_)) => {
-                    identity.push(Delta::Added);
-                    resource.push(Delta::Added);
-                }
-                (Some(b), Some(a)) => {
-                    attachments(bk, b.0, b.1, &mut bs);
-                    attachments(ak, a.0, a.1, &mut as_);
-                    attachment_deltas(&bs, &as_, changed, &mut identity);
-                    if !same_tags(b.2, a.2) {
-                        identity.push(Delta::Tags);
-                        resource.push(Delta::Tags);
-                    }
-                }
-                (None, None) => {}
             }
             if let Some(i) = changed.by_key.get(&PolicyKey::Trust(arn)) {
                 resource.push(Delta::Changed(*i));
@@ -530,38 +511,24 @@ impl<'w> ChangeSet<'w> {
     /// Buckets and declared resources: their policy, tags, encryption,
     /// region, `aws_managed`.
     fn compare_resources(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
-        let (before, after) = (self.before, self.after);
-        let mut names: Vec<&'w str> = before.buckets.keys().map(String::as_str).collect();
-        names.extend(after.buckets.keys().map(String::as_str));
-        names.sort_unstable();
-        names.dedup();
-        for name in names {
-            let mut deltas = Vec::new();
-            let arn = match (before.buckets.get(name), after.buckets.get(name)) {
-                (Some(b), None) => {
-                    deltas.push(Delta::Removed);
-                    &b.arn
+        for (_, b, a) in paired(&self.before.buckets, &self.after.buckets) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                if !same_tags(&b.tags, &a.tags) {
+                    deltas.push(Delta::Tags);
                 }
-                (None, Some(a)) => {
+                if !same_bag(&b.encryption, &a.encryption) {
+                    deltas.push(Delta::Encryption);
+                }
+                if b.region != a.region {
+                    deltas.push(Delta::Region);
+                }
+                if b.account != a.account {
                     deltas.push(Delta::Added);
-                    &a.arn
                 }
-                (Some(b), Some(a)) => {
-                    if !same_tags(&b.tags, &a.tags) {
-                        deltas.push(Delta::Tags);
-                    }
-                    if !same_bag(&b.encryption, &a.encryption) {
-                        deltas.push(Delta::Encryption);
-                    }
-                    if b.region != a.region {
-                        deltas.push(Delta::Region);
-                    }
-                    if b.account != a.account {
-                        deltas.push(Delta::Added);
-                    }
-                    &a.arn
-                }
-                (None, None) => continue,
+            }
+            let Some(arn) = a.or(b).map(|x| x.arn.as_str()) else {
+                continue;
             };
             deltas.extend(
                 changed
@@ -570,24 +537,15 @@ impl<'w> ChangeSet<'w> {
             );
             Self::record(&mut self.resources, arn, deltas);
         }
-        let mut arns: Vec<&'w str> = before.resources.keys().map(String::as_str).collect();
-        arns.extend(after.resources.keys().map(String::as_str));
-        arns.sort_unstable();
-        arns.dedup();
-        for arn in arns {
-            let mut deltas = Vec::new();
-            match (before.resources.get(arn), after.resources.get(arn)) {
-                (Some(_), None) => deltas.push(Delta::Removed),
-                (None, Some(_)) => deltas.push(Delta::Added),
-                (Some(b), Some(a)) => {
-                    if !same_tags(&b.tags, &a.tags) {
-                        deltas.push(Delta::Tags);
-                    }
-                    if b.aws_managed != a.aws_managed {
-                        deltas.push(Delta::AwsManaged);
-                    }
+        for (arn, b, a) in paired(&self.before.resources, &self.after.resources) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                if !same_tags(&b.tags, &a.tags) {
+                    deltas.push(Delta::Tags);
                 }
-                (None, None) => continue,
+                if b.aws_managed != a.aws_managed {
+                    deltas.push(Delta::AwsManaged);
+                }
             }
             deltas.extend(
                 changed
@@ -601,31 +559,21 @@ impl<'w> ChangeSet<'w> {
     /// Accounts: added or removed, their organization levels and the SCPs
     /// and RCPs attached to each.
     fn compare_accounts(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
-        let (before, after) = (self.before, self.after);
-        let mut ids: Vec<&'w str> = before.accounts.keys().map(String::as_str).collect();
-        ids.extend(after.accounts.keys().map(String::as_str));
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            let mut deltas = Vec::new();
-            match (before.accounts.get(id), after.accounts.get(id)) {
-                (Some(_), None) => deltas.push(Delta::Removed),
-                (None, Some(_)) => deltas.push(Delta::Added),
-                (Some(b), Some(a)) => {
-                    let shape = |l: &OrgLevel| (l.target.clone(), l.scps.is_some());
-                    if b.is_management != a.is_management
-                        || !b.levels.iter().map(shape).eq(a.levels.iter().map(shape))
-                    {
-                        deltas.push(Delta::Levels);
-                    } else {
-                        for (bl, al) in b.levels.iter().zip(&a.levels) {
-                            let bs = org_attachments(bk, bl);
-                            let as_ = org_attachments(ak, al);
-                            attachment_deltas(&bs, &as_, changed, &mut deltas);
-                        }
+        for (id, b, a) in paired(&self.before.accounts, &self.after.accounts) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                let shape = |l: &'w OrgLevel| (l.target.as_str(), l.scps.is_some());
+                if b.is_management != a.is_management
+                    || !b.levels.iter().map(shape).eq(a.levels.iter().map(shape))
+                {
+                    deltas.push(Delta::Levels);
+                } else {
+                    for (bl, al) in b.levels.iter().zip(&a.levels) {
+                        let bs = org_attachments(bk, bl);
+                        let as_ = org_attachments(ak, al);
+                        attachment_deltas(&bs, &as_, changed, &mut deltas);
                     }
                 }
-                (None, None) => continue,
             }
             Self::record(&mut self.accounts, id, deltas);
         }
@@ -834,6 +782,30 @@ impl<'w> ChangeSet<'w> {
                     kms_key(w, a, resource).is_some_and(|(_, key)| self.resources.contains_key(key))
                 })
             })
+    }
+}
+
+/// Every key of two maps once, with its value in each.
+fn paired<'w, V>(
+    before: &'w Map<String, V>,
+    after: &'w Map<String, V>,
+) -> Vec<(&'w str, Option<&'w V>, Option<&'w V>)> {
+    let both = before
+        .iter()
+        .map(|(k, b)| (k.as_str(), Some(b), after.get(k)));
+    let only_after = after
+        .iter()
+        .filter(|(k, _)| !before.contains_key(*k))
+        .map(|(k, a)| (k.as_str(), None, Some(a)));
+    both.chain(only_after).collect()
+}
+
+/// `Removed` or `Added` when only one world has it.
+fn presence<V>(before: Option<&V>, after: Option<&V>) -> Vec<Delta> {
+    match (before, after) {
+        (Some(_), None) => vec![Delta::Removed],
+        (None, Some(_)) => vec![Delta::Added],
+        _ => Vec::new(),
     }
 }
 
