@@ -766,12 +766,18 @@ impl<'w> ChangeSet<'w> {
             return true;
         }
         let principal_account = Arn::parse(principal).map_or("", |a| a.account);
+        if hits(self.accounts.get(principal_account)) {
+            return true;
+        }
+        // `*` may be asked in any account (`resource_account`), whose RCPs
+        // then apply: every account's count.
+        if resource == "*" {
+            return self.accounts.values().any(|ds| hits(Some(ds)));
+        }
         let resource_account = [self.before, self.after]
             .iter()
             .find_map(|w| resource_account(w, resource));
-        hits(self.accounts.get(principal_account))
-            || resource_account
-                .is_some_and(|a| a != principal_account && hits(self.accounts.get(a)))
+        resource_account.is_some_and(|a| a != principal_account && hits(self.accounts.get(a)))
     }
 
     fn resource_side_changed(&self, resource: &str) -> bool {
@@ -1322,7 +1328,11 @@ mod tests {
             Some(("222222222222", [Delta::Levels]))
         ));
         assert!(c.may_differ(CAROL, "ec2:RunInstances", "*"));
-        assert!(!c.may_differ(BOB, "ec2:RunInstances", "*"));
+        // bob's `*` may be asked in account 222222222222; an instance of
+        // his own account may not.
+        assert!(c.may_differ(BOB, "ec2:RunInstances", "*"));
+        let own = "arn:aws:ec2:us-east-1:111111111111:instance/i-1";
+        assert!(!c.may_differ(BOB, "ec2:RunInstances", own));
     }
 
     #[test]
@@ -1367,6 +1377,29 @@ mod tests {
         assert!(!g.matches_some("arn:aws:s3:::c/", true));
         let v = Glob::new("arn:aws:s3:::${aws:username}");
         assert!(v.matches_some("arn:aws:s3:::anything", false));
+    }
+
+    #[test]
+    fn an_rcp_change_touches_requests_on_star_in_any_account() {
+        let (b, a) = pair(
+            "\"222222222222\": {\"ou\": \"root\", ",
+            "\"222222222222\": {\"ou\": \"root\", \"rcps\": [{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"sqs:*\", \"Resource\": \"*\"}]}], ",
+        );
+        let c = changes(&b, &a);
+        // bob (account 111111111111) asking `*` in account 222222222222.
+        assert!(c.may_differ(BOB, "sqs:ListQueues", "*"));
+        assert!(c.may_differ(
+            BOB,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:222222222222:q"
+        ));
+        // Near misses: another service; a queue of bob's own account.
+        assert!(!c.may_differ(BOB, "s3:ListAllMyBuckets", "*"));
+        assert!(!c.may_differ(
+            BOB,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:q"
+        ));
     }
 
     #[test]
