@@ -11,7 +11,7 @@
 //! [`crate::access::open::Asker`], and remembered.
 
 use crate::access::graph::{Graph, NodeId};
-use crate::access::open::{ASSUME, Answer, Ask, Asker, Need};
+use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
 use crate::world::{User, World};
@@ -121,15 +121,7 @@ impl<'w> Side<'w> {
         ) else {
             return Ok(None);
         };
-        let target = resolve_target(self.graph.world, "sts", &r.arn, None, &r.account)?;
-        let ask = Ask {
-            caller: node.caller(),
-            action: "sts:AssumeRole",
-            target: &target,
-            assume: Some(&ASSUME),
-            kms: None,
-        };
-        let answer = match self.asker.ask(&ask) {
+        let answer = match self.asker.ask_assume(node.caller(), r)? {
             Answer::Allowed(needs) => Some(needs),
             Answer::Denied(_) => None,
         };
