@@ -15,6 +15,7 @@ use crate::context::{Context, Found, Layered, Lookup};
 use crate::eval::absent::{Trial, candidates};
 use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
 use crate::pattern::Resolve;
+use crate::policy::Effect;
 use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Target, resolve_target, service_of};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
@@ -464,7 +465,9 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> b
                 }
             }
         }
-        for m in &g.misses {
+        // A Deny whose condition is false does not apply, as the request
+        // wants: meeting its condition would only make it deny.
+        for m in g.misses.iter().filter(|m| m.statement.effect == Effect::Allow) {
             if let MissReason::Condition { condition, .. } = &m.reason {
                 consider(condition, true);
             }
