@@ -438,6 +438,26 @@ fn conditions_on_open_keys_are_named_with_their_operator() {
     assert_eq!(needs_of(tagged, None, &open), None);
 }
 
+#[test]
+fn a_deny_that_does_not_apply_is_not_made_to() {
+    // Found by the semantic diff's oracle: an Allow that needs a source
+    // IP beside a Deny on MFA, which a caller without MFA escapes. The
+    // Deny's false condition is no need; the source IP is the only one.
+    let user = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
+    assert_eq!(
+        needs_of(user.clone(), None, &Context::new()),
+        Some(vec!["aws:SourceIp IpAddress 203.0.113.0/24".to_string()])
+    );
+    // Near miss: with MFA fixed true, the Deny applies and no one can.
+    let mut mfa = Context::new();
+    mfa.set("aws:MultiFactorAuthPresent", "true");
+    assert_eq!(needs_of(user, None, &mfa), None);
+}
+
 /// Who reads `arn:aws:s3:::data/x` in a one-account world whose role `R`
 /// (trusting everyone) carries `role_policy`: principal and needs.
 fn readers_through_role(role_policy: Value) -> Vec<(String, Vec<String>)> {

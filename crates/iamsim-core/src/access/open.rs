@@ -15,10 +15,11 @@ use crate::context::{Context, Found, Layered, Lookup};
 use crate::eval::absent::{Trial, candidates};
 use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
 use crate::pattern::Resolve;
+use crate::policy::Effect;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Caller, Clock, Derived, Target, service_of};
+use crate::request::{AssumeCall, Caller, Clock, Derived, Target, resolve_target, service_of};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
-use crate::world::{Tags, World};
+use crate::world::{Role, Tags, World};
 use std::cell::Cell;
 
 /// How many rounds of "fix the open keys the last decision tested" before
@@ -306,6 +307,20 @@ impl Asker<'_> {
         Answer::Denied(outcome)
     }
 
+    /// Decides `caller`'s `sts:AssumeRole` on `role` as the analyses'
+    /// edges call it (session name iamsim, nothing else passed). An error
+    /// names a role whose ARN cannot be resolved.
+    pub fn ask_assume(&self, caller: Caller<'_>, role: &Role) -> Result<Answer, String> {
+        let target = resolve_target(self.world, "sts", &role.arn, None, &role.account)?;
+        Ok(self.ask(&Ask {
+            caller,
+            action: "sts:AssumeRole",
+            target: &target,
+            assume: Some(&ASSUME),
+            kms: None,
+        }))
+    }
+
     /// Runs `f` on the action's request, then, on an SSE-KMS object, on
     /// the KMS request S3 makes on the caller's behalf (with its call),
     /// unless `f` returned false for the first. An error names a key ARN
@@ -450,7 +465,9 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> b
                 }
             }
         }
-        for m in &g.misses {
+        // A Deny whose condition is false does not apply, as the request
+        // wants: meeting its condition would only make it deny.
+        for m in g.misses.iter().filter(|m| m.statement.effect == Effect::Allow) {
             if let MissReason::Condition { condition, .. } = &m.reason {
                 consider(condition, true);
             }
