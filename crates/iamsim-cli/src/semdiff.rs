@@ -121,6 +121,7 @@ fn json_line(f: &Finding) -> String {
         "via": f.via,
         "actions": f.actions,
         "resource": f.resource,
+        "resource_account": f.resource_account,
         "needs": f.needs,
         "cause": f.cause.iter().map(|c| json!({
             "side": c.side.as_str(),
@@ -213,7 +214,7 @@ fn table(found: &[Finding], all: bool) -> String {
                 out,
                 "    {} on {}",
                 actions_text(&f.actions, all),
-                f.resource
+                resource_text(f)
             );
             if !f.needs.is_empty() {
                 let _ = writeln!(out, "    needs {}", f.needs.join(" and "));
@@ -272,7 +273,7 @@ fn markdown(found: &[Finding], all: bool) -> String {
                 f.principal,
                 cell(how(f)),
                 cell(actions_text(&f.actions, all)),
-                f.resource,
+                resource_text(f),
                 cell(f.needs.join(" and "))
             );
         }
@@ -286,6 +287,14 @@ fn markdown(found: &[Finding], all: bool) -> String {
         let _ = writeln!(out, "```\n\n</details>\n");
     }
     out
+}
+
+/// The resource, with the account a `*` stands for.
+fn resource_text(f: &Finding) -> String {
+    match &f.resource_account {
+        Some(a) => format!("{} in account {a}", f.resource),
+        None => f.resource.clone(),
+    }
 }
 
 fn plural(n: usize) -> &'static str {

@@ -2244,19 +2244,24 @@ fn an_empty_batch_is_bad_input() {
     assert_exit(&o, 2, &format!("{p}: no scenarios"));
 }
 
-/// The semantic diff of the README's example change: JSON lines with the
-/// agreed fields, each witness replayed by `run` as its change says.
-#[test]
-fn semantic_diff_json_lines_carry_witnesses_that_run_replays() {
-    let o = iamsim(&[
+/// `iamsim diff` between the README's example worlds, with more arguments.
+fn example_diff(extra: &[&str]) -> Output {
+    let mut args = vec![
         "diff",
         "--before",
         "testdata/access/world.json",
         "--after",
         "testdata/access/world.after.json",
-        "--format",
-        "json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    iamsim(&args)
+}
+
+/// The semantic diff of the README's example change: JSON lines with the
+/// agreed fields, each witness replayed by `run` as its change says.
+#[test]
+fn semantic_diff_json_lines_carry_witnesses_that_run_replays() {
+    let o = example_diff(&["--format", "json"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let lines: Vec<serde_json::Value> = stdout(&o)
         .lines()
@@ -2369,15 +2374,7 @@ fn semantic_diff_exit_statuses_and_table() {
 /// newly denied, with witnesses folded.
 #[test]
 fn semantic_diff_markdown_puts_newly_allowed_first() {
-    let o = iamsim(&[
-        "diff",
-        "--before",
-        "testdata/access/world.json",
-        "--after",
-        "testdata/access/world.after.json",
-        "--format",
-        "markdown",
-    ]);
+    let o = example_diff(&["--format", "markdown"]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let out = stdout(&o);
     assert!(out.starts_with("## iamsim semantic diff\n\n4 newly allowed, 2 newly denied, 0 indeterminate, 0 newly reachable\n"), "{out}");
@@ -2392,38 +2389,20 @@ fn semantic_diff_markdown_puts_newly_allowed_first() {
 /// with scenario files, an unknown context key, --max-chain 0.
 #[test]
 fn semantic_diff_refuses_bad_arguments() {
-    let base = [
-        "diff",
-        "--before",
-        "testdata/access/world.json",
-        "--after",
-        "testdata/access/world.after.json",
-    ];
-    let run = |extra: &[&str]| {
-        let mut a = base.to_vec();
-        a.extend_from_slice(extra);
-        iamsim(&a)
+    let refused_with = |extra: &[&str], message: &str| {
+        let err = refused(&example_diff(extra));
+        assert!(err.contains(message), "{err}");
     };
-    let o = run(&["--all", "testdata/seeds"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("--all is for the semantic diff"),
-        "{}",
-        stderr(&o)
+    refused_with(
+        &["--all", "testdata/seeds"],
+        "--all is for the semantic diff",
     );
-    let o = run(&["--context", "aws:SourceIpp=10.0.0.1"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(
-        stderr(&o).contains("argument --context 'aws:SourceIpp=10.0.0.1'"),
-        "{}",
-        stderr(&o)
+    refused_with(
+        &["--context", "aws:SourceIpp=10.0.0.1"],
+        "argument --context 'aws:SourceIpp=10.0.0.1'",
     );
-    let o = run(&["--max-chain", "0"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--max-chain must be at least 1"));
-    let o = run(&["--region", "mars-1"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("--region"), "{}", stderr(&o));
+    refused_with(&["--max-chain", "0"], "--max-chain must be at least 1");
+    refused_with(&["--region", "mars-1"], "--region");
 }
 
 /// The semantic diff with the world's MFA need fixed by --context: bob's
@@ -2431,12 +2410,7 @@ fn semantic_diff_refuses_bad_arguments() {
 /// without it is new, and with MFA fixed true nothing is.
 #[test]
 fn semantic_diff_context_fixes_keys_that_are_otherwise_needs() {
-    let o = iamsim(&[
-        "diff",
-        "--before",
-        "testdata/access/world.json",
-        "--after",
-        "testdata/access/world.after.json",
+    let o = example_diff(&[
         "--context",
         "aws:MultiFactorAuthPresent=true",
         "--format",

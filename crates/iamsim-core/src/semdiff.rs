@@ -153,6 +153,8 @@ pub struct Finding {
     pub actions: Vec<String>,
     /// The resource: an ARN, or an IAM-style pattern for a class.
     pub resource: String,
+    /// For the resource `*`, the account whose `*` it is.
+    pub resource_account: Option<String>,
     /// What the open request keys must hold, as who-can prints needs.
     pub needs: Vec<String>,
     /// The statements on each side that decide the difference.
@@ -209,12 +211,24 @@ pub fn semantic_diff(
         } else {
             all.clone()
         };
+        // The accounts the subject acts in: the only ones whose `*` it can reach.
+        let accounts: Vec<&str> = b
+            .iter()
+            .chain(&a)
+            .filter_map(|(arn, _, _)| crate::arn::Arn::parse(arn).map(|p| p.account))
+            .collect();
         for (ri, ai) in classes {
             let Some(rc) = space.get(ri) else { continue };
             let Some(ac) = rc.actions.get(ai) else {
                 continue;
             };
-            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), &rc.arn));
+            if let Some(account) = &rc.account {
+                if !accounts.contains(&account.as_str()) {
+                    continue;
+                }
+            }
+            let resource = (rc.arn.as_str(), rc.account.as_deref());
+            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), resource));
             let (b, a) = (b?, a?);
             let q = Question {
                 subject,
@@ -354,6 +368,7 @@ impl Judge<'_> {
             via: seen.via.to_vec(),
             actions: q.actions.to_vec(),
             resource: q.resource.shown.clone(),
+            resource_account: q.resource.account.clone(),
             needs: seen.needs,
             cause: Vec::new(),
             witness,
@@ -368,6 +383,7 @@ impl Judge<'_> {
         let request = witness::Request {
             action,
             resource: &q.resource.arn,
+            resource_account: q.resource.account.as_deref(),
             fixed: self.opts.context,
             region: self.opts.region,
         };
@@ -424,6 +440,7 @@ impl Judge<'_> {
             via: seen.via.to_vec(),
             actions: q.actions.to_vec(),
             resource: q.resource.shown.clone(),
+            resource_account: q.resource.account.clone(),
             needs: seen.needs,
             cause: causes((side, allowed_in), (other, denied_in), self.opts.sources),
             witness: w,

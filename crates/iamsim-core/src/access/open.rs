@@ -17,9 +17,9 @@ use crate::eval::{self, Decision, Gate, MissReason, Outcome, Request};
 use crate::pattern::Resolve;
 use crate::policy::Effect;
 use crate::report::RequestTrace;
-use crate::request::{AssumeCall, Caller, Clock, Derived, Target, service_of};
+use crate::request::{AssumeCall, Caller, Clock, Derived, Target, resolve_target, service_of};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
-use crate::world::{Tags, World};
+use crate::world::{Role, Tags, World};
 use std::cell::Cell;
 
 /// How many rounds of "fix the open keys the last decision tested" before
@@ -305,6 +305,20 @@ impl Asker<'_> {
         }
         let (outcome, _) = self.decide(ask, &needs_context(&needs));
         Answer::Denied(outcome)
+    }
+
+    /// Decides `caller`'s `sts:AssumeRole` on `role` as the analyses'
+    /// edges call it (session name iamsim, nothing else passed). An error
+    /// names a role whose ARN cannot be resolved.
+    pub fn ask_assume(&self, caller: Caller<'_>, role: &Role) -> Result<Answer, String> {
+        let target = resolve_target(self.world, "sts", &role.arn, None, &role.account)?;
+        Ok(self.ask(&Ask {
+            caller,
+            action: "sts:AssumeRole",
+            target: &target,
+            assume: Some(&ASSUME),
+            kms: None,
+        }))
     }
 
     /// Runs `f` on the action's request, then, on an SSE-KMS object, on

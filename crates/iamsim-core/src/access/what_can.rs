@@ -6,7 +6,7 @@
 //! the evaluator, with the needs of open request keys as in `who-can`.
 
 use super::graph::{Graph, NodeId};
-use super::open::{ASSUME, Answer, Ask, Asker, Need};
+use super::open::{Answer, Asker, Need};
 use crate::catalog::Catalog;
 use crate::context::Context;
 use crate::pattern::{self, NoVars, Syntax};
@@ -113,15 +113,7 @@ fn reachable(graph: &Graph<'_>, asker: &Asker<'_>, start: NodeId) -> Result<Vec<
             let Some(role) = graph.nodes.get(role_id).and_then(|n| n.role()) else {
                 continue;
             };
-            let target = resolve_target(graph.world, "sts", &role.arn, None, &role.account)?;
-            let ask = Ask {
-                caller: node.caller(),
-                action: "sts:AssumeRole",
-                target: &target,
-                assume: Some(&ASSUME),
-                kms: None,
-            };
-            if let Answer::Allowed(more) = asker.ask(&ask) {
+            if let Answer::Allowed(more) = asker.ask_assume(node.caller(), role)? {
                 if let Some(s) = seen.get_mut(role_id) {
                     *s = true;
                 }

@@ -146,23 +146,46 @@ pub struct ChangeSet<'w> {
 
 /// Compares two loaded worlds.
 pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
-    let before_keys = policy_keys(before);
-    let after_keys = policy_keys(after);
+    let mut bk = Keyed::new(before);
+    let mut ak = Keyed::new(after);
+    // Two loads of one world file edited in place compile their policies in
+    // the same order: then ids pair up without hashing a key.
+    let aligned = bk.by_id == ak.by_id;
+    let mut changed = Changed {
+        by_key: Map::default(),
+        by_before_id: vec![None; before.policies.len()],
+        aligned,
+    };
+    let pairs: Vec<(PolicyKey<'w>, Option<PolicyId>, Option<PolicyId>)> = if aligned {
+        bk.by_id
+            .iter()
+            .enumerate()
+            .filter_map(|(i, k)| {
+                let id = PolicyId(u32::try_from(i).ok()?);
+                Some(((*k)?, Some(id), Some(id)))
+            })
+            .collect()
+    } else {
+        bk.index();
+        ak.index();
+        let only_after = ak
+            .by_key
+            .iter()
+            .filter(|(k, _)| !bk.by_key.contains_key(*k));
+        bk.by_key
+            .iter()
+            .map(|(k, b)| (*k, Some(*b), ak.by_key.get(k).copied()))
+            .chain(only_after.map(|(k, a)| (*k, None, Some(*a))))
+            .collect()
+    };
     let mut policies = Vec::new();
-    let mut changed: Map<PolicyKey<'w>, usize> = Map::default();
-    let mut keys: Vec<PolicyKey<'w>> = before_keys.keys().copied().collect();
-    keys.extend(after_keys.keys().filter(|k| !before_keys.contains_key(*k)));
-    keys.sort_unstable();
-    for key in keys {
-        let b = before_keys.get(&key).copied();
-        let a = after_keys.get(&key).copied();
+    for (key, b, a) in pairs {
         let bp = b.and_then(|id| before.policy(id)).map(|e| &e.policy);
         let ap = a.and_then(|id| after.policy(id)).map(|e| &e.policy);
         let (removed, added) = statement_diff(bp, ap);
         if removed.is_empty() && added.is_empty() {
             continue;
         }
-        changed.insert(key, policies.len());
         policies.push(PolicyChange {
             key,
             before: b,
@@ -170,6 +193,16 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
             removed,
             added,
         });
+    }
+    policies.sort_unstable_by_key(|p| p.key);
+    for (i, p) in policies.iter().enumerate() {
+        changed.by_key.insert(p.key, i);
+        let slot = p
+            .before
+            .and_then(|id| changed.by_before_id.get_mut(id.0 as usize));
+        if let Some(slot) = slot {
+            *slot = Some(i);
+        }
     }
     let mut set = ChangeSet {
         before,
@@ -180,9 +213,9 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         accounts: BTreeMap::new(),
         global: Vec::new(),
     };
-    set.compare_principals(&changed);
-    set.compare_resources(&changed);
-    set.compare_accounts(&changed);
+    set.compare_principals(&bk, &ak, &changed);
+    set.compare_resources(&changed.by_key);
+    set.compare_accounts(&bk, &ak, &changed);
     if before
         .organization
         .as_ref()
@@ -202,47 +235,93 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
     set
 }
 
-/// Every policy in effect in a world, by its key: the identity policies and
-/// boundaries of users, groups and roles, trust policies, bucket and
-/// resource policies, SCPs and RCPs. A customer managed policy attached to
-/// nothing decides nothing, so it is not among them.
-fn policy_keys(world: &World) -> Map<PolicyKey<'_>, PolicyId> {
-    let mut out = Map::default();
-    let identities = world
-        .users
-        .values()
-        .map(|u| (&u.identity, &u.boundary))
-        .chain(world.roles.values().map(|r| (&r.identity, &r.boundary)));
-    for (identity, boundary) in identities {
-        for a in identity.iter().chain(boundary.as_ref()) {
-            if let Some(key) = attached_key(world, a) {
-                out.insert(key, a.policy);
-            }
-        }
-    }
-    for role in world.roles.values() {
-        out.insert(PolicyKey::Trust(&role.arn), role.trust);
-    }
-    for bucket in world.buckets.values() {
-        if let Some(id) = bucket.policy {
-            out.insert(PolicyKey::Resource(&bucket.arn), id);
-        }
-    }
-    for res in world.resources.values() {
-        if let Some(id) = res.policy {
-            out.insert(PolicyKey::Resource(&res.arn), id);
-        }
-    }
-    for account in world.accounts.values() {
-        for level in &account.levels {
-            for id in level.scps.iter().flatten().chain(&level.rcps) {
-                if let Some(e) = world.policy(*id) {
-                    out.insert(PolicyKey::Org(&e.name), *id);
+/// The policies that differ, found by key and by before-world id (the
+/// subjects' attachments look them up by id, without hashing).
+struct Changed<'w> {
+    by_key: Map<PolicyKey<'w>, usize>,
+    by_before_id: Vec<Option<usize>>,
+    /// Both worlds give every policy id the same key.
+    aligned: bool,
+}
+
+/// Every policy in effect in a world, each keyed once: the identity
+/// policies and boundaries of users, groups and roles, trust policies,
+/// bucket and resource policies, SCPs and RCPs. A customer managed policy
+/// attached to nothing decides nothing, so it is not among them.
+struct Keyed<'w> {
+    /// The key of each policy id, `None` for one in effect nowhere.
+    by_id: Vec<Option<PolicyKey<'w>>>,
+    /// The policy of each key, once [`Keyed::index`] has built it.
+    by_key: Map<PolicyKey<'w>, PolicyId>,
+}
+
+impl<'w> Keyed<'w> {
+    fn new(world: &'w World) -> Keyed<'w> {
+        let mut k = Keyed {
+            by_id: vec![None; world.policies.len()],
+            by_key: Map::default(),
+        };
+        let identities = world
+            .users
+            .values()
+            .map(|u| (&u.identity, &u.boundary))
+            .chain(world.roles.values().map(|r| (&r.identity, &r.boundary)));
+        for (identity, boundary) in identities {
+            for a in identity.iter().chain(boundary.as_ref()) {
+                if k.key(a.policy).is_none() {
+                    if let Some(key) = attached_key(world, a) {
+                        k.insert(key, a.policy);
+                    }
                 }
             }
         }
+        for role in world.roles.values() {
+            k.insert(PolicyKey::Trust(&role.arn), role.trust);
+        }
+        for bucket in world.buckets.values() {
+            if let Some(id) = bucket.policy {
+                k.insert(PolicyKey::Resource(&bucket.arn), id);
+            }
+        }
+        for res in world.resources.values() {
+            if let Some(id) = res.policy {
+                k.insert(PolicyKey::Resource(&res.arn), id);
+            }
+        }
+        for account in world.accounts.values() {
+            for level in &account.levels {
+                for id in level.scps.iter().flatten().chain(&level.rcps) {
+                    if k.key(*id).is_none() {
+                        if let Some(e) = world.policy(*id) {
+                            k.insert(PolicyKey::Org(&e.name), *id);
+                        }
+                    }
+                }
+            }
+        }
+        k
     }
-    out
+
+    fn insert(&mut self, key: PolicyKey<'w>, id: PolicyId) {
+        if let Some(slot) = self.by_id.get_mut(id.0 as usize) {
+            *slot = Some(key);
+        }
+    }
+
+    /// Builds the map from keys to ids.
+    fn index(&mut self) {
+        self.by_key.reserve(self.by_id.len());
+        for (i, k) in self.by_id.iter().enumerate() {
+            if let (Some(k), Ok(i)) = (k, u32::try_from(i)) {
+                self.by_key.insert(*k, PolicyId(i));
+            }
+        }
+    }
+
+    /// The key of a policy id.
+    fn key(&self, id: PolicyId) -> Option<PolicyKey<'w>> {
+        self.by_id.get(id.0 as usize).copied().flatten()
+    }
 }
 
 /// The key of an identity policy or boundary attached to a user or role.
@@ -266,6 +345,9 @@ fn statement_diff<'w>(
 ) -> (Vec<&'w Statement>, Vec<&'w Statement>) {
     let b: &[Statement] = before.map_or(&[], |p| &p.statements);
     let a: &[Statement] = after.map_or(&[], |p| &p.statements);
+    if b == a {
+        return (Vec::new(), Vec::new());
+    }
     let mut used = vec![false; a.len()];
     let mut removed = Vec::new();
     for s in b {
@@ -333,43 +415,59 @@ fn same_tags(a: &Tags, b: &Tags) -> bool {
     a.len() == b.len() && a.iter().all(|t| b.contains(t))
 }
 
-/// The attachments of a user or role as comparable triples: how, the
-/// owner it came through (the user, role or group), and the policy key.
+/// A user's or role's identity side: its policies, boundary and tags.
+type Principal<'w> = (&'w [Attached], Option<&'w Attached>, &'w Tags);
+
+/// One attachment as the worlds compare it: how (`inline`, `managed`,
+/// `boundary`, `scp`, `rcp`), the policy's key, and its id in its world.
+/// The route a managed policy comes by (the user or a group) is not part
+/// of it: the policy applies alike.
+type Attachment<'w> = (&'static str, PolicyKey<'w>, PolicyId);
+
+/// Fills `out` with the attachments of a user or role.
 fn attachments<'w>(
-    world: &'w World,
-    identity: &'w [Attached],
-    boundary: Option<&'w Attached>,
-) -> Vec<(&'static str, &'w str, PolicyKey<'w>, PolicyId)> {
-    identity
-        .iter()
-        .chain(boundary)
-        .filter_map(|a| Some((a.how, a.owner.as_str(), attached_key(world, a)?, a.policy)))
-        .collect()
+    keyed: &Keyed<'w>,
+    identity: &[Attached],
+    boundary: Option<&Attached>,
+    out: &mut Vec<Attachment<'w>>,
+) {
+    out.clear();
+    out.extend(
+        identity
+            .iter()
+            .chain(boundary)
+            .filter_map(|a| Some((a.how, keyed.key(a.policy)?, a.policy))),
+    );
 }
 
-/// The deltas between one entity's attachments in the two worlds.
+/// The deltas between one entity's attachments in the two worlds: detached,
+/// attached, or attached on both sides and changed.
 fn attachment_deltas(
-    before: &[(&str, &str, PolicyKey<'_>, PolicyId)],
-    after: &[(&str, &str, PolicyKey<'_>, PolicyId)],
-    changed: &Map<PolicyKey<'_>, usize>,
+    before: &[Attachment<'_>],
+    after: &[Attachment<'_>],
+    changed: &Changed<'_>,
     out: &mut Vec<Delta>,
 ) {
-    let same = |x: &(&str, &str, PolicyKey<'_>, PolicyId),
-                y: &(&str, &str, PolicyKey<'_>, PolicyId)| {
-        x.0 == y.0 && x.1 == y.1 && x.2 == y.2
+    let same = |x: &Attachment<'_>, y: &Attachment<'_>| {
+        x.0 == y.0
+            && if changed.aligned {
+                x.2 == y.2
+            } else {
+                x.1 == y.1
+            }
     };
     for b in before {
         if !after.iter().any(|a| same(a, b)) {
-            out.push(Delta::Detached(b.3));
-        } else if let Some(i) = changed.get(&b.2) {
-            if !out.contains(&Delta::Changed(*i)) {
-                out.push(Delta::Changed(*i));
+            out.push(Delta::Detached(b.2));
+        } else if let Some(i) = changed.by_before_id.get(b.2.0 as usize).copied().flatten() {
+            if !out.contains(&Delta::Changed(i)) {
+                out.push(Delta::Changed(i));
             }
         }
     }
     for a in after {
         if !before.iter().any(|b| same(a, b)) {
-            out.push(Delta::Attached(a.3));
+            out.push(Delta::Attached(a.2));
         }
     }
     let bounded = |v: &[(&str, &str, PolicyKey<'_>, PolicyId)]| v.iter().any(|t| t.0 == "boundary");
@@ -387,27 +485,28 @@ impl<'w> ChangeSet<'w> {
 
     /// Users and roles: their identity side, and themselves as resources
     /// (tags, existence; a role's trust policy).
-    fn compare_principals(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
+    fn compare_principals(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
         let (before, after) = (self.before, self.after);
-        type Side<'w> = (&'w [Attached], Option<&'w Attached>, &'w Tags);
-        let mut arns: Vec<&'w str> = before.users.keys().map(String::as_str).collect();
-        arns.extend(after.users.keys().map(String::as_str));
-        arns.extend(before.roles.keys().map(String::as_str));
-        arns.extend(after.roles.keys().map(String::as_str));
-        arns.sort_unstable();
-        arns.dedup();
+        let side = |w: &'w World, arn: &str| -> Option<Principal<'w>> {
+            if let Some(u) = w.users.get(arn) {
+                return Some((&u.identity, u.boundary.as_ref(), &u.tags));
+            }
+            w.roles
+                .get(arn)
+                .map(|r| (r.identity.as_slice(), r.boundary.as_ref(), &r.tags))
+        };
+        let arns = before.users.keys().chain(before.roles.keys()).chain(
+            after
+                .users
+                .keys()
+                .chain(after.roles.keys())
+                .filter(|a| side(before, a).is_none()),
+        );
+        let (mut bs, mut as_) = (Vec::new(), Vec::new());
         for arn in arns {
-            let side = |w: &'w World| -> Option<Side<'w>> {
-                if let Some(u) = w.users.get(arn) {
-                    return Some((&u.identity, u.boundary.as_ref(), &u.tags));
-                }
-                w.roles
-                    .get(arn)
-                    .map(|r| (r.identity.as_slice(), r.boundary.as_ref(), &r.tags))
-            };
             let mut identity = Vec::new();
             let mut resource = Vec::new();
-            match (side(before), side(after)) {
+            match (side(before, arn), side(after, arn)) {
                 (Some(_), None) => {
                     identity.push(Delta::Removed);
                     resource.push(Delta::Removed);
@@ -417,9 +516,9 @@ impl<'w> ChangeSet<'w> {
                     resource.push(Delta::Added);
                 }
                 (Some(b), Some(a)) => {
-                    let ba = attachments(before, b.0, b.1);
-                    let aa = attachments(after, a.0, a.1);
-                    attachment_deltas(&ba, &aa, changed, &mut identity);
+                    attachments(bk, b.0, b.1, &mut bs);
+                    attachments(ak, a.0, a.1, &mut as_);
+                    attachment_deltas(&bs, &as_, changed, &mut identity);
                     if !same_tags(b.2, a.2) {
                         identity.push(Delta::Tags);
                         resource.push(Delta::Tags);
@@ -427,7 +526,7 @@ impl<'w> ChangeSet<'w> {
                 }
                 (None, None) => {}
             }
-            if let Some(i) = changed.get(&PolicyKey::Trust(arn)) {
+            if let Some(i) = changed.by_key.get(&PolicyKey::Trust(arn)) {
                 resource.push(Delta::Changed(*i));
             }
             Self::record(&mut self.subjects, arn, identity);
@@ -508,7 +607,7 @@ impl<'w> ChangeSet<'w> {
 
     /// Accounts: added or removed, their organization levels and the SCPs
     /// and RCPs attached to each.
-    fn compare_accounts(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
+    fn compare_accounts(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
         let (before, after) = (self.before, self.after);
         let mut ids: Vec<&'w str> = before.accounts.keys().map(String::as_str).collect();
         ids.extend(after.accounts.keys().map(String::as_str));
@@ -527,8 +626,8 @@ impl<'w> ChangeSet<'w> {
                         deltas.push(Delta::Levels);
                     } else {
                         for (bl, al) in b.levels.iter().zip(&a.levels) {
-                            let bs = org_attachments(before, bl);
-                            let as_ = org_attachments(after, al);
+                            let bs = org_attachments(bk, bl);
+                            let as_ = org_attachments(ak, al);
                             attachment_deltas(&bs, &as_, changed, &mut deltas);
                         }
                     }
@@ -712,22 +811,15 @@ impl<'w> ChangeSet<'w> {
     }
 }
 
-/// The (owner, policy key) triples of one organization level's SCPs and
-/// RCPs, in the shape [`attachment_deltas`] compares.
-fn org_attachments<'w>(
-    world: &'w World,
-    level: &'w OrgLevel,
-) -> Vec<(&'static str, &'w str, PolicyKey<'w>, PolicyId)> {
+/// The SCPs and RCPs attached to one organization level.
+fn org_attachments<'w>(keyed: &Keyed<'w>, level: &OrgLevel) -> Vec<Attachment<'w>> {
     level
         .scps
         .iter()
         .flatten()
-        .map(|id| ("scp", id))
-        .chain(level.rcps.iter().map(|id| ("rcp", id)))
-        .filter_map(|(how, id)| {
-            let e = world.policy(*id)?;
-            Some((how, level.target.as_str(), PolicyKey::Org(&e.name), *id))
-        })
+        .map(|id| ("scp", *id))
+        .chain(level.rcps.iter().map(|id| ("rcp", *id)))
+        .filter_map(|(how, id)| Some((how, keyed.key(id)?, id)))
         .collect()
 }
 
@@ -997,6 +1089,34 @@ mod tests {
             "sqs:DeleteQueue",
             "arn:aws:sqs:us-east-1:111111111111:q"
         ));
+    }
+
+    #[test]
+    fn policies_pair_by_key_when_an_insertion_shifts_every_id() {
+        // A policy declared before everything else (alphabetically first
+        // account, first user) shifts the ids of every later policy.
+        let (b, a) = pair(
+            "\"users\": {\n        \"alice\"",
+            "\"users\": {\n        \"aaron\": {\"inline_policies\": {\"x\": {\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\", \"Action\": \"sqs:*\", \"Resource\": \"*\"}]}}},\n        \"alice\"",
+        );
+        assert_ne!(b.policies.len(), a.policies.len());
+        let c = changes(&b, &a);
+        assert_eq!(subjects(&c), vec!["arn:aws:iam::111111111111:user/aaron"]);
+        assert_eq!(c.policies.len(), 1);
+        // The same insertion and a changed condition: found by key.
+        let edited = BASE.replacen("203.0.113.0/24", "0.0.0.0/0", 1).replacen(
+            "\"users\": {\n        \"alice\"",
+            "\"users\": {\n        \"aaron\": {},\n        \"alice\"",
+            1,
+        );
+        let a = world(&edited);
+        let c = changes(&b, &a);
+        assert_eq!(
+            subjects(&c),
+            vec!["arn:aws:iam::111111111111:user/aaron", ALICE]
+        );
+        assert!(c.may_differ(ALICE, "s3:GetObject", OBJECT));
+        assert!(!c.may_differ(BOB, "s3:GetObject", OBJECT));
     }
 
     #[test]

@@ -11,12 +11,12 @@
 //! [`crate::access::open::Asker`], and remembered.
 
 use crate::access::graph::{Graph, NodeId};
-use crate::access::open::{ASSUME, Answer, Ask, Asker, Need};
+use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
 use crate::world::{User, World};
 use rustc_hash::FxHashMap;
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
 
 /// An identity a subject can act as: the node, the roles assumed in turn
@@ -85,6 +85,10 @@ pub struct Side<'w> {
     asker: Asker<'w>,
     max_chain: usize,
     edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
+    /// Per caller, the roles whose trust policy could let it in
+    /// ([`Graph::trusted_callers`] inverted once, rather than scanning
+    /// every role for every caller).
+    trusting: OnceCell<FxHashMap<NodeId, Vec<NodeId>>>,
     identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
     requests: RefCell<FxHashMap<(NodeId, String, String), Rc<Decided>>>,
 }
@@ -105,9 +109,27 @@ impl<'w> Side<'w> {
             },
             max_chain: opts.max_chain,
             edges: RefCell::default(),
+            trusting: OnceCell::new(),
             identities: RefCell::default(),
             requests: RefCell::default(),
         }
+    }
+
+    /// The roles whose trust policy could let `caller` in (a superset;
+    /// each edge is then decided).
+    fn trusting(&self, caller: NodeId) -> &[NodeId] {
+        let index = self.trusting.get_or_init(|| {
+            let mut index: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
+            for (id, n) in self.graph.nodes.iter().enumerate() {
+                if let Some(role) = n.role() {
+                    for c in self.graph.trusted_callers(role) {
+                        index.entry(c).or_default().push(id);
+                    }
+                }
+            }
+            index
+        });
+        index.get(&caller).map_or(&[], Vec::as_slice)
     }
 
     /// Whether `caller` may assume `role`, with the needs of the call.
@@ -121,15 +143,7 @@ impl<'w> Side<'w> {
         ) else {
             return Ok(None);
         };
-        let target = resolve_target(self.graph.world, "sts", &r.arn, None, &r.account)?;
-        let ask = Ask {
-            caller: node.caller(),
-            action: "sts:AssumeRole",
-            target: &target,
-            assume: Some(&ASSUME),
-            kms: None,
-        };
-        let answer = match self.asker.ask(&ask) {
+        let answer = match self.asker.ask_assume(node.caller(), r)? {
             Answer::Allowed(needs) => Some(needs),
             Answer::Denied(_) => None,
         };
@@ -161,7 +175,7 @@ impl<'w> Side<'w> {
                 let Some(from) = out.get(i).cloned() else {
                     continue;
                 };
-                for role in self.graph.roles_trusting(from.node) {
+                for &role in self.trusting(from.node) {
                     if role == subject || from.chain.contains(&role) {
                         continue;
                     }
@@ -257,18 +271,24 @@ impl<'w> Side<'w> {
 
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`].
+    /// order of [`Side::identities`]. For `*`, `account` is the account it
+    /// stands for: only identities of that account can, since `*` is the
+    /// caller's own and has no resource-based policy to let another
+    /// account in (cross-account rule).
     pub fn accesses(
         &self,
         subject: &str,
         action: &str,
-        resource: &str,
+        (resource, account): (&str, Option<&str>),
     ) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
+            if account.is_some_and(|a| self.graph.account(id.node) != a) {
+                continue;
+            }
             if let Some(needs) = self.decide(id.node, action, resource)?.as_ref() {
                 out.push(Access {
                     via: id

@@ -63,17 +63,9 @@ pub fn scope(
         .collect();
     arns.sort_unstable();
     arns.dedup();
+    // Principals whose trust, identity side or account changed, then
+    // those hit by a touched class (not asked again for the first).
     let mut seeds: FxHashSet<String> = FxHashSet::default();
-    for arn in &arns {
-        let hit = touched.iter().any(|&(ri, ai)| {
-            let rc = space.get(ri);
-            let ac = rc.and_then(|r| r.actions.get(ai));
-            matches!((rc, ac), (Some(rc), Some(ac)) if set.may_differ(arn, ac.rep(), &rc.arn))
-        });
-        if hit {
-            seeds.insert((*arn).to_string());
-        }
-    }
     seeds.extend(set.trust_changed().map(str::to_string));
     seeds.extend(set.subjects().map(|(arn, _)| arn.to_string()));
     let changed_accounts: FxHashSet<&str> = set.accounts().map(|(a, _)| a).collect();
@@ -82,6 +74,19 @@ pub fn scope(
             if changed_accounts.contains(side.graph.account(i)) {
                 seeds.insert(n.arn().to_string());
             }
+        }
+    }
+    for arn in &arns {
+        if seeds.contains(*arn) {
+            continue;
+        }
+        let hit = touched.iter().any(|&(ri, ai)| {
+            let rc = space.get(ri);
+            let ac = rc.and_then(|r| r.actions.get(ai));
+            matches!((rc, ac), (Some(rc), Some(ac)) if set.may_differ(arn, ac.rep(), &rc.arn))
+        });
+        if hit {
+            seeds.insert((*arn).to_string());
         }
     }
     let mut reached = seeds.clone();

@@ -50,6 +50,10 @@ pub struct ResourceClass {
     pub shown: String,
     /// The representative: an ARN of the class, or `*`.
     pub arn: String,
+    /// For `*`, the account whose resources it stands for: `*` is the
+    /// caller's own account's, so each account of the worlds has its own
+    /// class (a grant on `*` in another account is new access).
+    pub account: Option<String>,
     /// The actions that take it, by class.
     pub actions: Vec<ActionClass>,
 }
@@ -135,7 +139,6 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
     for text in &named.resources {
         foreign_instance(text, &mut reps);
     }
-    reps.insert("*".into(), "*".into());
     let mut out = Vec::new();
     for (arn, shown) in reps {
         let actions = action_classes(worlds, &named.actions, &arn);
@@ -143,9 +146,20 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
             out.push(ResourceClass {
                 shown,
                 arn,
+                account: None,
                 actions,
             });
         }
+    }
+    let unowned = action_classes(worlds, &named.actions, "*");
+    let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
+    for account in accounts {
+        out.push(ResourceClass {
+            shown: "*".into(),
+            arn: "*".into(),
+            account: Some(account.clone()),
+            actions: unowned.clone(),
+        });
     }
     out
 }

@@ -46,6 +46,8 @@ pub struct Request<'a> {
     pub action: &'a str,
     /// The resource ARN, or `*`.
     pub resource: &'a str,
+    /// For `*`, the account it stands for (`resource_account`).
+    pub resource_account: Option<&'a str>,
     /// The keys the diff fixes, as the scenario's `context`.
     pub fixed: &'a crate::context::Context,
     /// The region the diff fixes.
@@ -98,6 +100,9 @@ pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -
     let mut last = Map::new();
     last.insert("action".into(), json!(r.action));
     last.insert("resource".into(), json!(r.resource));
+    if let Some(a) = r.resource_account {
+        last.insert("resource_account".into(), json!(a));
+    }
     let ctx = context_of(access.request_needs.iter().flatten());
     if !ctx.is_empty() {
         last.insert("context".into(), Value::Object(ctx));
