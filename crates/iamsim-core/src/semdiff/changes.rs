@@ -746,6 +746,39 @@ impl<'w> ChangeSet<'w> {
             })
     }
 
+    /// True when some request on the bucket `name` or on any of its objects
+    /// may differ: the bucket's own side changed (its policy, tags,
+    /// encryption, region, or an SSE-KMS key of it in either world), a
+    /// changed identity, SCP or RCP statement may cover the bucket or some
+    /// object of it, or a whole or global change exists. Object classes
+    /// need only be built for such buckets.
+    pub fn touches_bucket(&self, name: &str) -> bool {
+        let arn = format!("arn:aws:s3:::{name}");
+        if !self.global.is_empty() || self.resources.contains_key(arn.as_str()) {
+            return true;
+        }
+        let keys_changed = [self.before, self.after].iter().any(|w| {
+            w.buckets.get(name).is_some_and(|b| {
+                b.encryption
+                    .iter()
+                    .any(|e| self.resources.contains_key(e.key.as_str()))
+            })
+        });
+        keys_changed
+            || self
+                .subjects
+                .values()
+                .chain(self.accounts.values())
+                .flatten()
+                .any(|d| {
+                    d.is_whole()
+                        || self
+                            .statements(*d)
+                            .iter()
+                            .any(|s| may_cover_bucket(s, &arn))
+                })
+    }
+
     /// True when the decision of `principal` (a user, root or role ARN, a
     /// role standing for its sessions) doing `action` on `resource` may
     /// differ between the worlds. False means it cannot: no change reaches
@@ -893,6 +926,111 @@ fn may_cover_resource(s: &Statement, resource: &str) -> bool {
         (ResourcePattern::Arn(_), None) => false,
     });
     unsure || hit != set.negated
+}
+
+/// True unless the statement's Resource surely leaves out both the bucket
+/// `bucket_arn` and every object of it. Checked on the pattern's text with
+/// its variables as `*` and wildcards free to cross `:`, so it errs only
+/// towards "may cover".
+fn may_cover_bucket(s: &Statement, bucket_arn: &str) -> bool {
+    let Some(set) = &s.resources else {
+        return true;
+    };
+    if set.negated {
+        return true;
+    }
+    let objects = format!("{bucket_arn}/");
+    set.patterns.iter().any(|p| match p {
+        ResourcePattern::Any => true,
+        ResourcePattern::Arn(pat) => {
+            let glob = Glob::new(&pat.to_text(true));
+            glob.matches_some(bucket_arn, false) || glob.matches_some(&objects, true)
+        }
+    })
+}
+
+/// An IAM wildcard pattern as a list of elements, for asking which texts
+/// it may match.
+struct Glob(Vec<GlobPart>);
+
+/// One element of a [`Glob`].
+#[derive(Clone, Copy, PartialEq)]
+enum GlobPart {
+    /// One given character.
+    Char(char),
+    /// `?`: any one character.
+    One,
+    /// `*` or a policy variable: any run of characters.
+    Any,
+}
+
+impl Glob {
+    /// Reads a pattern; `${...}` stands for any text.
+    fn new(text: &str) -> Glob {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("${") {
+                parts.push(GlobPart::Any);
+                rest = rest.find('}').and_then(|i| rest.get(i + 1..)).unwrap_or("");
+                continue;
+            }
+            parts.push(match c {
+                '*' => GlobPart::Any,
+                '?' => GlobPart::One,
+                c => GlobPart::Char(c),
+            });
+            rest = rest.get(c.len_utf8()..).unwrap_or("");
+        }
+        Glob(parts)
+    }
+
+    /// True when the pattern matches `text` (`prefix`: false) or some text
+    /// that starts with `text` (`prefix`: true).
+    fn matches_some(&self, text: &str, prefix: bool) -> bool {
+        let n = self.0.len();
+        // live[i]: the first i elements can match what was read so far.
+        let mut live = vec![false; n + 1];
+        if let Some(first) = live.first_mut() {
+            *first = true;
+        }
+        self.close(&mut live);
+        for c in text.chars() {
+            let mut next = vec![false; n + 1];
+            for (i, part) in self.0.iter().enumerate() {
+                if !live.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+                let to = match part {
+                    GlobPart::Any => i,
+                    GlobPart::One => i + 1,
+                    GlobPart::Char(x) if *x == c => i + 1,
+                    GlobPart::Char(_) => continue,
+                };
+                if let Some(slot) = next.get_mut(to) {
+                    *slot = true;
+                }
+            }
+            self.close(&mut next);
+            live = next;
+        }
+        if prefix {
+            live.iter().any(|l| *l)
+        } else {
+            live.last().copied().unwrap_or(false)
+        }
+    }
+
+    /// Adds the states a `*` reaches by matching nothing.
+    fn close(&self, live: &mut [bool]) {
+        for (i, part) in self.0.iter().enumerate() {
+            if *part == GlobPart::Any && live.get(i).copied().unwrap_or(false) {
+                if let Some(slot) = live.get_mut(i + 1) {
+                    *slot = true;
+                }
+            }
+        }
+    }
 }
 
 /// True unless the statement's Principal surely does not name the caller,
@@ -1223,6 +1361,50 @@ mod tests {
         ));
         assert!(c.may_differ(CAROL, "ec2:RunInstances", "*"));
         assert!(!c.may_differ(BOB, "ec2:RunInstances", "*"));
+    }
+
+    #[test]
+    fn buckets_are_touched_by_their_own_side_or_by_statements_that_may_cover_them() {
+        // alice's read of data-111 changes: only data-111 is touched.
+        let (b, a) = pair("203.0.113.0/24", "0.0.0.0/0");
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"));
+        assert!(!c.touches_bucket("data-112"));
+        assert!(!c.touches_bucket("data"));
+        // A pattern with wildcards and a variable in the bucket name.
+        let (b, a) = pair(
+            "\"Resource\": \"arn:aws:s3:::data-111/*\",\n             \"Condition\"",
+            "\"Resource\": \"arn:aws:s3:::logs-${aws:username}-?/reports/*\",\n             \"Condition\"",
+        );
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"), "the removed statement");
+        assert!(c.touches_bucket("logs-alice-7"));
+        assert!(!c.touches_bucket("logs"));
+        assert!(!c.touches_bucket("data-112"));
+        // A leading `*` crosses `/`: object "-alice-7/reports/x" of bucket
+        // "logs" matches `arn:aws:s3:::*-alice-?/reports/*`.
+        let (b, a) = pair(
+            "\"Resource\": \"arn:aws:s3:::data-111/*\",\n             \"Condition\"",
+            "\"Resource\": \"arn:aws:s3:::*-alice-?/reports/*\",\n             \"Condition\"",
+        );
+        assert!(changes(&b, &a).touches_bucket("logs"));
+        // The key policy of data-111's SSE-KMS key.
+        let (b, a) = pair("\"Action\": \"kms:*\"", "\"Action\": \"kms:Decrypt\"");
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"));
+        assert!(!c.touches_bucket("data-112"));
+    }
+
+    #[test]
+    fn globs_match_texts_and_prefixes() {
+        let g = Glob::new("arn:aws:s3:::a*b?/x/*");
+        assert!(g.matches_some("arn:aws:s3:::ab1/x/y", false));
+        assert!(!g.matches_some("arn:aws:s3:::ab/x/y", false));
+        assert!(g.matches_some("arn:aws:s3:::azzb1/", true));
+        assert!(!g.matches_some("arn:aws:s3:::azzb1", false));
+        assert!(!g.matches_some("arn:aws:s3:::c/", true));
+        let v = Glob::new("arn:aws:s3:::${aws:username}");
+        assert!(v.matches_some("arn:aws:s3:::anything", false));
     }
 
     #[test]
