@@ -470,7 +470,7 @@ fn attachment_deltas(
             out.push(Delta::Attached(a.2));
         }
     }
-    let bounded = |v: &[(&str, &str, PolicyKey<'_>, PolicyId)]| v.iter().any(|t| t.0 == "boundary");
+    let bounded = |v: &[Attachment<'_>]| v.iter().any(|t| t.0 == "boundary");
     if bounded(before) != bounded(after) {
         out.push(Delta::Boundary);
     }
