@@ -115,6 +115,9 @@ pub enum Delta {
     /// The organization levels above an account differ (an OU move, a
     /// level whose `scps` key appears or goes, the management account).
     Levels,
+    /// A permissions boundary set where there was none, or removed: it
+    /// limits every action, not only those its statements name.
+    Boundary,
 }
 
 impl Delta {
@@ -466,6 +469,10 @@ fn attachment_deltas(
         if !before.iter().any(|b| same(a, b)) {
             out.push(Delta::Attached(a.2));
         }
+    }
+    let bounded = |v: &[Attachment<'_>]| v.iter().any(|t| t.0 == "boundary");
+    if bounded(before) != bounded(after) {
+        out.push(Delta::Boundary);
     }
 }
 
@@ -1176,16 +1183,19 @@ mod tests {
             "\"bob\": {}",
             "\"bob\": {\"permissions_boundary\": \"OpsRead\"}",
         );
+        // It limits every action of bob's, not only those it names.
         let c = changes(&b, &a);
         assert!(matches!(
             c.subjects().next(),
-            Some((BOB, [Delta::Attached(_)]))
+            Some((BOB, [Delta::Attached(_), Delta::Boundary]))
         ));
+        assert!(c.may_differ(BOB, "s3:GetObject", OBJECT));
         let c = changes(&a, &b);
         assert!(matches!(
             c.subjects().next(),
-            Some((BOB, [Delta::Detached(_)]))
+            Some((BOB, [Delta::Detached(_), Delta::Boundary]))
         ));
+        assert!(c.may_differ(BOB, "s3:GetObject", OBJECT));
         // The group's policy edited: every member changes.
         let (b, a) = pair("\"sqs:GetQueueUrl\"]", "\"sqs:*\"]");
         let c = changes(&b, &a);
