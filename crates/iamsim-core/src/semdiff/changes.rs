@@ -649,14 +649,23 @@ impl<'w> ChangeSet<'w> {
         }
     }
 
-    /// Every delta of the set.
-    fn all_deltas(&self) -> impl Iterator<Item = Delta> + '_ {
+    /// True when one of `deltas` is whole or has a statement for which
+    /// `f` holds.
+    fn any_delta<'d>(
+        &self,
+        mut deltas: impl Iterator<Item = &'d Delta>,
+        f: impl Fn(&Statement) -> bool,
+    ) -> bool {
+        deltas.any(|d| d.is_whole() || self.statements(*d).into_iter().any(&f))
+    }
+
+    /// The deltas of every subject's identity side and every account's
+    /// SCPs and RCPs: the changes that can reach any resource.
+    fn identity_and_org_deltas(&self) -> impl Iterator<Item = &Delta> {
         self.subjects
             .values()
-            .chain(self.resources.values())
             .chain(self.accounts.values())
             .flatten()
-            .copied()
     }
 
     /// True when some change can alter a decision on `action` (any case):
@@ -664,12 +673,12 @@ impl<'w> ChangeSet<'w> {
     /// an SSE-KMS object), or a whole change (tags, a principal added...)
     /// or a global one exists.
     pub fn touches_action(&self, action: &str) -> bool {
+        let all = self
+            .identity_and_org_deltas()
+            .chain(self.resources.values().flatten());
         !self.global.is_empty()
-            || self.all_deltas().any(|d| {
-                d.is_whole()
-                    || self.statements(d).iter().any(|s| {
-                        covers_action(s, action) || companion(action, |k| covers_action(s, k))
-                    })
+            || self.any_delta(all, |s| {
+                covers_action(s, action) || companion(action, |k| covers_action(s, k))
             })
     }
 
@@ -678,19 +687,10 @@ impl<'w> ChangeSet<'w> {
     /// key that encrypts it), a changed identity, SCP or RCP statement may
     /// cover it, or a whole or global change exists.
     pub fn touches_resource(&self, resource: &str) -> bool {
-        if !self.global.is_empty() || self.resource_side_changed(resource) {
-            return true;
-        }
-        self.subjects
-            .values()
-            .chain(self.accounts.values())
-            .flatten()
-            .any(|d| {
-                d.is_whole()
-                    || self
-                        .statements(*d)
-                        .iter()
-                        .any(|s| may_cover_resource(s, resource))
+        !self.global.is_empty()
+            || self.resource_side_changed(resource)
+            || self.any_delta(self.identity_and_org_deltas(), |s| {
+                may_cover_resource(s, resource)
             })
     }
 
@@ -713,18 +713,9 @@ impl<'w> ChangeSet<'w> {
             })
         });
         keys_changed
-            || self
-                .subjects
-                .values()
-                .chain(self.accounts.values())
-                .flatten()
-                .any(|d| {
-                    d.is_whole()
-                        || self
-                            .statements(*d)
-                            .iter()
-                            .any(|s| may_cover_bucket(s, &arn))
-                })
+            || self.any_delta(self.identity_and_org_deltas(), |s| {
+                may_cover_bucket(s, &arn)
+            })
     }
 
     /// True when the decision of `principal` (a user, root or role ARN, a
@@ -751,24 +742,16 @@ impl<'w> ChangeSet<'w> {
     fn request_may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {
         let covers = |s: &Statement| covers_action(s, action) && may_cover_resource(s, resource);
         let hits = |deltas: Option<&Vec<Delta>>| {
-            deltas.is_some_and(|ds| {
-                ds.iter()
-                    .any(|d| d.is_whole() || self.statements(*d).iter().any(|s| covers(s)))
-            })
+            deltas.is_some_and(|ds| self.any_delta(ds.iter(), covers))
         };
         if hits(self.subjects.get(principal)) {
             return true;
         }
         let owner = resource_owner(resource);
-        let on_resource = self.resources.get(owner).is_some_and(|ds| {
-            ds.iter().any(|d| {
-                d.is_whole()
-                    || self
-                        .statements(*d)
-                        .iter()
-                        .any(|s| covers(s) && may_name(s, principal))
-            })
-        });
+        let on_resource = self
+            .resources
+            .get(owner)
+            .is_some_and(|ds| self.any_delta(ds.iter(), |s| covers(s) && may_name(s, principal)));
         if on_resource {
             return true;
         }
