@@ -467,7 +467,11 @@ fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> b
         }
         // A Deny whose condition is false does not apply, as the request
         // wants: meeting its condition would only make it deny.
-        for m in g.misses.iter().filter(|m| m.statement.effect == Effect::Allow) {
+        for m in g
+            .misses
+            .iter()
+            .filter(|m| m.statement.effect == Effect::Allow)
+        {
             if let MissReason::Condition { condition, .. } = &m.reason {
                 consider(condition, true);
             }
