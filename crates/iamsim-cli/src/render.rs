@@ -139,6 +139,7 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
                 t.resource,
                 t.summary
             );
+            out.push_str(&decisive_defaults(t, Asked::FileKeys, "      "));
         }
     }
     out
@@ -209,9 +210,24 @@ pub fn answer(r: &ScenarioResult) -> String {
                 t.outcome.as_str()
             );
             let _ = writeln!(out, "  {}", t.summary);
+            out.push_str(&decisive_defaults(t, Asked::Flags, "  "));
         }
     }
     let _ = writeln!(out, "Decision: {}", r.outcome.as_str());
+    out
+}
+
+/// A line for each defaulted key that a deciding statement tested: the
+/// decision rests on a value the question did not give.
+fn decisive_defaults(t: &RequestTrace, asked: Asked, indent: &str) -> String {
+    let mut out = String::new();
+    for d in t
+        .defaults
+        .iter()
+        .filter(|d| t.decided_with.contains(&d.key))
+    {
+        let _ = writeln!(out, "{indent}decided with {}", asked.describe(d));
+    }
     out
 }
 

@@ -1068,10 +1068,11 @@ fn can_region_wins_over_the_arn_and_json_lists_the_defaults() {
         v["steps"][0]["defaults"],
         serde_json::json!([
             {"key": "aws:RequestedRegion", "value": "us-east-1",
-             "from": "the region of the resource's ARN", "set_with": "--region"},
+             "from": "the region of the resource's ARN", "set_with": "--region",
+             "decisive": true},
             {"key": "aws:SecureTransport", "value": "true",
              "from": "the AWS CLI and SDKs use TLS",
-             "set_with": "--context aws:SecureTransport=..."}
+             "set_with": "--context aws:SecureTransport=...", "decisive": false}
         ])
     );
     let o = ask(&["--region", "eu-west-1"]);
@@ -1097,6 +1098,65 @@ fn can_region_wins_over_the_arn_and_json_lists_the_defaults() {
     assert!(!alice_can(&[]));
     // ...which --region changes.
     assert!(alice_can(&["--region", "eu-west-1"]));
+}
+
+/// The short answer names a value iamsim gave a key of every real request
+/// when a statement that decided read it (a region SCP's Deny, a TLS Deny
+/// escaped, an Allow kept out), and not when the question gave the key or
+/// no deciding statement read it.
+#[test]
+fn the_short_answer_names_a_decisive_default() {
+    let tmp = tempdir("decisive-default");
+    let world = tmp.join("world.json");
+    let policy = r#"{"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "sqs:SendMessage", "Resource": "*",
+         "Condition": {"StringEquals": {"aws:RequestedRegion": "eu-west-1"}}},
+        {"Effect": "Allow", "Action": "sqs:ReceiveMessage", "Resource": "*"},
+        {"Effect": "Deny", "Action": "sqs:ReceiveMessage", "Resource": "*",
+         "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}"#;
+    std::fs::write(&world, world_with_inline(policy)).unwrap();
+    let w = world.to_str().unwrap();
+    let ask = |action: &str, extra: &[&str]| {
+        let mut args = vec![
+            "can",
+            "--world",
+            w,
+            "arn:aws:iam::111111111111:user/alice",
+            action,
+            "arn:aws:sqs:us-east-1:111111111111:jobs",
+        ];
+        args.extend_from_slice(extra);
+        let o = iamsim(&args);
+        (o.status.code(), stdout(&o))
+    };
+    // An Allow kept out by the region of the resource's ARN.
+    let (code, out) = ask("sqs:SendMessage", &[]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("  decided with aws:RequestedRegion = us-east-1 (default: the region of the resource's ARN; set with --region)\n"),
+        "{out}"
+    );
+    assert!(!out.contains("aws:SecureTransport"), "{out}");
+    // Near miss: the question names the region; nothing was defaulted.
+    let (code, out) = ask("sqs:SendMessage", &["--region", "eu-west-1"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(!out.contains("decided with"), "{out}");
+    // A Deny escaped because requests use TLS unless told otherwise.
+    let (code, out) = ask("sqs:ReceiveMessage", &[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("  decided with aws:SecureTransport = true (default: the AWS CLI and SDKs use TLS; set with --context aws:SecureTransport=...)\n"),
+        "{out}"
+    );
+    assert!(!out.contains("aws:RequestedRegion"), "{out}");
+    // Near miss: the question says TLS is off; the Deny applies, and the
+    // key is the question's, not a default.
+    let (code, out) = ask(
+        "sqs:ReceiveMessage",
+        &["--context", "aws:SecureTransport=false"],
+    );
+    assert_eq!(code, Some(1), "{out}");
+    assert!(!out.contains("decided with"), "{out}");
 }
 
 /// `iamsim validate` warns, located, about what AWS accepts but is almost

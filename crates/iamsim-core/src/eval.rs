@@ -171,6 +171,35 @@ pub struct Decision<'a> {
     pub would_differ: Vec<String>,
 }
 
+impl Decision<'_> {
+    /// True when a statement that decided the request tested `key`: a
+    /// matching Deny of an explicit deny; for an allow, an allowing
+    /// statement, or a Deny escaped by a false condition on it; for an
+    /// implicit deny, an Allow kept out by a false condition on it.
+    pub fn decided_by_key(&self, key: &str) -> bool {
+        let tests = |c: &Condition| c.key.eq_ignore_ascii_case(key);
+        let deny = self.outcome == Outcome::ExplicitDeny;
+        let hit = self.outcome != Outcome::ImplicitDeny;
+        // The effect of the statements whose false condition decided.
+        let missed = match self.outcome {
+            Outcome::Allow => Some(crate::policy::Effect::Deny),
+            Outcome::ImplicitDeny => Some(crate::policy::Effect::Allow),
+            Outcome::ExplicitDeny => None,
+        };
+        self.gates.iter().any(|g| {
+            (hit && g
+                .hits
+                .iter()
+                .filter(|h| (h.statement.effect == crate::policy::Effect::Deny) == deny)
+                .any(|h| h.statement.conditions.iter().any(tests)))
+                || g.misses.iter().any(|m| {
+                    Some(m.statement.effect) == missed
+                        && matches!(m.reason, MissReason::Condition { condition, .. } if tests(condition))
+                })
+        })
+    }
+}
+
 /// One request to decide.
 #[derive(Clone, Copy)]
 pub struct Request<'a> {

@@ -137,6 +137,9 @@ pub struct RequestTrace {
     /// Keys of every real request that the question did not give, with
     /// the values iamsim gave them.
     pub defaults: Vec<Defaulted>,
+    /// Those of `defaults` that a statement deciding the request tested:
+    /// the decision rests on a value the question did not give.
+    pub decided_with: Vec<&'static str>,
 }
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
@@ -239,6 +242,7 @@ impl RequestTrace {
             missing_context: d.missing_context.clone(),
             would_differ: d.would_differ.clone(),
             defaults: Vec::new(),
+            decided_with: Vec::new(),
         }
     }
 
@@ -263,6 +267,7 @@ impl RequestTrace {
             missing_context: Vec::new(),
             would_differ: Vec::new(),
             defaults: Vec::new(),
+            decided_with: Vec::new(),
         }
     }
 
@@ -282,6 +287,7 @@ impl RequestTrace {
                 "value": d.value,
                 "from": d.from,
                 "set_with": d.set_with.map(|h| asked.set_with(h, d.key)),
+                "decisive": self.decided_with.contains(&d.key),
             })).collect::<Vec<_>>(),
             "explanation": self.gates.iter().map(|g| json!({
                 "gate": g.gate,

@@ -224,6 +224,12 @@ impl Runner<'_, '_> {
                 let d = eval::evaluate(self.world, &req);
                 let mut trace = RequestTrace::new(caller.arn(), action, target.arn, &d);
                 trace.defaults = defaults();
+                trace.decided_with = trace
+                    .defaults
+                    .iter()
+                    .filter(|df| d.decided_by_key(df.key))
+                    .map(|df| df.key)
+                    .collect();
                 (d.outcome, Some(trace))
             }
         }
