@@ -401,7 +401,7 @@ impl Findings {
         Sides {
             same_account: req.target.is_same_account(req.caller.account()),
             grant: self.rbp.grant,
-            id_ok: holds_all(world, &req.caller).is_some() || self.identity.allow,
+            id_ok: self.identity.allow || holds_all(world, &req.caller),
             bnd_ok: self.boundary.is_none_or(|f| f.allow),
             sess_ok: self.session.is_none_or(|f| f.allow),
             is_trust: req.target.policy_required && action.service == "sts",
@@ -422,21 +422,26 @@ impl Findings {
     }
 }
 
-/// Why the caller's identity side allows everything, if it does: the root
-/// user holds every permission of its account, and an outsider's own
-/// account allows everything (crate::outsider).
-fn holds_all(world: &World, caller: &Caller<'_>) -> Option<String> {
+/// True when the caller's identity side allows everything: the root user
+/// holds every permission of its account, and an outsider's own account
+/// allows everything (crate::outsider).
+fn holds_all(world: &World, caller: &Caller<'_>) -> bool {
+    matches!(caller, Caller::Root { .. }) || outsider::is_outsider(world, caller.account())
+}
+
+/// Why [`holds_all`] holds, for the explanation.
+fn holds_all_note(world: &World, caller: &Caller<'_>) -> Option<String> {
     let account = caller.account();
-    if matches!(caller, Caller::Root { .. }) {
+    if !holds_all(world, caller) {
+        None
+    } else if matches!(caller, Caller::Root { .. }) {
         Some(format!(
             "the root user holds every permission of account {account}"
         ))
-    } else if outsider::is_outsider(world, account) {
+    } else {
         Some(format!(
             "account {account} is not in the world: an outsider's own account allows everything"
         ))
-    } else {
-        None
     }
 }
 
@@ -543,7 +548,7 @@ pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
     gates.push(identity_report(
         req,
         identity.allows,
-        holds_all(world, &caller),
+        holds_all_note(world, &caller),
     ));
     gates.push(match boundary_source {
         None => report(

@@ -550,19 +550,24 @@ mod tests {
         assert!(compile_text(sid_with_spaces, PolicyKind::Bucket).is_ok());
     }
 
-    #[test]
-    fn statements_remember_where_they_were_written_but_compare_without_it() {
-        let mut sources = Sources::new();
-        let text = "{\"Statement\": [\n  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},\n    {\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
-        let id = sources.add("w.json", text);
+    /// Registers `text` as `name` and compiles it as an identity policy.
+    fn compile_in(sources: &mut Sources, name: &str, text: &str) -> Policy {
+        let id = sources.add(name, text);
         let node = json::parse(text).unwrap();
-        let p = compile(
+        compile(
             &Doc { source: id },
             &node,
             &JsonPath::ROOT,
             PolicyKind::Identity,
         )
-        .unwrap();
+        .unwrap()
+    }
+
+    #[test]
+    fn statements_remember_where_they_were_written_but_compare_without_it() {
+        let mut sources = Sources::new();
+        let text = "{\"Statement\": [\n  {\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},\n    {\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+        let p = compile_in(&mut sources, "w.json", text);
         let at: Vec<_> = p
             .statements
             .iter()
@@ -577,26 +582,10 @@ mod tests {
         );
         // The same statements written elsewhere, on one line: equal.
         let moved = "{\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"},{\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
-        let other = sources.add("v.json", moved);
-        let node = json::parse(moved).unwrap();
-        let q = compile(
-            &Doc { source: other },
-            &node,
-            &JsonPath::ROOT,
-            PolicyKind::Identity,
-        )
-        .unwrap();
-        assert_eq!(p, q);
+        assert_eq!(p, compile_in(&mut sources, "v.json", moved));
         // The near miss: one action differs, and the statements do not.
         let changed = moved.replace("s3:GetObject", "s3:GetObjectAcl");
-        let node = json::parse(&changed).unwrap();
-        let r = compile(
-            &Doc { source: other },
-            &node,
-            &JsonPath::ROOT,
-            PolicyKind::Identity,
-        )
-        .unwrap();
+        let r = compile_in(&mut sources, "u.json", &changed);
         assert_ne!(p.statements.first(), r.statements.first());
         assert_eq!(p.statements.get(1), r.statements.get(1));
     }

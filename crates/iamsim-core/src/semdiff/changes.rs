@@ -32,7 +32,7 @@ use crate::policy::{
     ActionSet, Policy, PrincipalEntry, PrincipalSet, RequestAction, ResourcePattern, Statement,
 };
 use crate::sse_kms;
-use crate::world::{Attached, Map, OrgLevel, PolicyId, Tags, World};
+use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -115,6 +115,9 @@ pub enum Delta {
     /// The organization levels above an account differ (an OU move, a
     /// level whose `scps` key appears or goes, the management account).
     Levels,
+    /// A permissions boundary set where there was none, or removed: it
+    /// limits every action, not only those its statements name.
+    Boundary,
 }
 
 impl Delta {
@@ -467,6 +470,10 @@ fn attachment_deltas(
             out.push(Delta::Attached(a.2));
         }
     }
+    let bounded = |v: &[Attachment<'_>]| v.iter().any(|t| t.0 == "boundary");
+    if bounded(before) != bounded(after) {
+        out.push(Delta::Boundary);
+    }
 }
 
 impl<'w> ChangeSet<'w> {
@@ -479,45 +486,26 @@ impl<'w> ChangeSet<'w> {
     /// Users and roles: their identity side, and themselves as resources
     /// (tags, existence; a role's trust policy).
     fn compare_principals(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
-        let (before, after) = (self.before, self.after);
-        let side = |w: &'w World, arn: &str| -> Option<Principal<'w>> {
-            if let Some(u) = w.users.get(arn) {
-                return Some((&u.identity, u.boundary.as_ref(), &u.tags));
-            }
-            w.roles
-                .get(arn)
-                .map(|r| (r.identity.as_slice(), r.boundary.as_ref(), &r.tags))
-        };
-        let arns = before.users.keys().chain(before.roles.keys()).chain(
-            after
-                .users
-                .keys()
-                .chain(after.roles.keys())
-                .filter(|a| side(before, a).is_none()),
-        );
+        let user = |u: &'w User| -> Principal<'w> { (&u.identity, u.boundary.as_ref(), &u.tags) };
+        let role = |r: &'w Role| -> Principal<'w> { (&r.identity, r.boundary.as_ref(), &r.tags) };
+        let users = paired(&self.before.users, &self.after.users)
+            .into_iter()
+            .map(|(arn, b, a)| (arn, b.map(user), a.map(user)));
+        let roles = paired(&self.before.roles, &self.after.roles)
+            .into_iter()
+            .map(|(arn, b, a)| (arn, b.map(role), a.map(role)));
         let (mut bs, mut as_) = (Vec::new(), Vec::new());
-        for arn in arns {
-            let mut identity = Vec::new();
-            let mut resource = Vec::new();
-            match (side(before, arn), side(after, arn)) {
-                (Some(_), None) => {
-                    identity.push(Delta::Removed);
-                    resource.push(Delta::Removed);
+        for (arn, b, a) in users.chain(roles) {
+            let mut identity = presence(b.as_ref(), a.as_ref());
+            let mut resource = identity.clone();
+            if let (Some(b), Some(a)) = (b, a) {
+                attachments(bk, b.0, b.1, &mut bs);
+                attachments(ak, a.0, a.1, &mut as_);
+                attachment_deltas(&bs, &as_, changed, &mut identity);
+                if !same_tags(b.2, a.2) {
+                    identity.push(Delta::Tags);
+                    resource.push(Delta::Tags);
                 }
-                (None, Some(_)) => {
-                    identity.push(Delta::Added);
-                    resource.push(Delta::Added);
-                }
-                (Some(b), Some(a)) => {
-                    attachments(bk, b.0, b.1, &mut bs);
-                    attachments(ak, a.0, a.1, &mut as_);
-                    attachment_deltas(&bs, &as_, changed, &mut identity);
-                    if !same_tags(b.2, a.2) {
-                        identity.push(Delta::Tags);
-                        resource.push(Delta::Tags);
-                    }
-                }
-                (None, None) => {}
             }
             if let Some(i) = changed.by_key.get(&PolicyKey::Trust(arn)) {
                 resource.push(Delta::Changed(*i));
@@ -530,38 +518,24 @@ impl<'w> ChangeSet<'w> {
     /// Buckets and declared resources: their policy, tags, encryption,
     /// region, `aws_managed`.
     fn compare_resources(&mut self, changed: &Map<PolicyKey<'w>, usize>) {
-        let (before, after) = (self.before, self.after);
-        let mut names: Vec<&'w str> = before.buckets.keys().map(String::as_str).collect();
-        names.extend(after.buckets.keys().map(String::as_str));
-        names.sort_unstable();
-        names.dedup();
-        for name in names {
-            let mut deltas = Vec::new();
-            let arn = match (before.buckets.get(name), after.buckets.get(name)) {
-                (Some(b), None) => {
-                    deltas.push(Delta::Removed);
-                    &b.arn
+        for (_, b, a) in paired(&self.before.buckets, &self.after.buckets) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                if !same_tags(&b.tags, &a.tags) {
+                    deltas.push(Delta::Tags);
                 }
-                (None, Some(a)) => {
+                if !same_bag(&b.encryption, &a.encryption) {
+                    deltas.push(Delta::Encryption);
+                }
+                if b.region != a.region {
+                    deltas.push(Delta::Region);
+                }
+                if b.account != a.account {
                     deltas.push(Delta::Added);
-                    &a.arn
                 }
-                (Some(b), Some(a)) => {
-                    if !same_tags(&b.tags, &a.tags) {
-                        deltas.push(Delta::Tags);
-                    }
-                    if !same_bag(&b.encryption, &a.encryption) {
-                        deltas.push(Delta::Encryption);
-                    }
-                    if b.region != a.region {
-                        deltas.push(Delta::Region);
-                    }
-                    if b.account != a.account {
-                        deltas.push(Delta::Added);
-                    }
-                    &a.arn
-                }
-                (None, None) => continue,
+            }
+            let Some(arn) = a.or(b).map(|x| x.arn.as_str()) else {
+                continue;
             };
             deltas.extend(
                 changed
@@ -570,24 +544,15 @@ impl<'w> ChangeSet<'w> {
             );
             Self::record(&mut self.resources, arn, deltas);
         }
-        let mut arns: Vec<&'w str> = before.resources.keys().map(String::as_str).collect();
-        arns.extend(after.resources.keys().map(String::as_str));
-        arns.sort_unstable();
-        arns.dedup();
-        for arn in arns {
-            let mut deltas = Vec::new();
-            match (before.resources.get(arn), after.resources.get(arn)) {
-                (Some(_), None) => deltas.push(Delta::Removed),
-                (None, Some(_)) => deltas.push(Delta::Added),
-                (Some(b), Some(a)) => {
-                    if !same_tags(&b.tags, &a.tags) {
-                        deltas.push(Delta::Tags);
-                    }
-                    if b.aws_managed != a.aws_managed {
-                        deltas.push(Delta::AwsManaged);
-                    }
+        for (arn, b, a) in paired(&self.before.resources, &self.after.resources) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                if !same_tags(&b.tags, &a.tags) {
+                    deltas.push(Delta::Tags);
                 }
-                (None, None) => continue,
+                if b.aws_managed != a.aws_managed {
+                    deltas.push(Delta::AwsManaged);
+                }
             }
             deltas.extend(
                 changed
@@ -601,31 +566,21 @@ impl<'w> ChangeSet<'w> {
     /// Accounts: added or removed, their organization levels and the SCPs
     /// and RCPs attached to each.
     fn compare_accounts(&mut self, bk: &Keyed<'w>, ak: &Keyed<'w>, changed: &Changed<'w>) {
-        let (before, after) = (self.before, self.after);
-        let mut ids: Vec<&'w str> = before.accounts.keys().map(String::as_str).collect();
-        ids.extend(after.accounts.keys().map(String::as_str));
-        ids.sort_unstable();
-        ids.dedup();
-        for id in ids {
-            let mut deltas = Vec::new();
-            match (before.accounts.get(id), after.accounts.get(id)) {
-                (Some(_), None) => deltas.push(Delta::Removed),
-                (None, Some(_)) => deltas.push(Delta::Added),
-                (Some(b), Some(a)) => {
-                    let shape = |l: &OrgLevel| (l.target.clone(), l.scps.is_some());
-                    if b.is_management != a.is_management
-                        || !b.levels.iter().map(shape).eq(a.levels.iter().map(shape))
-                    {
-                        deltas.push(Delta::Levels);
-                    } else {
-                        for (bl, al) in b.levels.iter().zip(&a.levels) {
-                            let bs = org_attachments(bk, bl);
-                            let as_ = org_attachments(ak, al);
-                            attachment_deltas(&bs, &as_, changed, &mut deltas);
-                        }
+        for (id, b, a) in paired(&self.before.accounts, &self.after.accounts) {
+            let mut deltas = presence(b, a);
+            if let (Some(b), Some(a)) = (b, a) {
+                let shape = |l: &'w OrgLevel| (l.target.as_str(), l.scps.is_some());
+                if b.is_management != a.is_management
+                    || !b.levels.iter().map(shape).eq(a.levels.iter().map(shape))
+                {
+                    deltas.push(Delta::Levels);
+                } else {
+                    for (bl, al) in b.levels.iter().zip(&a.levels) {
+                        let bs = org_attachments(bk, bl);
+                        let as_ = org_attachments(ak, al);
+                        attachment_deltas(&bs, &as_, changed, &mut deltas);
                     }
                 }
-                (None, None) => continue,
             }
             Self::record(&mut self.accounts, id, deltas);
         }
@@ -694,14 +649,23 @@ impl<'w> ChangeSet<'w> {
         }
     }
 
-    /// Every delta of the set.
-    fn all_deltas(&self) -> impl Iterator<Item = Delta> + '_ {
+    /// True when one of `deltas` is whole or has a statement for which
+    /// `f` holds.
+    fn any_delta<'d>(
+        &self,
+        mut deltas: impl Iterator<Item = &'d Delta>,
+        f: impl Fn(&Statement) -> bool,
+    ) -> bool {
+        deltas.any(|d| d.is_whole() || self.statements(*d).into_iter().any(&f))
+    }
+
+    /// The deltas of every subject's identity side and every account's
+    /// SCPs and RCPs: the changes that can reach any resource.
+    fn identity_and_org_deltas(&self) -> impl Iterator<Item = &Delta> {
         self.subjects
             .values()
-            .chain(self.resources.values())
             .chain(self.accounts.values())
             .flatten()
-            .copied()
     }
 
     /// True when some change can alter a decision on `action` (any case):
@@ -709,12 +673,12 @@ impl<'w> ChangeSet<'w> {
     /// an SSE-KMS object), or a whole change (tags, a principal added...)
     /// or a global one exists.
     pub fn touches_action(&self, action: &str) -> bool {
+        let all = self
+            .identity_and_org_deltas()
+            .chain(self.resources.values().flatten());
         !self.global.is_empty()
-            || self.all_deltas().any(|d| {
-                d.is_whole()
-                    || self.statements(d).iter().any(|s| {
-                        covers_action(s, action) || companion(action, |k| covers_action(s, k))
-                    })
+            || self.any_delta(all, |s| {
+                covers_action(s, action) || companion(action, |k| covers_action(s, k))
             })
     }
 
@@ -723,19 +687,34 @@ impl<'w> ChangeSet<'w> {
     /// key that encrypts it), a changed identity, SCP or RCP statement may
     /// cover it, or a whole or global change exists.
     pub fn touches_resource(&self, resource: &str) -> bool {
-        if !self.global.is_empty() || self.resource_side_changed(resource) {
+        !self.global.is_empty()
+            || self.resource_side_changed(resource)
+            || self.any_delta(self.identity_and_org_deltas(), |s| {
+                may_cover_resource(s, resource)
+            })
+    }
+
+    /// True when some request on the bucket `name` or on any of its objects
+    /// may differ: the bucket's own side changed (its policy, tags,
+    /// encryption, region, or an SSE-KMS key of it in either world), a
+    /// changed identity, SCP or RCP statement may cover the bucket or some
+    /// object of it, or a whole or global change exists. Object classes
+    /// need only be built for such buckets.
+    pub fn touches_bucket(&self, name: &str) -> bool {
+        let arn = format!("arn:aws:s3:::{name}");
+        if !self.global.is_empty() || self.resources.contains_key(arn.as_str()) {
             return true;
         }
-        self.subjects
-            .values()
-            .chain(self.accounts.values())
-            .flatten()
-            .any(|d| {
-                d.is_whole()
-                    || self
-                        .statements(*d)
-                        .iter()
-                        .any(|s| may_cover_resource(s, resource))
+        let keys_changed = [self.before, self.after].iter().any(|w| {
+            w.buckets.get(name).is_some_and(|b| {
+                b.encryption
+                    .iter()
+                    .any(|e| self.resources.contains_key(e.key.as_str()))
+            })
+        });
+        keys_changed
+            || self.any_delta(self.identity_and_org_deltas(), |s| {
+                may_cover_bucket(s, &arn)
             })
     }
 
@@ -763,34 +742,32 @@ impl<'w> ChangeSet<'w> {
     fn request_may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {
         let covers = |s: &Statement| covers_action(s, action) && may_cover_resource(s, resource);
         let hits = |deltas: Option<&Vec<Delta>>| {
-            deltas.is_some_and(|ds| {
-                ds.iter()
-                    .any(|d| d.is_whole() || self.statements(*d).iter().any(|s| covers(s)))
-            })
+            deltas.is_some_and(|ds| self.any_delta(ds.iter(), covers))
         };
         if hits(self.subjects.get(principal)) {
             return true;
         }
         let owner = resource_owner(resource);
-        let on_resource = self.resources.get(owner).is_some_and(|ds| {
-            ds.iter().any(|d| {
-                d.is_whole()
-                    || self
-                        .statements(*d)
-                        .iter()
-                        .any(|s| covers(s) && may_name(s, principal))
-            })
-        });
+        let on_resource = self
+            .resources
+            .get(owner)
+            .is_some_and(|ds| self.any_delta(ds.iter(), |s| covers(s) && may_name(s, principal)));
         if on_resource {
             return true;
         }
         let principal_account = Arn::parse(principal).map_or("", |a| a.account);
+        if hits(self.accounts.get(principal_account)) {
+            return true;
+        }
+        // `*` may be asked in any account (`resource_account`), whose RCPs
+        // then apply: every account's count.
+        if resource == "*" {
+            return self.accounts.values().any(|ds| hits(Some(ds)));
+        }
         let resource_account = [self.before, self.after]
             .iter()
             .find_map(|w| resource_account(w, resource));
-        hits(self.accounts.get(principal_account))
-            || resource_account
-                .is_some_and(|a| a != principal_account && hits(self.accounts.get(a)))
+        resource_account.is_some_and(|a| a != principal_account && hits(self.accounts.get(a)))
     }
 
     fn resource_side_changed(&self, resource: &str) -> bool {
@@ -801,6 +778,30 @@ impl<'w> ChangeSet<'w> {
                     kms_key(w, a, resource).is_some_and(|(_, key)| self.resources.contains_key(key))
                 })
             })
+    }
+}
+
+/// Every key of two maps once, with its value in each.
+fn paired<'w, V>(
+    before: &'w Map<String, V>,
+    after: &'w Map<String, V>,
+) -> Vec<(&'w str, Option<&'w V>, Option<&'w V>)> {
+    let both = before
+        .iter()
+        .map(|(k, b)| (k.as_str(), Some(b), after.get(k)));
+    let only_after = after
+        .iter()
+        .filter(|(k, _)| !before.contains_key(*k))
+        .map(|(k, a)| (k.as_str(), None, Some(a)));
+    both.chain(only_after).collect()
+}
+
+/// `Removed` or `Added` when only one world has it.
+fn presence<V>(before: Option<&V>, after: Option<&V>) -> Vec<Delta> {
+    match (before, after) {
+        (Some(_), None) => vec![Delta::Removed],
+        (None, Some(_)) => vec![Delta::Added],
+        _ => Vec::new(),
     }
 }
 
@@ -886,6 +887,111 @@ fn may_cover_resource(s: &Statement, resource: &str) -> bool {
         (ResourcePattern::Arn(_), None) => false,
     });
     unsure || hit != set.negated
+}
+
+/// True unless the statement's Resource surely leaves out both the bucket
+/// `bucket_arn` and every object of it. Checked on the pattern's text with
+/// its variables as `*` and wildcards free to cross `:`, so it errs only
+/// towards "may cover".
+fn may_cover_bucket(s: &Statement, bucket_arn: &str) -> bool {
+    let Some(set) = &s.resources else {
+        return true;
+    };
+    if set.negated {
+        return true;
+    }
+    let objects = format!("{bucket_arn}/");
+    set.patterns.iter().any(|p| match p {
+        ResourcePattern::Any => true,
+        ResourcePattern::Arn(pat) => {
+            let glob = Glob::new(&pat.to_text(true));
+            glob.matches_some(bucket_arn, false) || glob.matches_some(&objects, true)
+        }
+    })
+}
+
+/// An IAM wildcard pattern as a list of elements, for asking which texts
+/// it may match.
+struct Glob(Vec<GlobPart>);
+
+/// One element of a [`Glob`].
+#[derive(Clone, Copy, PartialEq)]
+enum GlobPart {
+    /// One given character.
+    Char(char),
+    /// `?`: any one character.
+    One,
+    /// `*` or a policy variable: any run of characters.
+    Any,
+}
+
+impl Glob {
+    /// Reads a pattern; `${...}` stands for any text.
+    fn new(text: &str) -> Glob {
+        let mut parts = Vec::new();
+        let mut rest = text;
+        while let Some(c) = rest.chars().next() {
+            if rest.starts_with("${") {
+                parts.push(GlobPart::Any);
+                rest = rest.find('}').and_then(|i| rest.get(i + 1..)).unwrap_or("");
+                continue;
+            }
+            parts.push(match c {
+                '*' => GlobPart::Any,
+                '?' => GlobPart::One,
+                c => GlobPart::Char(c),
+            });
+            rest = rest.get(c.len_utf8()..).unwrap_or("");
+        }
+        Glob(parts)
+    }
+
+    /// True when the pattern matches `text` (`prefix`: false) or some text
+    /// that starts with `text` (`prefix`: true).
+    fn matches_some(&self, text: &str, prefix: bool) -> bool {
+        let n = self.0.len();
+        // live[i]: the first i elements can match what was read so far.
+        let mut live = vec![false; n + 1];
+        if let Some(first) = live.first_mut() {
+            *first = true;
+        }
+        self.close(&mut live);
+        for c in text.chars() {
+            let mut next = vec![false; n + 1];
+            for (i, part) in self.0.iter().enumerate() {
+                if !live.get(i).copied().unwrap_or(false) {
+                    continue;
+                }
+                let to = match part {
+                    GlobPart::Any => i,
+                    GlobPart::One => i + 1,
+                    GlobPart::Char(x) if *x == c => i + 1,
+                    GlobPart::Char(_) => continue,
+                };
+                if let Some(slot) = next.get_mut(to) {
+                    *slot = true;
+                }
+            }
+            self.close(&mut next);
+            live = next;
+        }
+        if prefix {
+            live.iter().any(|l| *l)
+        } else {
+            live.last().copied().unwrap_or(false)
+        }
+    }
+
+    /// Adds the states a `*` reaches by matching nothing.
+    fn close(&self, live: &mut [bool]) {
+        for (i, part) in self.0.iter().enumerate() {
+            if *part == GlobPart::Any && live.get(i).copied().unwrap_or(false) {
+                if let Some(slot) = live.get_mut(i + 1) {
+                    *slot = true;
+                }
+            }
+        }
+    }
 }
 
 /// True unless the statement's Principal surely does not name the caller,
@@ -1060,16 +1166,19 @@ mod tests {
             "\"bob\": {}",
             "\"bob\": {\"permissions_boundary\": \"OpsRead\"}",
         );
+        // It limits every action of bob's, not only those it names.
         let c = changes(&b, &a);
         assert!(matches!(
             c.subjects().next(),
-            Some((BOB, [Delta::Attached(_)]))
+            Some((BOB, [Delta::Attached(_), Delta::Boundary]))
         ));
+        assert!(c.may_differ(BOB, "s3:GetObject", OBJECT));
         let c = changes(&a, &b);
         assert!(matches!(
             c.subjects().next(),
-            Some((BOB, [Delta::Detached(_)]))
+            Some((BOB, [Delta::Detached(_), Delta::Boundary]))
         ));
+        assert!(c.may_differ(BOB, "s3:GetObject", OBJECT));
         // The group's policy edited: every member changes.
         let (b, a) = pair("\"sqs:GetQueueUrl\"]", "\"sqs:*\"]");
         let c = changes(&b, &a);
@@ -1212,7 +1321,78 @@ mod tests {
             Some(("222222222222", [Delta::Levels]))
         ));
         assert!(c.may_differ(CAROL, "ec2:RunInstances", "*"));
-        assert!(!c.may_differ(BOB, "ec2:RunInstances", "*"));
+        // bob's `*` may be asked in account 222222222222; an instance of
+        // his own account may not.
+        assert!(c.may_differ(BOB, "ec2:RunInstances", "*"));
+        let own = "arn:aws:ec2:us-east-1:111111111111:instance/i-1";
+        assert!(!c.may_differ(BOB, "ec2:RunInstances", own));
+    }
+
+    #[test]
+    fn buckets_are_touched_by_their_own_side_or_by_statements_that_may_cover_them() {
+        // alice's read of data-111 changes: only data-111 is touched.
+        let (b, a) = pair("203.0.113.0/24", "0.0.0.0/0");
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"));
+        assert!(!c.touches_bucket("data-112"));
+        assert!(!c.touches_bucket("data"));
+        // A pattern with wildcards and a variable in the bucket name.
+        let (b, a) = pair(
+            "\"Resource\": \"arn:aws:s3:::data-111/*\",\n             \"Condition\"",
+            "\"Resource\": \"arn:aws:s3:::logs-${aws:username}-?/reports/*\",\n             \"Condition\"",
+        );
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"), "the removed statement");
+        assert!(c.touches_bucket("logs-alice-7"));
+        assert!(!c.touches_bucket("logs"));
+        assert!(!c.touches_bucket("data-112"));
+        // A leading `*` crosses `/`: object "-alice-7/reports/x" of bucket
+        // "logs" matches `arn:aws:s3:::*-alice-?/reports/*`.
+        let (b, a) = pair(
+            "\"Resource\": \"arn:aws:s3:::data-111/*\",\n             \"Condition\"",
+            "\"Resource\": \"arn:aws:s3:::*-alice-?/reports/*\",\n             \"Condition\"",
+        );
+        assert!(changes(&b, &a).touches_bucket("logs"));
+        // The key policy of data-111's SSE-KMS key.
+        let (b, a) = pair("\"Action\": \"kms:*\"", "\"Action\": \"kms:Decrypt\"");
+        let c = changes(&b, &a);
+        assert!(c.touches_bucket("data-111"));
+        assert!(!c.touches_bucket("data-112"));
+    }
+
+    #[test]
+    fn globs_match_texts_and_prefixes() {
+        let g = Glob::new("arn:aws:s3:::a*b?/x/*");
+        assert!(g.matches_some("arn:aws:s3:::ab1/x/y", false));
+        assert!(!g.matches_some("arn:aws:s3:::ab/x/y", false));
+        assert!(g.matches_some("arn:aws:s3:::azzb1/", true));
+        assert!(!g.matches_some("arn:aws:s3:::azzb1", false));
+        assert!(!g.matches_some("arn:aws:s3:::c/", true));
+        let v = Glob::new("arn:aws:s3:::${aws:username}");
+        assert!(v.matches_some("arn:aws:s3:::anything", false));
+    }
+
+    #[test]
+    fn an_rcp_change_touches_requests_on_star_in_any_account() {
+        let (b, a) = pair(
+            "\"222222222222\": {\"ou\": \"root\", ",
+            "\"222222222222\": {\"ou\": \"root\", \"rcps\": [{\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Deny\", \"Principal\": \"*\", \"Action\": \"sqs:*\", \"Resource\": \"*\"}]}], ",
+        );
+        let c = changes(&b, &a);
+        // bob (account 111111111111) asking `*` in account 222222222222.
+        assert!(c.may_differ(BOB, "sqs:ListQueues", "*"));
+        assert!(c.may_differ(
+            BOB,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:222222222222:q"
+        ));
+        // Near misses: another service; a queue of bob's own account.
+        assert!(!c.may_differ(BOB, "s3:ListAllMyBuckets", "*"));
+        assert!(!c.may_differ(
+            BOB,
+            "sqs:SendMessage",
+            "arn:aws:sqs:us-east-1:111111111111:q"
+        ));
     }
 
     #[test]

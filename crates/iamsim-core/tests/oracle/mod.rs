@@ -301,7 +301,7 @@ fn walk(v: &Value, f: &mut dyn FnMut(&Map<String, Value>)) {
 }
 
 /// IAM's wildcard match: `*` any run, `?` one character.
-fn glob(p: &str, s: &str) -> bool {
+pub fn glob(p: &str, s: &str) -> bool {
     match p.split_once('*') {
         None => p.len() == s.len() && p.chars().zip(s.chars()).all(|(a, b)| a == '?' || a == b),
         Some((head, rest)) => {
