@@ -195,40 +195,72 @@ pub fn semantic_diff(
         .enumerate()
         .flat_map(|(ri, rc)| (0..rc.actions.len()).map(move |ai| (ri, ai)))
         .collect();
+    let request = |(ri, ai): scope::Class| {
+        let rc = space.get(ri)?;
+        let ac = rc.actions.get(ai)?;
+        Some((
+            rc,
+            ac,
+            reach::Request {
+                class: (ri, ai),
+                action: ac.rep(),
+                resource: &rc.arn,
+                account: rc.account.as_deref(),
+            },
+        ))
+    };
     let mut out = Vec::new();
     for subject in &scope.subjects {
         let [b, a] = [&sides[0], &sides[1]].map(|s| s.chains(subject));
         let (b, a) = (b?, a?);
-        // Same chains: only touched classes where an identity is hit.
-        let classes: Vec<scope::Class> = if b == a {
-            let hit = |&&(ri, ai): &&scope::Class| {
-                let rc = space.get(ri);
-                let ac = rc.and_then(|r| r.actions.get(ai));
-                matches!((rc, ac), (Some(rc), Some(ac))
-                    if b.iter().any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn)))
-            };
-            scope.touched.iter().filter(hit).copied().collect()
-        } else {
-            all.clone()
-        };
-        // The accounts the subject acts in: the only ones whose `*` it can reach.
-        let accounts: Vec<&str> = b
-            .iter()
-            .chain(&a)
-            .filter_map(|(arn, _, _)| crate::arn::Arn::parse(arn).map(|p| p.account))
-            .collect();
-        for (ri, ai) in classes {
-            let Some(rc) = space.get(ri) else { continue };
-            let Some(ac) = rc.actions.get(ai) else {
-                continue;
-            };
-            if let Some(account) = &rc.account {
-                if !accounts.contains(&account.as_str()) {
-                    continue;
+        // Touched classes where an identity is hit may differ; so may,
+        // when the chains differ, every class where an identity whose
+        // chain differs can make the request in its world.
+        let mut classes: Vec<scope::Class> = Vec::new();
+        for &c in &scope.touched {
+            if let Some((rc, ac, _)) = request(c) {
+                if b.iter()
+                    .chain(&a)
+                    .any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn))
+                {
+                    classes.push(c);
                 }
             }
-            let resource = (rc.arn.as_str(), rc.account.as_deref());
-            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, ac.rep(), resource));
+        }
+        if b != a {
+            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<String> {
+                x.iter()
+                    .filter(|c| !y.contains(c))
+                    .map(|c| c.0.clone())
+                    .collect()
+            };
+            let differing = [only(&b, &a), only(&a, &b)];
+            for &c in &all {
+                let Some((_, _, r)) = request(c) else {
+                    continue;
+                };
+                for (side, arns) in sides.iter().zip(&differing) {
+                    let mut can = false;
+                    for arn in arns {
+                        if side.can(arn, &r)? {
+                            can = true;
+                            break;
+                        }
+                    }
+                    if can {
+                        classes.push(c);
+                        break;
+                    }
+                }
+            }
+            classes.sort_unstable();
+            classes.dedup();
+        }
+        for c in classes {
+            let Some((rc, ac, r)) = request(c) else {
+                continue;
+            };
+            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, &r));
             let (b, a) = (b?, a?);
             let q = Question {
                 subject,

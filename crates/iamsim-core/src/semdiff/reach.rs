@@ -14,6 +14,7 @@ use crate::access::graph::{Graph, NodeId};
 use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
+use crate::semdiff::scope::Class;
 use crate::world::{User, World};
 use rustc_hash::FxHashMap;
 use std::cell::{OnceCell, RefCell};
@@ -90,7 +91,7 @@ pub struct Side<'w> {
     /// every role for every caller).
     trusting: OnceCell<FxHashMap<NodeId, Vec<NodeId>>>,
     identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
-    requests: RefCell<FxHashMap<(NodeId, String, String), Rc<Decided>>>,
+    requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
 
 impl<'w> Side<'w> {
@@ -247,8 +248,9 @@ impl<'w> Side<'w> {
 
     /// Whether `node` can make the request itself, with the needs of each
     /// of its requests.
-    fn decide(&self, node: NodeId, action: &str, resource: &str) -> Result<Rc<Decided>, String> {
-        let key = (node, action.to_string(), resource.to_string());
+    fn decide(&self, node: NodeId, r: &Request<'_>) -> Result<Rc<Decided>, String> {
+        let (action, resource) = (r.action, r.resource);
+        let key = (node, r.class);
         if let Some(known) = self.requests.borrow().get(&key) {
             return Ok(Rc::clone(known));
         }
@@ -269,27 +271,34 @@ impl<'w> Side<'w> {
         Ok(decided)
     }
 
+    /// Whether the identity `arn` (a user, root or role ARN of this world)
+    /// can make the request itself, whatever its needs.
+    pub fn can(&self, arn: &str, r: &Request<'_>) -> Result<bool, String> {
+        let Some(node) = self.graph.node(arn) else {
+            return Ok(false);
+        };
+        if r.account.is_some_and(|a| self.graph.account(node) != a) {
+            return Ok(false);
+        }
+        Ok(self.decide(node, r)?.is_some())
+    }
+
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`]. For `*`, `account` is the account it
-    /// stands for: only identities of that account can, since `*` is the
-    /// caller's own and has no resource-based policy to let another
-    /// account in (cross-account rule).
-    pub fn accesses(
-        &self,
-        subject: &str,
-        action: &str,
-        (resource, account): (&str, Option<&str>),
-    ) -> Result<Vec<Access>, String> {
+    /// order of [`Side::identities`]. For `*`, only identities of the
+    /// request's account can, since `*` is the caller's own and has no
+    /// resource-based policy to let another account in (cross-account
+    /// rule).
+    pub fn accesses(&self, subject: &str, r: &Request<'_>) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
-            if account.is_some_and(|a| self.graph.account(id.node) != a) {
+            if r.account.is_some_and(|a| self.graph.account(id.node) != a) {
                 continue;
             }
-            if let Some(needs) = self.decide(id.node, action, resource)?.as_ref() {
+            if let Some(needs) = self.decide(id.node, r)?.as_ref() {
                 out.push(Access {
                     via: id
                         .chain
@@ -303,6 +312,19 @@ impl<'w> Side<'w> {
         }
         Ok(out)
     }
+}
+
+/// A request class's representative, as the diff asks it.
+#[derive(Clone, Copy)]
+pub struct Request<'a> {
+    /// The class's indexes in the request space, for remembering decisions.
+    pub class: Class,
+    /// The representative action.
+    pub action: &'a str,
+    /// The representative resource, or `*`.
+    pub resource: &'a str,
+    /// For `*`, the account it stands for.
+    pub account: Option<&'a str>,
 }
 
 /// The way a subject's access is shown: the first that needs nothing,

@@ -139,9 +139,14 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
     for text in &named.resources {
         foreign_instance(text, &mut reps);
     }
+    let mut classifier = Classifier {
+        worlds,
+        patterns: &named.actions,
+        known: BTreeMap::new(),
+    };
     let mut out = Vec::new();
     for (arn, shown) in reps {
-        let actions = action_classes(worlds, &named.actions, &arn);
+        let actions = classifier.classes(&arn);
         if !actions.is_empty() {
             out.push(ResourceClass {
                 shown,
@@ -151,7 +156,7 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
             });
         }
     }
-    let unowned = action_classes(worlds, &named.actions, "*");
+    let unowned = classifier.classes("*");
     let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
     for account in accounts {
         out.push(ResourceClass {
@@ -164,34 +169,50 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
     out
 }
 
-/// The object classes of every bucket, as representative ARN → shown
-/// pattern.
-fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String, String>) {
-    // The object-key part of every S3 pattern with a `/`, with the text
-    // that shows its class.
-    let mut keys: Vec<(String, String)> = Vec::new();
-    for text in &named.resources {
-        let Some(rest) = text.strip_prefix("arn:aws:s3:::") else {
-            continue;
+/// An S3 Resource pattern with a `/`, split: its bucket part (compiled,
+/// wildcards only), its object-key part as written, and the whole pattern.
+struct ObjectPattern {
+    bucket: Vec<crate::pattern::Tok>,
+    key: String,
+    whole: crate::arn::ArnPattern,
+}
+
+impl ObjectPattern {
+    fn new(text: &str) -> Option<ObjectPattern> {
+        let (bucket, key) = text.strip_prefix("arn:aws:s3:::")?.split_once('/')?;
+        let plain = crate::pattern::Syntax {
+            wildcards: true,
+            variables: true,
         };
-        let Some((_, key)) = rest.split_once('/') else {
-            continue;
-        };
-        for k in instances(key) {
-            keys.push((k, key.to_string()));
-        }
+        Some(ObjectPattern {
+            bucket: crate::pattern::compile(bucket, plain).ok()?,
+            key: key.to_string(),
+            whole: crate::arn::ArnPattern::compile(text, true).ok()?,
+        })
     }
-    let patterns: Vec<crate::arn::ArnPattern> = named
+
+    /// True when its bucket part may name `bucket` (a variable may).
+    fn may_name(&self, bucket: &str) -> bool {
+        crate::pattern::matches(&self.bucket, bucket, &NoVars) != Some(false)
+    }
+}
+
+/// The object classes of every bucket, as representative ARN → shown
+/// pattern. Only the patterns whose bucket part may name a bucket split
+/// its objects.
+fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String, String>) {
+    let patterns: Vec<ObjectPattern> = named
         .resources
         .iter()
-        .filter(|t| t.starts_with("arn:aws:s3:::"))
-        .filter_map(|t| crate::arn::ArnPattern::compile(t, true).ok())
+        .filter_map(|t| ObjectPattern::new(t))
         .collect();
     let buckets: BTreeSet<&str> = worlds
         .iter()
         .flat_map(|w| w.buckets.keys().map(String::as_str))
         .collect();
     for bucket in buckets {
+        let relevant: Vec<&ObjectPattern> =
+            patterns.iter().filter(|p| p.may_name(bucket)).collect();
         let mut candidates: Vec<(String, String)> = vec![(OTHER_KEY.into(), "*".into())];
         for w in worlds {
             if let Some(b) = w.buckets.get(bucket) {
@@ -200,7 +221,11 @@ fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String
                 }
             }
         }
-        candidates.extend(keys.iter().cloned());
+        for p in &relevant {
+            for k in instances(&p.key) {
+                candidates.push((k, p.key.clone()));
+            }
+        }
         // Which patterns match a key, and which SSE-KMS key covers it in
         // each world.
         type Signature<'k> = (Vec<Option<bool>>, Vec<Option<&'k str>>);
@@ -213,9 +238,9 @@ fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String
             let Some(parsed) = Arn::parse(&arn) else {
                 continue;
             };
-            let sig: Vec<Option<bool>> = patterns
+            let sig: Vec<Option<bool>> = relevant
                 .iter()
-                .map(|p| p.matches(&parsed, &NoVars))
+                .map(|p| p.whole.matches(&parsed, &NoVars))
                 .collect();
             let kms: Vec<Option<&str>> = worlds
                 .iter()
@@ -251,56 +276,86 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
     }
 }
 
-/// The classes of the actions that take the resource's type (for `*`,
-/// the actions that take none).
-fn action_classes(worlds: [&World; 2], patterns: &[ActionPattern], arn: &str) -> Vec<ActionClass> {
-    let catalog = Catalog::get();
-    let mut actions: Vec<String> = Vec::new();
-    if arn == "*" {
-        for (prefix, service) in catalog.services() {
-            for name in service.action_names() {
-                let a = format!("{prefix}:{name}");
-                if catalog.action_types(&a).is_empty() {
-                    actions.push(a);
+/// Splits actions into classes, once per resource type and protection:
+/// the classes of a resource depend only on the types it has (which
+/// actions take it) and on what AWS protects it as.
+struct Classifier<'a> {
+    worlds: [&'a World; 2],
+    patterns: &'a [ActionPattern],
+    known: BTreeMap<(Vec<String>, Vec<String>), Vec<ActionClass>>,
+}
+
+impl Classifier<'_> {
+    /// The classes of the actions that take the resource's type (for `*`,
+    /// the actions that take none).
+    fn classes(&mut self, arn: &str) -> Vec<ActionClass> {
+        let catalog = Catalog::get();
+        let types = if arn == "*" {
+            Vec::new()
+        } else {
+            catalog.types_of(arn)
+        };
+        let service = arn.split(':').nth(2).unwrap_or("sts");
+        let targets: Vec<_> = self
+            .worlds
+            .iter()
+            .filter_map(|w| resolve_target(w, service, arn, None, FOREIGN).ok())
+            .collect();
+        let key = (
+            types
+                .iter()
+                .map(|t| format!("{} {}", t.service, t.arn))
+                .collect(),
+            targets
+                .iter()
+                .map(|t| format!("{:?}", t.protected))
+                .collect(),
+        );
+        if let Some(known) = self.known.get(&key) {
+            return known.clone();
+        }
+        let mut actions: Vec<String> = Vec::new();
+        if arn == "*" {
+            for (prefix, service) in catalog.services() {
+                for name in service.action_names() {
+                    let a = format!("{prefix}:{name}");
+                    if catalog.action_types(&a).is_empty() {
+                        actions.push(a);
+                    }
                 }
             }
+        } else {
+            for t in &types {
+                actions.extend(t.actions.iter().map(|n| format!("{}:{n}", t.service)));
+            }
         }
-    } else {
-        for t in catalog.types_of(arn) {
-            actions.extend(t.actions.iter().map(|n| format!("{}:{n}", t.service)));
+        actions.sort();
+        actions.dedup();
+        let mut classes: BTreeMap<(String, Vec<bool>, String), Vec<String>> = BTreeMap::new();
+        for a in actions {
+            let lower = a.to_ascii_lowercase();
+            let Some(ra) = RequestAction::parse(&lower) else {
+                continue;
+            };
+            let sig: Vec<bool> = self.patterns.iter().map(|p| p.matches(&ra)).collect();
+            let apart = lower == "sts:assumerole"
+                || kms_action(&a).is_some()
+                || targets.iter().any(|t| {
+                    refusal(&a, t.account, t).is_some() || refusal(&a, FOREIGN, t).is_some()
+                });
+            let own = if apart { lower.clone() } else { String::new() };
+            classes
+                .entry((ra.service.to_string(), sig, own))
+                .or_default()
+                .push(a);
         }
+        let out: Vec<ActionClass> = classes
+            .into_values()
+            .map(|actions| ActionClass { actions })
+            .collect();
+        self.known.insert(key, out.clone());
+        out
     }
-    actions.sort();
-    actions.dedup();
-    let targets: Vec<_> = worlds
-        .iter()
-        .filter_map(|w| {
-            let service = arn.split(':').nth(2).unwrap_or("sts");
-            resolve_target(w, service, arn, None, FOREIGN).ok()
-        })
-        .collect();
-    let mut classes: BTreeMap<(String, Vec<bool>, String), Vec<String>> = BTreeMap::new();
-    for a in actions {
-        let lower = a.to_ascii_lowercase();
-        let Some(ra) = RequestAction::parse(&lower) else {
-            continue;
-        };
-        let sig: Vec<bool> = patterns.iter().map(|p| p.matches(&ra)).collect();
-        let apart = lower == "sts:assumerole"
-            || kms_action(&a).is_some()
-            || targets
-                .iter()
-                .any(|t| refusal(&a, t.account, t).is_some() || refusal(&a, FOREIGN, t).is_some());
-        let own = if apart { lower.clone() } else { String::new() };
-        classes
-            .entry((ra.service.to_string(), sig, own))
-            .or_default()
-            .push(a);
-    }
-    classes
-        .into_values()
-        .map(|actions| ActionClass { actions })
-        .collect()
 }
 
 #[cfg(test)]
