@@ -189,7 +189,7 @@ pub fn semantic_diff(
     };
     let set = changes::changes(before, after);
     let space = space::space(before, after);
-    let scope = scope::scope(&set, &space, &sides, opts.max_chain);
+    let scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let all: Vec<scope::Class> = space
         .iter()
         .enumerate()

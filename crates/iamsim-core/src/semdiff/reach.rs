@@ -133,6 +133,12 @@ impl<'w> Side<'w> {
         index.get(&caller).map_or(&[], Vec::as_slice)
     }
 
+    /// Whether `caller` may assume `role` in this world, with some needs
+    /// or none (as the chains decide it).
+    pub fn may_assume(&self, caller: NodeId, role: NodeId) -> Result<bool, String> {
+        Ok(self.edge(caller, role)?.is_some())
+    }
+
     /// Whether `caller` may assume `role`, with the needs of the call.
     fn edge(&self, caller: NodeId, role: NodeId) -> Result<Edge, String> {
         if let Some(known) = self.edges.borrow().get(&(caller, role)) {

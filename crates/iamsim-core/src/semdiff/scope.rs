@@ -14,9 +14,9 @@
 //!   chains (up to the bound, in either world) reach no hit node, no role
 //!   whose trust policy changed and no principal whose identity side or
 //!   account changed, has the same chains and the same decisions in both
-//!   worlds, and is skipped. Who could reach a node is found backwards
-//!   over the callers a trust policy could allow (a superset, as who-can's
-//!   search uses).
+//!   worlds, and is skipped. Who could reach a node is found backwards,
+//!   as who-can searches: over the callers a trust policy could allow,
+//!   each edge decided (in each world) as the chains themselves decide it.
 //!
 //! A subject that is kept is decided on every class when its chains differ
 //! between the worlds, else only on the touched classes where one of its
@@ -45,7 +45,7 @@ pub fn scope(
     space: &[ResourceClass],
     sides: &[Side<'_>; 2],
     max_chain: usize,
-) -> Scope {
+) -> Result<Scope, String> {
     let mut touched = Vec::new();
     for (ri, rc) in space.iter().enumerate() {
         if !set.touches_resource(&rc.arn) {
@@ -96,14 +96,14 @@ pub fn scope(
         for arn in &frontier {
             for side in sides {
                 let g = &side.graph;
-                let Some(role) = g
-                    .node(arn)
-                    .and_then(|id| g.nodes.get(id))
-                    .and_then(|n| n.role())
-                else {
+                let Some(id) = g.node(arn) else { continue };
+                let Some(role) = g.nodes.get(id).and_then(|n| n.role()) else {
                     continue;
                 };
                 for caller in g.trusted_callers(role) {
+                    if !side.may_assume(caller, id)? {
+                        continue;
+                    }
                     if let Some(c) = g.nodes.get(caller) {
                         if reached.insert(c.arn().to_string()) {
                             next.push(c.arn().to_string());
@@ -119,5 +119,5 @@ pub fn scope(
         .filter(|a| arns.binary_search(&a.as_str()).is_ok())
         .collect();
     subjects.sort();
-    Scope { touched, subjects }
+    Ok(Scope { touched, subjects })
 }
