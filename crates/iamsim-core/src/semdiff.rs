@@ -188,8 +188,19 @@ pub fn semantic_diff(
         trials: context::Trials::new([before, after], opts.context),
     };
     let set = changes::changes(before, after);
-    let space = space::space(before, after);
-    let scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
+    // The space of what the change touches decides who is in scope; a
+    // subject whose chains differ must be decided on every class, so the
+    // whole space is built then (its touched classes are the same ones).
+    let mut space = space::space(before, after, Some(&set));
+    let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
+    let mut chains = Vec::with_capacity(scope.subjects.len());
+    for subject in &scope.subjects {
+        chains.push([sides[0].chains(subject)?, sides[1].chains(subject)?]);
+    }
+    if chains.iter().any(|[b, a]| b != a) {
+        space = space::space(before, after, None);
+        scope.touched = scope::touched(&set, &space);
+    }
     let all: Vec<scope::Class> = space
         .iter()
         .enumerate()
@@ -210,9 +221,7 @@ pub fn semantic_diff(
         ))
     };
     let mut out = Vec::new();
-    for subject in &scope.subjects {
-        let [b, a] = [&sides[0], &sides[1]].map(|s| s.chains(subject));
-        let (b, a) = (b?, a?);
+    for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
         // Touched classes where an identity is hit may differ; so may,
         // when the chains differ, every class where an identity whose
         // chain differs can make the request in its world.

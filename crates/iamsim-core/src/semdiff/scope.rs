@@ -38,14 +38,8 @@ pub struct Scope {
     pub subjects: Vec<String>,
 }
 
-/// The touched classes, the hit nodes and from them the subjects to
-/// decide, over both worlds' graphs.
-pub fn scope(
-    set: &ChangeSet<'_>,
-    space: &[ResourceClass],
-    sides: &[Side<'_>; 2],
-    max_chain: usize,
-) -> Result<Scope, String> {
+/// The classes of `space` a change can touch, in order.
+pub fn touched(set: &ChangeSet<'_>, space: &[ResourceClass]) -> Vec<Class> {
     let mut touched = Vec::new();
     for (ri, rc) in space.iter().enumerate() {
         if !set.touches_resource(&rc.arn) {
@@ -57,6 +51,18 @@ pub fn scope(
             }
         }
     }
+    touched
+}
+
+/// The touched classes, the hit nodes and from them the subjects to
+/// decide, over both worlds' graphs.
+pub fn scope(
+    set: &ChangeSet<'_>,
+    space: &[ResourceClass],
+    sides: &[Side<'_>; 2],
+    max_chain: usize,
+) -> Result<Scope, String> {
+    let touched = touched(set, space);
     let mut arns: Vec<&str> = sides
         .iter()
         .flat_map(|s| s.graph.nodes.iter().map(|n| n.arn()))

@@ -24,7 +24,14 @@
 //! the overlap of two patterns makes (`a*` and `*b` both matching `ab`)
 //! and that no instance reaches is not split off. README, "Reviewing a
 //! change: the semantic diff", says so.
+//!
+//! Given the change set, the space holds only the classes a change can
+//! touch ([`ChangeSet::touches_resource`]), and splits the objects only of
+//! the buckets it can touch ([`ChangeSet::touches_bucket`], a superset):
+//! the classes it leaves out are the whole space's, unsplit by them, so
+//! each kept class is the same as in the whole space.
 
+use super::changes::ChangeSet;
 use crate::arn::{Arn, is_account_id};
 use crate::catalog::Catalog;
 use crate::pattern::NoVars;
@@ -34,6 +41,7 @@ use crate::request::resolve_target;
 use crate::sse_kms::kms_action;
 use crate::world::World;
 use std::collections::{BTreeMap, BTreeSet};
+use std::rc::Rc;
 
 /// The object key standing for every object no pattern names.
 pub const OTHER_KEY: &str = "iamsim-other";
@@ -54,8 +62,9 @@ pub struct ResourceClass {
     /// caller's own account's, so each account of the worlds has its own
     /// class (a grant on `*` in another account is new access).
     pub account: Option<String>,
-    /// The actions that take it, by class.
-    pub actions: Vec<ActionClass>,
+    /// The actions that take it, by class; shared by every resource of the
+    /// same types and protection.
+    pub actions: Rc<[ActionClass]>,
 }
 
 /// A class of actions: decided alike by every statement of both worlds.
@@ -117,8 +126,9 @@ fn instances(text: &str) -> [String; 2] {
     [one.replace('*', "x"), one.replace('*', "")]
 }
 
-/// The resource classes of two worlds, each with its action classes.
-pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
+/// The resource classes of two worlds, each with its action classes: all
+/// of them, or with `set`, only those a change can touch.
+pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
     let worlds = [before, after];
     let named = named(worlds);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
@@ -135,9 +145,12 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
             reps.insert(arn.clone(), arn.clone());
         }
     }
-    object_classes(worlds, &named, &mut reps);
+    object_classes(worlds, &named, set, &mut reps);
     for text in &named.resources {
         foreign_instance(text, &mut reps);
+    }
+    if let Some(set) = set {
+        reps.retain(|arn, _| set.touches_resource(arn));
     }
     let mut classifier = Classifier {
         worlds,
@@ -156,6 +169,9 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
             });
         }
     }
+    if set.is_some_and(|s| !s.touches_resource("*")) {
+        return out;
+    }
     let unowned = classifier.classes("*");
     let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
     for account in accounts {
@@ -163,7 +179,7 @@ pub fn space(before: &World, after: &World) -> Vec<ResourceClass> {
             shown: "*".into(),
             arn: "*".into(),
             account: Some(account.clone()),
-            actions: unowned.clone(),
+            actions: Rc::clone(&unowned),
         });
     }
     out
@@ -197,10 +213,15 @@ impl ObjectPattern {
     }
 }
 
-/// The object classes of every bucket, as representative ARN → shown
-/// pattern. Only the patterns whose bucket part may name a bucket split
-/// its objects.
-fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String, String>) {
+/// The object classes of every bucket (with `set`, of every bucket it
+/// may touch), as representative ARN → shown pattern. Only the patterns
+/// whose bucket part may name a bucket split its objects.
+fn object_classes(
+    worlds: [&World; 2],
+    named: &Named,
+    set: Option<&ChangeSet<'_>>,
+    reps: &mut BTreeMap<String, String>,
+) {
     let patterns: Vec<ObjectPattern> = named
         .resources
         .iter()
@@ -209,6 +230,7 @@ fn object_classes(worlds: [&World; 2], named: &Named, reps: &mut BTreeMap<String
     let buckets: BTreeSet<&str> = worlds
         .iter()
         .flat_map(|w| w.buckets.keys().map(String::as_str))
+        .filter(|b| set.is_none_or(|s| s.touches_bucket(b)))
         .collect();
     for bucket in buckets {
         let relevant: Vec<&ObjectPattern> =
@@ -282,13 +304,13 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
 struct Classifier<'a> {
     worlds: [&'a World; 2],
     patterns: &'a [ActionPattern],
-    known: BTreeMap<(Vec<String>, Vec<String>), Vec<ActionClass>>,
+    known: BTreeMap<(Vec<String>, Vec<String>), Rc<[ActionClass]>>,
 }
 
 impl Classifier<'_> {
     /// The classes of the actions that take the resource's type (for `*`,
     /// the actions that take none).
-    fn classes(&mut self, arn: &str) -> Vec<ActionClass> {
+    fn classes(&mut self, arn: &str) -> Rc<[ActionClass]> {
         let catalog = Catalog::get();
         let types = if arn == "*" {
             Vec::new()
@@ -312,7 +334,7 @@ impl Classifier<'_> {
                 .collect(),
         );
         if let Some(known) = self.known.get(&key) {
-            return known.clone();
+            return Rc::clone(known);
         }
         let mut actions: Vec<String> = Vec::new();
         if arn == "*" {
@@ -349,11 +371,11 @@ impl Classifier<'_> {
                 .or_default()
                 .push(a);
         }
-        let out: Vec<ActionClass> = classes
+        let out: Rc<[ActionClass]> = classes
             .into_values()
             .map(|actions| ActionClass { actions })
             .collect();
-        self.known.insert(key, out.clone());
+        self.known.insert(key, Rc::clone(&out));
         out
     }
 }
