@@ -188,6 +188,9 @@ pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<
 /// An S3 Resource pattern with a `/`, split: its bucket part (compiled,
 /// wildcards only), its object-key part as written, and the whole pattern.
 struct ObjectPattern {
+    /// The bucket part when it names one bucket (no wildcard, no
+    /// variable): such a pattern may name only that bucket.
+    literal: Option<String>,
     bucket: Vec<crate::pattern::Tok>,
     key: String,
     whole: crate::arn::ArnPattern,
@@ -201,6 +204,7 @@ impl ObjectPattern {
             variables: true,
         };
         Some(ObjectPattern {
+            literal: (!bucket.contains(['*', '?', '$'])).then(|| bucket.to_string()),
             bucket: crate::pattern::compile(bucket, plain).ok()?,
             key: key.to_string(),
             whole: crate::arn::ArnPattern::compile(text, true).ok()?,
@@ -232,9 +236,25 @@ fn object_classes(
         .flat_map(|w| w.buckets.keys().map(String::as_str))
         .filter(|b| set.is_none_or(|s| s.touches_bucket(b)))
         .collect();
+    // Patterns by the one bucket they name, and those that may name many:
+    // a bucket's relevant patterns are found without matching them all.
+    let mut by_bucket: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    let mut wild: Vec<usize> = Vec::new();
+    for (i, p) in patterns.iter().enumerate() {
+        match &p.literal {
+            Some(b) => by_bucket.entry(b.as_str()).or_default().push(i),
+            None => wild.push(i),
+        }
+    }
     for bucket in buckets {
-        let relevant: Vec<&ObjectPattern> =
-            patterns.iter().filter(|p| p.may_name(bucket)).collect();
+        let mut indexes: Vec<usize> = by_bucket.get(bucket).cloned().unwrap_or_default();
+        indexes.extend(wild.iter().copied());
+        indexes.sort_unstable();
+        let relevant: Vec<&ObjectPattern> = indexes
+            .into_iter()
+            .filter_map(|i| patterns.get(i))
+            .filter(|p| p.may_name(bucket))
+            .collect();
         let mut candidates: Vec<(String, String)> = vec![(OTHER_KEY.into(), "*".into())];
         for w in worlds {
             if let Some(b) = w.buckets.get(bucket) {
