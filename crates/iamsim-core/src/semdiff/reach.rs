@@ -8,7 +8,8 @@
 //! through a short chain may be reached without through a longer one, so a
 //! role is reached again when a later chain needs nothing. Every edge and
 //! every request is decided by the evaluator, through
-//! [`crate::access::open::Asker`], and remembered.
+//! [`crate::access::open::Asker`], and remembered (a request, only for a
+//! role: the one node decided again, for every subject reaching it).
 
 use crate::access::graph::{Graph, NodeId};
 use crate::access::open::{Answer, Asker, Need};
@@ -273,7 +274,13 @@ impl<'w> Side<'w> {
                 _ => None,
             };
         let decided = Rc::new(decided);
-        self.requests.borrow_mut().insert(key, Rc::clone(&decided));
+        // Only a role is decided again (for every subject whose chains
+        // reach it); a user's or root's decision is asked once per class,
+        // so remembering it would only hold memory (every subject times
+        // every class, for a root SCP).
+        if n.role().is_some() {
+            self.requests.borrow_mut().insert(key, Rc::clone(&decided));
+        }
         Ok(decided)
     }
 
