@@ -923,3 +923,73 @@ fn a_kms_key_policy_opened_to_another_account() {
     }
     classic("kms-key-opened", &want);
 }
+
+/// The diff of a test-data case's `before.json` → `file`, checked against
+/// brute force by [`agree`]: the flips, and the findings.
+fn case_diff(case: &str, file: &str) -> (Flips, Vec<Finding>) {
+    let (b, a) = (
+        testdata(case, "before.json").unwrap(),
+        testdata(case, file).unwrap(),
+    );
+    let truth = agree(&b, &a, &universe_of(&[&b, &a])).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let mut sources = Sources::new();
+    let (bw, aw) = (load(&mut sources, &b), load(&mut sources, &a));
+    (truth, diff(&bw, &aw))
+}
+
+#[test]
+fn a_new_route_under_the_same_needs_is_newly_reachable() {
+    // Before, u1 reaches r1 only with MFA, through r0; after, r1 also
+    // trusts u1 directly, still only with MFA: a new chain, no new access.
+    let (u1, r1) = (
+        "arn:aws:iam::222222222222:user/u1",
+        "arn:aws:iam::111111111111:role/r1",
+    );
+    let (truth, found) = case_diff("new-route-same-needs", "after.json");
+    assert!(truth.is_empty(), "{truth:?}");
+    assert!(
+        found.iter().all(|f| f.change == Change::NewlyReachable),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.principal == u1 && f.resource == r1 && f.via.is_empty()),
+        "{found:?}"
+    );
+    // Near miss: u1's own policy also allows r1 without MFA.
+    let (truth, found) = case_diff("new-route-same-needs", "near-miss.after.json");
+    let q = question(u1, "sts:AssumeRole", r1);
+    assert!(truth.contains(&(Flip::NewlyAllowed, q)), "{truth:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.change == Change::NewlyAllowed && f.resource == r1),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_second_way_in_under_other_needs_is_newly_allowed() {
+    // Before, u0 reads only with MFA; after, the bucket policy also lets
+    // it read from 203.0.113.0/24 without MFA.
+    let u0 = "arn:aws:iam::111111111111:user/u0";
+    let (truth, found) = case_diff("second-way-in", "after.json");
+    let q = question(u0, "s3:GetObject", "arn:aws:s3:::data/x");
+    assert!(truth.contains(&(Flip::NewlyAllowed, q)), "{truth:?}");
+    let read = found
+        .iter()
+        .find(|f| f.change == Change::NewlyAllowed && f.principal == u0)
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert!(
+        read.needs.iter().any(|n| n.starts_with("aws:SourceIp=")),
+        "{read:?}"
+    );
+    // Near miss: the bucket policy asks for MFA too.
+    let (truth, found) = case_diff("second-way-in", "near-miss.after.json");
+    assert!(truth.is_empty(), "{truth:?}");
+    assert!(
+        found.iter().all(|f| f.change != Change::NewlyAllowed),
+        "{found:?}"
+    );
+}
