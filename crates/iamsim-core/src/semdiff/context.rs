@@ -5,6 +5,7 @@
 //! tries (crate::eval::absent): each condition's own values made concrete,
 //! then a few generic ones, from the conditions of both worlds' policies.
 
+use crate::catalog::check::value;
 use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
@@ -37,6 +38,10 @@ impl Trials {
                 .entry(c.key_lower.clone())
                 .or_insert_with(|| (c.key.clone(), Vec::new()));
             for v in candidates(c) {
+                // A value the key's type refuses is no request AWS sees.
+                if value(&c.key, std::slice::from_ref(&v), false).is_some() {
+                    continue;
+                }
                 let tried = (v, c.set.is_some());
                 if !entry.1.contains(&tried) {
                     entry.1.push(tried);
@@ -61,7 +66,38 @@ impl Trials {
             })
             .collect()
     }
+
+    /// Every combination of the values to try of `keys` (any case), each
+    /// key also absent, as (key as written, value) pairs: the context
+    /// classes of a request class, fewest keys given first. `None` when
+    /// they are more than [`MAX_CLASSES`]. A key with no value to try is
+    /// only absent.
+    pub fn combinations(&self, keys: &[String]) -> Option<Vec<Vec<(String, Value)>>> {
+        let mut out: Vec<Vec<(String, Value)>> = vec![Vec::new()];
+        for key in keys {
+            let values = self.values(key);
+            if out.len().saturating_mul(values.len() + 1) > MAX_CLASSES {
+                return None;
+            }
+            let mut next = Vec::with_capacity(out.len() * (values.len() + 1));
+            for combo in &out {
+                next.push(combo.clone());
+                for (written, v) in &values {
+                    let mut c = combo.clone();
+                    c.push(((*written).to_string(), v.clone()));
+                    next.push(c);
+                }
+            }
+            out = next;
+        }
+        out.sort_by_key(Vec::len);
+        Some(out)
+    }
 }
+
+/// The most context classes one request class is decided under; beyond,
+/// it is indeterminate.
+pub const MAX_CLASSES: usize = 64;
 
 /// The keys, lower-cased and sorted, whose value would change the
 /// decision of some request of a replay.
