@@ -377,13 +377,14 @@ impl Judge<'_> {
 
     /// The class decided per context class: every combination of the
     /// values to try of `keys` ([`context::Trials`], each key also absent),
-    /// fewest keys given first, up to [`context::MAX_CLASSES`]. A world
-    /// allows under a combination when the witness of one of its accesses,
-    /// with the combination as its context and no other needs, replays
-    /// allowed there. The first combination that one world allows and the
-    /// other denies is a finding of its direction, with that combination
-    /// as its needs; without one, a new chain is newly reachable. Too many
-    /// combinations make the class indeterminate.
+    /// fewest keys given first, up to [`context::MAX_CLASSES`]. Under a
+    /// combination, a world allows when the witness of one of the chains
+    /// either world allows (or the subject itself), with the combination
+    /// as its context and no other needs, replays allowed there. The first
+    /// combination that one world allows and the other denies is a finding
+    /// of its direction, with that combination as its needs; without one,
+    /// a new chain is newly reachable. Too many combinations make the
+    /// class indeterminate.
     fn context_classes(
         &self,
         q: &Question<'_>,
@@ -394,63 +395,53 @@ impl Judge<'_> {
         let Some(combos) = self.trials.combinations(keys) else {
             return Ok(self.too_many(q, keys, before, after)?.into_iter().collect());
         };
+        let mut chains: Vec<Access> = vec![Access {
+            via: Vec::new(),
+            assume_needs: Vec::new(),
+            request_needs: Vec::new(),
+        }];
+        for access in before.iter().chain(after) {
+            if !chains.iter().any(|c| c.via == access.via) {
+                chains.push(bare(access));
+            }
+        }
         let mut out: Vec<Finding> = Vec::new();
         for combo in &combos {
-            for (change, mine, theirs) in [
-                (Change::NewlyAllowed, after, before),
-                (Change::NewlyDenied, before, after),
-            ] {
-                if out.iter().any(|f| f.change == change) {
-                    continue;
+            let mut played = Vec::new();
+            for chain in &chains {
+                let mut w = self.witness(q, Change::NewlyAllowed, chain);
+                for (k, v) in combo {
+                    context::set(&mut w, k, v.clone());
                 }
-                let (yes, no) = match change {
-                    Change::NewlyDenied => (0, 1),
-                    _ => (1, 0),
-                };
-                let Some((w, played, via)) = self.allowing(q, mine, combo, yes)? else {
-                    continue;
-                };
-                if played.get(no).is_some_and(|r| r.outcome == Outcome::Allow)
-                    || self.allowing(q, theirs, combo, no)?.is_some()
-                {
-                    continue;
+                if let Ok(r) = self.replays(&w) {
+                    played.push((w, r, &chain.via));
                 }
-                let seen = Seen {
-                    via: &via,
-                    needs: combo.iter().map(|(k, v)| context::text(k, v)).collect(),
-                };
-                out.push(self.judged(q, change, seen, w, &played));
             }
+            let allows = |side: usize| {
+                played
+                    .iter()
+                    .find(|(_, r, _)| r.get(side).is_some_and(|x| x.outcome == Outcome::Allow))
+            };
+            let (b, a) = (allows(0), allows(1));
+            let flip = match (b, a) {
+                (None, Some(x)) => (Change::NewlyAllowed, x),
+                (Some(y), None) => (Change::NewlyDenied, y),
+                _ => continue,
+            };
+            let (change, (w, r, via)) = flip;
+            if out.iter().any(|f| f.change == change) {
+                continue;
+            }
+            let seen = Seen {
+                via,
+                needs: combo.iter().map(|(k, v)| context::text(k, v)).collect(),
+            };
+            out.push(self.judged(q, change, seen, w.clone(), r));
         }
         if !out.iter().any(|f| f.change == Change::NewlyAllowed) {
             out.extend(self.reachable(q, before, after)?);
         }
         Ok(out)
-    }
-
-    /// The first of `accesses` whose witness, under `combo` and no other
-    /// needs, replays allowed in world `side` (0 before, 1 after): the
-    /// witness, its replays in both worlds, and its chain.
-    fn allowing(
-        &self,
-        q: &Question<'_>,
-        accesses: &[Access],
-        combo: &[(String, serde_json::Value)],
-        side: usize,
-    ) -> Result<Option<(serde_json::Value, [Replay; 2], Vec<String>)>, String> {
-        for access in accesses {
-            let mut w = self.witness(q, Change::NewlyAllowed, &bare(access));
-            for (k, v) in combo {
-                context::set(&mut w, k, v.clone());
-            }
-            let Ok(played) = self.replays(&w) else {
-                continue;
-            };
-            if played.get(side).is_some_and(|r| r.outcome == Outcome::Allow) {
-                return Ok(Some((w, played, access.via.clone())));
-            }
-        }
-        Ok(None)
     }
 
     /// The indeterminate finding of a class whose context classes are too

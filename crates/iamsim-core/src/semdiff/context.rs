@@ -114,10 +114,44 @@ pub fn would_differ(r: &super::witness::Replay) -> Vec<String> {
     out
 }
 
-/// Sets a key in a witness's scenario-level `context`, which reaches
-/// every step.
+/// Sets a key in a witness: a global (`aws:`) key in its scenario-level
+/// `context`, which reaches every step; a service's key (`sts:ExternalId`)
+/// in the `context` of each step of that service (an `assume_role` step
+/// is of `sts`), since the scenario format refuses a key where no request
+/// carries it.
 pub fn set(witness: &mut Value, key: &str, value: Value) {
-    if let Some(obj) = witness.as_object_mut() {
+    let service = key
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if service == "aws" {
+        insert(witness, key, value);
+        return;
+    }
+    let steps = witness
+        .get_mut("steps")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten();
+    for step in steps {
+        let of = if step.get("assume_role").is_some() {
+            "sts".to_string()
+        } else {
+            let action = step.get("action").and_then(Value::as_str).unwrap_or("");
+            action
+                .split_once(':')
+                .map(|(s, _)| s.to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        if of == service {
+            insert(step, key, value.clone());
+        }
+    }
+}
+
+/// Sets a key in an object's `context`.
+fn insert(node: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = node.as_object_mut() {
         let ctx = obj.entry("context").or_insert_with(|| json!({}));
         if let Some(ctx) = ctx.as_object_mut() {
             ctx.insert(key.to_string(), value);
