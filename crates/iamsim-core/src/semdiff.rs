@@ -5,21 +5,24 @@
 //! roles as their sessions, account roots) with every chain of
 //! `sts:AssumeRole` it can take up to [`Options::max_chain`] roles
 //! ([`reach`]), every resource class of the worlds with the classes of the
-//! catalog actions that take it, and the classes of the open request keys
-//! that who-can finds as needs ([`crate::access::open`]). One
-//! representative request per class is decided in each world, by the
-//! evaluator; the subject's access in a world is "some chain allows".
+//! catalog actions that take it, and the context classes of the open
+//! request keys ([`context`]): every combination of the values the
+//! conditions of both worlds suggest for the keys that matter to the
+//! class. A request class is decided in each world under each context
+//! class, by replaying the chains either world allows (and the subject
+//! itself) with that context; the subject's access in a world is "some
+//! chain allows".
 //!
-//! A [`Finding`] compares the two: [`Change::NewlyAllowed`] when no chain
-//! allowed it before and some chain does after (or it needed open keys
-//! before and needs none after), [`Change::NewlyDenied`] the reverse,
-//! [`Change::NewlyReachable`] for a new chain to an access the subject
-//! already had. Its witness ([`witness`]) is replayed with the scenario
-//! runner in both worlds before it is returned: a finding whose witness
-//! does not replay as decided is returned as [`Change::Indeterminate`]
-//! with a [`Finding::note`] saying so, never as a flip; so is an access
-//! whose needs differ between the worlds when no value iamsim finds tells
-//! them apart (a condition on a key whose values it cannot enumerate).
+//! A [`Finding`] compares the two: [`Change::NewlyAllowed`] when, in some
+//! context class, no chain allowed it before and some chain does after,
+//! [`Change::NewlyDenied`] the reverse, [`Change::NewlyReachable`] for a
+//! new chain to an access the subject already had. Its witness
+//! ([`witness`]) is replayed with the scenario runner in both worlds
+//! before it is returned: a finding whose witness does not replay as
+//! decided is returned as [`Change::Indeterminate`] with a
+//! [`Finding::note`] saying so, never as a flip; so is a request class
+//! with more than [`context::MAX_CLASSES`] context classes
+//! (crate::semdiff::context).
 //!
 //! The subjects include one stand-in for every principal outside both
 //! worlds, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
@@ -436,7 +439,11 @@ impl Judge<'_> {
                 via,
                 needs: combo.iter().map(|(k, v)| context::text(k, v)).collect(),
             };
-            out.push(self.judged(q, change, seen, w.clone(), r));
+            let mut w = w.clone();
+            if let Some(obj) = w.as_object_mut() {
+                obj.insert("name".into(), self.name(q, change).into());
+            }
+            out.push(self.judged(q, change, seen, w, r));
         }
         if !out.iter().any(|f| f.change == Change::NewlyAllowed) {
             out.extend(self.reachable(q, before, after)?);
@@ -500,8 +507,13 @@ impl Judge<'_> {
             fixed: self.opts.context,
             region: self.opts.region,
         };
-        let name = format!("{} {action} {}", change.as_str(), q.resource.shown);
-        witness::scenario(&name, q.subject, access, &request)
+        witness::scenario(&self.name(q, change), q.subject, access, &request)
+    }
+
+    /// A witness's name: `newly_allowed s3:GetObject arn:aws:s3:::b/*`.
+    fn name(&self, q: &Question<'_>, change: Change) -> String {
+        let action = q.actions.first().map_or("", String::as_str);
+        format!("{} {action} {}", change.as_str(), q.resource.shown)
     }
 
     /// The witness played in both worlds, or why the scenario format

@@ -644,9 +644,21 @@ fn exact_and_swapped(before: &Case, muts: &[Mutation]) -> Result<(), TestCaseErr
             Change::NewlyDenied => Change::NewlyAllowed,
             other => other,
         };
-        (change, f.principal.clone(), f.resource.clone(), f.actions.clone())
+        (
+            change,
+            f.principal.clone(),
+            f.resource.clone(),
+            f.actions.clone(),
+        )
     };
-    let key = |f: &Finding| (f.change, f.principal.clone(), f.resource.clone(), f.actions.clone());
+    let key = |f: &Finding| {
+        (
+            f.change,
+            f.principal.clone(),
+            f.resource.clone(),
+            f.actions.clone(),
+        )
+    };
     let flips = |f: &&Finding| flip_of(f.change).is_some();
     let forward: BTreeSet<_> = diff(&b, &a).iter().filter(flips).map(key).collect();
     let back: BTreeSet<_> = diff(&a, &b).iter().filter(flips).map(swapped).collect();

@@ -1,14 +1,16 @@
-//! The context classes of a semantic diff beyond who-can's needs: for an
-//! access both worlds allow without needs, the values of open request keys
-//! (crate::request::is_open) that could make one world decide otherwise.
-//! The values tried for a key are those the evaluator's absent-key check
-//! tries (crate::eval::absent): each condition's own values made concrete,
-//! then a few generic ones, from the conditions of both worlds' policies.
+//! The context classes of a semantic diff: for the open request keys
+//! (crate::request::is_open) that matter to a request class, every
+//! combination of absent and the values to try. The values tried for a key
+//! are those the evaluator's absent-key check tries (crate::eval::absent):
+//! each condition's own values made concrete, then a few generic ones,
+//! from the conditions of both worlds' policies, less those the key's type
+//! refuses.
 
 use crate::catalog::check::value;
 use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
+use crate::scenario::params;
 use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -118,7 +120,8 @@ pub fn would_differ(r: &super::witness::Replay) -> Vec<String> {
 /// `context`, which reaches every step; a service's key (`sts:ExternalId`)
 /// in the `context` of each step of that service (an `assume_role` step
 /// is of `sts`), since the scenario format refuses a key where no request
-/// carries it.
+/// carries it; an external id STS accepts is an `assume_role` step's
+/// `external_id`.
 pub fn set(witness: &mut Value, key: &str, value: Value) {
     let service = key
         .split_once(':')
@@ -143,8 +146,19 @@ pub fn set(witness: &mut Value, key: &str, value: Value) {
                 .map(|(s, _)| s.to_ascii_lowercase())
                 .unwrap_or_default()
         };
-        if of == service {
-            insert(step, key, value.clone());
+        if of != service {
+            continue;
+        }
+        // An external id STS accepts is passed as a real call passes it.
+        let id = value.as_str().filter(|v| params::external_id(v).is_ok());
+        match (step.as_object_mut(), id) {
+            (Some(obj), Some(id))
+                if key.eq_ignore_ascii_case("sts:ExternalId")
+                    && obj.contains_key("assume_role") =>
+            {
+                obj.insert("external_id".into(), json!(id));
+            }
+            _ => insert(step, key, value.clone()),
         }
     }
 }
