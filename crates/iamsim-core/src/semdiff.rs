@@ -5,21 +5,24 @@
 //! roles as their sessions, account roots) with every chain of
 //! `sts:AssumeRole` it can take up to [`Options::max_chain`] roles
 //! ([`reach`]), every resource class of the worlds with the classes of the
-//! catalog actions that take it, and the classes of the open request keys
-//! that who-can finds as needs ([`crate::access::open`]). One
-//! representative request per class is decided in each world, by the
-//! evaluator; the subject's access in a world is "some chain allows".
+//! catalog actions that take it, and the context classes of the open
+//! request keys ([`context`]): every combination of the values the
+//! conditions of both worlds suggest for the keys that matter to the
+//! class. A request class is decided in each world under each context
+//! class, by replaying the chains either world allows (and the subject
+//! itself) with that context; the subject's access in a world is "some
+//! chain allows".
 //!
-//! A [`Finding`] compares the two: [`Change::NewlyAllowed`] when no chain
-//! allowed it before and some chain does after (or it needed open keys
-//! before and needs none after), [`Change::NewlyDenied`] the reverse,
-//! [`Change::NewlyReachable`] for a new chain to an access the subject
-//! already had. Its witness ([`witness`]) is replayed with the scenario
-//! runner in both worlds before it is returned: a finding whose witness
-//! does not replay as decided is returned as [`Change::Indeterminate`]
-//! with a [`Finding::note`] saying so, never as a flip; so is an access
-//! whose needs differ between the worlds when no value iamsim finds tells
-//! them apart (a condition on a key whose values it cannot enumerate).
+//! A [`Finding`] compares the two: [`Change::NewlyAllowed`] when, in some
+//! context class, no chain allowed it before and some chain does after,
+//! [`Change::NewlyDenied`] the reverse, [`Change::NewlyReachable`] for a
+//! new chain to an access the subject already had. Its witness
+//! ([`witness`]) is replayed with the scenario runner in both worlds
+//! before it is returned: a finding whose witness does not replay as
+//! decided is returned as [`Change::Indeterminate`] with a
+//! [`Finding::note`] saying so, never as a flip; so is a request class
+//! with more than [`context::MAX_CLASSES`] context classes
+//! (crate::semdiff::context).
 //!
 //! The subjects include one stand-in for every principal outside both
 //! worlds, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
@@ -315,44 +318,65 @@ struct Judge<'a> {
 }
 
 impl Judge<'_> {
-    /// The finding for one request class, if its access differs.
+    /// The findings for one request class. When no access of either
+    /// world needs an open key and no open key's value would change either
+    /// world's decision, the class is decided as asked; else per context
+    /// class ([`Judge::context_classes`]).
     fn compare(
         &self,
         q: &Question<'_>,
         before: &[Access],
         after: &[Access],
     ) -> Result<Vec<Finding>, String> {
-        let (b, a) = (best(before), best(after));
-        Ok(match (b, a) {
-            (None, None) => Vec::new(),
+        if before.is_empty() && after.is_empty() {
+            return Ok(Vec::new());
+        }
+        let keys = self.keys(q, before, after);
+        if !keys.is_empty() {
+            return self.context_classes(q, &keys, before, after);
+        }
+        Ok(match (best(before), best(after)) {
             (None, Some(x)) => vec![self.flip(q, Change::NewlyAllowed, x)?],
             (Some(y), None) => vec![self.flip(q, Change::NewlyDenied, y)?],
-            (Some(y), Some(x)) if x.free() && !y.free() => {
-                vec![self.flip(q, Change::NewlyAllowed, x)?]
-            }
-            (Some(y), Some(x)) if y.free() && !x.free() => {
-                vec![self.flip(q, Change::NewlyDenied, y)?]
-            }
-            (Some(_), Some(x)) if b.is_some_and(Access::free) => {
-                let mut out: Vec<Finding> = self.reachable(q, before, after)?.into_iter().collect();
-                out.extend(self.context_classes(q, x)?);
-                out
-            }
-            (Some(y), Some(x)) => self.conditional(q, y, x)?.into_iter().collect(),
+            _ => self.reachable(q, before, after)?.into_iter().collect(),
         })
     }
 
-    /// A new chain that needs nothing, to an access the subject already
-    /// had without needs: the first chain of after's that before's lack
-    /// and that does not work before.
+    /// The open keys (lower-cased, sorted) that may part the two worlds on
+    /// this class: the keys every access of either world needs, and those
+    /// whose value would change the decision of either world's shown
+    /// access in either world (crate::eval::absent), with its needs and
+    /// without.
+    fn keys(&self, q: &Question<'_>, before: &[Access], after: &[Access]) -> Vec<String> {
+        let mut keys: Vec<String> = before
+            .iter()
+            .chain(after)
+            .flat_map(Access::needs)
+            .map(|n| n.key.to_ascii_lowercase())
+            .collect();
+        for access in [best(before), best(after)].into_iter().flatten() {
+            for a in [access.clone(), bare(access)] {
+                let w = self.witness(q, Change::NewlyAllowed, &a);
+                if let Ok(played) = self.replays(&w) {
+                    keys.extend(played.iter().flat_map(context::would_differ));
+                }
+            }
+        }
+        keys.sort_unstable();
+        keys.dedup();
+        keys
+    }
+
+    /// A new chain to an access the subject already had: the first chain
+    /// of after's that before's lack and whose witness works only after.
     fn reachable(
         &self,
         q: &Question<'_>,
         before: &[Access],
         after: &[Access],
     ) -> Result<Option<Finding>, String> {
-        for x in after.iter().filter(|x| x.free()) {
-            if before.iter().any(|y| y.free() && y.via == x.via) {
+        for x in after {
+            if before.iter().any(|y| y.via == x.via) {
                 continue;
             }
             let f = self.flip(q, Change::NewlyReachable, x)?;
@@ -363,33 +387,97 @@ impl Judge<'_> {
         Ok(None)
     }
 
-    /// Both worlds allow only with needs: a flip when one side's witness
-    /// is denied in the other world, else indeterminate when the needs
-    /// differ.
-    fn conditional(
+    /// The class decided per context class: every combination of the
+    /// values to try of `keys` ([`context::Trials`], each key also absent),
+    /// fewest keys given first, up to [`context::MAX_CLASSES`]. Under a
+    /// combination, a world allows when the witness of one of the chains
+    /// either world allows (or the subject itself), with the combination
+    /// as its context and no other needs, replays allowed there. The first
+    /// combination that one world allows and the other denies is a finding
+    /// of its direction, with that combination as its needs; without one,
+    /// a new chain is newly reachable. Too many combinations make the
+    /// class indeterminate.
+    fn context_classes(
         &self,
         q: &Question<'_>,
-        y: &Access,
-        x: &Access,
+        keys: &[String],
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Vec<Finding>, String> {
+        let Some(combos) = self.trials.combinations(keys) else {
+            return Ok(self.too_many(q, keys, before, after)?.into_iter().collect());
+        };
+        let mut chains: Vec<Access> = vec![Access {
+            via: Vec::new(),
+            assume_needs: Vec::new(),
+            request_needs: Vec::new(),
+        }];
+        for access in before.iter().chain(after) {
+            if !chains.iter().any(|c| c.via == access.via) {
+                chains.push(bare(access));
+            }
+        }
+        let mut out: Vec<Finding> = Vec::new();
+        for combo in &combos {
+            let mut played = Vec::new();
+            for chain in &chains {
+                let mut w = self.witness(q, Change::NewlyAllowed, chain);
+                for (k, v) in combo {
+                    context::set(&mut w, k, v.clone());
+                }
+                if let Ok(r) = self.replays(&w) {
+                    played.push((w, r, &chain.via));
+                }
+            }
+            let allows = |side: usize| {
+                played
+                    .iter()
+                    .find(|(_, r, _)| r.get(side).is_some_and(|x| x.outcome == Outcome::Allow))
+            };
+            let (b, a) = (allows(0), allows(1));
+            let flip = match (b, a) {
+                (None, Some(x)) => (Change::NewlyAllowed, x),
+                (Some(y), None) => (Change::NewlyDenied, y),
+                _ => continue,
+            };
+            let (change, (w, r, via)) = flip;
+            if out.iter().any(|f| f.change == change) {
+                continue;
+            }
+            let seen = Seen {
+                via,
+                needs: combo.iter().map(|(k, v)| context::text(k, v)).collect(),
+            };
+            let mut w = w.clone();
+            if let Some(obj) = w.as_object_mut() {
+                obj.insert("name".into(), self.name(q, change).into());
+            }
+            out.push(self.judged(q, change, seen, w, r));
+        }
+        if !out.iter().any(|f| f.change == Change::NewlyAllowed) {
+            out.extend(self.reachable(q, before, after)?);
+        }
+        Ok(out)
+    }
+
+    /// The indeterminate finding of a class whose context classes are too
+    /// many to decide one by one.
+    fn too_many(
+        &self,
+        q: &Question<'_>,
+        keys: &[String],
+        before: &[Access],
+        after: &[Access],
     ) -> Result<Option<Finding>, String> {
-        let texts = |a: &Access| a.needs().map(|n| n.text()).collect::<Vec<_>>();
-        let allowed = self.flip(q, Change::NewlyAllowed, x)?;
-        if allowed.change == Change::NewlyAllowed {
-            return Ok(Some(allowed));
-        }
-        let denied = self.flip(q, Change::NewlyDenied, y)?;
-        if denied.change == Change::NewlyDenied {
-            return Ok(Some(denied));
-        }
-        if texts(x) == texts(y) {
+        let Some(access) = best(after).or_else(|| best(before)) else {
             return Ok(None);
-        }
-        let mut f = allowed;
+        };
+        let mut f = self.flip(q, Change::Indeterminate, access)?;
         f.change = Change::Indeterminate;
         f.note = Some(format!(
-            "allowed in both worlds only if the request meets needs that differ (before: {}; after: {}); iamsim found no value that one world allows and the other denies, and cannot enumerate them all",
-            texts(y).join(" and "),
-            texts(x).join(" and ")
+            "the values of {} that could part the two worlds make more than {} context classes; iamsim does not decide them one by one",
+            context::list(keys),
+            context::MAX_CLASSES
         ));
         Ok(Some(f))
     }
@@ -428,8 +516,13 @@ impl Judge<'_> {
             fixed: self.opts.context,
             region: self.opts.region,
         };
-        let name = format!("{} {action} {}", change.as_str(), q.resource.shown);
-        witness::scenario(&name, q.subject, access, &request)
+        witness::scenario(&self.name(q, change), q.subject, access, &request)
+    }
+
+    /// A witness's name: `newly_allowed s3:GetObject arn:aws:s3:::b/*`.
+    fn name(&self, q: &Question<'_>, change: Change) -> String {
+        let action = q.actions.first().map_or("", String::as_str);
+        format!("{} {action} {}", change.as_str(), q.resource.shown)
     }
 
     /// The witness played in both worlds, or why the scenario format
@@ -498,81 +591,14 @@ impl Judge<'_> {
             }),
         }
     }
+}
 
-    /// An access allowed in both worlds without needs may still differ
-    /// where an open key holds some value: a condition on it that only one
-    /// world has. The keys whose value would change the witness's decision
-    /// in either world (crate::eval::absent) are tried with the values the
-    /// conditions of both worlds suggest ([`context::Trials`]); for each
-    /// key and direction, the first value that one world allows and the
-    /// other denies is a finding, its need that value. When the two worlds'
-    /// such keys differ and no value tells them apart, the finding is
-    /// indeterminate.
-    fn context_classes(&self, q: &Question<'_>, access: &Access) -> Result<Vec<Finding>, String> {
-        let mut out: Vec<Finding> = Vec::new();
-        let w = self.witness(q, Change::NewlyAllowed, access);
-        let Ok(played) = self.replays(&w) else {
-            return Ok(out);
-        };
-        let keys = played.each_ref().map(context::would_differ);
-        if keys.iter().all(Vec::is_empty) {
-            return Ok(out);
-        }
-        let mut tried: Vec<&str> = keys.iter().flatten().map(String::as_str).collect();
-        tried.sort_unstable();
-        tried.dedup();
-        for key in tried {
-            for (written, value) in self.trials.values(key) {
-                let mut w = w.clone();
-                context::set(&mut w, written, value.clone());
-                let Ok(played) = self.replays(&w) else {
-                    continue;
-                };
-                let [b, a] = &played;
-                let (b_ok, a_ok) = (b.outcome == Outcome::Allow, a.outcome == Outcome::Allow);
-                if b_ok == a_ok {
-                    continue;
-                }
-                let change = if a_ok {
-                    Change::NewlyAllowed
-                } else {
-                    Change::NewlyDenied
-                };
-                let need = context::text(written, &value);
-                let known = |f: &Finding| {
-                    f.change == change
-                        && f.needs
-                            .iter()
-                            .any(|n| n.split('=').next() == need.split('=').next())
-                };
-                if out.iter().any(known) {
-                    continue;
-                }
-                let seen = Seen {
-                    via: &access.via,
-                    needs: vec![need],
-                };
-                out.push(self.judged(q, change, seen, w, &played));
-            }
-        }
-        let [kb, ka] = &keys;
-        if !out.is_empty() || kb == ka {
-            return Ok(out);
-        }
-        let seen = Seen {
-            via: &access.via,
-            needs: Vec::new(),
-        };
-        let mut f = self.judged(q, Change::Indeterminate, seen, w, &played);
-        f.change = Change::Indeterminate;
-        f.note = Some(format!(
-            "allowed in both worlds without open keys, but a value of {} would change the decision before and of {} after; iamsim found no value that one world allows and the other denies, and cannot enumerate them all",
-            context::list(kb),
-            context::list(ka)
-        ));
-        out.push(f);
-        Ok(out)
-    }
+/// The chain of `access` with no needs on its steps or its request.
+fn bare(access: &Access) -> Access {
+    let mut a = access.clone();
+    a.assume_needs.iter_mut().for_each(Vec::clear);
+    a.request_needs.iter_mut().for_each(Vec::clear);
+    a
 }
 
 /// What a finding shows of the access its witness plays.

@@ -629,6 +629,43 @@ fn last_resource(witness: &Value) -> String {
         .to_string()
 }
 
+/// The diff of `before` → `before` mutated by `muts` agrees with brute
+/// force ([`agree`]), and swapping the worlds swaps newly allowed and
+/// newly denied.
+fn exact_and_swapped(before: &Case, muts: &[Mutation]) -> Result<(), TestCaseError> {
+    let after = mutate(before, muts);
+    let (bj, aj) = (before.world(), after.world());
+    agree(&bj, &aj, &universe(&bj, &aj))?;
+    let mut sources = Sources::new();
+    let (b, a) = (load(&mut sources, &bj), load(&mut sources, &aj));
+    let swapped = |f: &Finding| {
+        let change = match f.change {
+            Change::NewlyAllowed => Change::NewlyDenied,
+            Change::NewlyDenied => Change::NewlyAllowed,
+            other => other,
+        };
+        (
+            change,
+            f.principal.clone(),
+            f.resource.clone(),
+            f.actions.clone(),
+        )
+    };
+    let key = |f: &Finding| {
+        (
+            f.change,
+            f.principal.clone(),
+            f.resource.clone(),
+            f.actions.clone(),
+        )
+    };
+    let flips = |f: &&Finding| flip_of(f.change).is_some();
+    let forward: BTreeSet<_> = diff(&b, &a).iter().filter(flips).map(key).collect();
+    let back: BTreeSet<_> = diff(&a, &b).iter().filter(flips).map(swapped).collect();
+    prop_assert_eq!(forward, back);
+    Ok(())
+}
+
 fn mutate(before: &Case, muts: &[Mutation]) -> Case {
     let mut after = before.clone();
     for m in muts {
@@ -642,33 +679,13 @@ proptest! {
 
     /// The diff reports exactly the flips brute force finds, each with a
     /// witness that replays, and swapping the worlds swaps newly allowed
-    /// and newly denied. Statements carry no condition here: with them
-    /// the diff does not yet agree (an access that another chain allowed
-    /// under the same needs is reported newly allowed; needs are found
-    /// one set at a time, so a second way in is missed).
+    /// and newly denied; statements carry no condition.
     #[test]
     fn the_diff_reports_exactly_the_flips(
         before in case(false),
         muts in prop::collection::vec(mutation(false), 1..=2),
     ) {
-        let after = mutate(&before, &muts);
-        let (bj, aj) = (before.world(), after.world());
-        agree(&bj, &aj, &universe(&bj, &aj))?;
-        let mut sources = Sources::new();
-        let (b, a) = (load(&mut sources, &bj), load(&mut sources, &aj));
-        let swapped = |f: &Finding| {
-            let change = match f.change {
-                Change::NewlyAllowed => Change::NewlyDenied,
-                Change::NewlyDenied => Change::NewlyAllowed,
-                other => other,
-            };
-            (change, f.principal.clone(), f.resource.clone(), f.actions.clone())
-        };
-        let key = |f: &Finding| (f.change, f.principal.clone(), f.resource.clone(), f.actions.clone());
-        let flips = |f: &&Finding| flip_of(f.change).is_some();
-        let forward: BTreeSet<_> = diff(&b, &a).iter().filter(flips).map(key).collect();
-        let back: BTreeSet<_> = diff(&a, &b).iter().filter(flips).map(swapped).collect();
-        prop_assert_eq!(forward, back);
+        exact_and_swapped(&before, &muts)?;
     }
 
     /// With conditions on open keys: a world against itself differs
@@ -685,6 +702,21 @@ proptest! {
         for f in &diff(&b, &a) {
             replays(&mut sources, &b, &a, f)?;
         }
+    }
+}
+
+proptest! {
+    // Fewer cases: with conditions, brute force tries every context class.
+    #![proptest_config(ProptestConfig { cases: 12, ..ProptestConfig::default() })]
+
+    /// The same with conditions on open keys (MFA, source IP, external
+    /// id), whose context classes the oracle enumerates.
+    #[test]
+    fn the_diff_reports_exactly_the_flips_with_conditions(
+        before in case(true),
+        muts in prop::collection::vec(mutation(true), 1..=2),
+    ) {
+        exact_and_swapped(&before, &muts)?;
     }
 }
 
@@ -922,4 +954,74 @@ fn a_kms_key_policy_opened_to_another_account() {
         want.push((p, "kms:Decrypt", key));
     }
     classic("kms-key-opened", &want);
+}
+
+/// The diff of a test-data case's `before.json` → `file`, checked against
+/// brute force by [`agree`]: the flips, and the findings.
+fn case_diff(case: &str, file: &str) -> (Flips, Vec<Finding>) {
+    let (b, a) = (
+        testdata(case, "before.json").unwrap(),
+        testdata(case, file).unwrap(),
+    );
+    let truth = agree(&b, &a, &universe_of(&[&b, &a])).unwrap_or_else(|e| panic!("{case}: {e}"));
+    let mut sources = Sources::new();
+    let (bw, aw) = (load(&mut sources, &b), load(&mut sources, &a));
+    (truth, diff(&bw, &aw))
+}
+
+#[test]
+fn a_new_route_under_the_same_needs_is_newly_reachable() {
+    // Before, u1 reaches r1 only with MFA, through r0; after, r1 also
+    // trusts u1 directly, still only with MFA: a new chain, no new access.
+    let (u1, r1) = (
+        "arn:aws:iam::222222222222:user/u1",
+        "arn:aws:iam::111111111111:role/r1",
+    );
+    let (truth, found) = case_diff("new-route-same-needs", "after.json");
+    assert!(truth.is_empty(), "{truth:?}");
+    assert!(
+        found.iter().all(|f| f.change == Change::NewlyReachable),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.principal == u1 && f.resource == r1 && f.via.is_empty()),
+        "{found:?}"
+    );
+    // Near miss: u1's own policy also allows r1 without MFA.
+    let (truth, found) = case_diff("new-route-same-needs", "near-miss.after.json");
+    let q = question(u1, "sts:AssumeRole", r1);
+    assert!(truth.contains(&(Flip::NewlyAllowed, q)), "{truth:?}");
+    assert!(
+        found
+            .iter()
+            .any(|f| f.change == Change::NewlyAllowed && f.resource == r1),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_second_way_in_under_other_needs_is_newly_allowed() {
+    // Before, u0 reads only with MFA; after, the bucket policy also lets
+    // it read from 203.0.113.0/24 without MFA.
+    let u0 = "arn:aws:iam::111111111111:user/u0";
+    let (truth, found) = case_diff("second-way-in", "after.json");
+    let q = question(u0, "s3:GetObject", "arn:aws:s3:::data/x");
+    assert!(truth.contains(&(Flip::NewlyAllowed, q)), "{truth:?}");
+    let read = found
+        .iter()
+        .find(|f| f.change == Change::NewlyAllowed && f.principal == u0)
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert!(
+        read.needs.iter().any(|n| n.starts_with("aws:SourceIp=")),
+        "{read:?}"
+    );
+    // Near miss: the bucket policy asks for MFA too.
+    let (truth, found) = case_diff("second-way-in", "near-miss.after.json");
+    assert!(truth.is_empty(), "{truth:?}");
+    assert!(
+        found.iter().all(|f| f.change != Change::NewlyAllowed),
+        "{found:?}"
+    );
 }

@@ -44,7 +44,8 @@ impl Resolve for Trial<'_> {
 }
 
 /// Values to try for a condition's key: its own policy values, made
-/// concrete (wildcards filled, numbers and dates on either side), then a
+/// concrete (wildcards filled, numbers and dates on either side, an IP
+/// range's first address and the one past its last), then a
 /// few generic ones; for a boolean key, true and false only.
 pub(crate) fn candidates(c: &Condition) -> Vec<String> {
     // Boolean keys hold nothing but true or false (global condition keys).
@@ -83,11 +84,33 @@ pub(crate) fn candidates(c: &Condition) -> Vec<String> {
                 }
             }
         }
-        Test::Ip(nets) => out.extend(nets.iter().map(|n| n.addr().to_string())),
+        // A range's first address and the one past its last: together,
+        // over every range of the conditions, one address of every region
+        // the ranges cut the address space into.
+        Test::Ip(nets) => {
+            for n in nets {
+                out.push(n.network().to_string());
+                if let Some(next) = past(n) {
+                    out.push(next);
+                }
+            }
+        }
         Test::Bool(_) | Test::Null(_) => {}
     }
     out.extend(["true", "false", "iamsim"].map(String::from));
     out
+}
+
+/// The address just past the last of a range, if there is one.
+fn past(n: &ipnet::IpNet) -> Option<String> {
+    match n.broadcast() {
+        std::net::IpAddr::V4(a) => u32::from(a)
+            .checked_add(1)
+            .map(|x| std::net::Ipv4Addr::from(x).to_string()),
+        std::net::IpAddr::V6(a) => u128::from(a)
+            .checked_add(1)
+            .map(|x| std::net::Ipv6Addr::from(x).to_string()),
+    }
 }
 
 /// The open keys of `missing` (tested on the decision path, absent from

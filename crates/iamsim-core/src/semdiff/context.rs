@@ -1,13 +1,16 @@
-//! The context classes of a semantic diff beyond who-can's needs: for an
-//! access both worlds allow without needs, the values of open request keys
-//! (crate::request::is_open) that could make one world decide otherwise.
-//! The values tried for a key are those the evaluator's absent-key check
-//! tries (crate::eval::absent): each condition's own values made concrete,
-//! then a few generic ones, from the conditions of both worlds' policies.
+//! The context classes of a semantic diff: for the open request keys
+//! (crate::request::is_open) that matter to a request class, every
+//! combination of absent and the values to try. The values tried for a key
+//! are those the evaluator's absent-key check tries (crate::eval::absent):
+//! each condition's own values made concrete, then a few generic ones,
+//! from the conditions of both worlds' policies, less those the key's type
+//! refuses.
 
+use crate::catalog::check::value;
 use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
+use crate::scenario::params;
 use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -37,6 +40,10 @@ impl Trials {
                 .entry(c.key_lower.clone())
                 .or_insert_with(|| (c.key.clone(), Vec::new()));
             for v in candidates(c) {
+                // A value the key's type refuses is no request AWS sees.
+                if value(&c.key, std::slice::from_ref(&v), false).is_some() {
+                    continue;
+                }
                 let tried = (v, c.set.is_some());
                 if !entry.1.contains(&tried) {
                     entry.1.push(tried);
@@ -61,7 +68,38 @@ impl Trials {
             })
             .collect()
     }
+
+    /// Every combination of the values to try of `keys` (any case), each
+    /// key also absent, as (key as written, value) pairs: the context
+    /// classes of a request class, fewest keys given first. `None` when
+    /// they are more than [`MAX_CLASSES`]. A key with no value to try is
+    /// only absent.
+    pub fn combinations(&self, keys: &[String]) -> Option<Vec<Vec<(String, Value)>>> {
+        let mut out: Vec<Vec<(String, Value)>> = vec![Vec::new()];
+        for key in keys {
+            let values = self.values(key);
+            if out.len().saturating_mul(values.len() + 1) > MAX_CLASSES {
+                return None;
+            }
+            let mut next = Vec::with_capacity(out.len() * (values.len() + 1));
+            for combo in &out {
+                next.push(combo.clone());
+                for (written, v) in &values {
+                    let mut c = combo.clone();
+                    c.push(((*written).to_string(), v.clone()));
+                    next.push(c);
+                }
+            }
+            out = next;
+        }
+        out.sort_by_key(Vec::len);
+        Some(out)
+    }
 }
+
+/// The most context classes one request class is decided under; beyond,
+/// it is indeterminate.
+pub const MAX_CLASSES: usize = 64;
 
 /// The keys, lower-cased and sorted, whose value would change the
 /// decision of some request of a replay.
@@ -78,10 +116,56 @@ pub fn would_differ(r: &super::witness::Replay) -> Vec<String> {
     out
 }
 
-/// Sets a key in a witness's scenario-level `context`, which reaches
-/// every step.
+/// Sets a key in a witness: a global (`aws:`) key in its scenario-level
+/// `context`, which reaches every step; a service's key (`sts:ExternalId`)
+/// in the `context` of each step of that service (an `assume_role` step
+/// is of `sts`), since the scenario format refuses a key where no request
+/// carries it; an external id STS accepts is an `assume_role` step's
+/// `external_id`.
 pub fn set(witness: &mut Value, key: &str, value: Value) {
-    if let Some(obj) = witness.as_object_mut() {
+    let service = key
+        .split_once(':')
+        .map(|(s, _)| s.to_ascii_lowercase())
+        .unwrap_or_default();
+    if service == "aws" {
+        insert(witness, key, value);
+        return;
+    }
+    let steps = witness
+        .get_mut("steps")
+        .and_then(Value::as_array_mut)
+        .into_iter()
+        .flatten();
+    for step in steps {
+        let of = if step.get("assume_role").is_some() {
+            "sts".to_string()
+        } else {
+            let action = step.get("action").and_then(Value::as_str).unwrap_or("");
+            action
+                .split_once(':')
+                .map(|(s, _)| s.to_ascii_lowercase())
+                .unwrap_or_default()
+        };
+        if of != service {
+            continue;
+        }
+        // An external id STS accepts is passed as a real call passes it.
+        let id = value.as_str().filter(|v| params::external_id(v).is_ok());
+        match (step.as_object_mut(), id) {
+            (Some(obj), Some(id))
+                if key.eq_ignore_ascii_case("sts:ExternalId")
+                    && obj.contains_key("assume_role") =>
+            {
+                obj.insert("external_id".into(), json!(id));
+            }
+            _ => insert(step, key, value.clone()),
+        }
+    }
+}
+
+/// Sets a key in an object's `context`.
+fn insert(node: &mut Value, key: &str, value: Value) {
+    if let Some(obj) = node.as_object_mut() {
         let ctx = obj.entry("context").or_insert_with(|| json!({}));
         if let Some(ctx) = ctx.as_object_mut() {
             ctx.insert(key.to_string(), value);

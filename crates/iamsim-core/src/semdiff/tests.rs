@@ -226,20 +226,33 @@ fn a_public_bucket_policy_lets_the_outsider_in_and_an_account_grant_does_not() {
 }
 
 #[test]
-fn narrowing_a_source_ip_range_is_indeterminate_and_an_unchanged_one_is_nothing() {
+fn narrowing_a_source_ip_range_is_newly_denied_and_an_unchanged_one_is_nothing() {
+    // aws:SourceIp, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html#condition-keys-sourceip
     let with_ip = |cidr: &str| {
         let mut w = base();
         role(&mut w, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Condition"] =
             json!({"IpAddress": {"aws:SourceIp": cidr}});
         w
     };
-    let found = diff(&with_ip("10.0.0.0/8"), &with_ip("10.0.0.0/16"));
-    let f = found
-        .iter()
-        .find(|f| f.principal.ends_with("role/Reader"))
-        .unwrap();
-    assert_eq!(f.change, Change::Indeterminate);
-    assert!(f.note.as_deref().is_some_and(|n| n.contains("10.0.0.0/16")));
+    let reader = |found: &[Finding], change: Change| {
+        found
+            .iter()
+            .find(|f| f.principal.ends_with("role/Reader") && f.change == change)
+            .map(|f| f.needs.clone())
+    };
+    // 10.1.0.0, the address past 10.0.0.0/16, is in 10.0.0.0/8 only.
+    let narrowed = diff(&with_ip("10.0.0.0/8"), &with_ip("10.0.0.0/16"));
+    assert_eq!(
+        reader(&narrowed, Change::NewlyDenied),
+        Some(vec!["aws:SourceIp=10.1.0.0".to_string()])
+    );
+    assert_eq!(reader(&narrowed, Change::NewlyAllowed), None);
+    let widened = diff(&with_ip("10.0.0.0/16"), &with_ip("10.0.0.0/8"));
+    assert_eq!(
+        reader(&widened, Change::NewlyAllowed),
+        Some(vec!["aws:SourceIp=10.1.0.0".to_string()])
+    );
+    assert!(!widened.iter().any(|f| f.change == Change::Indeterminate));
     assert!(diff(&with_ip("10.0.0.0/8"), &with_ip("10.0.0.0/8")).is_empty());
 }
 
