@@ -318,13 +318,17 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
     }
 }
 
+/// What a resource's action classes depend on: its types (service and ARN
+/// format) and how AWS protects it in each world.
+type Kind = (Vec<String>, Vec<String>);
+
 /// Splits actions into classes, once per resource type and protection:
 /// the classes of a resource depend only on the types it has (which
 /// actions take it) and on what AWS protects it as.
 struct Classifier<'a> {
     worlds: [&'a World; 2],
     patterns: &'a [ActionPattern],
-    known: BTreeMap<(Vec<String>, Vec<String>), Rc<[ActionClass]>>,
+    known: BTreeMap<Kind, Rc<[ActionClass]>>,
 }
 
 impl Classifier<'_> {
