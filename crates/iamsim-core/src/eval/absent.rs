@@ -103,14 +103,17 @@ pub(crate) fn candidates(c: &Condition) -> Vec<String> {
 
 /// The address just past the last of a range, if there is one.
 fn past(n: &ipnet::IpNet) -> Option<String> {
-    match n.broadcast() {
-        std::net::IpAddr::V4(a) => u32::from(a)
+    use std::net::{Ipv4Addr, Ipv6Addr};
+    let last = n.broadcast().to_string();
+    if let Ok(a) = last.parse::<Ipv4Addr>() {
+        return u32::from(a)
             .checked_add(1)
-            .map(|x| std::net::Ipv4Addr::from(x).to_string()),
-        std::net::IpAddr::V6(a) => u128::from(a)
-            .checked_add(1)
-            .map(|x| std::net::Ipv6Addr::from(x).to_string()),
+            .map(|x| Ipv4Addr::from(x).to_string());
     }
+    let a = last.parse::<Ipv6Addr>().ok()?;
+    u128::from(a)
+        .checked_add(1)
+        .map(|x| Ipv6Addr::from(x).to_string())
 }
 
 /// The open keys of `missing` (tested on the decision path, absent from
