@@ -405,7 +405,8 @@ impl Judge<'_> {
         after: &[Access],
     ) -> Result<Vec<Finding>, String> {
         let Some(combos) = self.trials.combinations(keys) else {
-            return Ok(self.too_many(q, keys, before, after)?.into_iter().collect());
+            let shown = best(after).or_else(|| best(before));
+            return Ok(self.too_many(q, keys, shown)?.into_iter().collect());
         };
         let mut chains: Vec<Access> = vec![Access {
             via: Vec::new(),
@@ -461,15 +462,14 @@ impl Judge<'_> {
     }
 
     /// The indeterminate finding of a class whose context classes are too
-    /// many to decide one by one.
+    /// many to decide one by one, witnessed by the access `shown`.
     fn too_many(
         &self,
         q: &Question<'_>,
         keys: &[String],
-        before: &[Access],
-        after: &[Access],
+        shown: Option<&Access>,
     ) -> Result<Option<Finding>, String> {
-        let Some(access) = best(after).or_else(|| best(before)) else {
+        let Some(access) = shown else {
             return Ok(None);
         };
         let mut f = self.flip(q, Change::Indeterminate, access)?;

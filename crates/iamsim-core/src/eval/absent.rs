@@ -101,20 +101,19 @@ pub(crate) fn candidates(c: &Condition) -> Vec<String> {
     out
 }
 
-/// The address just past the last of a range, if there is one. (Read
-/// back from text rather than matched by family, so that no variant name
-/// reads as an old rule id to `tests/references.rs`.)
+/// The address just past the last of a range, if there is one.
 fn past(n: &ipnet::IpNet) -> Option<String> {
+    use std::net::{Ipv4Addr, Ipv6Addr};
     let last = n.broadcast().to_string();
-    if let Ok(a) = last.parse::<std::net::Ipv4Addr>() {
+    if let Ok(a) = last.parse::<Ipv4Addr>() {
         return u32::from(a)
             .checked_add(1)
-            .map(|x| std::net::Ipv4Addr::from(x).to_string());
+            .map(|x| Ipv4Addr::from(x).to_string());
     }
-    let a: std::net::Ipv6Addr = last.parse().ok()?;
+    let a = last.parse::<Ipv6Addr>().ok()?;
     u128::from(a)
         .checked_add(1)
-        .map(|x| std::net::Ipv6Addr::from(x).to_string())
+        .map(|x| Ipv6Addr::from(x).to_string())
 }
 
 /// The open keys of `missing` (tested on the decision path, absent from

@@ -327,3 +327,31 @@ fn a_deny_on_a_source_ip_newly_denies_that_context_class_only() {
                 .any(|n| n.starts_with("aws:SourceIp=198.51.100."))
     }));
 }
+
+#[test]
+fn too_many_context_classes_are_indeterminate_and_few_are_decided() {
+    // aws:SourceIp and aws:UserAgent, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    let with = |nets: usize, agents: usize, cidr: &str| {
+        let mut w = base();
+        let mut ips: Vec<String> = (1..nets).map(|i| format!("192.0.{i}.0/24")).collect();
+        ips.push(cidr.into());
+        let agents: Vec<String> = (0..agents).map(|i| format!("agent-{i}")).collect();
+        role(&mut w, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Condition"] =
+            json!({"IpAddress": {"aws:SourceIp": ips}, "StringEquals": {"aws:UserAgent": agents}});
+        w
+    };
+    let reader = |found: &[Finding]| {
+        found
+            .iter()
+            .find(|f| f.principal.ends_with("role/Reader"))
+            .map(|f| (f.change, f.note.clone()))
+    };
+    // Eleven source IPs to try and ten user agents: 110 classes.
+    let many = diff(&with(5, 6, "10.0.0.0/16"), &with(5, 6, "10.0.0.0/8"));
+    let (change, note) = reader(&many).unwrap();
+    assert_eq!(change, Change::Indeterminate);
+    assert!(note.is_some_and(|n| n.contains("more than 64 context classes")));
+    // Near miss: one range and one agent make few classes, decided.
+    let few = diff(&with(1, 1, "10.0.0.0/16"), &with(1, 1, "10.0.0.0/8"));
+    assert_eq!(reader(&few).map(|r| r.0), Some(Change::NewlyAllowed));
+}
