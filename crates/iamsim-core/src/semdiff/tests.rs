@@ -355,3 +355,46 @@ fn too_many_context_classes_are_indeterminate_and_few_are_decided() {
     let few = diff(&with(1, 1, "10.0.0.0/16"), &with(1, 1, "10.0.0.0/8"));
     assert_eq!(reader(&few).map(|r| r.0), Some(Change::NewlyAllowed));
 }
+
+#[test]
+fn the_space_of_a_change_keeps_every_touched_class_and_leaves_out_the_rest() {
+    let mut before = base();
+    before["accounts"]["111111111111"]["buckets"]["other-logs"] = json!({});
+    let mut after = before.clone();
+    role(&mut after, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Resource"] =
+        json!("arn:aws:s3:::prod-data/reports/*");
+    let mut sources = Sources::new();
+    let (b, a) = (load(&mut sources, &before), load(&mut sources, &after));
+    let set = changes::changes(&b, &a);
+    let touched = |space: &[space::ResourceClass]| {
+        let mut t: Vec<(String, Option<String>, String)> = scope::touched(&set, space)
+            .into_iter()
+            .filter_map(|(ri, ai)| {
+                let rc = space.get(ri)?;
+                Some((
+                    rc.arn.clone(),
+                    rc.account.clone(),
+                    rc.actions.get(ai)?.rep().to_string(),
+                ))
+            })
+            .collect();
+        t.sort();
+        t
+    };
+    let whole = space::space(&b, &a, None);
+    let kept = space::space(&b, &a, Some(&set));
+    assert_eq!(touched(&kept), touched(&whole));
+    // The changed pattern's own class is among them.
+    assert!(
+        touched(&kept)
+            .iter()
+            .any(|(arn, _, _)| arn == "arn:aws:s3:::prod-data/reports/x")
+    );
+    // Near miss: the bucket no change reaches is in the whole space only.
+    let names_other = |s: &[space::ResourceClass]| {
+        s.iter()
+            .any(|r| r.arn.starts_with("arn:aws:s3:::other-logs"))
+    };
+    assert!(names_other(&whole));
+    assert!(!names_other(&kept));
+}
