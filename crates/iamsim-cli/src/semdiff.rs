@@ -260,6 +260,12 @@ fn markdown(found: &[Finding], all: bool) -> String {
         for line in cause.lines() {
             let _ = writeln!(out, "- {}", line.replace('|', "\\|"));
         }
+        let mut notes: Vec<&str> = list.iter().filter_map(|f| f.note.as_deref()).collect();
+        notes.sort_unstable();
+        notes.dedup();
+        for note in notes {
+            let _ = writeln!(out, "\n{note}");
+        }
         let _ = writeln!(
             out,
             "\n| principal | chain | actions | resource | needs |\n|---|---|---|---|---|"
@@ -299,4 +305,46 @@ fn resource_text(f: &Finding) -> String {
 
 fn plural(n: usize) -> &'static str {
     if n == 1 { "" } else { "s" }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::indexing_slicing)]
+    use super::*;
+    use iamsim_core::semdiff::Side;
+
+    fn finding(change: Change, note: Option<&str>) -> Finding {
+        Finding {
+            change,
+            principal: "arn:aws:iam::111111111111:role/Reader".into(),
+            via: Vec::new(),
+            actions: vec!["s3:GetObject".into()],
+            resource: "arn:aws:s3:::data/*".into(),
+            resource_account: None,
+            needs: Vec::new(),
+            cause: Vec::new(),
+            witness: json!({"name": "w"}),
+            witness_world: Side::After,
+            note: note.map(str::to_string),
+        }
+    }
+
+    /// An indeterminate finding has no statement to blame: the pull-request
+    /// comment says why it is indeterminate, once per group; a flip
+    /// without a note prints none.
+    #[test]
+    fn markdown_says_why_a_finding_is_indeterminate() {
+        let why = "the values of aws:sourceip that could part the two worlds make more than 64 context classes";
+        let md = markdown(
+            &[
+                finding(Change::Indeterminate, Some(why)),
+                finding(Change::Indeterminate, Some(why)),
+            ],
+            false,
+        );
+        assert_eq!(md.matches(why).count(), 1, "{md}");
+        let md = markdown(&[finding(Change::NewlyAllowed, None)], false);
+        assert!(!md.contains("context classes"), "{md}");
+        assert!(md.contains("### Newly allowed"), "{md}");
+    }
 }

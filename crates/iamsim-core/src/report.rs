@@ -80,6 +80,8 @@ pub struct MissRef {
     pub condition: Option<FailedCondition>,
     /// Where the statement was written, as in [`StatementRef::written`].
     pub written: (crate::diag::SourceId, crate::json::Span),
+    /// `Allow` or `Deny`.
+    pub effect: &'static str,
 }
 
 /// A condition that was false.
@@ -165,10 +167,7 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
         owner: h.owner.to_string(),
         sid: h.statement.sid.clone(),
         index: h.statement.index,
-        effect: match h.statement.effect {
-            Effect::Allow => "Allow",
-            Effect::Deny => "Deny",
-        },
+        effect: effect_name(h.statement.effect),
         grant: h
             .grant
             .filter(|_| h.kind.is_resource_based())
@@ -202,6 +201,14 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         reason: explain::miss_reason(m, action, resource),
         condition,
         written: (m.statement.origin.source, m.statement.origin.span),
+        effect: effect_name(m.statement.effect),
+    }
+}
+
+fn effect_name(e: Effect) -> &'static str {
+    match e {
+        Effect::Allow => "Allow",
+        Effect::Deny => "Deny",
     }
 }
 

@@ -398,3 +398,54 @@ fn the_space_of_a_change_keeps_every_touched_class_and_leaves_out_the_rest() {
     assert!(names_other(&whole));
     assert!(!names_other(&kept));
 }
+
+/// On the denying side, a Deny whose condition is false decided nothing:
+/// a bucket's TLS Deny is no cause of a grant's absence; an Allow kept out
+/// by its condition is.
+#[test]
+fn a_deny_that_did_not_apply_is_no_cause_and_an_unmet_allow_is() {
+    let tls_deny = json!({"Sid": "TlsOnly", "Effect": "Deny", "Principal": "*",
+        "Action": "s3:*", "Resource": "arn:aws:s3:::prod-data/*",
+        "Condition": {"Bool": {"aws:SecureTransport": "false"}}});
+    let share = |condition: Option<Value>| {
+        let mut s = json!({"Sid": "Share", "Effect": "Allow", "Principal": {"AWS": "555555555555"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/public/*"});
+        if let Some(c) = condition {
+            s["Condition"] = c;
+        }
+        s
+    };
+    let with = |statements: Vec<Value>| {
+        let mut w = base();
+        w["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] =
+            json!({"Version": "2012-10-17", "Statement": statements});
+        w
+    };
+    let before_causes = |before: &Value, after: &Value| {
+        let found = diff(before, after);
+        let f = found
+            .iter()
+            .find(|f| {
+                f.change == Change::NewlyAllowed && f.principal.ends_with("555555555555:root")
+            })
+            .unwrap()
+            .clone();
+        f.cause
+            .into_iter()
+            .filter(|c| c.side == Side::Before)
+            .map(|c| c.statement)
+            .collect::<Vec<_>>()
+    };
+    let after = with(vec![tls_deny.clone(), share(None)]);
+    let causes = before_causes(&with(vec![tls_deny.clone()]), &after);
+    assert_eq!(causes, ["no Allow"]);
+    // Near miss: the grant was there, kept out by a tag the root lacks.
+    let tagged = share(Some(
+        json!({"StringEquals": {"aws:PrincipalTag/team": "data"}}),
+    ));
+    let causes = before_causes(&with(vec![tls_deny, tagged]), &after);
+    assert_eq!(
+        causes,
+        ["\"Share\" (condition StringEquals aws:PrincipalTag/team not met)"]
+    );
+}

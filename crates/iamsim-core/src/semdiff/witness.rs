@@ -264,8 +264,13 @@ pub fn causes(
             .iter()
             .filter(|g| g.verdict == "fail" && !CONSEQUENT.contains(&g.gate.as_str()))
         {
-            // Statements that would have applied but for a condition.
-            let unmet: Vec<&MissRef> = g.misses.iter().filter(|m| m.condition.is_some()).collect();
+            // Allow statements that would have applied but for a
+            // condition (a Deny whose condition is false denies nothing).
+            let unmet: Vec<&MissRef> = g
+                .misses
+                .iter()
+                .filter(|m| m.condition.is_some() && m.effect == "Allow")
+                .collect();
             for m in &unmet {
                 out.push(unmet_cause(side, m, sources));
             }
