@@ -579,3 +579,72 @@ fn a_known_bucket_region_is_a_fact() {
     let w = regional(json!({"policy": policy, "region": "us-east-1"}));
     assert_eq!(needs_in(&w, &open, None), None);
 }
+
+/// Who reads `arn:aws:s3:::data/x` in a one-account world whose role `R`
+/// carries `role_policy` and whose bucket has `bucket_policy`, with the
+/// question's keys; the principals (no roots) and their needs.
+fn readers_of(
+    role_policy: &Value,
+    bucket_policy: &Value,
+    fixed: &Context,
+) -> Vec<(String, Vec<String>)> {
+    let w = json!({"accounts": {ACCOUNTS[0]: {
+        "roles": {"R": {
+            "trust_policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": {"AWS": ACCOUNTS[0]}, "Action": "sts:AssumeRole"}},
+            "inline_policies": {"p": role_policy}}},
+        "buckets": {"data": {"policy": bucket_policy}},
+    }}});
+    let w = load(&mut Sources::new(), &w);
+    let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
+    let q = Question {
+        action: "s3:GetObject",
+        resource: "arn:aws:s3:::data/x",
+        resource_account: None,
+        context: fixed,
+        region: None,
+        clock: &clock,
+    };
+    who_can(&w, &q)
+        .unwrap()
+        .into_iter()
+        .filter(|r| !r.principal.ends_with(":root"))
+        .map(|r| (r.principal.clone(), r.needs().map(|n| n.text()).collect()))
+        .collect()
+}
+
+#[test]
+fn a_need_one_statement_asks_for_does_not_hide_the_default_another_accepts() {
+    // Found comparing who-can with `can` on generated worlds: the role's
+    // own policy allows a session without MFA inside a network; the bucket
+    // policy allows with MFA. Asked together, MFA=true (for the bucket)
+    // broke the role's own allow and the role was left out, though
+    // `can ROLE --context aws:SourceIp=203.0.113.5` allows it.
+    let role = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}}}]});
+    let bucket = json!({"Version": "2012-10-17", "Statement": {"Effect": "Allow",
+        "Principal": {"AWS": ACCOUNTS[0]}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::data/*",
+        "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}});
+    let r = format!("arn:aws:iam::{}:role/R", ACCOUNTS[0]);
+    let inside = vec!["aws:SourceIp IpAddress 203.0.113.0/24".to_string()];
+    assert_eq!(
+        readers_of(&role, &bucket, &Context::new()),
+        vec![(r.clone(), inside)]
+    );
+    // Near misses: outside the network, or with MFA, the role cannot
+    // (a bucket policy naming the account grants a same-account session
+    // nothing its own policies do not).
+    let mut outside = Context::new();
+    outside.set("aws:SourceIp", "198.51.100.1");
+    assert_eq!(readers_of(&role, &bucket, &outside), vec![]);
+    let mut mfa = Context::new();
+    mfa.set("aws:MultiFactorAuthPresent", "true");
+    mfa.set("aws:SourceIp", "203.0.113.5");
+    assert_eq!(readers_of(&role, &bucket, &mfa), vec![]);
+    let mut without = Context::new();
+    without.set("aws:MultiFactorAuthPresent", "false");
+    without.set("aws:SourceIp", "203.0.113.5");
+    assert_eq!(readers_of(&role, &bucket, &without), vec![(r, vec![])]);
+}

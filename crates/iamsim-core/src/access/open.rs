@@ -26,6 +26,10 @@ use std::cell::Cell;
 /// giving up; each round fixes at least one key.
 const MAX_ROUNDS: usize = 6;
 
+/// How many decisions one request's search for needs may make: it tries
+/// the open conditions of a round together, then each alone.
+const MAX_TRIES: usize = 64;
+
 pub use crate::request::is_open;
 
 /// `aws:MultiFactorAuthPresent`, the one open key a caller always carries
@@ -276,35 +280,65 @@ impl Asker<'_> {
     /// Decides a request, finding what its open keys must hold for it to
     /// be allowed.
     pub fn ask(&self, ask: &Ask<'_>) -> Answer {
-        let mut needs: Vec<Need> = Vec::new();
-        for _ in 0..MAX_ROUNDS {
-            let ctx_needs = needs_context(&needs);
-            let (outcome, read_open) = self.decide(ask, &ctx_needs);
-            if outcome == Outcome::Allow {
-                return Answer::Allowed(self.minimize(ask, needs));
-            }
-            if !read_open {
-                return Answer::Denied(outcome);
-            }
-            // Keys the question fixes, those the request carries whatever
-            // the caller chooses (a global service's region; a session's
-            // MFA key stays open), and the needs already found, stay.
-            let base = self.derived(ask);
-            let taken = |k: &str| {
-                self.fixed.lookup(k) != Found::Absent
-                    || (k != MFA_PRESENT && base.lookup(k) != Found::Absent)
-                    || needs.iter().any(|n| n.key.eq_ignore_ascii_case(k))
-            };
-            let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
-                open_conditions(&eval::evaluate(self.world, req), ctx, &taken)
-            });
-            if found.is_empty() {
-                return Answer::Denied(outcome);
-            }
-            needs.extend(found);
+        let mut tries = MAX_TRIES;
+        match self.search(ask, Vec::new(), MAX_ROUNDS, &mut tries) {
+            Ok(needs) => Answer::Allowed(self.minimize(ask, needs)),
+            Err(outcome) => Answer::Denied(outcome),
         }
-        let (outcome, _) = self.decide(ask, &needs_context(&needs));
-        Answer::Denied(outcome)
+    }
+
+    /// Looks for needs, added to `needs`, that let the request through:
+    /// the conditions on open keys that kept it out, first all together,
+    /// then each alone, since a value one statement asks for can break
+    /// another statement that already let the request through (a session's
+    /// `aws:MultiFactorAuthPresent` is `false` until a need says `true`).
+    /// Depth first, at most `rounds` deep and `tries` decisions in all;
+    /// else the outcome of the first path tried.
+    fn search(
+        &self,
+        ask: &Ask<'_>,
+        needs: Vec<Need>,
+        rounds: usize,
+        tries: &mut usize,
+    ) -> Result<Vec<Need>, Outcome> {
+        *tries = tries.saturating_sub(1);
+        let ctx_needs = needs_context(&needs);
+        let (outcome, read_open) = self.decide(ask, &ctx_needs);
+        if outcome == Outcome::Allow {
+            return Ok(needs);
+        }
+        if !read_open || rounds == 0 {
+            return Err(outcome);
+        }
+        // Keys the question fixes, those the request carries whatever
+        // the caller chooses (a global service's region; a session's
+        // MFA key stays open), and the needs already found, stay.
+        let base = self.derived(ask);
+        let taken = |k: &str| {
+            self.fixed.lookup(k) != Found::Absent
+                || (k != MFA_PRESENT && base.lookup(k) != Found::Absent)
+                || needs.iter().any(|n| n.key.eq_ignore_ascii_case(k))
+        };
+        let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
+            open_conditions(&eval::evaluate(self.world, req), ctx, &taken)
+        });
+        let alone = found.iter().map(|n| vec![n.clone()]);
+        let together = (found.len() > 1).then(|| found.clone());
+        let mut first = None;
+        for more in together.into_iter().chain(alone) {
+            if *tries == 0 {
+                break;
+            }
+            let mut next = needs.clone();
+            next.extend(more);
+            match self.search(ask, next, rounds - 1, tries) {
+                Ok(n) => return Ok(n),
+                Err(o) => {
+                    first.get_or_insert(o);
+                }
+            }
+        }
+        Err(first.unwrap_or(outcome))
     }
 
     /// Decides `caller`'s `sts:AssumeRole` on `role` as the analyses'
