@@ -648,3 +648,25 @@ fn a_need_one_statement_asks_for_does_not_hide_the_default_another_accepts() {
     without.set("aws:SourceIp", "203.0.113.5");
     assert_eq!(readers_of(&role, &bucket, &without), vec![(r, vec![])]);
 }
+
+#[test]
+fn two_conditions_on_one_key_are_two_alternatives() {
+    // Found comparing who-can with `can` on generated worlds: a Deny when
+    // the MFA key is absent (escaped by any value) and an Allow only
+    // without MFA. The Deny's value was kept, the Allow's dropped as a
+    // second need on the same key, and the user was left out, though
+    // `can USER --context aws:MultiFactorAuthPresent=false` allows it.
+    let user = json!({"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
+        {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
+         "Condition": {"Null": {"aws:MultiFactorAuthPresent": "true"}}}]});
+    assert_eq!(
+        needs_of(user.clone(), None, &Context::new()),
+        Some(vec!["aws:MultiFactorAuthPresent=false".to_string()])
+    );
+    // Near miss: with MFA, the Allow does not apply.
+    let mut mfa = Context::new();
+    mfa.set("aws:MultiFactorAuthPresent", "true");
+    assert_eq!(needs_of(user, None, &mfa), None);
+}

@@ -322,8 +322,15 @@ impl Asker<'_> {
         let (found, _) = self.with_request(ask, &ctx_needs, |req, ctx| {
             open_conditions(&eval::evaluate(self.world, req), ctx, &taken)
         });
+        // Together: the first value found for each key.
+        let mut together: Vec<Need> = Vec::new();
+        for n in &found {
+            if !together.iter().any(|t| t.key.eq_ignore_ascii_case(&n.key)) {
+                together.push(n.clone());
+            }
+        }
+        let together = (together.len() > 1).then_some(together);
         let alone = found.iter().map(|n| vec![n.clone()]);
-        let together = (found.len() > 1).then(|| found.clone());
         let mut first = None;
         for more in together.into_iter().chain(alone) {
             if *tries == 0 {
@@ -468,18 +475,23 @@ fn needs_context(needs: &[Need]) -> Context {
 
 /// The conditions on open keys not `taken` (fixed by the question or
 /// already a need) that kept the request from being allowed, each with a
-/// value that turns it: conditions that failed an allow statement, and
+/// value that turns it (one key may come with several values): conditions that failed an allow statement, and
 /// conditions that made a Deny statement apply.
 fn open_conditions(d: &Decision<'_>, ctx: &dyn Lookup, taken: &dyn Fn(&str) -> bool) -> Vec<Need> {
     let mut out: Vec<Need> = Vec::new();
     let mut consider = |c: &Condition, want: bool| {
-        if !is_open(&c.key_lower)
-            || taken(&c.key_lower)
-            || out.iter().any(|n| n.key.eq_ignore_ascii_case(&c.key))
-        {
+        if !is_open(&c.key_lower) || taken(&c.key_lower) {
             return;
         }
-        if let Some(value) = satisfy(c, want, ctx) {
+        let Some(value) = satisfy(c, want, ctx) else {
+            return;
+        };
+        // Two conditions on one key may want different values: each is
+        // an alternative (Asker::search).
+        let known = out
+            .iter()
+            .any(|n| n.key.eq_ignore_ascii_case(&c.key) && n.value == value);
+        if !known {
             out.push(Need {
                 key: c.key.clone(),
                 operator: c.operator.clone(),
