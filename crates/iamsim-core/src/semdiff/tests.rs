@@ -70,6 +70,24 @@ fn keys(found: &[Finding]) -> Vec<(Change, String, String, String)> {
     k
 }
 
+/// [`keys`] of the findings of the reverse diff, newly allowed and newly
+/// denied swapped.
+fn swapped_keys(found: &[Finding]) -> Vec<(Change, String, String, String)> {
+    let mut k: Vec<_> = keys(found)
+        .into_iter()
+        .map(|(c, p, a, r)| {
+            let c = match c {
+                Change::NewlyAllowed => Change::NewlyDenied,
+                Change::NewlyDenied => Change::NewlyAllowed,
+                other => other,
+            };
+            (c, p, a, r)
+        })
+        .collect();
+    k.sort();
+    k
+}
+
 fn has(found: &[Finding], change: Change, principal: &str, action: &str) -> bool {
     found.iter().any(|f| {
         f.change == change
@@ -143,19 +161,7 @@ fn swapping_the_worlds_swaps_allowed_and_denied() {
         "user/bob",
         "sts:AssumeRole"
     ));
-    let swapped: Vec<_> = keys(&backward)
-        .into_iter()
-        .map(|(c, p, a, r)| {
-            let c = match c {
-                Change::NewlyAllowed => Change::NewlyDenied,
-                Change::NewlyDenied => Change::NewlyAllowed,
-                other => other,
-            };
-            (c, p, a, r)
-        })
-        .collect();
-    let mut swapped = swapped;
-    swapped.sort();
+    let swapped = swapped_keys(&backward);
     let forward_flips: Vec<_> = keys(&forward)
         .into_iter()
         .filter(|k| k.0 != Change::NewlyReachable)
@@ -494,17 +500,5 @@ fn only_denies_added_narrow_and_an_allow_or_a_removed_deny_beside_them_does_not(
         "role/Reader",
         "s3:GetObject"
     ));
-    let mut widened: Vec<_> = keys(&diff(&denied, &none))
-        .into_iter()
-        .map(|(c, p, a, r)| {
-            let c = if c == Change::NewlyAllowed {
-                Change::NewlyDenied
-            } else {
-                c
-            };
-            (c, p, a, r)
-        })
-        .collect();
-    widened.sort();
-    assert_eq!(keys(&narrowed), widened);
+    assert_eq!(keys(&narrowed), swapped_keys(&diff(&denied, &none)));
 }
