@@ -46,6 +46,7 @@ use crate::eval::Outcome;
 use crate::outsider;
 use crate::request::Clock;
 use crate::world::World;
+use changes::Monotone;
 use reach::{Access, best};
 use witness::{Replay, causes, replay};
 
@@ -223,6 +224,7 @@ pub fn semantic_diff(
             },
         ))
     };
+    let monotone = set.monotone();
     let mut out = Vec::new();
     for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
         // Touched classes where an identity is hit may differ; so may,
@@ -272,8 +274,9 @@ pub fn semantic_diff(
             let Some((rc, ac, r)) = request(c) else {
                 continue;
             };
-            let [b, a] = [&sides[0], &sides[1]].map(|s| s.accesses(subject, &r));
-            let (b, a) = (b?, a?);
+            let Some([b, a]) = accesses(&sides, monotone, subject, &r)? else {
+                continue;
+            };
             let q = Question {
                 subject,
                 actions: &ac.actions,
@@ -291,6 +294,34 @@ pub fn semantic_diff(
         ))
     });
     Ok(out)
+}
+
+/// Every way `subject` can make the request in the before and the after
+/// world, or none when neither can. When the change can move decisions
+/// one way only ([`changes::ChangeSet::monotone`]), the world that allows
+/// less is asked only where the other allows: for a `Deny` added, the
+/// after world only where the before world allows (a root SCP's `Deny`
+/// reaches every subject and class, most of which neither world allows).
+fn accesses(
+    sides: &[reach::Side<'_>; 2],
+    monotone: Option<Monotone>,
+    subject: &str,
+    r: &reach::Request<'_>,
+) -> Result<Option<[Vec<Access>; 2]>, String> {
+    let [before, after] = sides;
+    let (first, then) = match monotone {
+        Some(Monotone::Widens) => (after, before),
+        Some(Monotone::Narrows) | None => (before, after),
+    };
+    let one = first.accesses(subject, r)?;
+    if monotone.is_some() && one.is_empty() {
+        return Ok(None);
+    }
+    let other = then.accesses(subject, r)?;
+    Ok(Some(match monotone {
+        Some(Monotone::Widens) => [other, one],
+        Some(Monotone::Narrows) | None => [one, other],
+    }))
 }
 
 /// The account of the stand-in for every principal outside the worlds:

@@ -29,7 +29,8 @@
 
 use crate::arn::Arn;
 use crate::policy::{
-    ActionSet, Policy, PrincipalEntry, PrincipalSet, RequestAction, ResourcePattern, Statement,
+    ActionSet, Effect, Policy, PrincipalEntry, PrincipalSet, RequestAction, ResourcePattern,
+    Statement,
 };
 use crate::sse_kms;
 use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
@@ -129,6 +130,17 @@ impl Delta {
             Delta::Changed(_) | Delta::Attached(_) | Delta::Detached(_)
         )
     }
+}
+
+/// The one way a change set can move decisions ([`ChangeSet::monotone`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Monotone {
+    /// Only `Deny` statements were added: the after world allows only
+    /// what the before world allows.
+    Narrows,
+    /// Only `Deny` statements were removed: the before world allows only
+    /// what the after world allows.
+    Widens,
 }
 
 /// What changed between two worlds, borrowed from them.
@@ -592,6 +604,42 @@ impl<'w> ChangeSet<'w> {
             && self.resources.is_empty()
             && self.accounts.is_empty()
             && self.global.is_empty()
+    }
+
+    /// The one way every decision can move, when the change set is only
+    /// `Deny` statements added to policies of both worlds, or only removed
+    /// from them; none otherwise (an attachment, a whole or global change,
+    /// an `Allow` statement changed, or `Deny` statements both added and
+    /// removed). An explicit deny overrides any allow and a `Deny`
+    /// statement grants nothing, so adding one can only deny what was
+    /// allowed and removing one only allow what was denied, at every step
+    /// of a chain as for the request
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>).
+    pub fn monotone(&self) -> Option<Monotone> {
+        let only_changed = self
+            .subjects
+            .values()
+            .chain(self.resources.values())
+            .chain(self.accounts.values())
+            .flatten()
+            .all(|d| matches!(d, Delta::Changed(_)));
+        if !self.global.is_empty() || !only_changed || self.policies.is_empty() {
+            return None;
+        }
+        let denies = |ss: &[&Statement]| ss.iter().all(|s| s.effect == Effect::Deny);
+        let (mut added, mut removed) = (false, false);
+        for p in &self.policies {
+            if !denies(&p.added) || !denies(&p.removed) {
+                return None;
+            }
+            added |= !p.added.is_empty();
+            removed |= !p.removed.is_empty();
+        }
+        match (added, removed) {
+            (true, false) => Some(Monotone::Narrows),
+            (false, true) => Some(Monotone::Widens),
+            _ => None,
+        }
     }
 
     /// The users and roles whose identity side differs (their policies,

@@ -70,6 +70,24 @@ fn keys(found: &[Finding]) -> Vec<(Change, String, String, String)> {
     k
 }
 
+/// [`keys`] of the findings of the reverse diff, newly allowed and newly
+/// denied swapped.
+fn swapped_keys(found: &[Finding]) -> Vec<(Change, String, String, String)> {
+    let mut k: Vec<_> = keys(found)
+        .into_iter()
+        .map(|(c, p, a, r)| {
+            let c = match c {
+                Change::NewlyAllowed => Change::NewlyDenied,
+                Change::NewlyDenied => Change::NewlyAllowed,
+                other => other,
+            };
+            (c, p, a, r)
+        })
+        .collect();
+    k.sort();
+    k
+}
+
 fn has(found: &[Finding], change: Change, principal: &str, action: &str) -> bool {
     found.iter().any(|f| {
         f.change == change
@@ -143,19 +161,7 @@ fn swapping_the_worlds_swaps_allowed_and_denied() {
         "user/bob",
         "sts:AssumeRole"
     ));
-    let swapped: Vec<_> = keys(&backward)
-        .into_iter()
-        .map(|(c, p, a, r)| {
-            let c = match c {
-                Change::NewlyAllowed => Change::NewlyDenied,
-                Change::NewlyDenied => Change::NewlyAllowed,
-                other => other,
-            };
-            (c, p, a, r)
-        })
-        .collect();
-    let mut swapped = swapped;
-    swapped.sort();
+    let swapped = swapped_keys(&backward);
     let forward_flips: Vec<_> = keys(&forward)
         .into_iter()
         .filter(|k| k.0 != Change::NewlyReachable)
@@ -448,4 +454,51 @@ fn a_deny_that_did_not_apply_is_no_cause_and_an_unmet_allow_is() {
         causes,
         ["\"Share\" (condition StringEquals aws:PrincipalTag/team not met)"]
     );
+}
+
+/// The way the change from `before` to `after` moves decisions, if one.
+fn monotone_of(before: &Value, after: &Value) -> Option<changes::Monotone> {
+    let mut sources = Sources::new();
+    let (b, a) = (load(&mut sources, before), load(&mut sources, after));
+    changes::changes(&b, &a).monotone()
+}
+
+#[test]
+fn only_denies_added_narrow_and_an_allow_or_a_removed_deny_beside_them_does_not() {
+    let statement = |effect: &str, action: &str| json!({"Effect": effect, "Action": action, "Resource": "arn:aws:s3:::prod-data/*"});
+    let with = |reader: &[Value], deploy: &[Value]| {
+        let mut w = base();
+        for (name, extra) in [("Reader", reader), ("Deploy", deploy)] {
+            let policies = &mut role(&mut w, "111111111111", name)["inline_policies"];
+            // A statement in both worlds, since a policy needs one.
+            let kept = json!({"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"});
+            let all: Vec<Value> = std::iter::once(kept).chain(extra.iter().cloned()).collect();
+            policies["extra"] = json!({"Version": "2012-10-17", "Statement": all});
+        }
+        w
+    };
+    let deny = statement("Deny", "s3:GetObject");
+    let none = with(&[], &[]);
+    let denied = with(std::slice::from_ref(&deny), &[]);
+    assert_eq!(
+        monotone_of(&none, &denied),
+        Some(changes::Monotone::Narrows)
+    );
+    assert_eq!(monotone_of(&denied, &none), Some(changes::Monotone::Widens));
+    // Near misses: an Allow added beside the Deny may allow what was
+    // denied; a Deny removed elsewhere as one is added moves both ways.
+    let allowed = with(&[deny.clone(), statement("Allow", "s3:PutObject")], &[]);
+    assert_eq!(monotone_of(&none, &allowed), None);
+    let moved = with(&[], std::slice::from_ref(&deny));
+    assert_eq!(monotone_of(&denied, &moved), None);
+    // Each world is asked only where the other allows, and still finds
+    // the flip: one way newly denied, the other newly allowed, the same.
+    let narrowed = diff(&none, &denied);
+    assert!(has(
+        &narrowed,
+        Change::NewlyDenied,
+        "role/Reader",
+        "s3:GetObject"
+    ));
+    assert_eq!(keys(&narrowed), swapped_keys(&diff(&denied, &none)));
 }
