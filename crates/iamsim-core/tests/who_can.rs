@@ -448,11 +448,17 @@ fn a_deny_that_does_not_apply_is_not_made_to() {
          "Condition": {"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}}},
         {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "true"}}}]});
+    // Near miss: with MFA fixed true, the Deny applies and no one can.
+    needs_then_none_with_mfa(user, "aws:SourceIp IpAddress 203.0.113.0/24");
+}
+
+/// `user` needs exactly `need` when the question fixes nothing, and no
+/// one can once the question fixes `aws:MultiFactorAuthPresent=true`.
+fn needs_then_none_with_mfa(user: Value, need: &str) {
     assert_eq!(
         needs_of(user.clone(), None, &Context::new()),
-        Some(vec!["aws:SourceIp IpAddress 203.0.113.0/24".to_string()])
+        Some(vec![need.to_string()])
     );
-    // Near miss: with MFA fixed true, the Deny applies and no one can.
     let mut mfa = Context::new();
     mfa.set("aws:MultiFactorAuthPresent", "true");
     assert_eq!(needs_of(user, None, &mfa), None);
@@ -661,12 +667,6 @@ fn two_conditions_on_one_key_are_two_alternatives() {
          "Condition": {"Bool": {"aws:MultiFactorAuthPresent": "false"}}},
         {"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*",
          "Condition": {"Null": {"aws:MultiFactorAuthPresent": "true"}}}]});
-    assert_eq!(
-        needs_of(user.clone(), None, &Context::new()),
-        Some(vec!["aws:MultiFactorAuthPresent=false".to_string()])
-    );
     // Near miss: with MFA, the Allow does not apply.
-    let mut mfa = Context::new();
-    mfa.set("aws:MultiFactorAuthPresent", "true");
-    assert_eq!(needs_of(user, None, &mfa), None);
+    needs_then_none_with_mfa(user, "aws:MultiFactorAuthPresent=false");
 }
