@@ -4,6 +4,7 @@
 //! ([`crate::semdiff`]).
 
 use crate::batch::{Batch, Outcome, Streaming};
+use crate::import::PlanArgs;
 use crate::names::UnknownNames;
 use crate::render::deciding;
 use crate::semdiff::{self, DiffFormat, FailOn};
@@ -20,11 +21,23 @@ use std::path::PathBuf;
 #[derive(Args)]
 pub struct DiffArgs {
     /// The world before the change.
-    #[arg(long)]
-    before: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "terraform",
+        conflicts_with = "terraform"
+    )]
+    before: Option<PathBuf>,
     /// The world after the change.
-    #[arg(long)]
-    after: PathBuf,
+    #[arg(
+        long,
+        required_unless_present = "terraform",
+        conflicts_with = "terraform"
+    )]
+    after: Option<PathBuf>,
+    /// Semantic diff of a Terraform plan: the world before it (the base and
+    /// the plan's prior state) against the world after it.
+    #[command(flatten)]
+    plan: PlanArgs,
     /// Output format (markdown: the semantic diff only).
     #[arg(long, value_enum, default_value = "table")]
     format: DiffFormat,
@@ -119,16 +132,20 @@ fn side(r: &ScenarioResult) -> serde_json::Value {
 
 /// Runs `iamsim diff`; returns the exit status (0 none differ, 1 some do, 2 bad input).
 pub fn diff(args: &DiffArgs) -> u8 {
+    let none = iamsim_core::diag::Sources::new();
+    if args.plan.terraform.is_some() && !args.paths.is_empty() {
+        return fail(
+            &none,
+            &[Diagnostic::bare(
+                "--terraform runs the semantic diff of the plan; it reads no scenario files",
+            )],
+        );
+    }
     if args.paths.is_empty() {
         if args.max_chain == 0 {
-            return fail(
-                &iamsim_core::diag::Sources::new(),
-                &[Diagnostic::bare("--max-chain must be at least 1")],
-            );
+            return fail(&none, &[Diagnostic::bare("--max-chain must be at least 1")]);
         }
-        return semdiff::run(&semdiff::Ask {
-            before: &args.before,
-            after: &args.after,
+        let ask = semdiff::Ask {
             context: &args.context,
             region: args.region.as_deref(),
             max_chain: args.max_chain,
@@ -136,8 +153,21 @@ pub fn diff(args: &DiffArgs) -> u8 {
             fail_on: args.fail_on,
             format: args.format,
             allow_unknown: args.names.allow_unknown_names,
-        });
+        };
+        return match (&args.plan.terraform, &args.before, &args.after) {
+            (Some(plan), _, _) => crate::terraform::diff(&ask, plan, &args.plan),
+            (None, Some(before), Some(after)) => semdiff::run(&ask, before, after),
+            _ => fail(
+                &none,
+                &[Diagnostic::bare(
+                    "give --before and --after, or --terraform",
+                )],
+            ),
+        };
     }
+    let (Some(before_world), Some(after_world)) = (&args.before, &args.after) else {
+        return fail(&none, &[Diagnostic::bare("give --before and --after")]);
+    };
     let semantic = args.semantic_flags();
     if !semantic.is_empty() {
         return fail(
@@ -150,11 +180,11 @@ pub fn diff(args: &DiffArgs) -> u8 {
         );
     }
     let clock = Clock::new(jiff::Timestamp::now());
-    let before = match outcomes(args, &args.before, &clock, true) {
+    let before = match outcomes(args, before_world, &clock, true) {
         Ok(o) => o,
         Err(code) => return code,
     };
-    let after = match outcomes(args, &args.after, &clock, false) {
+    let after = match outcomes(args, after_world, &clock, false) {
         Ok(o) => o,
         Err(code) => return code,
     };

@@ -1,11 +1,13 @@
-//! `iamsim import`: AWS CLI outputs in, a world file out.
+//! `iamsim import`: AWS CLI outputs, or a Terraform plan, in; a world file
+//! out.
 
 use crate::fail;
 use crate::files::FsLoader;
 use clap::Args;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::import::{self, BucketSpec};
-use std::path::PathBuf;
+use iamsim_core::terraform::Moment;
+use std::path::{Path, PathBuf};
 
 /// Arguments of `iamsim import`.
 #[derive(Args)]
@@ -15,17 +17,54 @@ pub struct ImportArgs {
     out: PathBuf,
     /// A bucket: NAME=ACCOUNT, or NAME=ACCOUNT:FILE with FILE the output of
     /// `aws s3api get-bucket-policy --bucket NAME` (repeat for each bucket).
-    #[arg(long = "bucket", value_name = "NAME=ACCOUNT[:FILE]")]
+    #[arg(
+        long = "bucket",
+        value_name = "NAME=ACCOUNT[:FILE]",
+        conflicts_with = "terraform"
+    )]
     buckets: Vec<String>,
     /// Outputs of get-account-authorization-details and of AWS Organizations
     /// (list-roots, list-organizational-units-for-parent, list-accounts-for-parent,
     /// list-policies, describe-policy, list-targets-for-policy, describe-organization).
-    #[arg(required = true)]
+    #[arg(required_unless_present = "terraform", conflicts_with = "terraform")]
     dumps: Vec<PathBuf>,
+    #[command(flatten)]
+    plan: PlanArgs,
+}
+
+/// The arguments that read a Terraform plan (`import` and `diff`).
+#[derive(Args, Clone, Debug, Default)]
+pub struct PlanArgs {
+    /// A Terraform plan as JSON (`terraform show -json PLANFILE`): the world after it.
+    #[arg(long, value_name = "PLAN.json")]
+    pub terraform: Option<PathBuf>,
+    /// The account of the plan's provider configurations: ACCOUNT for every
+    /// configuration without its own, PROVIDER=ACCOUNT for one (a key of the
+    /// plan's configuration.provider_config, such as aws.west).
+    #[arg(
+        long = "terraform-account",
+        value_name = "[PROVIDER=]ACCOUNT",
+        requires = "terraform"
+    )]
+    pub accounts: Vec<String>,
+    /// The deployed world the plan applies to (default: an empty world).
+    #[arg(long, value_name = "W", requires = "terraform")]
+    pub base: Option<PathBuf>,
+    /// Anything the plan knows only after apply is an error.
+    #[arg(long, requires = "terraform")]
+    pub strict: bool,
 }
 
 /// Runs `iamsim import`; returns the exit status (0 written, 2 bad input).
 pub fn import(args: &ImportArgs) -> u8 {
+    if let Some(plan) = &args.plan.terraform {
+        let mut sources = Sources::new();
+        let world = match crate::terraform::world(&mut sources, plan, &args.plan, Moment::After) {
+            Ok(w) => w,
+            Err(errors) => return fail(&sources, &errors),
+        };
+        return write_world(&mut sources, &world, &args.out);
+    }
     let mut sources = Sources::new();
     let mut loader = FsLoader::default();
     let mut errors = Vec::new();
@@ -71,26 +110,32 @@ pub fn import(args: &ImportArgs) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
-    let text = match serde_json::to_string_pretty(&world) {
+    write_world(&mut sources, &world, &args.out)
+}
+
+/// Writes a world as pretty JSON, after checking that it loads as written.
+fn write_world(sources: &mut Sources, world: &serde_json::Value, out: &Path) -> u8 {
+    let mut loader = FsLoader::default();
+    let text = match serde_json::to_string_pretty(world) {
         Ok(t) => t + "\n",
         Err(e) => {
             return fail(
-                &sources,
+                sources,
                 &[Diagnostic::bare(format!("cannot write the world: {e}"))],
             );
         }
     };
     // The world must load as it is written: check it before writing.
-    let check = sources.add(args.out.display().to_string(), text.clone());
-    if let Err(errors) = iamsim_core::world::load_world(&mut sources, check, &mut loader) {
-        return fail(&sources, &errors);
+    let check = sources.add(out.display().to_string(), text.clone());
+    if let Err(errors) = iamsim_core::world::load_world(sources, check, &mut loader) {
+        return fail(sources, &errors);
     }
-    if let Err(e) = std::fs::write(&args.out, text) {
+    if let Err(e) = std::fs::write(out, text) {
         return fail(
-            &sources,
+            sources,
             &[Diagnostic::bare(format!(
                 "{}: cannot write: {e}",
-                args.out.display()
+                out.display()
             ))],
         );
     }

@@ -12,6 +12,7 @@ mod progress;
 mod render;
 mod semdiff;
 mod stream;
+mod terraform;
 mod validate;
 mod what_can;
 mod who_can;
@@ -80,7 +81,7 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Check worlds, scenario files and policy documents: errors and warnings, located.
     Validate(validate::ValidateArgs),
-    /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations) into a world.
+    /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations), or a Terraform plan, into a world.
     Import(import::ImportArgs),
     /// Every principal that can do ACTION on RESOURCE, directly or through role chains.
     WhoCan(who_can::WhoCanArgs),

@@ -10,6 +10,7 @@ use clap::ValueEnum;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::request::Clock;
 use iamsim_core::semdiff::{Change, Finding, Options, semantic_diff};
+use iamsim_core::world::World;
 use serde_json::json;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -43,10 +44,6 @@ pub enum DiffFormat {
 
 /// What the semantic diff is asked.
 pub struct Ask<'a> {
-    /// The worlds.
-    pub before: &'a Path,
-    /// The world after the change.
-    pub after: &'a Path,
     /// `--context` pairs.
     pub context: &'a [String],
     /// `--region`.
@@ -63,29 +60,34 @@ pub struct Ask<'a> {
     pub allow_unknown: bool,
 }
 
-/// Runs the semantic diff; returns the exit status.
-pub fn run(ask: &Ask<'_>) -> u8 {
+/// Runs the semantic diff of two world files; returns the exit status.
+pub fn run(ask: &Ask<'_>, before: &Path, after: &Path) -> u8 {
     let mut sources = Sources::new();
+    let before = match files::load_world(&mut sources, before) {
+        Ok(w) => w,
+        Err(errors) => return fail(&sources, &errors),
+    };
+    let after = match files::load_world(&mut sources, after) {
+        Ok(w) => w,
+        Err(errors) => return fail(&sources, &errors),
+    };
+    run_worlds(ask, &sources, &before, &after)
+}
+
+/// Runs the semantic diff of two loaded worlds; returns the exit status.
+pub fn run_worlds(ask: &Ask<'_>, sources: &Sources, before: &World, after: &World) -> u8 {
     let context = match context_args(ask.context) {
         Ok(c) => c,
-        Err(d) => return fail(&sources, &[d]),
+        Err(d) => return fail(sources, &[d]),
     };
     let mut checks = Checks::default();
     checks.context(&context, (None, None), ask.allow_unknown);
     if let Err(errors) = checks.finish() {
-        return fail(&sources, &errors);
+        return fail(sources, &errors);
     }
     let (context, region) = match (fixed_context(context), region_arg(ask.region)) {
         (Ok(c), Ok(r)) => (c, r),
-        (Err(d), _) | (_, Err(d)) => return fail(&sources, &[d]),
-    };
-    let before = match files::load_world(&mut sources, ask.before) {
-        Ok(w) => w,
-        Err(errors) => return fail(&sources, &errors),
-    };
-    let after = match files::load_world(&mut sources, ask.after) {
-        Ok(w) => w,
-        Err(errors) => return fail(&sources, &errors),
+        (Err(d), _) | (_, Err(d)) => return fail(sources, &[d]),
     };
     let clock = Clock::new(jiff::Timestamp::now());
     let opts = Options {
@@ -93,11 +95,11 @@ pub fn run(ask: &Ask<'_>) -> u8 {
         context: &context,
         region: region.as_deref(),
         clock: &clock,
-        sources: Some(&sources),
+        sources: Some(sources),
     };
-    let found = match semantic_diff(&before, &after, &opts) {
+    let found = match semantic_diff(before, after, &opts) {
         Ok(f) => f,
-        Err(e) => return fail(&sources, &[Diagnostic::bare(e)]),
+        Err(e) => return fail(sources, &[Diagnostic::bare(e)]),
     };
     let text = match ask.format {
         DiffFormat::Json => found.iter().map(|f| json_line(f) + "\n").collect(),

@@ -25,5 +25,6 @@ pub mod request;
 pub mod scenario;
 pub mod semdiff;
 pub mod sse_kms;
+pub mod terraform;
 pub mod validate;
 pub mod world;

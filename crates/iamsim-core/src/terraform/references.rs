@@ -1,0 +1,206 @@
+//! What an attribute unknown at plan time will be, when the configuration
+//! makes it a single reference to an attribute known elsewhere
+//! (`role = aws_iam_role.r.id`: a role's `id` is its name; a customer
+//! managed policy's ARN follows from account, path and name; a bucket's
+//! `id` is its name). `configuration` keeps references, not evaluated
+//! expressions (<https://developer.hashicorp.com/terraform/internals/json-format#expression-representation>),
+//! so an expression that names one resource attribute and nothing else is
+//! taken as that attribute. What no reference settles gets a placeholder
+//! name ([`placeholder`]) and stays unknown.
+
+use super::accounts::Accounts;
+use super::address::single_reference;
+use super::plan::{Change, Plan};
+use crate::json::{Node, Value};
+
+/// How deep references are followed (`a = b.x`, `b.x = c.y`, ...).
+const MAX_DEPTH: u8 = 8;
+
+/// Resolves attributes against the plan.
+pub struct Known<'a, 'p> {
+    /// The plan.
+    pub plan: &'a Plan<'p>,
+    /// The accounts of its provider configurations.
+    pub accounts: &'a Accounts,
+}
+
+/// Attributes that hold a policy document (resources' and
+/// `aws_iam_policy_document`'s).
+fn is_document(attr: &str) -> bool {
+    matches!(
+        attr,
+        "policy" | "assume_role_policy" | "content" | "json" | "minified_json"
+    )
+}
+
+/// Whether `after_unknown` marks an attribute (wholly) unknown.
+pub fn is_unknown(ch: &Change<'_>, attr: &str) -> bool {
+    ch.after_unknown
+        .and_then(|u| u.get(attr))
+        .is_some_and(|n| matches!(n.value, Value::Bool(true)))
+}
+
+/// A string attribute of `after` (or `before`), when known and not empty.
+pub fn text<'n>(values: Option<&'n Node>, attr: &str) -> Option<&'n str> {
+    values?.get(attr)?.as_str().filter(|s| !s.is_empty())
+}
+
+/// A placeholder name for an entity whose name is known only after apply:
+/// valid for IAM (letters, digits and `+=,.@_-`, at most 64 characters) and
+/// for S3 (`lower`: lowercase letters, digits and `-`), deterministic, and
+/// plainly a placeholder: `PREFIX` (a `name_prefix`, if any), then
+/// `tfunknown-`, then the resource address with other characters as `-`.
+pub fn placeholder(prefix: &str, address: &str, lower: bool) -> String {
+    let source = if lower {
+        address.to_ascii_lowercase()
+    } else {
+        address.to_string()
+    };
+    let body: String = source
+        .chars()
+        .map(|c| {
+            let keep = if lower {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+            } else {
+                c.is_ascii_alphanumeric() || "+=,.@_-".contains(c)
+            };
+            if keep { c } else { '-' }
+        })
+        .collect();
+    format!("{prefix}tfunknown-{body}")
+        .chars()
+        .take(if lower { 63 } else { 64 })
+        .collect()
+}
+
+impl Known<'_, '_> {
+    /// The account of a change's provider configuration.
+    pub fn account(&self, ch: &Change<'_>) -> Option<&str> {
+        self.accounts.account(ch.provider_key())
+    }
+
+    /// The value a single-reference attribute will have, if known.
+    pub fn resolve(&self, ch: &Change<'_>, attr: &str) -> Option<String> {
+        self.resolve_at(ch, attr, 0)
+    }
+
+    fn resolve_at(&self, ch: &Change<'_>, attr: &str, depth: u8) -> Option<String> {
+        if depth > MAX_DEPTH {
+            return None;
+        }
+        let refs: Vec<&str> = match &ch.expression(attr)?.get("references")?.value {
+            Value::Array(items) => items.iter().filter_map(Node::as_str).collect(),
+            _ => return None,
+        };
+        let (resource, target_attr) = single_reference(&refs)?;
+        // `jsonencode({... Resource = aws_s3_bucket.b.arn ...})` names one
+        // attribute too: a document is only ever another document.
+        if is_document(attr) != is_document(&target_attr) {
+            return None;
+        }
+        let address = if ch.module.is_empty() {
+            resource
+        } else {
+            format!("{}.{resource}", ch.module)
+        };
+        let target = self.plan.find(&address)?;
+        self.value_at(target, &target_attr, depth + 1)
+    }
+
+    /// The value an attribute of a resource has after the plan: known in
+    /// `after`, or following from what is known of the resource.
+    pub fn value_of(&self, ch: &Change<'_>, attr: &str) -> Option<String> {
+        self.value_at(ch, attr, 0)
+    }
+
+    fn value_at(&self, ch: &Change<'_>, attr: &str, depth: u8) -> Option<String> {
+        if let Some(v) = text(ch.after, attr) {
+            return Some(v.to_string());
+        }
+        if !is_unknown(ch, attr) && ch.data {
+            return None;
+        }
+        let account = self.account(ch);
+        match (ch.kind.as_str(), attr) {
+            ("aws_iam_role" | "aws_iam_user" | "aws_iam_group", "name" | "id") => {
+                Some(self.name_at(ch, depth).0)
+            }
+            ("aws_iam_policy", "name") => Some(self.name_at(ch, depth).0),
+            ("aws_iam_role" | "aws_iam_user" | "aws_iam_group" | "aws_iam_policy", "arn")
+            | ("aws_iam_policy", "id") => {
+                let kind = match ch.kind.as_str() {
+                    "aws_iam_role" => "role",
+                    "aws_iam_user" => "user",
+                    "aws_iam_group" => "group",
+                    _ => "policy",
+                };
+                let path = text(ch.after, "path").unwrap_or("/");
+                Some(format!(
+                    "arn:aws:iam::{}:{kind}{path}{}",
+                    account?,
+                    self.name_at(ch, depth).0
+                ))
+            }
+            ("aws_s3_bucket", "bucket" | "id") => Some(self.name_at(ch, depth).0),
+            ("aws_s3_bucket", "arn") => Some(format!("arn:aws:s3:::{}", self.name_at(ch, depth).0)),
+            ("aws_kms_key", "arn" | "id" | "key_id") => self.key_arn(ch),
+            _ => self.resolve_at(ch, attr, depth),
+        }
+    }
+
+    /// A KMS key's ARN: known, or a placeholder in the provider's region.
+    pub fn key_arn(&self, ch: &Change<'_>) -> Option<String> {
+        if let Some(a) = text(ch.after, "arn") {
+            return Some(a.to_string());
+        }
+        let region = self
+            .accounts
+            .region(ch.provider_key())
+            .unwrap_or("us-east-1");
+        Some(format!(
+            "arn:aws:kms:{region}:{}:key/{}",
+            self.account(ch)?,
+            placeholder("", &ch.address, false)
+        ))
+    }
+
+    /// The name of an IAM entity or bucket after the plan, and whether it
+    /// is a placeholder (known only after apply).
+    pub fn name_of(&self, ch: &Change<'_>) -> (String, bool) {
+        self.name_at(ch, 0)
+    }
+
+    fn name_at(&self, ch: &Change<'_>, depth: u8) -> (String, bool) {
+        let (attr, prefix_attr, lower) = if ch.kind == "aws_s3_bucket" {
+            ("bucket", "bucket_prefix", true)
+        } else {
+            ("name", "name_prefix", false)
+        };
+        if let Some(n) = text(ch.after, attr) {
+            return (n.to_string(), false);
+        }
+        if let Some(n) = self.resolve_at(ch, attr, depth + 1) {
+            return (n, false);
+        }
+        let prefix = text(ch.after, prefix_attr).unwrap_or("");
+        (placeholder(prefix, &ch.address, lower), true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::placeholder;
+
+    #[test]
+    fn placeholders_are_valid_names_that_say_what_they_are() {
+        assert_eq!(
+            placeholder("app-", r#"module.m.aws_iam_role.r["x y"]"#, false),
+            "app-tfunknown-module.m.aws_iam_role.r--x-y--"
+        );
+        assert_eq!(
+            placeholder("", "aws_s3_bucket.Data_1", true),
+            "tfunknown-aws-s3-bucket-data-1"
+        );
+        assert!(placeholder("", &"a".repeat(100), false).len() <= 64);
+    }
+}
