@@ -29,21 +29,8 @@ pub fn depends_on<'a>(world: &'a World, req: &Request<'a>) -> Unknowns<'a> {
     if !world.has_unknowns() {
         return out;
     }
-    let resource = req.target.arn;
-    let bucket = resource
-        .strip_prefix("arn:aws:s3:::")
-        .and_then(|r| r.split_once('/'))
-        .map(|(b, _)| b);
-    let bucket_arn = bucket.map(|b| format!("arn:aws:s3:::{b}"));
-    let named = [
-        Some(req.caller.principal_arn()),
-        Some(resource),
-        bucket_arn.as_deref(),
-    ];
-    for arn in named.into_iter().flatten() {
-        if let Some(entries) = world.unknown_entities.get(arn) {
-            out.entities.extend(entries.iter().map(String::as_str));
-        }
+    for arn in [req.caller.principal_arn(), req.target.arn] {
+        out.entities.extend(entities(world, arn));
     }
     let lower = req.action.to_ascii_lowercase();
     let input = input(req, &lower);
@@ -67,4 +54,20 @@ pub fn depends_on<'a>(world: &'a World, req: &Request<'a>) -> Unknowns<'a> {
     }
     out.entities.dedup();
     out
+}
+
+/// The entries of the entity known only in part that `arn` names: a user,
+/// group, role, bucket or resource, or an object of such a bucket.
+pub fn entities<'a>(world: &'a World, arn: &str) -> impl Iterator<Item = &'a str> {
+    let bucket = arn
+        .strip_prefix("arn:aws:s3:::")
+        .and_then(|r| r.split_once('/'))
+        .and_then(|(b, _)| world.unknown_entities.get(&format!("arn:aws:s3:::{b}")));
+    world
+        .unknown_entities
+        .get(arn)
+        .into_iter()
+        .chain(bucket)
+        .flatten()
+        .map(String::as_str)
 }
