@@ -62,6 +62,10 @@ pub struct StatementRef {
     pub grant: Option<&'static str>,
     /// The whole reference as one phrase.
     pub text: String,
+    /// The Terraform address the policy came from.
+    pub terraform: Option<String>,
+    /// For a policy text known only after apply, `ADDRESS ATTRIBUTE`.
+    pub unknown: Option<String>,
     /// Where the statement was written: its source and byte span
     /// ([`crate::policy::Origin`]), for `file:line:col`.
     pub written: (crate::diag::SourceId, crate::json::Span),
@@ -142,6 +146,9 @@ pub struct RequestTrace {
     /// Those of `defaults` that a statement deciding the request tested:
     /// the decision rests on a value the question did not give.
     pub decided_with: Vec<&'static str>,
+    /// For a decision that rests on what is known only after apply, each
+    /// unknown (`ADDRESS ATTRIBUTE`) it depends on.
+    pub depends_on: Vec<String>,
 }
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
@@ -173,6 +180,8 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
             .filter(|_| h.kind.is_resource_based())
             .map(explain::grant_token),
         text: explain::describe(h),
+        terraform: h.terraform.map(str::to_string),
+        unknown: h.unknown.map(str::to_string),
         written: (h.statement.origin.source, h.statement.origin.span),
     }
 }
@@ -196,7 +205,17 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         ),
     };
     MissRef {
-        text: explain::statement_of(m.kind, m.policy, m.owner, m.how, m.statement),
+        text: explain::statement_of(
+            m.kind,
+            m.policy,
+            m.owner,
+            m.how,
+            m.statement,
+            explain::Provenance {
+                terraform: m.terraform,
+                unknown: m.unknown,
+            },
+        ),
         part,
         reason: explain::miss_reason(m, action, resource),
         condition,
@@ -250,6 +269,7 @@ impl RequestTrace {
             would_differ: d.would_differ.clone(),
             defaults: Vec::new(),
             decided_with: Vec::new(),
+            depends_on: Vec::new(),
         }
     }
 
@@ -275,6 +295,7 @@ impl RequestTrace {
             would_differ: Vec::new(),
             defaults: Vec::new(),
             decided_with: Vec::new(),
+            depends_on: Vec::new(),
         }
     }
 
@@ -285,6 +306,7 @@ impl RequestTrace {
             "action": self.action,
             "resource": self.resource,
             "decision": self.outcome.as_str(),
+            "depends_on": self.depends_on,
             "summary": self.summary,
             "page": self.page,
             "missing_context_values": self.missing_context,
@@ -316,6 +338,8 @@ impl RequestTrace {
                     "index": s.index,
                     "effect": s.effect,
                     "grant": s.grant,
+                    "terraform": s.terraform,
+                    "unknown": s.unknown,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

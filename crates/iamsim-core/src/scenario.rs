@@ -600,6 +600,10 @@ impl<'s> Reader<'s> {
                     "deny" => Expect::Deny,
                     "implicit_deny" => Expect::ImplicitDeny,
                     "explicit_deny" => Expect::ExplicitDeny,
+                    "indeterminate" => {
+                        self.errors.push(doc.err(n, &expect_path, "expect \"indeterminate\" cannot be met: an indeterminate decision depends on what is known only after apply, so it never passes; expect what AWS must decide (allow, deny, implicit_deny or explicit_deny), or leave expect out to report the decision"));
+                        return None;
+                    }
                     other => {
                         self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
                         return None;
