@@ -1,0 +1,34 @@
+#!/bin/sh
+# Regenerates every testdata/terraform/*/plan.json offline, with
+# Terraform 1.11 and the hashicorp/aws 5.100.0 provider from a local
+# filesystem mirror (TF_PLUGIN_DIR, default /opt/tf-plugins).
+# Each case is planned in a scratch copy, so no .terraform directory,
+# lock file or plan.out lands in the repository. Usage:
+#   testdata/terraform/regenerate.sh [CASE...]
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+plugins=${TF_PLUGIN_DIR:-/opt/tf-plugins}
+export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+if [ "$#" -eq 0 ]; then
+  set -- $(cd "$here" && for d in */main.tf; do dirname "$d"; done)
+fi
+for case in "$@"; do
+  src="$here/$case"
+  work=$(mktemp -d)
+  trap 'rm -rf "$work"' EXIT
+  cp -R "$src"/. "$work"/
+  : >"$work/.terraformrc"
+  export TF_CLI_CONFIG_FILE="$work/.terraformrc"
+  rm -f "$work"/plan.json "$work"/base.json "$work"/world.json "$work"/questions.json
+  (
+    cd "$work"
+    terraform init -backend=false -plugin-dir="$plugins" -no-color >/dev/null
+    # -refresh=false: nothing is read from AWS; the prior state is the
+    # committed terraform.tfstate as written.
+    terraform plan -refresh=false -no-color -out plan.out >/dev/null
+    terraform show -json plan.out >"$src/plan.json"
+  )
+  rm -rf "$work"
+  trap - EXIT
+  echo "$case: plan.json regenerated"
+done
