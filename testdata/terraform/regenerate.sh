@@ -9,13 +9,19 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 plugins=${TF_PLUGIN_DIR:-/opt/tf-plugins}
 export TF_IN_AUTOMATION=1 TF_INPUT=0 CHECKPOINT_DISABLE=1
+# A local stand-in for STS, for the cases whose provider reads
+# data.aws_caller_identity through endpoints { sts = "http://127.0.0.1:18943" }.
+python3 "$here/sts-stub.py" 18943 111111111111 &
+stub=$!
+trap 'kill "$stub"' EXIT
 if [ "$#" -eq 0 ]; then
   set -- $(cd "$here" && for d in */main.tf; do dirname "$d"; done)
 fi
 for case in "$@"; do
   src="$here/$case"
   work=$(mktemp -d)
-  trap 'rm -rf "$work"' EXIT
+  # shellcheck disable=SC2064
+  trap "rm -rf '$work'; kill $stub" EXIT
   cp -R "$src"/. "$work"/
   : >"$work/.terraformrc"
   export TF_CLI_CONFIG_FILE="$work/.terraformrc"
@@ -29,6 +35,5 @@ for case in "$@"; do
     terraform show -json plan.out >"$src/plan.json"
   )
   rm -rf "$work"
-  trap - EXIT
   echo "$case: plan.json regenerated"
 done
