@@ -15,7 +15,8 @@ python3 "$here/sts-stub.py" 18943 111111111111 &
 stub=$!
 trap 'kill "$stub"' EXIT
 if [ "$#" -eq 0 ]; then
-  set -- $(cd "$here" && for d in */main.tf; do dirname "$d"; done)
+  set -- $(cd "$here" && for d in */main.tf shapes/*/main.tf; do dirname "$d"; done)
+  derive=yes
 fi
 for case in "$@"; do
   src="$here/$case"
@@ -37,3 +38,8 @@ for case in "$@"; do
   rm -rf "$work"
   echo "$case: plan.json regenerated"
 done
+# The hand-edited shapes derive from the cases' plans.
+if [ "${derive:-}" = yes ]; then
+  python3 "$here/shapes/derive.py"
+  echo "shapes: derived"
+fi
