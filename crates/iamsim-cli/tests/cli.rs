@@ -2423,3 +2423,53 @@ fn semantic_diff_context_fixes_keys_that_are_otherwise_needs() {
     );
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
 }
+
+#[test]
+fn a_directory_run_skips_terraform_plans_and_a_named_plan_is_refused() {
+    let tmp = tempdir("plans");
+    let plan = tmp.join("plan.json");
+    std::fs::copy(
+        root().join("testdata/terraform/create-cross-account/plan.json"),
+        &plan,
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.join("s.json"),
+        r#"{"world": {"accounts": {"111111111111": {}}}, "scenarios": [{"name": "a", "principal": "arn:aws:iam::111111111111:root", "steps": [{"action": "s3:ListAllMyBuckets", "resource": "*"}], "expect": "allow"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim(&["run", tmp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+    for stream in [false, true] {
+        let mut args = vec!["run"];
+        if stream {
+            args.push("--stream");
+        }
+        args.push(plan.to_str().unwrap());
+        let o = iamsim(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "{}:1:1: error: a Terraform plan (terraform show -json), not a scenario file; use iamsim import --terraform",
+                plan.display()
+            )),
+            "{err}"
+        );
+    }
+    // Near miss: `format_version` alone is not a plan; the walk reads the
+    // file as scenarios and refuses its key.
+    std::fs::write(&plan, r#"{"format_version": "1.2"}"#).unwrap();
+    let o = iamsim(&["run", tmp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("unknown key \"format_version\""),
+        "{}",
+        stderr(&o)
+    );
+}
