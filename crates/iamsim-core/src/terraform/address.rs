@@ -107,6 +107,36 @@ pub fn single_reference(refs: &[&str]) -> Option<(String, String)> {
         .then_some((resource, attr))
 }
 
+/// The resource a reference like `aws_iam_policy.this[count.index].arn`
+/// names: Terraform lists it as the bare resource and `count.index` (or
+/// `each.key`), dropping the attribute, so the index is the referring
+/// instance's own (`own_index`, e.g. `[0]` or `["a"]`, the end of its
+/// address). `None` for anything else.
+pub fn indexed_reference(refs: &[&str], own_index: &str) -> Option<String> {
+    let mut resource: Option<String> = None;
+    let mut by_index = false;
+    for r in refs {
+        match *r {
+            "count.index" | "each.key" => by_index = true,
+            _ => match reference(r)? {
+                (res, None)
+                    if !res.ends_with(']') && resource.as_ref().is_none_or(|x| *x == res) =>
+                {
+                    resource = Some(res);
+                }
+                _ => return None,
+            },
+        }
+    }
+    (by_index && !own_index.is_empty()).then_some(format!("{}{own_index}", resource?))
+}
+
+/// The `[index]` that ends an address, or nothing.
+pub fn own_index(address: &str) -> &str {
+    let last = segments(address).pop().unwrap_or("");
+    last.find('[').and_then(|i| last.get(i..)).unwrap_or("")
+}
+
 /// A resource address without the index of its last segment.
 fn bare_resource(resource: &str) -> String {
     resource
@@ -131,6 +161,28 @@ mod tests {
             "a.b|aws_iam_role.r"
         );
         assert_eq!(config_key("", "aws_iam_role.r"), "|aws_iam_role.r");
+    }
+
+    #[test]
+    fn an_index_of_the_referring_instance_names_one_instance() {
+        assert_eq!(
+            own_index(r#"module.a["x"].aws_iam_role_policy_attachment.this[0]"#),
+            "[0]"
+        );
+        assert_eq!(own_index("aws_iam_role.r"), "");
+        assert_eq!(
+            indexed_reference(&["aws_iam_policy.this", "count.index"], "[1]"),
+            Some("aws_iam_policy.this[1]".into())
+        );
+        // Near misses: no instance index of its own, or another reference beside.
+        assert_eq!(
+            indexed_reference(&["aws_iam_policy.this", "count.index"], ""),
+            None
+        );
+        assert_eq!(
+            indexed_reference(&["aws_iam_policy.this", "count.index", "var.x"], "[1]"),
+            None
+        );
     }
 
     #[test]

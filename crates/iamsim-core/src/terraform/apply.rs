@@ -173,11 +173,19 @@ impl World {
                     }
                 }
             }
-            Item::Members { group, users } => {
+            Item::Members {
+                group,
+                users,
+                unknown,
+            } => {
                 let g = json!(group.name);
                 for u in self.entities(&group.account, Holder::User)?.values_mut() {
+                    let Some(u) = u.as_object_mut() else { continue };
                     if let Some(l) = u.get_mut("groups").and_then(Out::as_array_mut) {
                         l.retain(|x| *x != g);
+                    }
+                    if let Some(unknown) = unknown {
+                        list(u, "groups")?.push(unknown.clone());
                     }
                 }
                 for name in users {
@@ -190,14 +198,21 @@ impl World {
                     list(e, "groups")?.push(g.clone());
                 }
             }
-            Item::Attachments { policy, to } => {
-                let Some(account) = to.first().map(|e| e.account.clone()) else {
-                    return Ok(());
-                };
+            Item::Attachments {
+                account,
+                policy,
+                to,
+                unknown,
+            } => {
                 for h in [Holder::User, Holder::Group, Holder::Role] {
-                    for e in self.entities(&account, h)?.values_mut() {
+                    let maybe = unknown.iter().find(|(k, _)| *k == h).map(|(_, u)| u);
+                    for e in self.entities(account, h)?.values_mut() {
+                        let Some(e) = e.as_object_mut() else { continue };
                         if let Some(l) = e.get_mut("managed_policies").and_then(Out::as_array_mut) {
-                            l.retain(|p| !same_policy(&account, p, policy));
+                            l.retain(|p| !same_policy(account, p, policy));
+                        }
+                        if let Some(u) = maybe {
+                            list(e, "managed_policies")?.push(u.clone());
                         }
                     }
                 }
@@ -369,7 +384,7 @@ impl World {
                     list(e, "groups")?.retain(|g| !groups.contains(g));
                 }
             }
-            Item::Members { group, users } => {
+            Item::Members { group, users, .. } => {
                 for name in users {
                     let at = Entity {
                         account: group.account.clone(),
@@ -381,7 +396,7 @@ impl World {
                     }
                 }
             }
-            Item::Attachments { policy, to } => {
+            Item::Attachments { policy, to, .. } => {
                 for at in to {
                     if let Some(e) = self.entity(at) {
                         list(e, "managed_policies")?

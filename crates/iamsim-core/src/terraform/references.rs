@@ -9,7 +9,7 @@
 //! name ([`placeholder`]) and stays unknown.
 
 use super::accounts::Accounts;
-use super::address::single_reference;
+use super::address::{indexed_reference, own_index, single_reference};
 use super::plan::{Change, Plan};
 use crate::json::{Node, Value};
 
@@ -31,6 +31,24 @@ fn is_document(attr: &str) -> bool {
         attr,
         "policy" | "assume_role_policy" | "content" | "json" | "minified_json"
     )
+}
+
+/// The attribute a reference without one (`aws_iam_policy.this[count.index]`,
+/// whose attribute Terraform drops) must read for the referring attribute
+/// to be valid at all: an ARN for `policy_arn` and `key_id`, a name for a
+/// role, user, group or bucket, an id for `policy_id`, the document of a
+/// policy document data source. `None` when no attribute is the only one
+/// that fits.
+fn implied_attribute(attr: &str, resource: &str) -> Option<&'static str> {
+    let document_source = resource.starts_with("data.aws_iam_policy_document.");
+    Some(match attr {
+        "policy_arn" | "permissions_boundary" | "key_id" => "arn",
+        "role" | "user" | "group" | "role_name" | "user_name" | "group_name" => "name",
+        "bucket" => "bucket",
+        "policy_id" => "id",
+        "policy" | "assume_role_policy" | "content" if document_source => "json",
+        _ => return None,
+    })
 }
 
 /// Whether `after_unknown` marks an attribute (wholly) unknown.
@@ -92,7 +110,14 @@ impl Known<'_, '_> {
             Value::Array(items) => items.iter().filter_map(Node::as_str).collect(),
             _ => return None,
         };
-        let (resource, target_attr) = single_reference(&refs)?;
+        let (resource, target_attr) = match single_reference(&refs) {
+            Some(r) => r,
+            None => {
+                let resource = indexed_reference(&refs, own_index(&ch.address))?;
+                let attr = implied_attribute(attr, &resource)?;
+                (resource, attr.to_string())
+            }
+        };
         // `jsonencode({... Resource = aws_s3_bucket.b.arn ...})` names one
         // attribute too: a document is only ever another document.
         if is_document(attr) != is_document(&target_attr) {

@@ -129,14 +129,22 @@ pub enum Item {
         group: Entity,
         /// Its users.
         users: Vec<String>,
+        /// When some users are known only after apply: the unknown group
+        /// every other user of the account may be in.
+        unknown: Option<Out>,
     },
     /// Every attachment of one managed policy in an account
     /// (`aws_iam_policy_attachment`).
     Attachments {
+        /// The account.
+        account: String,
         /// The policy ARN.
         policy: Out,
         /// The entities it is attached to, and no others.
         to: Vec<Entity>,
+        /// Kinds whose list is known only after apply, with the unknown
+        /// attachment every entity of that kind may have.
+        unknown: Vec<(Holder, Out)>,
     },
     /// The inline policy names an entity keeps, others removed.
     OnlyInline {
@@ -442,9 +450,12 @@ impl<'a, 'p> Build<'a, 'p, '_> {
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
             if unknown_at(i) {
+                // The one reference is the unknown element's only if it
+                // names none of the known ones (the others are literals).
                 let resolved = (unknown_count == 1)
                     .then(|| self.known.resolve(ch, attr))
-                    .flatten();
+                    .flatten()
+                    .filter(|v| !items.iter().any(|n| n.as_str() == Some(v)));
                 match resolved {
                     Some(v) => out.push(json!(v)),
                     None => {
@@ -461,20 +472,36 @@ impl<'a, 'p> Build<'a, 'p, '_> {
 
     /// Names of a list, every one needed.
     fn names(&mut self, ch: &Change<'_>, side: Side, attr: &str) -> Vec<String> {
-        let mut out = Vec::new();
+        let (names, unknown) = self.some_names(ch, side, attr);
+        if unknown.is_some() {
+            self.error(
+                ch,
+                format!(
+                    "{}: an element of \"{attr}\" is known only after apply and is no single reference to a known attribute, so iamsim cannot tell what it applies to",
+                    ch.address
+                ),
+            );
+        }
+        names
+    }
+
+    /// The known names of a list, and the unknown form when some are known
+    /// only after apply.
+    fn some_names(
+        &mut self,
+        ch: &Change<'_>,
+        side: Side,
+        attr: &str,
+    ) -> (Vec<String>, Option<Out>) {
+        let mut names = Vec::new();
+        let mut unknown = None;
         for v in self.list(ch, side, attr).unwrap_or_default() {
             match v.as_str() {
-                Some(s) => out.push(s.to_string()),
-                None => self.error(
-                    ch,
-                    format!(
-                        "{}: an element of \"{attr}\" is known only after apply and is no single reference to a known attribute, so iamsim cannot tell what it applies to",
-                        ch.address
-                    ),
-                ),
+                Some(s) => names.push(s.to_string()),
+                None => unknown = Some(v),
             }
         }
-        out
+        (names, unknown)
     }
 
     /// A policy document attribute, with provenance: `None` when absent.
@@ -650,29 +677,41 @@ impl<'a, 'p> Build<'a, 'p, '_> {
             }
             "aws_iam_group_membership" => {
                 let group = entity(self, "group", Holder::Group);
-                let users = self.names(ch, side, "users");
+                let (users, unknown) = self.some_names(ch, side, "users");
                 if let Some(group) = group {
-                    out.push(Item::Members { group, users });
+                    out.push(Item::Members {
+                        group,
+                        users,
+                        unknown,
+                    });
                 }
             }
             "aws_iam_policy_attachment" => {
                 let policy = self.attachment(ch, side, "policy_arn");
                 let mut to = Vec::new();
+                let mut unknown = Vec::new();
                 for (attr, h) in [
                     ("users", Holder::User),
                     ("roles", Holder::Role),
                     ("groups", Holder::Group),
                 ] {
-                    for name in self.names(ch, side, attr) {
+                    let (names, u) = self.some_names(ch, side, attr);
+                    for name in names {
                         to.push(Entity {
                             account: account.clone(),
                             holder: h,
                             name,
                         });
                     }
+                    unknown.extend(u.map(|u| (h, u)));
                 }
                 if let Some(policy) = policy {
-                    out.push(Item::Attachments { policy, to });
+                    out.push(Item::Attachments {
+                        account,
+                        policy,
+                        to,
+                        unknown,
+                    });
                 }
             }
             k if k.ends_with("_exclusive") => {
@@ -976,10 +1015,10 @@ impl<'a, 'p> Build<'a, 'p, '_> {
                 self.error(ch, format!("{}: \"arn\" is missing", ch.address));
                 return None;
             }
-            (Side::After, None) => {
-                self.unknown(ch, "arn");
-                self.known.key_arn(ch)?
-            }
+            // AWS picks a new key's id at random, and no policy text known
+            // at plan time can name it (one that refers to the key's ARN is
+            // itself known only after apply): a stand-in ARN decides alike.
+            (Side::After, None) => self.known.key_arn(ch)?,
         };
         let mut fields = Map::new();
         let set = Self::configured(ch, "policy") || text(values(ch, side), "policy").is_some();
@@ -1003,9 +1042,6 @@ impl<'a, 'p> Build<'a, 'p, '_> {
         });
         fields.insert("policy".into(), policy);
         fields.insert("tags".into(), Self::tags(ch, side));
-        if known_arn.is_none() {
-            fields.insert("unknown".into(), json!([format!("{} arn", ch.address)]));
-        }
         Some(Item::Key {
             account,
             arn,
