@@ -230,3 +230,6 @@ fn base_warning(
     };
     out.push(at_change(doc, ch, msg));
 }
+
+#[cfg(test)]
+mod tests;
