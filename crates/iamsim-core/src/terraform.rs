@@ -102,7 +102,7 @@ pub fn import(
         }
         if !ch.aws || !resources::READ.contains(&ch.kind.as_str()) {
             if ch.aws && resources::UNMODELLED_POLICIES.contains(&ch.kind.as_str()) {
-                warnings.push(at_change(doc, ch, format!(
+                warnings.push(ch.located(doc, None, "", format!(
                     "{}: iamsim does not model {} yet; the access it grants or denies is not in the world",
                     ch.address, ch.kind
                 )));
@@ -166,7 +166,7 @@ pub fn import(
     additions.sort_by_key(|(_, i)| i.tier());
     for (ch, item) in &additions {
         if let Err(e) = world.add(item) {
-            errors.push(at_change(doc, ch, format!("{}: {e}", ch.address)));
+            errors.push(ch.located(doc, None, "", format!("{}: {e}", ch.address)));
         }
     }
     if !errors.is_empty() {
@@ -182,15 +182,6 @@ pub fn import(
         unknowns: unknowns.into_iter().map(|(k, _)| k).collect(),
         skipped,
     })
-}
-
-/// A diagnostic located at a resource change.
-fn at_change(doc: Doc, ch: &Change<'_>, msg: String) -> Diagnostic {
-    let mut d = doc.err(ch.node, &crate::diag::JsonPath::ROOT, msg);
-    if let Some(l) = d.location.as_mut() {
-        l.path = format!("$.resource_changes[{}]", ch.index);
-    }
-    d
 }
 
 /// With `--base`, a plan that creates what the base has, or updates what
@@ -228,7 +219,7 @@ fn base_warning(
         ),
         _ => return,
     };
-    out.push(at_change(doc, ch, msg));
+    out.push(ch.located(doc, None, "", msg));
 }
 
 #[cfg(test)]

@@ -66,9 +66,20 @@ pub struct Change<'p> {
 }
 
 impl Change<'_> {
-    /// The JSON path of this change, or of `change.SIDE.ATTR` in it.
-    pub fn path(&self) -> String {
-        format!("resource_changes[{}]", self.index)
+    /// An error (or warning) at this change, or at `node` inside it whose
+    /// path below the change is `below` (`change.after_unknown.policy`).
+    pub fn located(
+        &self,
+        doc: Doc,
+        node: Option<&Node>,
+        below: &str,
+        msg: impl Into<String>,
+    ) -> Diagnostic {
+        let mut path = format!("resource_changes[{}]", self.index);
+        if !below.is_empty() {
+            path = format!("{path}.{below}");
+        }
+        err(doc, node.unwrap_or(self.node), &path, msg)
     }
 
     /// The provider configuration key of its block (`aws`, `aws.west`,
@@ -126,10 +137,16 @@ pub fn is_plan(node: &Node) -> bool {
     node.get("format_version").is_some() && node.get("terraform_version").is_some()
 }
 
+/// An error at `node`, whose JSON path below the root is `path` (the
+/// path is built as text: plan paths are short and known where they fail).
 fn err(doc: Doc, node: &Node, path: &str, msg: impl Into<String>) -> Diagnostic {
     let mut d = doc.err(node, &JsonPath::ROOT, msg);
     if let Some(l) = d.location.as_mut() {
-        l.path = path.to_string();
+        l.path = if path.is_empty() {
+            String::new()
+        } else {
+            format!("$.{path}")
+        };
     }
     d
 }

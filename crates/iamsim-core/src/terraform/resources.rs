@@ -347,12 +347,7 @@ fn unknown_form(ch: &Change<'_>, attr: &str) -> Out {
 impl<'a, 'p> Build<'a, 'p, '_> {
     /// A located error at a change.
     pub fn error(&mut self, ch: &Change<'_>, msg: String) {
-        let doc = self.known.plan.doc;
-        let d = at_path(ch, Side::After, &[], |p| doc.err(ch.node, p, msg));
-        let mut d = d;
-        if let Some(l) = d.location.as_mut() {
-            l.path = format!("$.resource_changes[{}]", ch.index);
-        }
+        let d = ch.located(self.known.plan.doc, None, "", msg);
         self.reader.errors.push(d);
     }
 
@@ -362,15 +357,14 @@ impl<'a, 'p> Build<'a, 'p, '_> {
         if self.unknowns.iter().any(|(k, _)| *k == key) {
             return;
         }
-        let doc = self.known.plan.doc;
-        let node = ch
-            .after_unknown
-            .and_then(|u| u.get(attr))
-            .or(ch.after_unknown)
-            .unwrap_or(ch.node);
-        let d = at_path(ch, Side::After, &[], |p| {
-            doc.err(node, p, format!("{key} is known only after apply"))
-        });
+        let node = ch.after_unknown.and_then(|u| u.get(attr));
+        let below = if node.is_some() {
+            format!("change.after_unknown.{attr}")
+        } else {
+            String::new()
+        };
+        let msg = format!("{key} is known only after apply");
+        let d = ch.located(self.known.plan.doc, node, &below, msg);
         self.unknowns.push((key, d));
     }
 
