@@ -112,26 +112,32 @@ impl World {
             .next()
     }
 
-    fn key(&mut self, key: &str) -> Option<&mut Map<String, Out>> {
+    /// The ARN of a declared KMS key named by ARN or by key id.
+    fn key_arn(&self, key: &str) -> Option<String> {
         let suffix = format!(":key/{key}");
         self.root
-            .get_mut("accounts")?
-            .as_object_mut()?
-            .values_mut()
-            .filter_map(|a| a.get_mut("resources")?.as_object_mut())
-            .flat_map(|r| r.iter_mut())
-            .find(|(arn, _)| *arn == key || arn.ends_with(&suffix))
-            .and_then(|(_, v)| v.as_object_mut())
+            .get("accounts")?
+            .as_object()?
+            .values()
+            .filter_map(|a| a.get("resources")?.as_object())
+            .flat_map(|r| r.keys())
+            .find(|arn| *arn == key || arn.ends_with(&suffix))
+            .cloned()
     }
 
-    fn has_key(&self, arn: &str) -> bool {
+    /// A declared KMS key's object, named by ARN or by key id.
+    fn key(&mut self, key: &str) -> Result<&mut Map<String, Out>, String> {
+        let missing =
+            || format!("KMS key \"{key}\" exists neither in the base world nor in the plan");
+        let arn = self.key_arn(key).ok_or_else(missing)?;
         self.root
-            .get("accounts")
-            .and_then(Out::as_object)
-            .is_some_and(|a| {
-                a.values()
-                    .any(|acct| acct.get("resources").and_then(|r| r.get(arn)).is_some())
+            .get_mut("accounts")
+            .and_then(Out::as_object_mut)
+            .and_then(|a| {
+                a.values_mut()
+                    .find_map(|acct| acct.get_mut("resources")?.get_mut(&arn)?.as_object_mut())
             })
+            .ok_or_else(missing)
     }
 
     /// Adds what an item makes (or keeps); the error says what is missing.
@@ -255,19 +261,11 @@ impl World {
             }
             Item::Encryption { bucket, key } => {
                 let key = match key {
-                    Some(k) if k.starts_with("arn:") => Some(k.clone()),
-                    Some(id) => Some(self.key_arn(id).ok_or_else(|| {
-                        format!("KMS key \"{id}\" exists neither in the base world nor in the plan")
+                    Some(k) => Some(self.key_arn(k).ok_or_else(|| {
+                        format!("KMS key \"{k}\" exists neither in the base world nor in the plan")
                     })?),
                     None => None,
                 };
-                if let Some(k) = &key {
-                    if !self.has_key(k) {
-                        return Err(format!(
-                            "KMS key \"{k}\" exists neither in the base world nor in the plan"
-                        ));
-                    }
-                }
                 let b = self.bucket(bucket).ok_or_else(|| {
                     format!("bucket \"{bucket}\" exists neither in the base world nor in the plan")
                 })?;
@@ -287,10 +285,7 @@ impl World {
                 }
             }
             Item::KeyPolicy { key, doc } => {
-                let k = self.key(key).ok_or_else(|| {
-                    format!("KMS key \"{key}\" exists neither in the base world nor in the plan")
-                })?;
-                k.insert("policy".into(), doc.clone());
+                self.key(key)?.insert("policy".into(), doc.clone());
             }
             Item::OrgAttach {
                 target,
@@ -319,18 +314,6 @@ impl World {
             }
         }
         Ok(())
-    }
-
-    fn key_arn(&self, id: &str) -> Option<String> {
-        let suffix = format!(":key/{id}");
-        self.root
-            .get("accounts")?
-            .as_object()?
-            .values()
-            .filter_map(|a| a.get("resources")?.as_object())
-            .flat_map(|r| r.keys())
-            .find(|arn| arn.ends_with(&suffix))
-            .cloned()
     }
 
     /// The organization level an SCP or RCP attaches to: `r-...` the root,

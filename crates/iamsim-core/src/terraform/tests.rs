@@ -104,6 +104,16 @@ fn role_change(name: &str, extra: Value) -> Value {
     )
 }
 
+/// The names of a written entity's inline policies.
+fn inline_names(entity: &Value) -> Vec<&str> {
+    entity["inline_policies"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect()
+}
+
 fn base_with_role(inline: Value, managed: Value) -> Value {
     json!({"accounts": {A: {"policies": {"old": doc("s3:ListBucket")}, "roles": {"r": {"trust_policy": trust(), "inline_policies": inline, "managed_policies": managed}}}}})
 }
@@ -145,14 +155,7 @@ fn a_configured_inline_policy_or_managed_policy_arns_replaces_the_whole_set() {
     );
     let w = after(&configured, Some(base.clone())).unwrap();
     let r = &w["accounts"][A]["roles"]["r"];
-    assert_eq!(
-        r["inline_policies"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect::<Vec<_>>(),
-        vec!["tf"]
-    );
+    assert_eq!(inline_names(r), vec!["tf"]);
     assert_eq!(r["managed_policies"], json!([]));
     // Near miss: not configured, the role's computed sets are not read and
     // what the base has stays.
@@ -164,14 +167,7 @@ fn a_configured_inline_policy_or_managed_policy_arns_replaces_the_whole_set() {
     );
     let w = after(&unconfigured, Some(base)).unwrap();
     let r = &w["accounts"][A]["roles"]["r"];
-    assert_eq!(
-        r["inline_policies"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect::<Vec<_>>(),
-        vec!["manual"]
-    );
+    assert_eq!(inline_names(r), vec!["manual"]);
     assert_eq!(r["managed_policies"], json!(["old"]));
 }
 
@@ -349,14 +345,7 @@ fn exclusive_resources_remove_what_they_do_not_list() {
     ];
     let w = after(&plan(&changes, &[]), Some(base)).unwrap();
     let r = &w["accounts"][A]["roles"]["r"];
-    assert_eq!(
-        r["inline_policies"]
-            .as_object()
-            .unwrap()
-            .keys()
-            .collect::<Vec<_>>(),
-        vec!["keep"]
-    );
+    assert_eq!(inline_names(r), vec!["keep"]);
     assert_eq!(r["managed_policies"], json!(["old"]));
 }
 
