@@ -200,14 +200,7 @@ pub fn semantic_diff(
                 out.push(f);
             }
         }
-        out.sort_by(|x, y| {
-            (x.change, &x.principal, &x.resource, &x.actions).cmp(&(
-                y.change,
-                &y.principal,
-                &y.resource,
-                &y.actions,
-            ))
-        });
+        sort(&mut out);
     }
     Ok(out)
 }
@@ -324,7 +317,13 @@ fn diff_in(
             out.extend(judge.compare(&q, &b, &a)?);
         }
     }
-    out.sort_by(|x, y| {
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Findings in their order: by change, then principal, resource, actions.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|x, y| {
         (x.change, &x.principal, &x.resource, &x.actions).cmp(&(
             y.change,
             &y.principal,
@@ -332,7 +331,6 @@ fn diff_in(
             &y.actions,
         ))
     });
-    Ok(out)
 }
 
 /// Every way `subject` can make the request in the before and the after

@@ -154,12 +154,9 @@ pub(super) fn annotate(
 #[cfg(test)]
 mod tests {
     use super::{Depends, Readings};
-    use crate::diag::{Doc, JsonPath, Sources};
     use crate::eval::Outcome::{self, Allow, ExplicitDeny, ImplicitDeny, Indeterminate};
     use crate::eval::unknown::Unknowns;
-    use crate::request::Clock;
-    use crate::scenario::{self, Detail, WorldRef, run_scenario};
-    use crate::world::{NoFiles, load_world_node};
+    use crate::scenario::Detail;
     use serde_json::{Value, json};
 
     fn r(allowing: Outcome, denying: Outcome) -> Readings {
@@ -211,26 +208,9 @@ mod tests {
             "buckets": {"data": {"policy": bucket}}}}});
         let file = json!({"world": world, "scenarios": [{"name": "s", "principal": BOB,
             "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::data/x"}]}]});
-        let mut sources = Sources::new();
-        let id = sources.add("s.json", file.to_string());
-        let parsed = scenario::parse_file(&mut sources, id, &mut NoFiles)
-            .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
-        let WorldRef::Inline(node) = &parsed.world else {
-            panic!("inline world expected")
-        };
-        let w = load_world_node(
-            &mut sources,
-            Doc { source: id },
-            node,
-            &JsonPath::ROOT.key("world"),
-            &mut NoFiles,
-        )
-        .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
-        let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
         [Detail::Decisions, Detail::Explanations].map(|detail| {
-            let res = run_scenario(&w, &parsed, &parsed.scenarios[0], &clock, detail)
-                .unwrap_or_else(|e| panic!("{}", e.render(&sources)));
-            (res.outcome, res.depends_on)
+            let r = super::super::tests::run(&file, detail);
+            (r.outcome, r.depends_on)
         })
     }
 

@@ -4,46 +4,14 @@
 //! who-can lists such accesses apart, diffs report them, and explanations
 //! name each statement's Terraform address. The world is
 //! testdata/rules/terraform-unknown.world.json.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails loudly on anything unexpected"
-)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use super::{iamsim, root, stderr, stdout, tempdir};
+use std::path::PathBuf;
+use std::process::Output;
 
 const WORLD: &str = "testdata/rules/terraform-unknown.world.json";
 const SCENARIOS: &str = "testdata/rules/terraform-unknown.json";
 const APP: &str = "arn:aws:iam::111111111111:role/app";
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn iamsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run iamsim")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("iamsim-unknown-test-{}-{name}", std::process::id()));
-    std::fs::create_dir_all(&d).unwrap();
-    d
-}
 
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
     stdout(o)
@@ -65,7 +33,7 @@ fn edited_world(name: &str, edit: impl FnOnce(&mut serde_json::Value)) -> PathBu
 /// The world before the plan: role app's inline policy is known and
 /// reads app-data.
 fn before_world() -> PathBuf {
-    edited_world("before", |w| {
+    edited_world("unknown-before", |w| {
         w["accounts"]["111111111111"]["roles"]["app"]["inline_policies"]["p"] = serde_json::json!({
             "terraform": "aws_iam_role_policy.p",
             "document": {"Statement": {"Sid": "ReadAppData", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::app-data/*"}}
@@ -201,7 +169,7 @@ fn the_rules_file_decides_each_unknown_as_indeterminate() {
 
 #[test]
 fn an_indeterminate_scenario_never_passes_and_says_what_it_depends_on() {
-    let dir = tempdir("expect");
+    let dir = tempdir("unknown-expect");
     let file = dir.join("s.json");
     let world = root().join(WORLD);
     let scenario = |expect: &str| {
