@@ -86,6 +86,8 @@ pub struct MissRef {
     pub written: (crate::diag::SourceId, crate::json::Span),
     /// `Allow` or `Deny`.
     pub effect: &'static str,
+    /// The Terraform address of the statement's policy.
+    pub terraform: Option<String>,
 }
 
 /// A condition that was false.
@@ -221,6 +223,7 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         condition,
         written: (m.statement.origin.source, m.statement.origin.span),
         effect: effect_name(m.statement.effect),
+        terraform: m.terraform.map(str::to_string),
     }
 }
 

@@ -481,7 +481,11 @@ impl Builder<'_> {
                     }
                     None => (item, ip, format!("{} #{i} of {target}", kind.label()), None),
                 };
-                if let Some(id) = self.policy_entry(doc, item, &ip, kind, name, address) {
+                if let Some(id) = self.policy_doc(doc, item, &ip, kind, name) {
+                    // The address beside a name; the policy's own wins.
+                    if let Some(e) = self.world.policies.get_mut(id.0 as usize) {
+                        e.terraform = e.terraform.take().or(address);
+                    }
                     ids.push(id);
                 }
             }
@@ -1349,6 +1353,9 @@ impl Builder<'_> {
         }
     }
 
+    /// Compiles a policy position in any of its forms (README, "Formats"):
+    /// a document, the same with its Terraform address, or a text known
+    /// only after apply.
     fn policy_doc(
         &mut self,
         doc: Doc,
@@ -1356,22 +1363,6 @@ impl Builder<'_> {
         path: &JsonPath<'_>,
         kind: PolicyKind,
         name: String,
-    ) -> Option<PolicyId> {
-        self.policy_entry(doc, node, path, kind, name, None)
-    }
-
-    /// Compiles a policy position in any of its forms (README, "Formats"):
-    /// a document, the same with its Terraform address, or a text known
-    /// only after apply. `address` is the address given beside it (a named
-    /// SCP's `"terraform"`); the position's own wins.
-    fn policy_entry(
-        &mut self,
-        doc: Doc,
-        node: &Node,
-        path: &JsonPath<'_>,
-        kind: PolicyKind,
-        name: String,
-        address: Option<String>,
     ) -> Option<PolicyId> {
         let (policy, terraform, unknown) = match self.ok(terraform::policy_form(doc, node, path))? {
             PolicyForm::Document {
@@ -1384,7 +1375,7 @@ impl Builder<'_> {
                     *path
                 };
                 let compiled = compile_policy_doc(self.sources, self.loader, doc, inner, &p, kind);
-                (self.ok(compiled)?, terraform.or(address), None)
+                (self.ok(compiled)?, terraform, None)
             }
             PolicyForm::Unknown(label) => return self.unknown_policy(doc, node, kind, name, label),
         };

@@ -150,3 +150,122 @@ pub(super) fn annotate(
     };
     trace.depends_on = depends;
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Depends, Readings};
+    use crate::eval::Outcome::{self, Allow, ExplicitDeny, ImplicitDeny, Indeterminate};
+    use crate::eval::unknown::Unknowns;
+    use crate::scenario::Detail;
+    use serde_json::{Value, json};
+
+    fn r(allowing: Outcome, denying: Outcome) -> Readings {
+        Readings { allowing, denying }
+    }
+
+    #[test]
+    fn two_readings_decide_or_leave_it_open() {
+        assert_eq!(r(Allow, Allow).outcome(), Allow);
+        assert_eq!(r(Allow, ExplicitDeny).outcome(), Indeterminate);
+        assert_eq!(r(ImplicitDeny, ExplicitDeny).outcome(), ImplicitDeny);
+        assert_eq!(r(ExplicitDeny, ExplicitDeny).outcome(), ExplicitDeny);
+        // S3's KMS request is made only where S3 allows: in the reading
+        // where S3 denies, the step is S3's deny, not KMS's.
+        let s3 = r(Allow, ImplicitDeny);
+        let kms = r(Allow, ExplicitDeny);
+        assert_eq!(s3.then(kms), r(Allow, ImplicitDeny));
+        assert_eq!(Readings::combine(&[s3, kms]), r(Allow, ExplicitDeny));
+    }
+
+    #[test]
+    fn an_entity_known_in_part_is_indeterminate_even_when_both_readings_agree() {
+        let u = Unknowns {
+            entities: vec!["aws_iam_role.batch name"],
+            policies: vec!["aws_iam_role_policy.p policy"],
+        };
+        let mut d = Depends::default();
+        d.add(&u);
+        d.add(&u);
+        assert_eq!(
+            d.decide(Readings::both(ImplicitDeny)),
+            (Indeterminate, vec!["aws_iam_role.batch name".to_string()])
+        );
+        let mut d = Depends::default();
+        d.add(&Unknowns {
+            entities: Vec::new(),
+            policies: vec!["aws_iam_role_policy.p policy"],
+        });
+        assert_eq!(d.decide(Readings::both(Allow)), (Allow, Vec::new()));
+    }
+
+    const BOB: &str = "arn:aws:iam::111111111111:user/bob";
+
+    /// bob's read of `data/x` in a world where his inline policy `p` is
+    /// `p` and the bucket's policy is `bucket`, in both paths.
+    fn decide(p: Value, bucket: Value) -> [(Outcome, Vec<String>); 2] {
+        let world = json!({"accounts": {"111111111111": {
+            "users": {"bob": {"inline_policies": {"p": p}}},
+            "buckets": {"data": {"policy": bucket}}}}});
+        let file = json!({"world": world, "scenarios": [{"name": "s", "principal": BOB,
+            "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::data/x"}]}]});
+        [Detail::Decisions, Detail::Explanations].map(|detail| {
+            let r = super::super::tests::run(&file, detail);
+            (r.outcome, r.depends_on)
+        })
+    }
+
+    #[test]
+    fn both_paths_decide_unknown_texts_alike() {
+        let unknown = |a: &str| json!({"terraform": a, "unknown": "policy"});
+        let allow =
+            json!({"Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}});
+        let deny = json!({"Statement": {"Effect": "Deny", "Principal": "*", "Action": "s3:GetObject", "Resource": "*"}});
+        let none = json!({"Statement": {"Effect": "Allow", "Principal": "*", "Action": "s3:PutObject", "Resource": "*"}});
+        let p = "aws_iam_user_policy.p policy".to_string();
+        let b = "aws_s3_bucket_policy.b policy".to_string();
+        let cases = [
+            // The identity side is unknown, the bucket does not deny.
+            (
+                unknown("aws_iam_user_policy.p"),
+                none.clone(),
+                Indeterminate,
+                vec![p.clone()],
+            ),
+            // Near miss: the bucket denies whatever p holds.
+            (
+                unknown("aws_iam_user_policy.p"),
+                deny.clone(),
+                ExplicitDeny,
+                vec![],
+            ),
+            // Both unknown: indeterminate, depending on both.
+            (
+                unknown("aws_iam_user_policy.p"),
+                unknown("aws_s3_bucket_policy.b"),
+                Indeterminate,
+                vec![p.clone(), b.clone()],
+            ),
+            // The identity side allows, the bucket policy is unknown.
+            (
+                allow.clone(),
+                unknown("aws_s3_bucket_policy.b"),
+                Indeterminate,
+                vec![b.clone()],
+            ),
+            // Nothing known allows bob, but within one account a bucket
+            // policy may allow alone: indeterminate (cross-account, the
+            // same would be denied either way: tests/terraform_unknown.rs).
+            (
+                json!({"Statement": {"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}}),
+                unknown("aws_s3_bucket_policy.b"),
+                Indeterminate,
+                vec![b.clone()],
+            ),
+        ];
+        for (p, bucket, outcome, depends) in cases {
+            let [fast, explained] = decide(p.clone(), bucket.clone());
+            assert_eq!(fast, (outcome, depends.clone()), "{p} {bucket}");
+            assert_eq!(explained, fast, "{p} {bucket}");
+        }
+    }
+}
