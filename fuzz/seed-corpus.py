@@ -7,6 +7,8 @@ project's test data:
   corpus/world/     world files, the inline worlds of scenario files, AWS
                     CLI dumps, and testdata/bad's worlds (bad JSON included)
   corpus/scenario/  scenario files (conformance, rules, seeds, import, bad)
+  corpus/terraform/ the Terraform plans of testdata/terraform (each case's
+                    plan.json, and every JSON file of shapes/)
   corpus/evaluate/  a few fixed pseudo-random byte strings (the target is
                     structure-aware: any bytes make an input)
 
@@ -26,10 +28,12 @@ from pathlib import Path
 FUZZ = Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 TESTDATA = ROOT / "testdata"
+TERRAFORM = TESTDATA / "terraform"
 INVALID = ROOT / "crates" / "iamsim-cli" / "tests" / "invalid"
 CORPUS = FUZZ / "corpus"
 
 MAX_POLICIES = 200
+TARGETS = ("policy", "world", "scenario", "evaluate", "terraform")
 
 
 def save(target, data):
@@ -84,7 +88,7 @@ def policies_in(node, out):
 
 
 def main():
-    for target in ("policy", "world", "scenario", "evaluate"):
+    for target in TARGETS:
         shutil.rmtree(CORPUS / target, ignore_errors=True)
         (CORPUS / target).mkdir(parents=True)
 
@@ -140,7 +144,12 @@ def main():
         for _ in range(2):
             save("evaluate", bytes(rng.getrandbits(8) for _ in range(size)))
 
-    for target in ("policy", "world", "scenario", "evaluate"):
+    for path in sorted(TERRAFORM.glob("*/plan.json")):
+        save("terraform", path.read_bytes())
+    for path in sorted((TERRAFORM / "shapes").rglob("*.json")):
+        save("terraform", path.read_bytes())
+
+    for target in TARGETS:
         d = CORPUS / target
         n = len(os.listdir(d))
         size = sum(f.stat().st_size for f in d.iterdir())
