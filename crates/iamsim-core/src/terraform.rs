@@ -25,9 +25,10 @@ pub mod plan;
 pub mod references;
 pub mod resources;
 
-use crate::diag::{Diagnostic, Doc, SourceId, Sources};
+use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::import::Reader;
-use crate::world::parse_source;
+use crate::json::Node;
+use crate::world::{NoFiles, load_world, parse_source};
 pub use accounts::AccountArg;
 use accounts::Accounts;
 pub use plan::is_plan;
@@ -176,12 +177,61 @@ pub fn import(
     skipped.dedup();
     let mut root_out = world.root;
     root_out.entry("accounts").or_insert_with(|| json!({}));
+    let world = Out::Object(root_out);
+    check_loads(b.reader.sources, doc, &root, &world, moment)?;
     Ok(Imported {
-        world: Out::Object(root_out),
+        world,
         warnings,
         unknowns: unknowns.into_iter().map(|(k, _)| k).collect(),
         skipped,
     })
+}
+
+/// The world built must load. A plan can name what the world format
+/// refuses (a managed policy that exists neither in the base world nor in
+/// the plan, a user name IAM would refuse), and an import must fail on it
+/// with errors in the plan, never write a world that does not load: each
+/// error of the loader is reported at the plan's `resource_changes`, with
+/// the path in the built world that it names.
+fn check_loads(
+    sources: &mut Sources,
+    doc: Doc,
+    root: &Node,
+    world: &Out,
+    moment: Moment,
+) -> Result<(), Vec<Diagnostic>> {
+    let when = match moment {
+        Moment::Before => "before",
+        Moment::After => "after",
+    };
+    let text = serde_json::to_string_pretty(world).map_err(|e| {
+        vec![Diagnostic::bare(format!(
+            "cannot write the world {when} the plan: {e}"
+        ))]
+    })?;
+    let id = sources.add(format!("(the world {when} the plan)"), text);
+    let Err(errors) = load_world(sources, id, &mut NoFiles) else {
+        return Ok(());
+    };
+    let key = JsonPath::ROOT.key("resource_changes");
+    let (at, path) = match root.get("resource_changes") {
+        Some(list) => (list, &key),
+        None => (root, &JsonPath::ROOT),
+    };
+    Err(errors
+        .into_iter()
+        .map(|d| {
+            let world_path = d.location.map(|l| l.path).unwrap_or_default();
+            doc.err(
+                at,
+                path,
+                format!(
+                    "the plan makes a world {when} it that iamsim cannot load: {} (at {world_path} of that world)",
+                    d.message
+                ),
+            )
+        })
+        .collect())
 }
 
 /// With `--base`, a plan that creates what the base has, or updates what

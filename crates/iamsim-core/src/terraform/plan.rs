@@ -7,6 +7,7 @@
 use super::address::config_key;
 use crate::diag::{Diagnostic, Doc, JsonPath};
 use crate::json::{Node, Value};
+use crate::world::terraform::check_address;
 use rustc_hash::FxHashMap;
 
 /// What one resource change does, read from its `actions`.
@@ -268,6 +269,12 @@ fn change<'p>(
             "a resource change needs \"address\" and \"type\" strings",
         ));
     };
+    // The world format keeps the address as each policy's provenance and
+    // checks it; an address it would refuse is refused here, where it is.
+    if let Err(e) = check_address(address) {
+        let at = node.get("address").unwrap_or(node);
+        return Err(err(doc, at, &format!("{here}.address"), e));
+    }
     let module = text("module_address").unwrap_or("").to_string();
     let data = text("mode") == Some("data");
     let aws = text("provider_name").is_none_or(|p| p == "aws" || p.ends_with("/aws"));

@@ -245,6 +245,75 @@ fn an_attachment_to_a_role_that_exists_nowhere_is_an_error_located_in_the_plan()
 }
 
 #[test]
+fn a_plan_whose_world_would_not_load_is_an_error_located_in_the_plan() {
+    // Found by the terraform fuzz target: the importer wrote worlds the
+    // loader refuses (fuzz/regressions/terraform/).
+    let user = |name: &str| {
+        ch(
+            "aws_iam_user.u",
+            &["create"],
+            Value::Null,
+            json!({"name": name, "path": "/"}),
+        )
+    };
+    let e = after(&plan(&[user("ali`ce")], &[]), None).unwrap_err();
+    assert!(
+        e.starts_with("plan.json:1:")
+            && e.lines().any(|l| l.trim() == "at $.resource_changes")
+            && e.contains("\"ali`ce\" is not a valid user name"),
+        "{e}"
+    );
+    // Near miss: a name IAM takes.
+    assert!(after(&plan(&[user("alice")], &[]), None).is_ok());
+
+    let attach = |arn: &str| {
+        ch(
+            "aws_iam_user_policy_attachment.a",
+            &["create"],
+            Value::Null,
+            json!({"user": "alice", "policy_arn": arn}),
+        )
+    };
+    let deploy = format!("arn:aws:iam::{A}:policy/deploy");
+    let e = after(&plan(&[user("alice"), attach(&deploy)], &[]), None).unwrap_err();
+    assert!(
+        e.starts_with("plan.json:1:")
+            && e.contains(&format!("unknown managed policy \"{deploy}\"")),
+        "{e}"
+    );
+    // Near misses: the plan creates the policy; an AWS managed policy.
+    let policy = ch(
+        "aws_iam_policy.deploy",
+        &["create"],
+        Value::Null,
+        json!({"name": "deploy", "path": "/", "policy": doc("s3:GetObject")}),
+    );
+    assert!(after(&plan(&[user("alice"), policy, attach(&deploy)], &[]), None).is_ok());
+    let aws = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    assert!(after(&plan(&[user("alice"), attach(aws)], &[]), None).is_ok());
+}
+
+#[test]
+fn an_address_the_world_format_refuses_is_an_error_at_the_address() {
+    // Found by the terraform fuzz target: the address is each policy's
+    // provenance in the world, which checks it.
+    let mut c = ch(
+        "aws_iam_policy.deploy",
+        &["create"],
+        Value::Null,
+        json!({"name": "deploy", "path": "/", "policy": doc("s3:GetObject")}),
+    );
+    assert!(after(&plan(std::slice::from_ref(&c), &[]), None).is_ok());
+    c["address"] = json!("aws_iam_polic\u{fffd}.deploy");
+    let e = after(&plan(&[c], &[]), None).unwrap_err();
+    assert!(
+        e.contains("is not a Terraform resource address")
+            && e.contains("at $.resource_changes[0].address"),
+        "{e}"
+    );
+}
+
+#[test]
 fn a_destroyed_attachment_is_detached_and_a_customer_policy_matches_by_name() {
     let base = base_with_role(json!({}), json!(["old"]));
     let arn = format!("arn:aws:iam::{A}:policy/team/old");
