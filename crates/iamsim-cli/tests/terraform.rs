@@ -427,3 +427,57 @@ fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
         "{denied:?}"
     );
 }
+
+#[test]
+fn every_fuzz_regression_plan_is_refused_located_in_the_plan_and_writes_nothing() {
+    // fuzz/regressions/terraform: plans that made the importer build a
+    // world the loader refused (see the README beside them).
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/terraform");
+    let mut plans: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    plans.sort();
+    assert!(
+        !plans.is_empty(),
+        "no regression plans in {}",
+        dir.display()
+    );
+    for plan in &plans {
+        let name = plan.file_name().unwrap().to_str().unwrap();
+        let out = scratch(&format!("regression-{name}"));
+        let o = iamsim(
+            &dir,
+            &[
+                "import",
+                "--terraform",
+                name,
+                "--terraform-account",
+                "111111111111",
+                "--out",
+                out.to_str().unwrap(),
+            ],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {t}");
+        assert!(
+            t.starts_with(&format!("{name}:")) && t.contains(": error: "),
+            "{name}: {t}"
+        );
+        assert!(!out.exists(), "{name}: a world was written");
+        let o = iamsim(
+            &dir,
+            &[
+                "diff",
+                "--terraform",
+                name,
+                "--terraform-account",
+                "111111111111",
+            ],
+        );
+        let t = text(&o);
+        assert_eq!(o.status.code(), Some(2), "{name}: {t}");
+        assert!(t.starts_with(&format!("{name}:")), "{name}: {t}");
+    }
+}
