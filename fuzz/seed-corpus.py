@@ -9,6 +9,8 @@ project's test data:
   corpus/scenario/  scenario files (conformance, rules, seeds, import, bad)
   corpus/evaluate/  a few fixed pseudo-random byte strings (the target is
                     structure-aware: any bytes make an input)
+  corpus/terraform/ the Terraform plans of testdata/terraform (cases and
+                    shapes)
 
 Each file is named by the SHA-1 of its content (as libFuzzer names its
 own), so that reruns are idempotent. Run from anywhere:
@@ -30,6 +32,7 @@ INVALID = ROOT / "crates" / "iamsim-cli" / "tests" / "invalid"
 CORPUS = FUZZ / "corpus"
 
 MAX_POLICIES = 200
+TARGETS = ("policy", "world", "scenario", "evaluate", "terraform")
 
 
 def save(target, data):
@@ -84,7 +87,7 @@ def policies_in(node, out):
 
 
 def main():
-    for target in ("policy", "world", "scenario", "evaluate"):
+    for target in TARGETS:
         shutil.rmtree(CORPUS / target, ignore_errors=True)
         (CORPUS / target).mkdir(parents=True)
 
@@ -104,6 +107,9 @@ def main():
             continue
         data = load(path)
         if data is None:
+            continue
+        if isinstance(data, dict) and "format_version" in data and "terraform_version" in data:
+            save("terraform", path.read_bytes())
             continue
         policies_in(data, policies)
         is_dump = "dumps" in path.parts
@@ -140,7 +146,7 @@ def main():
         for _ in range(2):
             save("evaluate", bytes(rng.getrandbits(8) for _ in range(size)))
 
-    for target in ("policy", "world", "scenario", "evaluate"):
+    for target in TARGETS:
         d = CORPUS / target
         n = len(os.listdir(d))
         size = sum(f.stat().st_size for f in d.iterdir())
