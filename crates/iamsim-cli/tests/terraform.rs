@@ -114,6 +114,7 @@ fn what_the_plan_knows_only_after_apply_is_named_and_decided_indeterminate() {
         named,
         vec![
             "aws_iam_role.ci name",
+            "aws_iam_role_policy.ci role",
             "aws_iam_role_policy.signer_key policy"
         ],
         "{err}"

@@ -91,6 +91,11 @@ pub fn placeholder(prefix: &str, address: &str, lower: bool) -> String {
         .collect()
 }
 
+/// True for a name (or an ARN ending in one) that [`placeholder`] made.
+pub fn is_placeholder(value: &str) -> bool {
+    value.contains("tfunknown-")
+}
+
 impl Known<'_, '_> {
     /// The account of a change's provider configuration.
     pub fn account(&self, ch: &Change<'_>) -> Option<&str> {
