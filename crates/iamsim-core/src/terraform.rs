@@ -30,7 +30,6 @@ use crate::import::Reader;
 use crate::world::parse_source;
 pub use accounts::AccountArg;
 use accounts::Accounts;
-pub use plan::is_plan;
 use plan::{Action, Change};
 use references::Known;
 use resources::{Build, Item, Side};

@@ -131,12 +131,6 @@ impl<'p> Plan<'p> {
     }
 }
 
-/// True for the output of `terraform show -json`: an object with
-/// `format_version` and `terraform_version`.
-pub fn is_plan(node: &Node) -> bool {
-    node.get("format_version").is_some() && node.get("terraform_version").is_some()
-}
-
 /// An error at `node`, whose JSON path below the root is `path` (the
 /// path is built as text: plan paths are short and known where they fail).
 fn err(doc: Doc, node: &Node, path: &str, msg: impl Into<String>) -> Diagnostic {
