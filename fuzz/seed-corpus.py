@@ -7,10 +7,10 @@ project's test data:
   corpus/world/     world files, the inline worlds of scenario files, AWS
                     CLI dumps, and testdata/bad's worlds (bad JSON included)
   corpus/scenario/  scenario files (conformance, rules, seeds, import, bad)
-  corpus/terraform/ the Terraform plans of testdata/terraform (each case's
-                    plan.json, and every JSON file of shapes/)
   corpus/evaluate/  a few fixed pseudo-random byte strings (the target is
                     structure-aware: any bytes make an input)
+  corpus/terraform/ the Terraform plans of testdata/terraform (cases and
+                    shapes)
 
 Each file is named by the SHA-1 of its content (as libFuzzer names its
 own), so that reruns are idempotent. Run from anywhere:
@@ -28,7 +28,6 @@ from pathlib import Path
 FUZZ = Path(__file__).resolve().parent
 ROOT = FUZZ.parent
 TESTDATA = ROOT / "testdata"
-TERRAFORM = TESTDATA / "terraform"
 INVALID = ROOT / "crates" / "iamsim-cli" / "tests" / "invalid"
 CORPUS = FUZZ / "corpus"
 
@@ -109,6 +108,9 @@ def main():
         data = load(path)
         if data is None:
             continue
+        if isinstance(data, dict) and "format_version" in data and "terraform_version" in data:
+            save("terraform", path.read_bytes())
+            continue
         policies_in(data, policies)
         is_dump = "dumps" in path.parts
         if isinstance(data, dict) and "scenarios" in data:
@@ -143,11 +145,6 @@ def main():
     for size in (64, 128, 256, 512, 1024, 2048, 4096, 8192):
         for _ in range(2):
             save("evaluate", bytes(rng.getrandbits(8) for _ in range(size)))
-
-    for path in sorted(TERRAFORM.glob("*/plan.json")):
-        save("terraform", path.read_bytes())
-    for path in sorted((TERRAFORM / "shapes").rglob("*.json")):
-        save("terraform", path.read_bytes())
 
     for target in TARGETS:
         d = CORPUS / target

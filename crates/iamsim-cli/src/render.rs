@@ -103,7 +103,7 @@ pub fn depends(r: &ScenarioResult) -> String {
     match r.outcome {
         Decision::Indeterminate => format!(" (depends on {list}, known only after apply)"),
         _ => format!(
-            " (denied either way; explicit_deny if {list}, known only after apply, holds a Deny that applies)"
+            " (denied either way; whether explicitly depends on {list}, known only after apply)"
         ),
     }
 }

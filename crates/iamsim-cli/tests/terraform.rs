@@ -70,6 +70,15 @@ fn import(case: &Path, plan: &str, extra: &[&str], out: &str) -> (PathBuf, Outpu
     (world, o)
 }
 
+/// Asserts bad input: exit status 2 and a message with each of `says`.
+fn refused(o: &Output, says: &[&str]) {
+    let out = text(o);
+    assert_eq!(o.status.code(), Some(2), "{out}");
+    for s in says {
+        assert!(out.contains(s), "{s}: {out}");
+    }
+}
+
 fn case_dirs() -> Vec<PathBuf> {
     let mut dirs: Vec<PathBuf> = std::fs::read_dir(cases())
         .unwrap()
@@ -114,6 +123,7 @@ fn what_the_plan_knows_only_after_apply_is_named_and_decided_indeterminate() {
         named,
         vec![
             "aws_iam_role.ci name",
+            "aws_iam_role_policy.ci role",
             "aws_iam_role_policy.signer_key policy"
         ],
         "{err}"
@@ -183,12 +193,12 @@ fn what_the_plan_knows_only_after_apply_is_named_and_decided_indeterminate() {
 fn strict_makes_every_unknown_an_error_located_in_the_plan() {
     let case = cases().join("unknowns");
     let (_, o) = import(&case, "plan.json", &["--strict"], "unknowns-strict.json");
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(
-        out.contains("plan.json:")
-            && out.contains("aws_iam_role.ci name is known only after apply"),
-        "{out}"
+    refused(
+        &o,
+        &[
+            "plan.json:",
+            "aws_iam_role.ci name is known only after apply",
+        ],
     );
     // Near miss: a plan with nothing unknown imports under --strict.
     let (_, o) = import(
@@ -214,12 +224,7 @@ fn without_an_account_the_import_says_which_flag_to_give() {
             world.to_str().unwrap(),
         ],
     );
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(
-        out.contains("plan.json:") && out.contains("--terraform-account aws=ACCOUNT"),
-        "{out}"
-    );
+    refused(&o, &["plan.json:", "--terraform-account aws=ACCOUNT"]);
     // A provider key the plan does not have is an argument error.
     let o = iamsim(
         &case,
@@ -233,11 +238,9 @@ fn without_an_account_the_import_says_which_flag_to_give() {
             "aws.nowhere=111111111111",
         ],
     );
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(
-        out.contains("argument --terraform-account 'aws.nowhere=111111111111'"),
-        "{out}"
+    refused(
+        &o,
+        &["argument --terraform-account 'aws.nowhere=111111111111'"],
     );
 }
 
@@ -361,21 +364,11 @@ fn errored_plans_and_other_majors_are_refused_located() {
             &[],
             &format!("refused-{shape}"),
         );
-        let out = text(&o);
-        assert_eq!(o.status.code(), Some(2), "{shape}: {out}");
-        assert!(
-            out.contains(&format!("{shape}:")) && out.contains(says),
-            "{shape}: {out}"
-        );
+        refused(&o, &[&format!("{shape}:"), says]);
     }
     // Not a plan at all: a world file.
     let (_, o) = import(&cross, "world.json", &[], "not-a-plan.json");
-    let out = text(&o);
-    assert_eq!(o.status.code(), Some(2), "{out}");
-    assert!(
-        out.contains("world.json:1:1: error: not a Terraform plan"),
-        "{out}"
-    );
+    refused(&o, &["world.json:1:1: error: not a Terraform plan"]);
 }
 
 #[test]

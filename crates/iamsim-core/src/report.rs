@@ -327,7 +327,7 @@ impl RequestTrace {
                 "note": g.note,
                 "page": g.page,
                 "not_applying": g.misses.iter().map(|m| {
-                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason});
+                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason, "terraform": m.terraform});
                     if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {
                         obj.insert("condition".into(), json!({"operator": c.operator, "key": c.key, "policy_values": c.policy_values, "request_values": c.request_values}));
                     }

@@ -31,7 +31,6 @@ use crate::json::Node;
 use crate::world::{NoFiles, load_world, parse_source};
 pub use accounts::AccountArg;
 use accounts::Accounts;
-pub use plan::is_plan;
 use plan::{Action, Change};
 use references::Known;
 use resources::{Build, Item, Side};

@@ -10,7 +10,10 @@ use std::path::PathBuf;
 use std::process::Output;
 
 const WORLD: &str = "testdata/rules/terraform-unknown.world.json";
+/// The determinate near misses, with expects.
 const SCENARIOS: &str = "testdata/rules/terraform-unknown.json";
+/// The indeterminate decisions, without.
+const INDETERMINATE: &str = "crates/iamsim-cli/tests/terraform_unknown/indeterminate.json";
 const APP: &str = "arn:aws:iam::111111111111:role/app";
 
 fn json_lines(o: &Output) -> Vec<serde_json::Value> {
@@ -112,12 +115,12 @@ fn can_exits_3_on_indeterminate_and_json_says_what_it_depends_on() {
     );
 }
 
-/// Each indeterminate scenario of the rules file (they carry no expect)
-/// and what it depends on; its determinate near misses carry expects,
-/// which `iamsim run testdata/` checks.
+/// Each indeterminate scenario (they carry no expect) and what it depends
+/// on; their determinate near misses carry expects, which `iamsim run
+/// testdata/` checks too.
 #[test]
-fn the_rules_file_decides_each_unknown_as_indeterminate() {
-    let o = iamsim(&["run", "--format", "json", SCENARIOS]);
+fn each_unknown_is_indeterminate_and_its_near_miss_is_not() {
+    let o = iamsim(&["run", "--format", "json", INDETERMINATE, SCENARIOS]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let lines = json_lines(&o);
     let wanted = [
@@ -281,7 +284,14 @@ fn diffs_report_what_becomes_indeterminate() {
     let before = before.to_str().unwrap();
     // With scenario files: the read became indeterminate.
     let o = iamsim(&[
-        "diff", "--before", before, "--after", WORLD, SCENARIOS, "--format", "json",
+        "diff",
+        "--before",
+        before,
+        "--after",
+        WORLD,
+        INDETERMINATE,
+        "--format",
+        "json",
     ]);
     assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
     let lines = json_lines(&o);

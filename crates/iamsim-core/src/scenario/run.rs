@@ -15,7 +15,7 @@ use crate::request::{
 use crate::sse_kms::{self, KmsContext};
 use crate::world::{Role, Tags, User, World};
 use std::cell::{OnceCell, RefCell};
-use unknowns::{Depends, Readings};
+use unknowns::{Depends, Possible, Readings};
 
 mod unknowns;
 
@@ -105,7 +105,8 @@ pub struct ScenarioResult {
     /// no Deny that applies). Empty for a decision that rests on nothing
     /// unknown.
     pub depends_on: Vec<String>,
-    /// The index of the first denied step.
+    /// The index of the first denied step (with unknowns, the first that
+    /// may be denied).
     pub denied_at: Option<usize>,
     /// The steps that ran, with explanations ([`Detail::Explanations`]
     /// only; empty otherwise).
@@ -298,8 +299,9 @@ pub fn run_scenario(
     let outsiders = Outsiders::default();
     let mut current = principal(&r, &outsiders)?;
     let mut steps = Vec::new();
-    let mut outcome = Readings::both(Outcome::Allow);
+    let mut possible = Possible::default();
     let mut denied_at = None;
+    let mut all_allowed = true;
     for (i, step) in scenario.steps.iter().enumerate() {
         let stepped = match &step.kind {
             StepKind::AssumeRole {
@@ -335,22 +337,24 @@ pub fn run_scenario(
             }
         };
         steps.extend(stepped.result);
-        // In the reading that denies, the scenario ends at its first
-        // denied step; the one that allows goes on with the session.
-        if outcome.denying == Outcome::Allow && stepped.outcome.denying != Outcome::Allow {
-            outcome.denying = stepped.outcome.denying;
-            denied_at = Some(i);
+        // A step that may be denied may end the scenario; the reading
+        // that allows goes on with the session until it is denied.
+        possible.step(stepped.outcome);
+        if stepped.outcome.denying != Outcome::Allow {
+            denied_at.get_or_insert(i);
         }
         if stepped.outcome.allowing != Outcome::Allow {
-            outcome.allowing = stepped.outcome.allowing;
-            denied_at.get_or_insert(i);
+            all_allowed = false;
             break;
         }
         if let Some(session) = stepped.next {
             current = Current::Session(session);
         }
     }
-    let (outcome, depends_on) = r.depends.into_inner().decide(outcome);
+    if all_allowed {
+        possible.allow();
+    }
+    let (outcome, depends_on) = r.depends.into_inner().decide(possible);
     // An expectation holds only if it holds whatever the unknowns turn
     // out to be: never for indeterminate, and a kind of deny only when
     // nothing unknown decides the kind.

@@ -110,12 +110,19 @@ pub struct Plan<'p> {
     /// account id.
     pub identities: Vec<(String, String)>,
     by_address: FxHashMap<String, usize>,
+    configs: FxHashMap<String, &'p Node>,
 }
 
 impl<'p> Plan<'p> {
     /// The change of a resource address.
     pub fn find(&self, address: &str) -> Option<&Change<'p>> {
         self.changes.get(*self.by_address.get(address)?)
+    }
+
+    /// The `module_calls` entry that made a module instance
+    /// (`module.app["x"]`), with its `expressions` and `module`.
+    pub fn call(&self, module_address: &str) -> Option<&'p Node> {
+        self.configs.get(&config_key(module_address, "")).copied()
     }
 
     /// Every provider configuration key the plan names.
@@ -130,12 +137,6 @@ impl<'p> Plan<'p> {
         keys.sort();
         keys
     }
-}
-
-/// True for the output of `terraform show -json`: an object with
-/// `format_version` and `terraform_version`.
-pub fn is_plan(node: &Node) -> bool {
-    node.get("format_version").is_some() && node.get("terraform_version").is_some()
 }
 
 /// An error at `node`, whose JSON path below the root is `path` (the
@@ -246,6 +247,7 @@ pub fn read(doc: Doc, root: &Node) -> Result<Plan<'_>, Vec<Diagnostic>> {
         providers,
         identities,
         by_address,
+        configs,
     })
 }
 
@@ -326,7 +328,8 @@ fn change<'p>(
     })
 }
 
-/// Every resource block of `configuration`, by [`config_key`].
+/// Every resource block of `configuration`, by [`config_key`], and every
+/// module call, by the key of its module with an empty resource part.
 fn config_blocks(root: &Node) -> FxHashMap<String, &Node> {
     let mut out = FxHashMap::default();
     if let Some(m) = root.get("configuration").and_then(|c| c.get("root_module")) {
@@ -353,6 +356,8 @@ fn walk_config<'p>(module: &'p Node, prefix: &str, out: &mut FxHashMap<String, &
         } else {
             format!("{prefix}.{}", call.key)
         };
+        // The call itself, under an empty resource part.
+        out.insert(format!("{inner}|"), &call.node);
         if let Some(m) = call.node.get("module") {
             walk_config(m, &inner, out);
         }

@@ -24,6 +24,53 @@ pub struct Known<'a, 'p> {
     pub accounts: &'a Accounts,
 }
 
+/// The `references` of an expression.
+fn references(expr: &Node) -> Option<Vec<&str>> {
+    match &expr.get("references")?.value {
+        Value::Array(items) => Some(items.iter().filter_map(Node::as_str).collect()),
+        _ => None,
+    }
+}
+
+/// A module instance address split into its parent and its last call
+/// (`module.a["x"].module.b` into `module.a["x"]` and `module.b`).
+fn split_module(module: &str) -> Option<(&str, &str)> {
+    let i = module.rfind(".module.").map_or(0, |i| i + 1);
+    let last = module.get(i..)?;
+    let parent = module.get(..i.saturating_sub(1)).unwrap_or("");
+    last.starts_with("module.").then_some((parent, last))
+}
+
+/// The module instance and output that references like `module.app.role`
+/// (listed with `module.app`) name: `None` unless that is all they name.
+fn module_output(refs: &[&str]) -> Option<(String, String)> {
+    let mut found: Option<(String, String)> = None;
+    let mut bases = Vec::new();
+    for r in refs {
+        let segs = super::address::segments(r);
+        if segs.first() != Some(&"module") {
+            return None;
+        }
+        let instance = segs.get(..2)?.join(".");
+        match segs.get(2) {
+            Some(out) => {
+                let this = (instance, (*out).to_string());
+                if found.as_ref().is_some_and(|f| *f != this) {
+                    return None;
+                }
+                found = Some(this);
+            }
+            None => bases.push(instance),
+        }
+    }
+    let (instance, output) = found?;
+    let bare = instance.split('[').next().unwrap_or("");
+    bases
+        .iter()
+        .all(|b| *b == instance || b == bare)
+        .then_some((instance, output))
+}
+
 /// Attributes that hold a policy document (resources' and
 /// `aws_iam_policy_document`'s).
 fn is_document(attr: &str) -> bool {
@@ -91,6 +138,11 @@ pub fn placeholder(prefix: &str, address: &str, lower: bool) -> String {
         .collect()
 }
 
+/// True for a name (or an ARN ending in one) that [`placeholder`] made.
+pub fn is_placeholder(value: &str) -> bool {
+    value.contains("tfunknown-")
+}
+
 impl Known<'_, '_> {
     /// The account of a change's provider configuration.
     pub fn account(&self, ch: &Change<'_>) -> Option<&str> {
@@ -103,17 +155,57 @@ impl Known<'_, '_> {
     }
 
     fn resolve_at(&self, ch: &Change<'_>, attr: &str, depth: u8) -> Option<String> {
+        let refs = references(ch.expression(attr)?)?;
+        self.follow(&refs, &ch.module, own_index(&ch.address), attr, depth)
+    }
+
+    /// The value of an expression with references `refs`, written in module
+    /// instance `module` (by the resource instance whose index is `index`),
+    /// for an attribute `attr`: a single resource reference, or one module
+    /// variable (`var.role`, followed to the module call's expression) or
+    /// module output (`module.app.role`, followed to the output's
+    /// expression) that leads to one.
+    fn follow(
+        &self,
+        refs: &[&str],
+        module: &str,
+        index: &str,
+        attr: &str,
+        depth: u8,
+    ) -> Option<String> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let refs: Vec<&str> = match &ch.expression(attr)?.get("references")?.value {
-            Value::Array(items) => items.iter().filter_map(Node::as_str).collect(),
-            _ => return None,
+        let within = |rest: &str| {
+            if module.is_empty() {
+                rest.to_string()
+            } else {
+                format!("{module}.{rest}")
+            }
         };
-        let (resource, target_attr) = match single_reference(&refs) {
+        if let [only] = refs {
+            if let Some(name) = only.strip_prefix("var.") {
+                let (parent, _) = split_module(module)?;
+                let call = self.plan.call(module)?;
+                let inner = references(call.get("expressions")?.get(name)?)?;
+                return self.follow(&inner, parent, "", attr, depth + 1);
+            }
+        }
+        if let Some((instance, output)) = module_output(refs) {
+            let instance = within(&instance);
+            let call = self.plan.call(&instance)?;
+            let expr = call
+                .get("module")?
+                .get("outputs")?
+                .get(&output)?
+                .get("expression")?;
+            let inner = references(expr)?;
+            return self.follow(&inner, &instance, "", attr, depth + 1);
+        }
+        let (resource, target_attr) = match single_reference(refs) {
             Some(r) => r,
             None => {
-                let resource = indexed_reference(&refs, own_index(&ch.address))?;
+                let resource = indexed_reference(refs, index)?;
                 let attr = implied_attribute(attr, &resource)?;
                 (resource, attr.to_string())
             }
@@ -123,21 +215,12 @@ impl Known<'_, '_> {
         if is_document(attr) != is_document(&target_attr) {
             return None;
         }
-        let address = if ch.module.is_empty() {
-            resource
-        } else {
-            format!("{}.{resource}", ch.module)
-        };
-        let target = self.plan.find(&address)?;
+        let target = self.plan.find(&within(&resource))?;
         self.value_at(target, &target_attr, depth + 1)
     }
 
     /// The value an attribute of a resource has after the plan: known in
     /// `after`, or following from what is known of the resource.
-    pub fn value_of(&self, ch: &Change<'_>, attr: &str) -> Option<String> {
-        self.value_at(ch, attr, 0)
-    }
-
     fn value_at(&self, ch: &Change<'_>, attr: &str, depth: u8) -> Option<String> {
         if let Some(v) = text(ch.after, attr) {
             return Some(v.to_string());

@@ -5,7 +5,7 @@
 //! as AWS checks them while reading, so errors point into the plan.
 
 use super::plan::{Action, Change};
-use super::references::{Known, is_unknown, text};
+use super::references::{Known, is_placeholder, is_unknown, text};
 use crate::diag::{Diagnostic, Doc, JsonPath, Seg};
 use crate::import::Reader;
 use crate::json::{Node, Value};
@@ -393,6 +393,11 @@ impl<'a, 'p> Build<'a, 'p, '_> {
     fn string(&mut self, ch: &Change<'_>, side: Side, attr: &str) -> Str {
         if side == Side::After && is_unknown(ch, attr) {
             if let Some(v) = self.known.resolve(ch, attr) {
+                // A reference to an entity known only in part: the edit
+                // lands on its placeholder, and the value is still unknown.
+                if is_placeholder(&v) {
+                    self.unknown(ch, attr);
+                }
                 return Str::Known(v);
             }
             self.unknown(ch, attr);

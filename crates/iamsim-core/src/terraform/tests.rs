@@ -951,3 +951,77 @@ fn the_account_comes_from_the_provider_block_or_known_arns_else_the_flag_is_aske
         e[0].message
     );
 }
+
+#[test]
+fn references_are_followed_through_module_variables_and_outputs() {
+    // Root role `r`; module `m` attaches a policy to `var.role`, given
+    // `aws_iam_role.r.id`; module `n` makes role `inner` and outputs its
+    // name, to which a root attachment refers.
+    let arn = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+    let mut in_m = with_unknown(
+        ch(
+            "aws_iam_role_policy_attachment.a",
+            &["create"],
+            Value::Null,
+            json!({"policy_arn": arn}),
+        ),
+        json!({"role": true}),
+    );
+    in_m["address"] = json!("module.m.aws_iam_role_policy_attachment.a");
+    in_m["module_address"] = json!("module.m");
+    let mut inner = with_unknown(role_change("inner", json!({})), json!({"name": true}));
+    inner["address"] = json!("module.n.aws_iam_role.inner");
+    inner["module_address"] = json!("module.n");
+    inner["change"]["after"]
+        .as_object_mut()
+        .unwrap()
+        .remove("name");
+    let root_att = with_unknown(
+        ch(
+            "aws_iam_role_policy_attachment.b",
+            &["create"],
+            Value::Null,
+            json!({"policy_arn": arn}),
+        ),
+        json!({"role": true}),
+    );
+    let mut text: Value = serde_json::from_str(&plan(
+        &[role_change("r", json!({})), in_m, inner, root_att],
+        &[(
+            "aws_iam_role_policy_attachment.b",
+            json!({"role": {"references": ["module.n.role_name", "module.n"]}}),
+        )],
+    ))
+    .unwrap();
+    let resource = |address: &str, expressions: Value| {
+        let (kind, name) = address.split_once('.').unwrap();
+        json!({"address": address, "mode": "managed", "type": kind, "name": name, "provider_config_key": "aws", "expressions": expressions})
+    };
+    text["configuration"]["root_module"]["module_calls"] = json!({
+        "m": {"expressions": {"role": {"references": ["aws_iam_role.r.id", "aws_iam_role.r"]}},
+              "module": {"resources": [resource("aws_iam_role_policy_attachment.a", json!({"role": {"references": ["var.role"]}}))]}},
+        "n": {"expressions": {"name": {"references": ["var.prefix"]}},
+              "module": {"resources": [resource("aws_iam_role.inner", json!({"name": {"references": ["var.name"]}}))],
+                         "outputs": {"role_name": {"expression": {"references": ["aws_iam_role.inner.name", "aws_iam_role.inner"]}}}}}
+    });
+    let i = run_with(&text.to_string(), None, Moment::After, false).unwrap();
+    let roles = &i.world["accounts"][A]["roles"];
+    assert_eq!(roles["r"]["managed_policies"], json!([arn]));
+    // The output leads to a role whose name is itself known only after
+    // apply (a variable that is no reference): its placeholder, listed.
+    let placeholder = roles
+        .as_object()
+        .unwrap()
+        .keys()
+        .find(|k| k.starts_with("tfunknown-"))
+        .unwrap()
+        .clone();
+    assert_eq!(roles[&placeholder]["managed_policies"], json!([arn]));
+    assert_eq!(
+        i.unknowns,
+        vec![
+            "module.n.aws_iam_role.inner name",
+            "aws_iam_role_policy_attachment.b role"
+        ]
+    );
+}

@@ -3,7 +3,9 @@
 //! remembers the Terraform address it came from
 //! (`{"terraform": ADDRESS, "document": DOC}`), a policy or attachment known
 //! only after apply (`{"terraform": ADDRESS, "unknown": ATTRIBUTE}`), and the
-//! placeholder documents iamsim reads such an unknown text as.
+//! placeholder documents iamsim reads such an unknown text as. What a plan
+//! knows only after apply is what it marks in `after_unknown`
+//! (<https://developer.hashicorp.com/terraform/internals/json-format>).
 //!
 //! Resource addresses follow Terraform's "Resource Addressing" page,
 //! <https://developer.hashicorp.com/terraform/cli/state/resource-addressing>:

@@ -68,6 +68,47 @@ impl Readings {
     }
 }
 
+/// The decisions a scenario may end in, whatever the unknowns hold: each
+/// step may end in any deny between its two readings (explicit deny below
+/// implicit deny below allow: an empty text gives the implicit deny
+/// between an allow and an explicit deny), if every step before it may
+/// allow; the scenario may be allowed if every step is in the reading
+/// that allows.
+#[derive(Debug, Default)]
+pub(super) struct Possible {
+    allow: bool,
+    implicit: bool,
+    explicit: bool,
+}
+
+impl Possible {
+    /// Adds what a step that may be reached may be denied as.
+    pub fn step(&mut self, r: Readings) {
+        let rank = |o: Outcome| match o {
+            Outcome::ExplicitDeny => 0,
+            Outcome::ImplicitDeny | Outcome::Indeterminate => 1,
+            Outcome::Allow => 2,
+        };
+        let (a, d) = (rank(r.allowing), rank(r.denying));
+        let (lo, hi) = (a.min(d), a.max(d));
+        self.explicit |= lo == 0;
+        self.implicit |= lo <= 1 && hi >= 1;
+    }
+
+    /// Every step is allowed in the reading that allows.
+    pub fn allow(&mut self) {
+        self.allow = true;
+    }
+
+    /// How many different decisions are possible.
+    fn count(&self) -> usize {
+        [self.allow, self.implicit, self.explicit]
+            .iter()
+            .filter(|x| **x)
+            .count()
+    }
+}
+
 /// What the requests of a scenario depend on, in the order first met.
 #[derive(Debug, Default)]
 pub(super) struct Depends {
@@ -91,20 +132,25 @@ impl Depends {
     }
 
     /// The scenario's decision and what it depends on: `indeterminate`
-    /// whenever it names an entity known only in part; else as the two
-    /// readings say, depending on the policy texts they consulted when
-    /// they differ.
-    pub fn decide(self, readings: Readings) -> (Outcome, Vec<String>) {
-        let differ = readings.allowing != readings.denying;
+    /// whenever it names an entity known only in part, or when it may be
+    /// allowed and may be denied; an implicit deny when it may be denied
+    /// either way (the kind then depends on the policy texts consulted);
+    /// else its one possible decision.
+    pub fn decide(self, p: Possible) -> (Outcome, Vec<String>) {
         let mut depends = self.entities;
         let entity = !depends.is_empty();
-        if differ {
+        let several = p.count() > 1;
+        if several {
             depends.extend(self.policies);
         }
-        let outcome = if entity {
+        let outcome = if entity || (p.allow && several) {
             Outcome::Indeterminate
+        } else if p.allow {
+            Outcome::Allow
+        } else if p.implicit {
+            Outcome::ImplicitDeny
         } else {
-            readings.outcome()
+            Outcome::ExplicitDeny
         };
         (outcome, depends)
     }
@@ -145,7 +191,7 @@ pub(super) fn annotate(
             format!("indeterminate: depends on {list} (known only after apply); {both}")
         }
         _ => format!(
-            "denied whatever {list} (known only after apply) turns out to be, explicitly if it holds a Deny that applies; {both}"
+            "denied whatever {list} (known only after apply) turns out to be, explicitly or not depending on it; {both}"
         ),
     };
     trace.depends_on = depends;
@@ -153,7 +199,7 @@ pub(super) fn annotate(
 
 #[cfg(test)]
 mod tests {
-    use super::{Depends, Readings};
+    use super::{Depends, Possible, Readings};
     use crate::eval::Outcome::{self, Allow, ExplicitDeny, ImplicitDeny, Indeterminate};
     use crate::eval::unknown::Unknowns;
     use crate::scenario::Detail;
@@ -186,16 +232,48 @@ mod tests {
         let mut d = Depends::default();
         d.add(&u);
         d.add(&u);
+        let mut denied = Possible::default();
+        denied.step(Readings::both(ImplicitDeny));
         assert_eq!(
-            d.decide(Readings::both(ImplicitDeny)),
+            d.decide(denied),
             (Indeterminate, vec!["aws_iam_role.batch name".to_string()])
         );
+        let mut allowed = Possible::default();
+        allowed.step(Readings::both(Allow));
+        allowed.allow();
+        assert_eq!(depends_on_p().decide(allowed), (Allow, Vec::new()));
+    }
+
+    fn depends_on_p() -> Depends {
         let mut d = Depends::default();
         d.add(&Unknowns {
             entities: Vec::new(),
             policies: vec!["aws_iam_role_policy.p policy"],
         });
-        assert_eq!(d.decide(Readings::both(Allow)), (Allow, Vec::new()));
+        d
+    }
+
+    #[test]
+    fn a_step_that_may_allow_makes_the_kind_of_a_later_deny_uncertain() {
+        // Step 1 rests on p; step 2 is denied explicitly in any case. If
+        // p allows, step 2's explicit deny decides; if p denies, step 1's;
+        // if p is empty, step 1 is denied implicitly.
+        let mut p = Possible::default();
+        p.step(r(Allow, ExplicitDeny));
+        p.step(r(ExplicitDeny, ExplicitDeny));
+        let p_policy = vec!["aws_iam_role_policy.p policy".to_string()];
+        assert_eq!(depends_on_p().decide(p), (ImplicitDeny, p_policy.clone()));
+        // Near miss: the same, step 1 known.
+        let mut p = Possible::default();
+        p.step(r(Allow, Allow));
+        p.step(r(ExplicitDeny, ExplicitDeny));
+        assert_eq!(depends_on_p().decide(p), (ExplicitDeny, Vec::new()));
+        // Every step allowed when p allows: indeterminate.
+        let mut p = Possible::default();
+        p.step(r(Allow, ImplicitDeny));
+        p.step(r(Allow, Allow));
+        p.allow();
+        assert_eq!(depends_on_p().decide(p), (Indeterminate, p_policy));
     }
 
     const BOB: &str = "arn:aws:iam::111111111111:user/bob";
