@@ -226,6 +226,15 @@ pub fn is_world_document(node: &Node) -> bool {
     node.get("accounts").is_some() && node.get("scenarios").is_none()
 }
 
+/// True when a parsed JSON file is Terraform's JSON output (`terraform show
+/// -json`): an object with `format_version` and `terraform_version`, as
+/// every version of the format has, per
+/// <https://developer.hashicorp.com/terraform/internals/json-format>.
+/// Directory runs skip plans; `iamsim import --terraform` reads them.
+pub fn is_terraform_plan(node: &Node) -> bool {
+    node.get("format_version").is_some() && node.get("terraform_version").is_some()
+}
+
 /// Reads a scenario file registered as `id`.
 pub fn parse_file(
     sources: &mut Sources,
