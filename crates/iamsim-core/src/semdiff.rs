@@ -36,6 +36,7 @@
 pub mod changes;
 pub mod context;
 pub mod reach;
+pub mod routes;
 pub mod scope;
 pub mod space;
 pub mod witness;
@@ -189,7 +190,9 @@ pub fn semantic_diff(
     let judge = Judge {
         worlds: [before, after],
         opts,
+        sides: &sides,
         trials: context::Trials::new([before, after], opts.context),
+        routes: routes::Routes::new(&sides, [before, after], opts),
     };
     let set = changes::changes(before, after);
     // The space of what the change touches decides who is in scope; a
@@ -199,7 +202,7 @@ pub fn semantic_diff(
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        chains.push([sides[0].chains(subject)?, sides[1].chains(subject)?]);
+        chains.push([sides[0].routes(subject)?, sides[1].routes(subject)?]);
     }
     if chains.iter().any(|[b, a]| b != a) {
         space = space::space(before, after, None);
@@ -235,36 +238,31 @@ pub fn semantic_diff(
             if let Some((rc, ac, _)) = request(c) {
                 if b.iter()
                     .chain(&a)
-                    .any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn))
+                    .flat_map(|(from, role, _)| [from, role])
+                    .any(|arn| !arn.is_empty() && set.may_differ(arn, ac.rep(), &rc.arn))
                 {
                     classes.push(c);
                 }
             }
         }
         if b != a {
-            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<String> {
-                x.iter()
-                    .filter(|c| !y.contains(c))
-                    .map(|c| c.0.clone())
-                    .collect()
-            };
-            let differing = [only(&b, &a), only(&a, &b)];
+            let differing = downstream(&b, &a);
             for &c in &all {
                 let Some((_, _, r)) = request(c) else {
                     continue;
                 };
-                for (side, arns) in sides.iter().zip(&differing) {
-                    let mut can = false;
-                    for arn in arns {
-                        if side.can(arn, &r)? {
-                            can = true;
-                            break;
-                        }
-                    }
-                    if can {
-                        classes.push(c);
+                let mut can = false;
+                for (side, arn) in sides
+                    .iter()
+                    .flat_map(|s| differing.iter().map(move |a| (s, a)))
+                {
+                    if side.can(arn, &r)? {
+                        can = true;
                         break;
                     }
+                }
+                if can {
+                    classes.push(c);
                 }
             }
             classes.sort_unstable();
@@ -344,8 +342,12 @@ struct Question<'a> {
 struct Judge<'a> {
     worlds: [&'a World; 2],
     opts: &'a Options<'a>,
+    /// The two worlds' chains.
+    sides: &'a [reach::Side<'a>; 2],
     /// Values to try for the open keys the worlds' conditions test.
     trials: context::Trials,
+    /// The two worlds' chains under each context class.
+    routes: routes::Routes<'a>,
 }
 
 impl Judge<'_> {
@@ -362,7 +364,7 @@ impl Judge<'_> {
         if before.is_empty() && after.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = self.keys(q, before, after);
+        let keys = self.keys(q, before, after)?;
         if !keys.is_empty() {
             return self.context_classes(q, &keys, before, after);
         }
@@ -374,17 +376,27 @@ impl Judge<'_> {
     }
 
     /// The open keys (lower-cased, sorted) that may part the two worlds on
-    /// this class: the keys every access of either world needs, and those
-    /// whose value would change the decision of either world's shown
-    /// access in either world (crate::eval::absent), with its needs and
-    /// without.
-    fn keys(&self, q: &Question<'_>, before: &[Access], after: &[Access]) -> Vec<String> {
+    /// this class: the keys every access of either world needs, those some
+    /// step needs on any chain of either world to an identity that can
+    /// make the request ([`reach::Side::route_keys`]), and those whose
+    /// value would change the decision of either world's shown access in
+    /// either world (crate::eval::absent), with its needs and without.
+    fn keys(
+        &self,
+        q: &Question<'_>,
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Vec<String>, String> {
         let mut keys: Vec<String> = before
             .iter()
             .chain(after)
             .flat_map(Access::needs)
             .map(|n| n.key.to_ascii_lowercase())
             .collect();
+        let ends = identities(q.subject, before, after);
+        for side in self.sides {
+            keys.extend(side.route_keys(q.subject, &ends)?);
+        }
         for access in [best(before), best(after)].into_iter().flatten() {
             for a in [access.clone(), bare(access)] {
                 let w = self.witness(q, Change::NewlyAllowed, &a);
@@ -395,7 +407,7 @@ impl Judge<'_> {
         }
         keys.sort_unstable();
         keys.dedup();
-        keys
+        Ok(keys)
     }
 
     /// A new chain to an access the subject already had: the first chain
@@ -420,14 +432,15 @@ impl Judge<'_> {
 
     /// The class decided per context class: every combination of the
     /// values to try of `keys` ([`context::Trials`], each key also absent),
-    /// fewest keys given first, up to [`context::MAX_CLASSES`]. Under a
-    /// combination, a world allows when the witness of one of the chains
-    /// either world allows (or the subject itself), with the combination
-    /// as its context and no other needs, replays allowed there. The first
-    /// combination that one world allows and the other denies is a finding
-    /// of its direction, with that combination as its needs; without one,
-    /// a new chain is newly reachable. Too many combinations make the
-    /// class indeterminate.
+    /// fewest keys first, up to [`context::MAX_CLASSES`]. Under a
+    /// combination, a world allows when the subject, or an identity that
+    /// can make the request in either world reached by its shortest chain
+    /// under the combination in either world ([`routes::Routes::under`]),
+    /// replays allowed there with the combination as its context and no
+    /// other needs. The first combination that one world allows and the
+    /// other denies is a finding of its direction, with that combination
+    /// as its needs; without one, a new chain is newly reachable. Too many
+    /// combinations make the class indeterminate.
     fn context_classes(
         &self,
         q: &Question<'_>,
@@ -439,26 +452,33 @@ impl Judge<'_> {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());
         };
-        let mut chains: Vec<Access> = vec![Access {
-            via: Vec::new(),
-            assume_needs: Vec::new(),
-            request_needs: Vec::new(),
-        }];
-        for access in before.iter().chain(after) {
-            if !chains.iter().any(|c| c.via == access.via) {
-                chains.push(bare(access));
-            }
-        }
+        let ends = identities(q.subject, before, after);
         let mut out: Vec<Finding> = Vec::new();
         for combo in &combos {
+            let mut chains: Vec<Vec<String>> = vec![Vec::new()];
+            for w in 0..2 {
+                let reached = self.routes.under(w, q.subject, combo)?;
+                for end in &ends {
+                    if let Some(via) = reached.get(*end)
+                        && !chains.contains(via)
+                    {
+                        chains.push(via.clone());
+                    }
+                }
+            }
             let mut played = Vec::new();
-            for chain in &chains {
-                let mut w = self.witness(q, Change::NewlyAllowed, chain);
+            for via in &chains {
+                let chain = Access {
+                    via: via.clone(),
+                    assume_needs: vec![Vec::new(); via.len()],
+                    request_needs: Vec::new(),
+                };
+                let mut w = self.witness(q, Change::NewlyAllowed, &chain);
                 for (k, v) in combo {
                     context::set(&mut w, k, v.clone());
                 }
                 if let Ok(r) = self.replays(&w) {
-                    played.push((w, r, &chain.via));
+                    played.push((w, r, via));
                 }
             }
             let allows = |side: usize| {
@@ -622,6 +642,47 @@ impl Judge<'_> {
             }),
         }
     }
+}
+
+/// The identities whose ways in differ between two worlds' routes of one
+/// subject ([`reach::Side::routes`]): the roles at the end of an edge that
+/// one world has and the other lacks (or has with other needs), the
+/// subject itself when one world lacks it, and every role reached
+/// through them in either world. Each may make, in
+/// some context, a request it could not before (or the reverse).
+fn downstream(before: &[reach::Route], after: &[reach::Route]) -> Vec<String> {
+    let mut out: Vec<String> = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .chain(after.iter().filter(|r| !before.contains(r)))
+        .map(|(from, role, _)| if role.is_empty() { from } else { role }.clone())
+        .collect();
+    loop {
+        let known = out.len();
+        for (from, role, _) in before.iter().chain(after) {
+            if out.contains(from) && !role.is_empty() && !out.contains(role) {
+                out.push(role.clone());
+            }
+        }
+        if out.len() == known {
+            break;
+        }
+    }
+    out
+}
+
+/// The identities (ARNs) that can make a request in either world: the
+/// subject, and the last role of each access's chain.
+fn identities<'a>(subject: &'a str, before: &'a [Access], after: &'a [Access]) -> Vec<&'a str> {
+    let mut out = vec![subject];
+    for access in before.iter().chain(after) {
+        if let Some(last) = access.via.last()
+            && !out.contains(&last.as_str())
+        {
+            out.push(last);
+        }
+    }
+    out
 }
 
 /// The chain of `access` with no needs on its steps or its request.

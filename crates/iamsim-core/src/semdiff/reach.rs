@@ -40,9 +40,9 @@ impl Identity {
     }
 }
 
-/// A chain as comparable text: the identity's ARN, the roles assumed,
-/// the needs of its steps.
-pub type Chain = (String, Vec<String>, Vec<String>);
+/// An `sts:AssumeRole` edge a subject's chains may take, as comparable
+/// text: the caller's ARN, the role's ARN, the needs of the call.
+pub type Route = (String, String, Vec<String>);
 
 /// A way a subject can make a request.
 #[derive(Clone, Debug)]
@@ -85,7 +85,8 @@ pub struct Side<'w> {
     /// The principals.
     pub graph: Graph<'w>,
     asker: Asker<'w>,
-    max_chain: usize,
+    /// The most roles a chain assumes.
+    pub max_chain: usize,
     edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
     /// Per caller, the roles whose trust policy could let it in
     /// ([`Graph::trusted_callers`] inverted once, rather than scanning
@@ -119,7 +120,7 @@ impl<'w> Side<'w> {
 
     /// The roles whose trust policy could let `caller` in (a superset;
     /// each edge is then decided).
-    fn trusting(&self, caller: NodeId) -> &[NodeId] {
+    pub fn trusting(&self, caller: NodeId) -> &[NodeId] {
         let index = self.trusting.get_or_init(|| {
             let mut index: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
             for (id, n) in self.graph.nodes.iter().enumerate() {
@@ -226,10 +227,30 @@ impl<'w> Side<'w> {
         Ok(ids)
     }
 
-    /// The chains of `subject` (a user, root or role ARN) as comparable
-    /// text: each identity's ARN, the roles assumed and the needs of each
-    /// step; empty when the world lacks the subject.
-    pub fn chains(&self, subject: &str) -> Result<Vec<Chain>, String> {
+    /// Every `sts:AssumeRole` edge the world allows between the identities
+    /// `subject` reaches (itself included), with the needs of the call.
+    fn edges_from(&self, start: NodeId) -> Result<Vec<(NodeId, NodeId, Vec<Need>)>, String> {
+        let nodes: Vec<NodeId> = self.identities(start)?.iter().map(|i| i.node).collect();
+        let mut edges = Vec::new();
+        for &from in &nodes {
+            for &role in self.trusting(from) {
+                if role == start || !nodes.contains(&role) {
+                    continue;
+                }
+                if let Some(needs) = self.edge(from, role)? {
+                    edges.push((from, role, needs));
+                }
+            }
+        }
+        Ok(edges)
+    }
+
+    /// The edges `subject` (a user, root or role ARN) may take, as
+    /// comparable text, sorted; empty when the world lacks the subject.
+    /// Two worlds give the same routes exactly when the subject reaches
+    /// the same identities through the same edges with the same needs,
+    /// whatever chain [`Side::identities`] keeps for each.
+    pub fn routes(&self, subject: &str) -> Result<Vec<Route>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
@@ -240,17 +261,51 @@ impl<'w> Side<'w> {
                 .map(|n| n.arn().to_string())
                 .unwrap_or_default()
         };
-        Ok(self
-            .identities(start)?
-            .iter()
-            .map(|id| {
-                (
-                    arn(id.node),
-                    id.chain.iter().map(|&r| arn(r)).collect(),
-                    id.steps.iter().flatten().map(Need::text).collect(),
-                )
+        let mut out: Vec<Route> = self
+            .edges_from(start)?
+            .into_iter()
+            .map(|(from, role, needs)| {
+                (arn(from), arn(role), needs.iter().map(Need::text).collect())
             })
-            .collect())
+            .collect();
+        // The subject with no edge is still a subject of this world.
+        out.push((arn(start), String::new(), Vec::new()));
+        out.sort();
+        Ok(out)
+    }
+
+    /// The open keys (lower-cased, sorted) that some `sts:AssumeRole` step
+    /// needs on a way from `subject` to one of the identities `to` (ARNs):
+    /// the needs of every edge the world allows between the identities the
+    /// subject reaches, if its end leads to one of `to`. [`Side::identities`]
+    /// keeps one chain per role, but another chain to the same role may
+    /// need other keys, and its context classes must be tried too
+    /// (crate::semdiff::routes).
+    pub fn route_keys(&self, subject: &str, to: &[&str]) -> Result<Vec<String>, String> {
+        let Some(start) = self.graph.node(subject) else {
+            return Ok(Vec::new());
+        };
+        let edges = self.edges_from(start)?;
+        let mut leads: Vec<NodeId> = to.iter().filter_map(|a| self.graph.node(a)).collect();
+        loop {
+            let known = leads.len();
+            for (from, role, _) in &edges {
+                if leads.contains(role) && !leads.contains(from) {
+                    leads.push(*from);
+                }
+            }
+            if leads.len() == known {
+                break;
+            }
+        }
+        let mut keys: Vec<String> = edges
+            .iter()
+            .filter(|(_, role, _)| leads.contains(role))
+            .flat_map(|(_, _, needs)| needs.iter().map(|n| n.key.to_ascii_lowercase()))
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys)
     }
 
     /// Whether `node` can make the request itself, with the needs of each
