@@ -376,8 +376,8 @@ impl Judge<'_> {
     }
 
     /// The open keys (lower-cased, sorted) that may part the two worlds on
-    /// this class: the keys every access of either world needs, those some
-    /// step needs on any chain of either world to an identity that can
+    /// this class: the keys every access of either world needs or its
+    /// decision reads, those some step needs or reads on any chain of either world to an identity that can
     /// make the request ([`reach::Side::route_keys`]), and those whose
     /// value would change the decision of either world's shown access in
     /// either world (crate::eval::absent), with its needs and without.
@@ -390,8 +390,11 @@ impl Judge<'_> {
         let mut keys: Vec<String> = before
             .iter()
             .chain(after)
-            .flat_map(Access::needs)
-            .map(|n| n.key.to_ascii_lowercase())
+            .flat_map(|a| {
+                a.needs()
+                    .map(|n| n.key.to_ascii_lowercase())
+                    .chain(a.reads.iter().cloned())
+            })
             .collect();
         let ends = identities(q.subject, before, after);
         for side in self.sides {
@@ -472,6 +475,7 @@ impl Judge<'_> {
                     via: via.clone(),
                     assume_needs: vec![Vec::new(); via.len()],
                     request_needs: Vec::new(),
+                    reads: Vec::new(),
                 };
                 let mut w = self.witness(q, Change::NewlyAllowed, &chain);
                 for (k, v) in combo {

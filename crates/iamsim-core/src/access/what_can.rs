@@ -152,12 +152,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                 .is_none_or(|f| pattern::matches(f, r, &NoVars) == Some(true))
         })
         .collect();
-    let asker = Asker {
-        world,
-        clock: q.clock,
-        fixed: q.context,
-        region: q.region,
-    };
+    let asker = Asker::new(world, q.clock, q.context, q.region);
     let catalog = Catalog::get();
     // Each resource's types and resolved targets, once for every identity:
     // a resource of the world has an owner, whoever asks.

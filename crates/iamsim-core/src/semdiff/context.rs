@@ -7,6 +7,7 @@
 //! refuses.
 
 use crate::catalog::check::value;
+use crate::condition::Condition;
 use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
@@ -24,18 +25,28 @@ pub struct Trials {
 
 impl Trials {
     /// The open keys the conditions of both worlds test, except those the
-    /// question fixes, with their values to try.
+    /// question fixes, with their values to try: one per class of values
+    /// the conditions on the key tell apart ([`distinct`]).
     pub fn new(worlds: [&World; 2], fixed: &Context) -> Trials {
         let mut by_key: BTreeMap<String, (String, Vec<(String, bool)>)> = BTreeMap::new();
+        let mut tests: BTreeMap<String, Vec<&Condition>> = BTreeMap::new();
         let conditions = worlds
             .into_iter()
             .flat_map(|w| &w.policies)
             .flat_map(|e| &e.policy.statements)
             .flat_map(|st| &st.conditions);
+        let mut variables: Vec<String> = Vec::new();
         for c in conditions {
+            variables.extend(
+                c.values
+                    .iter()
+                    .filter(|v| v.contains("${"))
+                    .map(|v| v.to_ascii_lowercase()),
+            );
             if !is_open(&c.key_lower) || fixed.lookup(&c.key_lower) != Found::Absent {
                 continue;
             }
+            tests.entry(c.key_lower.clone()).or_default().push(c);
             let entry = by_key
                 .entry(c.key_lower.clone())
                 .or_insert_with(|| (c.key.clone(), Vec::new()));
@@ -48,6 +59,17 @@ impl Trials {
                 if !entry.1.contains(&tried) {
                     entry.1.push(tried);
                 }
+            }
+        }
+        for (key, (_, values)) in &mut by_key {
+            // A key a condition reads as a policy variable is told apart
+            // there too: all its values are kept.
+            let read = format!("${{{key}}}");
+            if variables.iter().any(|v| v.contains(&read)) {
+                continue;
+            }
+            if let Some(cs) = tests.get(key.as_str()) {
+                *values = distinct(key, cs, values);
             }
         }
         Trials { by_key }
@@ -95,6 +117,37 @@ impl Trials {
         out.sort_by_key(Vec::len);
         Some(out)
     }
+}
+
+/// One value of each class of `values` that the conditions on `key`
+/// tell apart: two values for which every condition on the key, in both
+/// worlds, is true alike or false alike are decided alike by every
+/// statement, so only one is tried. A value a condition names is
+/// preferred to the generic ones `iamsim`, then `true` and `false`
+/// (crate::eval::absent::candidates), so that needs read as the policies
+/// do.
+fn distinct(
+    key: &str,
+    conditions: &[&Condition],
+    values: &[(String, bool)],
+) -> Vec<(String, bool)> {
+    let rank = |v: &str| match v {
+        "iamsim" => 1,
+        "true" | "false" => 2,
+        _ => 0,
+    };
+    let mut classes: Vec<(Vec<bool>, (String, bool))> = Vec::new();
+    for (v, multi) in values {
+        let mut ctx = Context::new();
+        ctx.insert(key, vec![v.clone()], *multi);
+        let class: Vec<bool> = conditions.iter().map(|c| c.eval(&ctx)).collect();
+        match classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, kept)) if rank(v) < rank(&kept.0) => *kept = (v.clone(), *multi),
+            Some(_) => {}
+            None => classes.push((class, (v.clone(), *multi))),
+        }
+    }
+    classes.into_iter().map(|(_, kept)| kept).collect()
 }
 
 /// The most context classes one request class is decided under; beyond,

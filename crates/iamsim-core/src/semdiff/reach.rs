@@ -53,6 +53,9 @@ pub struct Access {
     pub assume_needs: Vec<Vec<Need>>,
     /// The needs of the request, then of the KMS request S3 makes for it.
     pub request_needs: Vec<Vec<Need>>,
+    /// The open keys (lower-cased) whose values may change the decision
+    /// of the request ([`Asker::take_reads`]).
+    pub reads: Vec<String>,
 }
 
 impl Access {
@@ -88,6 +91,10 @@ pub struct Side<'w> {
     /// The most roles a chain assumes.
     pub max_chain: usize,
     edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
+    /// The open keys each edge's decision read, when it read any.
+    edge_reads: RefCell<FxHashMap<(NodeId, NodeId), Vec<String>>>,
+    /// The open keys each request's decision read, when it read any.
+    request_reads: RefCell<FxHashMap<(NodeId, Class), Vec<String>>>,
     /// Per caller, the roles whose trust policy could let it in
     /// ([`Graph::trusted_callers`] inverted once, rather than scanning
     /// every role for every caller).
@@ -104,14 +111,11 @@ impl<'w> Side<'w> {
         graph.add_outsider(outsider);
         Side {
             graph,
-            asker: Asker {
-                world,
-                clock: opts.clock,
-                fixed: opts.context,
-                region: opts.region,
-            },
+            asker: Asker::new(world, opts.clock, opts.context, opts.region),
             max_chain: opts.max_chain,
             edges: RefCell::default(),
+            edge_reads: RefCell::default(),
+            request_reads: RefCell::default(),
             trusting: OnceCell::new(),
             identities: RefCell::default(),
             requests: RefCell::default(),
@@ -152,10 +156,15 @@ impl<'w> Side<'w> {
         ) else {
             return Ok(None);
         };
+        self.asker.take_reads();
         let answer = match self.asker.ask_assume(node.caller(), r)? {
             Answer::Allowed(needs) => Some(needs),
             Answer::Denied(_) => None,
         };
+        let read = self.asker.take_reads();
+        if !read.is_empty() {
+            self.edge_reads.borrow_mut().insert((caller, role), read);
+        }
         self.edges
             .borrow_mut()
             .insert((caller, role), answer.clone());
@@ -275,9 +284,10 @@ impl<'w> Side<'w> {
     }
 
     /// The open keys (lower-cased, sorted) that some `sts:AssumeRole` step
-    /// needs on a way from `subject` to one of the identities `to` (ARNs):
-    /// the needs of every edge the world allows between the identities the
-    /// subject reaches, if its end leads to one of `to`. [`Side::identities`]
+    /// needs or reads on a way from `subject` to one of the identities `to`
+    /// (ARNs): the needs of every edge the world allows between the
+    /// identities the subject reaches, and the keys its decision read, if
+    /// its end leads to one of `to`. [`Side::identities`]
     /// keeps one chain per role, but another chain to the same role may
     /// need other keys, and its context classes must be tried too
     /// (crate::semdiff::routes).
@@ -298,10 +308,14 @@ impl<'w> Side<'w> {
                 break;
             }
         }
+        let reads = self.edge_reads.borrow();
         let mut keys: Vec<String> = edges
             .iter()
             .filter(|(_, role, _)| leads.contains(role))
-            .flat_map(|(_, _, needs)| needs.iter().map(|n| n.key.to_ascii_lowercase()))
+            .flat_map(|(from, role, needs)| {
+                let read = reads.get(&(*from, *role)).into_iter().flatten().cloned();
+                needs.iter().map(|n| n.key.to_ascii_lowercase()).chain(read)
+            })
             .collect();
         keys.sort_unstable();
         keys.dedup();
@@ -321,6 +335,7 @@ impl<'w> Side<'w> {
         };
         let service = crate::access::who_can::action_service(action)?;
         let world = self.graph.world;
+        self.asker.take_reads();
         let decided =
             match resolve_target(world, &service, resource, None, self.graph.account(node)) {
                 Ok(target) if self.graph.may_allow(node, &service, &target) => {
@@ -328,6 +343,10 @@ impl<'w> Side<'w> {
                 }
                 _ => None,
             };
+        let read = self.asker.take_reads();
+        if !read.is_empty() {
+            self.request_reads.borrow_mut().insert(key, read);
+        }
         let decided = Rc::new(decided);
         // Only a role is decided again (for every subject whose chains
         // reach it); a user's or root's decision is asked once per class,
@@ -367,7 +386,14 @@ impl<'w> Side<'w> {
                 continue;
             }
             if let Some(needs) = self.decide(id.node, r)?.as_ref() {
+                let reads = self
+                    .request_reads
+                    .borrow()
+                    .get(&(id.node, r.class))
+                    .cloned()
+                    .unwrap_or_default();
                 out.push(Access {
+                    reads,
                     via: id
                         .chain
                         .iter()

@@ -114,6 +114,7 @@ pub fn chain_scenario(
         via: via.to_vec(),
         assume_needs: vec![Vec::new(); via.len()],
         request_needs: Vec::new(),
+        reads: Vec::new(),
     };
     wrap("chain", principal, assume_steps(&bare), fixed, region)
 }
