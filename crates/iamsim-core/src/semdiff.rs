@@ -345,7 +345,7 @@ struct Judge<'a> {
     /// The two worlds' chains.
     sides: &'a [reach::Side<'a>; 2],
     /// Values to try for the open keys the worlds' conditions test.
-    trials: context::Trials,
+    trials: context::Trials<'a>,
     /// The two worlds' chains under each context class.
     routes: routes::Routes<'a>,
 }
@@ -451,7 +451,15 @@ impl Judge<'_> {
         before: &[Access],
         after: &[Access],
     ) -> Result<Vec<Finding>, String> {
-        let Some(combos) = self.trials.combinations(keys) else {
+        // The trust policies the class may meet: those of the roles on the
+        // subject's routes in either world, and the resource's if a role.
+        let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
+        let routes = [
+            self.sides[0].routes(q.subject)?,
+            self.sides[1].routes(q.subject)?,
+        ];
+        roles.extend(routes.iter().flatten().map(|(_, role, _)| role.as_str()));
+        let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());
         };

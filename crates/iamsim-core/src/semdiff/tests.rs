@@ -390,6 +390,45 @@ fn too_many_context_classes_are_indeterminate_and_few_are_decided() {
 }
 
 #[test]
+fn external_ids_are_tried_from_the_trust_policies_a_chain_meets() {
+    // sts:ExternalId, https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+    // Seventy partner roles, each with its own external id; the Vendor
+    // role loses its read policy, so erin (who needs abc-123) loses the read.
+    let with = |partners_trust: &str| {
+        let mut w = base();
+        for i in 0..70 {
+            w["accounts"]["111111111111"]["roles"][format!("Partner{i}")] = json!({
+                "trust_policy": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": partners_trust}, "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"sts:ExternalId": format!("partner-{i}")}}}]}
+            });
+        }
+        // erin may assume any role.
+        w["accounts"]["555555555555"]["users"]["erin"]["inline_policies"]["vendor"]["Statement"]
+            [0]["Resource"] = json!("*");
+        w
+    };
+    let erin = |found: &[Finding]| {
+        found
+            .iter()
+            .find(|f| {
+                f.principal.ends_with("user/erin") && f.actions.iter().any(|a| a == "s3:GetObject")
+            })
+            .map(|f| f.change)
+    };
+    let before = with("222222222222");
+    let mut after = before.clone();
+    role(&mut after, "111111111111", "Vendor")["inline_policies"] = json!({});
+    assert_eq!(erin(&diff(&before, &after)), Some(Change::NewlyDenied));
+    // Near miss: the partners trust erin's account, so her chains meet
+    // their seventy external ids, more classes than are tried.
+    let before = with("555555555555");
+    let mut after = before.clone();
+    role(&mut after, "111111111111", "Vendor")["inline_policies"] = json!({});
+    assert_eq!(erin(&diff(&before, &after)), Some(Change::Indeterminate));
+}
+
+#[test]
 fn the_space_of_a_change_keeps_every_touched_class_and_leaves_out_the_rest() {
     let mut before = base();
     before["accounts"]["111111111111"]["buckets"]["other-logs"] = json!({});
