@@ -33,6 +33,7 @@
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
 //! the witness is allowed in).
 
+pub mod audience;
 pub mod changes;
 pub mod context;
 pub mod reach;
@@ -182,7 +183,7 @@ pub fn semantic_diff(
 ) -> Result<Vec<Finding>, String> {
     let stand_in = outsider_in(before, after);
     let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
-    let sides = [
+    let mut sides = [
         reach::Side::new(before, opts, &stand_in),
         reach::Side::new(after, opts, &stand_in),
     ];
@@ -192,6 +193,12 @@ pub fn semantic_diff(
         trials: context::Trials::new([before, after], opts.context),
     };
     let set = changes::changes(before, after);
+    // No change reaches an `sts:AssumeRole` request: every edge is decided
+    // alike in both worlds (a SCP's `Deny` on another action), so once.
+    if !set.touches_action("sts:AssumeRole") {
+        let [b, a] = &mut sides;
+        a.share_edges(b);
+    }
     // The space of what the change touches decides who is in scope; a
     // subject whose chains differ must be decided on every class, so the
     // whole space is built then (its touched classes are the same ones).
@@ -225,13 +232,17 @@ pub fn semantic_diff(
         ))
     };
     let monotone = set.monotone();
+    let touched = audience::Audience::new([before, after], &space, &scope.touched);
+    let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();
     for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
         // Touched classes where an identity is hit may differ; so may,
         // when the chains differ, every class where an identity whose
-        // chain differs can make the request in its world.
+        // chain differs can make the request in its world. Either way
+        // only the classes some identity of the chains could be allowed
+        // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
-        for &c in &scope.touched {
+        for c in touched.classes(accounts(&sides, [&b, &a])) {
             if let Some((rc, ac, _)) = request(c) {
                 if b.iter()
                     .chain(&a)
@@ -242,20 +253,19 @@ pub fn semantic_diff(
             }
         }
         if b != a {
-            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<String> {
-                x.iter()
-                    .filter(|c| !y.contains(c))
-                    .map(|c| c.0.clone())
-                    .collect()
+            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<reach::Chain> {
+                x.iter().filter(|c| !y.contains(c)).cloned().collect()
             };
             let differing = [only(&b, &a), only(&a, &b)];
-            for &c in &all {
+            let whole =
+                whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
+            for c in whole.classes(accounts(&sides, [&differing[0], &differing[1]])) {
                 let Some((_, _, r)) = request(c) else {
                     continue;
                 };
-                for (side, arns) in sides.iter().zip(&differing) {
+                for (side, chains) in sides.iter().zip(&differing) {
                     let mut can = false;
-                    for arn in arns {
+                    for (arn, _, _) in chains {
                         if side.can(arn, &r)? {
                             can = true;
                             break;
@@ -322,6 +332,20 @@ fn accesses(
         Some(Monotone::Widens) => [other, one],
         Some(Monotone::Narrows) | None => [one, other],
     }))
+}
+
+/// The accounts of the identities of chains, in the before and the after
+/// world.
+fn accounts<'a>(
+    sides: &'a [reach::Side<'_>; 2],
+    chains: [&'a [reach::Chain]; 2],
+) -> impl Iterator<Item = &'a str> {
+    sides.iter().zip(chains).flat_map(|(side, chains)| {
+        chains.iter().filter_map(|(arn, _, _)| {
+            let g = &side.graph;
+            g.node(arn).map(|id| g.account(id))
+        })
+    })
 }
 
 /// The account of the stand-in for every principal outside the worlds:

@@ -86,7 +86,9 @@ pub struct Side<'w> {
     pub graph: Graph<'w>,
     asker: Asker<'w>,
     max_chain: usize,
-    edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
+    /// The edges decided, shared with the other world's side when no
+    /// change can alter an edge ([`Side::share_edges`]).
+    edges: Rc<RefCell<FxHashMap<(NodeId, NodeId), Edge>>>,
     /// Per caller, the roles whose trust policy could let it in
     /// ([`Graph::trusted_callers`] inverted once, rather than scanning
     /// every role for every caller).
@@ -110,7 +112,7 @@ impl<'w> Side<'w> {
                 region: opts.region,
             },
             max_chain: opts.max_chain,
-            edges: RefCell::default(),
+            edges: Rc::default(),
             trusting: OnceCell::new(),
             identities: RefCell::default(),
             requests: RefCell::default(),
@@ -132,6 +134,25 @@ impl<'w> Side<'w> {
             index
         });
         index.get(&caller).map_or(&[], Vec::as_slice)
+    }
+
+    /// Decides `sts:AssumeRole` edges with `other`'s remembered decisions,
+    /// which are this world's too when no change can alter an
+    /// `sts:AssumeRole` request (the caller is not asked: see
+    /// `semantic_diff`) and both graphs hold the same principals in the
+    /// same order, so that node ids name the same principal; nothing is
+    /// shared when the graphs differ.
+    pub fn share_edges(&mut self, other: &Side<'_>) {
+        let same = self.graph.nodes.len() == other.graph.nodes.len()
+            && self
+                .graph
+                .nodes
+                .iter()
+                .zip(&other.graph.nodes)
+                .all(|(a, b)| a.arn() == b.arn());
+        if same {
+            self.edges = Rc::clone(&other.edges);
+        }
     }
 
     /// Whether `caller` may assume `role` in this world, with some needs

@@ -107,14 +107,15 @@ pub fn scope(
                     continue;
                 };
                 for caller in g.trusted_callers(role) {
-                    if !side.may_assume(caller, id)? {
+                    // A caller already reached needs no edge decided.
+                    let Some(c) = g.nodes.get(caller) else {
+                        continue;
+                    };
+                    if reached.contains(c.arn()) || !side.may_assume(caller, id)? {
                         continue;
                     }
-                    if let Some(c) = g.nodes.get(caller) {
-                        if reached.insert(c.arn().to_string()) {
-                            next.push(c.arn().to_string());
-                        }
-                    }
+                    reached.insert(c.arn().to_string());
+                    next.push(c.arn().to_string());
                 }
             }
         }
