@@ -32,14 +32,15 @@
 //! each kept class is the same as in the whole space.
 
 use super::changes::ChangeSet;
-use crate::arn::{Arn, is_account_id};
+use crate::arn::{Arn, ArnPattern, is_account_id};
 use crate::catalog::Catalog;
-use crate::pattern::NoVars;
+use crate::pattern::{NoVars, Tok};
 use crate::policy::{ActionPattern, RequestAction, ResourcePattern};
 use crate::protection::refusal;
 use crate::request::resolve_target;
 use crate::sse_kms::kms_action;
 use crate::world::World;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -89,25 +90,29 @@ struct Named {
     resources: BTreeSet<String>,
 }
 
+/// Both worlds' patterns, each once: thousands of policies repeat the same
+/// few, so they are told apart by hash before any is written as text.
 fn named(worlds: [&World; 2]) -> Named {
     let mut actions: Vec<ActionPattern> = Vec::new();
-    let mut resources = BTreeSet::new();
+    let mut seen_actions: FxHashSet<&ActionPattern> = FxHashSet::default();
+    let mut arns: FxHashSet<&ArnPattern> = FxHashSet::default();
     for w in worlds {
         for entry in &w.policies {
             for st in &entry.policy.statements {
                 for p in &st.actions.patterns {
-                    if !actions.contains(p) {
+                    if seen_actions.insert(p) {
                         actions.push(p.clone());
                     }
                 }
                 for r in st.resources.iter().flat_map(|r| r.patterns.iter()) {
                     if let ResourcePattern::Arn(a) = r {
-                        resources.insert(a.to_text(true));
+                        arns.insert(a);
                     }
                 }
             }
         }
     }
+    let resources = arns.into_iter().map(|a| a.to_text(true)).collect();
     Named { actions, resources }
 }
 
@@ -191,7 +196,7 @@ struct ObjectPattern {
     /// The bucket part when it names one bucket (no wildcard, no
     /// variable): such a pattern may name only that bucket.
     literal: Option<String>,
-    bucket: Vec<crate::pattern::Tok>,
+    bucket: Vec<Tok>,
     key: String,
     whole: crate::arn::ArnPattern,
 }
@@ -236,20 +241,22 @@ fn object_classes(
         .flat_map(|w| w.buckets.keys().map(String::as_str))
         .filter(|b| set.is_none_or(|s| s.touches_bucket(b)))
         .collect();
-    // Patterns by the one bucket they name, and those that may name many:
-    // a bucket's relevant patterns are found without matching them all.
+    // Patterns by the one bucket they name, and those that may name many
+    // by a literal run of their bucket part: a bucket's relevant patterns
+    // are found without matching them all.
     let mut by_bucket: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut wild: Vec<usize> = Vec::new();
+    let mut wild = WildIndex::default();
     for (i, p) in patterns.iter().enumerate() {
         match &p.literal {
             Some(b) => by_bucket.entry(b.as_str()).or_default().push(i),
-            None => wild.push(i),
+            None => wild.insert(&p.bucket, i),
         }
     }
     for bucket in buckets {
         let mut indexes: Vec<usize> = by_bucket.get(bucket).cloned().unwrap_or_default();
-        indexes.extend(wild.iter().copied());
+        wild.candidates(bucket, &mut indexes);
         indexes.sort_unstable();
+        indexes.dedup();
         let relevant: Vec<&ObjectPattern> = indexes
             .into_iter()
             .filter_map(|i| patterns.get(i))
@@ -290,6 +297,61 @@ fn object_classes(
                 .collect();
             if seen.insert((sig, kms)) {
                 reps.insert(arn, format!("arn:aws:s3:::{bucket}/{shown}"));
+            }
+        }
+    }
+}
+
+/// The object patterns whose bucket part has a wildcard, by the longest
+/// literal run of that part: a variable-free bucket part can match a name
+/// only if the name contains each of its literal runs
+/// (`*-100000104729-*` only names holding `-100000104729-`), so a bucket
+/// is matched only against the patterns whose run it contains, and those
+/// with a variable or no literal run.
+#[derive(Default)]
+struct WildIndex<'p> {
+    /// Patterns that may name any bucket as far as the index can tell.
+    always: Vec<usize>,
+    /// Patterns by their bucket part's longest literal run.
+    by_run: FxHashMap<&'p str, Vec<usize>>,
+    /// The lengths of those runs, in bytes, sorted.
+    lengths: Vec<usize>,
+}
+
+impl<'p> WildIndex<'p> {
+    /// Indexes pattern `i` by its bucket part's tokens.
+    fn insert(&mut self, bucket: &'p [Tok], i: usize) {
+        let has_var = bucket.iter().any(|t| matches!(t, Tok::Var(_)));
+        let run = bucket
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Lit(s) => Some(&**s),
+                _ => None,
+            })
+            .max_by_key(|s| s.len());
+        match run {
+            Some(run) if !has_var && !run.is_empty() => {
+                self.by_run.entry(run).or_default().push(i);
+                if let Err(at) = self.lengths.binary_search(&run.len()) {
+                    self.lengths.insert(at, run.len());
+                }
+            }
+            _ => self.always.push(i),
+        }
+    }
+
+    /// Adds to `out` the patterns that may name `bucket`: a superset of
+    /// those whose bucket part matches it.
+    fn candidates(&self, bucket: &str, out: &mut Vec<usize>) {
+        out.extend(self.always.iter().copied());
+        for &len in &self.lengths {
+            for start in 0..bucket.len().saturating_sub(len - 1) {
+                let found = bucket
+                    .get(start..start + len)
+                    .and_then(|w| self.by_run.get(w));
+                if let Some(found) = found {
+                    out.extend(found.iter().copied());
+                }
             }
         }
     }
