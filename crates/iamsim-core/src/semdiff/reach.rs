@@ -11,7 +11,7 @@
 //! [`crate::access::open::Asker`], and remembered (a request, only for a
 //! role: the one node decided again, for every subject reaching it).
 
-use crate::access::graph::{Graph, NodeId};
+use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
@@ -89,10 +89,9 @@ pub struct Side<'w> {
     /// The edges decided, shared with the other world's side when no
     /// change can alter an edge ([`Side::share_edges`]).
     edges: Rc<RefCell<FxHashMap<(NodeId, NodeId), Edge>>>,
-    /// Per caller, the roles whose trust policy could let it in
-    /// ([`Graph::trusted_callers`] inverted once, rather than scanning
-    /// every role for every caller).
-    trusting: OnceCell<FxHashMap<NodeId, Vec<NodeId>>>,
+    /// What the trust policies name, to find the roles that could let a
+    /// caller in without scanning every role ([`Graph::trust_index`]).
+    trusting: OnceCell<TrustIndex<'w>>,
     identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
     requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
@@ -120,20 +119,11 @@ impl<'w> Side<'w> {
     }
 
     /// The roles whose trust policy could let `caller` in (a superset;
-    /// each edge is then decided).
-    fn trusting(&self, caller: NodeId) -> &[NodeId] {
-        let index = self.trusting.get_or_init(|| {
-            let mut index: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
-            for (id, n) in self.graph.nodes.iter().enumerate() {
-                if let Some(role) = n.role() {
-                    for c in self.graph.trusted_callers(role) {
-                        index.entry(c).or_default().push(id);
-                    }
-                }
-            }
-            index
-        });
-        index.get(&caller).map_or(&[], Vec::as_slice)
+    /// each edge is then decided), sorted.
+    fn trusting(&self, caller: NodeId) -> Vec<NodeId> {
+        self.trusting
+            .get_or_init(|| self.graph.trust_index())
+            .roles_trusting(&self.graph, caller)
     }
 
     /// Decides `sts:AssumeRole` edges with `other`'s remembered decisions,
@@ -204,7 +194,7 @@ impl<'w> Side<'w> {
                 let Some(from) = out.get(i).cloned() else {
                     continue;
                 };
-                for &role in self.trusting(from.node) {
+                for role in self.trusting(from.node) {
                     if role == subject || from.chain.contains(&role) {
                         continue;
                     }

@@ -98,6 +98,11 @@ pub fn scope(
     let mut reached = seeds.clone();
     let mut frontier: Vec<String> = seeds.into_iter().collect();
     for _ in 0..max_chain {
+        // Once every principal is reached (a root SCP's change seeds them
+        // all), no search can add one.
+        if arns.iter().all(|a| reached.contains(*a)) {
+            break;
+        }
         let mut next = Vec::new();
         for arn in &frontier {
             for side in sides {
