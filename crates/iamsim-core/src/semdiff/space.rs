@@ -136,26 +136,26 @@ fn instances(text: &str) -> [String; 2] {
 pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
     let worlds = [before, after];
     let named = named(worlds);
+    // Only what a change can touch is kept, tested before it is copied.
+    let keep = |arn: &str| set.is_none_or(|s| s.touches_resource(arn));
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
     for w in worlds {
-        for b in w.buckets.values() {
-            reps.insert(b.arn.clone(), b.arn.clone());
-        }
-        for arn in w
-            .users
-            .keys()
+        let arns = w
+            .buckets
+            .values()
+            .map(|b| &b.arn)
+            .chain(w.users.keys())
             .chain(w.roles.keys())
-            .chain(w.resources.keys())
-        {
-            reps.insert(arn.clone(), arn.clone());
+            .chain(w.resources.keys());
+        for arn in arns {
+            if !reps.contains_key(arn) && keep(arn) {
+                reps.insert(arn.clone(), arn.clone());
+            }
         }
     }
-    object_classes(worlds, &named, set, &mut reps);
+    object_classes(worlds, &named, set, &keep, &mut reps);
     for text in &named.resources {
-        foreign_instance(text, &mut reps);
-    }
-    if let Some(set) = set {
-        reps.retain(|arn, _| set.touches_resource(arn));
+        foreign_instance(text, &keep, &mut reps);
     }
     let mut classifier = Classifier {
         worlds,
@@ -223,12 +223,14 @@ impl ObjectPattern {
 }
 
 /// The object classes of every bucket (with `set`, of every bucket it
-/// may touch), as representative ARN → shown pattern. Only the patterns
-/// whose bucket part may name a bucket split its objects.
+/// may touch), as representative ARN → shown pattern, those `keep` keeps.
+/// Only the patterns whose bucket part may name a bucket split its
+/// objects.
 fn object_classes(
     worlds: [&World; 2],
     named: &Named,
     set: Option<&ChangeSet<'_>>,
+    keep: &dyn Fn(&str) -> bool,
     reps: &mut BTreeMap<String, String>,
 ) {
     let patterns: Vec<ObjectPattern> = named
@@ -295,7 +297,7 @@ fn object_classes(
                 .iter()
                 .map(|w| w.buckets.get(bucket).and_then(|b| b.kms_key_for(&key)))
                 .collect();
-            if seen.insert((sig, kms)) {
+            if seen.insert((sig, kms)) && keep(&arn) {
                 reps.insert(arn, format!("arn:aws:s3:::{bucket}/{shown}"));
             }
         }
@@ -358,9 +360,9 @@ impl<'p> WildIndex<'p> {
 }
 
 /// The instance of a non-S3 Resource pattern that names an account: a
-/// resource the world need not declare. Its region, when a wildcard, is
-/// `us-east-1`.
-fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
+/// resource the world need not declare, if `keep` keeps it. Its region,
+/// when a wildcard, is `us-east-1`.
+fn foreign_instance(text: &str, keep: &dyn Fn(&str) -> bool, reps: &mut BTreeMap<String, String>) {
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     let [_, partition, service, region, account, resource] = parts.as_slice() else {
         return;
@@ -375,7 +377,7 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
     };
     let [x, _] = instances(resource);
     let arn = format!("arn:{partition}:{service}:{region}:{account}:{x}");
-    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() {
+    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() && keep(&arn) {
         reps.insert(arn, text.to_string());
     }
 }
