@@ -200,8 +200,9 @@ pub fn semantic_diff(
         a.share_edges(b);
     }
     // The space of what the change touches decides who is in scope; a
-    // subject whose chains differ must be decided on every class, so the
-    // whole space is built then (its touched classes are the same ones).
+    // subject whose chains differ must be decided on every class one of
+    // the identities whose chains differ could be allowed, so the space is
+    // built again with those (its touched classes are the same ones).
     let mut space = space::space(before, after, Some(&set));
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
@@ -209,7 +210,17 @@ pub fn semantic_diff(
         chains.push([sides[0].chains(subject)?, sides[1].chains(subject)?]);
     }
     if chains.iter().any(|[b, a]| b != a) {
-        space = space::space(before, after, None);
+        let mut reachable = audience::Reachable {
+            worlds: [before, after],
+            set: &set,
+            accounts: Default::default(),
+        };
+        for [b, a] in chains.iter().filter(|[b, a]| b != a) {
+            let [x, y] = differing(b, a);
+            let found = accounts(&sides, [&x, &y]).map(str::to_string);
+            reachable.accounts.extend(found);
+        }
+        space = space::kept(before, after, &reachable);
         scope.touched = scope::touched(&set, &space);
     }
     let all: Vec<scope::Class> = space
@@ -253,10 +264,7 @@ pub fn semantic_diff(
             }
         }
         if b != a {
-            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<reach::Chain> {
-                x.iter().filter(|c| !y.contains(c)).cloned().collect()
-            };
-            let differing = [only(&b, &a), only(&a, &b)];
+            let differing = differing(&b, &a);
             let whole =
                 whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
             for c in whole.classes(accounts(&sides, [&differing[0], &differing[1]])) {
@@ -332,6 +340,15 @@ fn accesses(
         Some(Monotone::Widens) => [other, one],
         Some(Monotone::Narrows) | None => [one, other],
     }))
+}
+
+/// The chains of a subject that only the before world has, and those only
+/// the after world has.
+fn differing(b: &[reach::Chain], a: &[reach::Chain]) -> [Vec<reach::Chain>; 2] {
+    let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<reach::Chain> {
+        x.iter().filter(|c| !y.contains(c)).cloned().collect()
+    };
+    [only(b, a), only(a, b)]
 }
 
 /// The accounts of the identities of chains, in the before and the after

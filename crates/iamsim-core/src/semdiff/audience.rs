@@ -16,14 +16,15 @@
 //! other request before reading a policy, so a class outside every
 //! identity's audience is denied in both worlds and cannot differ.
 
+use super::changes::ChangeSet;
 use super::scope::Class;
-use super::space::ResourceClass;
+use super::space::{Keep, ResourceClass};
 use crate::access::who_can::action_service;
 use crate::arn::Arn;
 use crate::policy::{Effect, PrincipalEntry};
-use crate::request::resolve_target;
+use crate::request::{Target, resolve_target};
 use crate::world::World;
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// An account id no world declares, for finding a resource's owner (only
 /// `*` takes the caller's account, and it is handled apart).
@@ -83,36 +84,15 @@ impl Audience {
             return;
         }
         self.add(t.account, c);
-        let Some(policy) = t.policy.and_then(|(p, _, _)| world.policy(p)) else {
-            return;
-        };
-        let allows = policy
-            .policy
-            .statements
-            .iter()
-            .filter(|st| st.effect == Effect::Allow);
-        for set in allows.filter_map(|st| st.principals.as_ref()) {
-            if set.negated {
-                self.any.push(c);
-                continue;
-            }
-            for e in &set.entries {
-                match e {
-                    PrincipalEntry::Any => self.any.push(c),
-                    PrincipalEntry::Account(a) => self.add(a, c),
-                    PrincipalEntry::User(x)
-                    | PrincipalEntry::Role(x)
-                    | PrincipalEntry::Session(x) => {
-                        if let Some(arn) = Arn::parse(x) {
-                            self.add(arn.account, c);
-                        }
-                    }
-                    PrincipalEntry::Other(_) => {}
-                }
+        for named in named_by(world, &t) {
+            match named {
+                Some(a) => self.add(a, c),
+                None => self.any.push(c),
             }
         }
     }
 
+    /// Adds `c` to the audience of `account`.
     fn add(&mut self, account: &str, c: Class) {
         match self.by_account.get_mut(account) {
             Some(v) => v.push(c),
@@ -132,5 +112,90 @@ impl Audience {
         out.sort_unstable();
         out.dedup();
         out
+    }
+}
+
+/// The accounts an Allow statement of the target's resource-based policy
+/// could name, `None` standing for everyone (`"*"`, a `NotPrincipal`).
+fn named_by<'w>(world: &'w World, t: &Target<'_>) -> Vec<Option<&'w str>> {
+    let Some(policy) = t.policy.and_then(|(p, _, _)| world.policy(p)) else {
+        return Vec::new();
+    };
+    let allows = policy
+        .policy
+        .statements
+        .iter()
+        .filter(|st| st.effect == Effect::Allow);
+    let mut out = Vec::new();
+    for set in allows.filter_map(|st| st.principals.as_ref()) {
+        if set.negated {
+            out.push(None);
+            continue;
+        }
+        for e in &set.entries {
+            match e {
+                PrincipalEntry::Any => out.push(None),
+                PrincipalEntry::Account(a) => out.push(Some(a.as_str())),
+                PrincipalEntry::User(x) | PrincipalEntry::Role(x) | PrincipalEntry::Session(x) => {
+                    out.extend(Arn::parse(x).map(|arn| Some(arn.account)));
+                }
+                PrincipalEntry::Other(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// The part of the space a change set touches, and every resource that
+/// identities of some accounts could be allowed to act on: when a change
+/// gives a subject new chains (or takes some away), the identities whose
+/// chains differ must be decided on everything they could reach, but on
+/// nothing else.
+pub struct Reachable<'a, 'w> {
+    /// The worlds.
+    pub worlds: [&'w World; 2],
+    /// What the change touches.
+    pub set: &'a ChangeSet<'w>,
+    /// The accounts of the identities whose chains differ.
+    pub accounts: FxHashSet<String>,
+}
+
+impl Reachable<'_, '_> {
+    /// True when an identity of one of the accounts could be allowed some
+    /// action on `resource` in either world: the world places it in one
+    /// of them, it is an AWS managed policy, or its resource-based policy
+    /// (a role's trust policy included, for `sts` actions) could name one.
+    fn reaches(&self, resource: &str) -> bool {
+        let Some(arn) = Arn::parse(resource) else {
+            return false;
+        };
+        let services = [arn.service, "sts"];
+        self.worlds.iter().any(|w| {
+            services.iter().any(|service| {
+                resolve_target(w, service, resource, None, NOBODY).is_ok_and(|t| {
+                    t.is_aws_managed_policy()
+                        || self.accounts.contains(t.account)
+                        || named_by(w, &t)
+                            .iter()
+                            .any(|a| a.is_none_or(|a| self.accounts.contains(a)))
+                })
+            })
+        })
+    }
+}
+
+impl Keep for Reachable<'_, '_> {
+    fn bucket(&self, name: &str) -> bool {
+        self.set.touches_bucket(name) || self.reaches(&format!("arn:aws:s3:::{name}"))
+    }
+
+    fn resource(&self, arn: &str, account: Option<&str>) -> bool {
+        if self.set.touches_resource(arn) {
+            return true;
+        }
+        match account {
+            Some(a) => self.accounts.contains(a),
+            None => self.reaches(arn),
+        }
     }
 }

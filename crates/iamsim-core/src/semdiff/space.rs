@@ -131,13 +131,57 @@ fn instances(text: &str) -> [String; 2] {
     [one.replace('*', "x"), one.replace('*', "")]
 }
 
+/// Which resource classes a space holds: the classes it leaves out are
+/// the whole space's, unsplit by it, so each kept class is the same as in
+/// the whole space.
+pub trait Keep {
+    /// True to split the objects of the bucket `name` into classes (a
+    /// superset of the buckets whose object classes are kept).
+    fn bucket(&self, name: &str) -> bool;
+    /// True to keep the class of `arn`; for `*`, the one of `account`.
+    fn resource(&self, arn: &str, account: Option<&str>) -> bool;
+}
+
+/// A change set keeps the classes its changes can touch.
+impl Keep for ChangeSet<'_> {
+    fn bucket(&self, name: &str) -> bool {
+        self.touches_bucket(name)
+    }
+
+    fn resource(&self, arn: &str, _: Option<&str>) -> bool {
+        self.touches_resource(arn)
+    }
+}
+
+/// The whole space.
+struct Everything;
+
+impl Keep for Everything {
+    fn bucket(&self, _: &str) -> bool {
+        true
+    }
+
+    fn resource(&self, _: &str, _: Option<&str>) -> bool {
+        true
+    }
+}
+
 /// The resource classes of two worlds, each with its action classes: all
 /// of them, or with `set`, only those a change can touch.
 pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
+    match set {
+        Some(set) => kept(before, after, set),
+        None => kept(before, after, &Everything),
+    }
+}
+
+/// The resource classes of two worlds that `keep` keeps, each with its
+/// action classes.
+pub fn kept(before: &World, after: &World, keep: &dyn Keep) -> Vec<ResourceClass> {
     let worlds = [before, after];
     let named = named(worlds);
-    // Only what a change can touch is kept, tested before it is copied.
-    let keep = |arn: &str| set.is_none_or(|s| s.touches_resource(arn));
+    // Only what is kept is copied.
+    let keep_arn = |arn: &str| keep.resource(arn, None);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
     for w in worlds {
         let arns = w
@@ -148,14 +192,14 @@ pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<
             .chain(w.roles.keys())
             .chain(w.resources.keys());
         for arn in arns {
-            if !reps.contains_key(arn) && keep(arn) {
+            if !reps.contains_key(arn) && keep_arn(arn) {
                 reps.insert(arn.clone(), arn.clone());
             }
         }
     }
-    object_classes(worlds, &named, set, &keep, &mut reps);
+    object_classes(worlds, &named, keep, &mut reps);
     for text in &named.resources {
-        foreign_instance(text, &keep, &mut reps);
+        foreign_instance(text, &keep_arn, &mut reps);
     }
     let mut classifier = Classifier {
         worlds,
@@ -174,11 +218,15 @@ pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<
             });
         }
     }
-    if set.is_some_and(|s| !s.touches_resource("*")) {
+    let accounts: BTreeSet<&String> = worlds
+        .iter()
+        .flat_map(|w| w.accounts.keys())
+        .filter(|a| keep.resource("*", Some(a)))
+        .collect();
+    if accounts.is_empty() {
         return out;
     }
     let unowned = classifier.classes("*");
-    let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
     for account in accounts {
         out.push(ResourceClass {
             shown: "*".into(),
@@ -222,15 +270,13 @@ impl ObjectPattern {
     }
 }
 
-/// The object classes of every bucket (with `set`, of every bucket it
-/// may touch), as representative ARN → shown pattern, those `keep` keeps.
-/// Only the patterns whose bucket part may name a bucket split its
-/// objects.
+/// The object classes of every bucket `keep` splits, as representative
+/// ARN → shown pattern, those it keeps. Only the patterns whose bucket part
+/// may name a bucket split its objects.
 fn object_classes(
     worlds: [&World; 2],
     named: &Named,
-    set: Option<&ChangeSet<'_>>,
-    keep: &dyn Fn(&str) -> bool,
+    keep: &dyn Keep,
     reps: &mut BTreeMap<String, String>,
 ) {
     let patterns: Vec<ObjectPattern> = named
@@ -241,7 +287,7 @@ fn object_classes(
     let buckets: BTreeSet<&str> = worlds
         .iter()
         .flat_map(|w| w.buckets.keys().map(String::as_str))
-        .filter(|b| set.is_none_or(|s| s.touches_bucket(b)))
+        .filter(|b| keep.bucket(b))
         .collect();
     // Patterns by the one bucket they name, and those that may name many
     // by a literal run of their bucket part: a bucket's relevant patterns
@@ -297,7 +343,7 @@ fn object_classes(
                 .iter()
                 .map(|w| w.buckets.get(bucket).and_then(|b| b.kms_key_for(&key)))
                 .collect();
-            if seen.insert((sig, kms)) && keep(&arn) {
+            if seen.insert((sig, kms)) && keep.resource(&arn, None) {
                 reps.insert(arn, format!("arn:aws:s3:::{bucket}/{shown}"));
             }
         }
