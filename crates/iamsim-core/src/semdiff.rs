@@ -292,7 +292,10 @@ pub fn semantic_diff(
             let Some((rc, ac, r)) = request(c) else {
                 continue;
             };
-            let Some([b, a]) = accesses(&sides, monotone, subject, &r)? else {
+            // The whole space's audience, once built, holds every class.
+            let audience = whole.as_ref().unwrap_or(&touched);
+            let admits = |account: &str| audience.admits(c, account);
+            let Some([b, a]) = accesses(&sides, monotone, subject, &r, &admits)? else {
                 continue;
             };
             let q = Question {
@@ -325,17 +328,18 @@ fn accesses(
     monotone: Option<Monotone>,
     subject: &str,
     r: &reach::Request<'_>,
+    admits: &dyn Fn(&str) -> bool,
 ) -> Result<Option<[Vec<Access>; 2]>, String> {
     let [before, after] = sides;
     let (first, then) = match monotone {
         Some(Monotone::Widens) => (after, before),
         Some(Monotone::Narrows) | None => (before, after),
     };
-    let one = first.accesses(subject, r)?;
+    let one = first.accesses(subject, r, admits)?;
     if monotone.is_some() && one.is_empty() {
         return Ok(None);
     }
-    let other = then.accesses(subject, r)?;
+    let other = then.accesses(subject, r, admits)?;
     Ok(Some(match monotone {
         Some(Monotone::Widens) => [other, one],
         Some(Monotone::Narrows) | None => [one, other],

@@ -102,6 +102,16 @@ impl Audience {
         }
     }
 
+    /// True when an identity of `account` could be allowed class `c` (one
+    /// of the classes the audience was built for).
+    pub fn admits(&self, c: Class, account: &str) -> bool {
+        self.any.binary_search(&c).is_ok()
+            || self
+                .by_account
+                .get(account)
+                .is_some_and(|v| v.binary_search(&c).is_ok())
+    }
+
     /// The classes that an identity of one of `accounts` could be allowed,
     /// sorted and without repeats.
     pub fn classes<'a>(&self, accounts: impl IntoIterator<Item = &'a str>) -> Vec<Class> {

@@ -309,17 +309,25 @@ impl<'w> Side<'w> {
 
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`]. For `*`, only identities of the
-    /// request's account can, since `*` is the caller's own and has no
+    /// order of [`Side::identities`]. Only identities of an account that
+    /// `admits` are asked: those of others cannot be allowed the request
+    /// ([`super::audience`]). For `*`, only identities of the request's
+    /// account can, since `*` is the caller's own and has no
     /// resource-based policy to let another account in (cross-account
     /// rule).
-    pub fn accesses(&self, subject: &str, r: &Request<'_>) -> Result<Vec<Access>, String> {
+    pub fn accesses(
+        &self,
+        subject: &str,
+        r: &Request<'_>,
+        admits: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
-            if r.account.is_some_and(|a| self.graph.account(id.node) != a) {
+            let account = self.graph.account(id.node);
+            if r.account.is_some_and(|a| account != a) || !admits(account) {
                 continue;
             }
             if let Some(needs) = self.decide(id.node, r)?.as_ref() {
