@@ -406,3 +406,56 @@ impl<'w> Graph<'w> {
         self.by_arn.get(role.arn.as_str()).copied()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+    use crate::world::{NoFiles, load_world};
+
+    /// Roles trusting everyone, an account, a user and a role's session
+    /// (a trust policy refuses `NotPrincipal`); callers that may call
+    /// `sts` and callers that may not, in the roles' account and in
+    /// another.
+    const WORLD: &str = r#"{"accounts": {
+      "111111111111": {
+        "users": {
+          "sts": {"inline_policies": {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}},
+          "plain": {}},
+        "roles": {
+          "Everyone": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}},
+          "Account": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}]}},
+          "Named": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/plain"}, "Action": "sts:AssumeRole"}]}},
+          "Session": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:sts::111111111111:assumed-role/Account/iamsim"}, "Action": "sts:AssumeRole"}]}}}},
+      "222222222222": {
+        "users": {
+          "sts": {"inline_policies": {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}}},
+          "plain": {}}}}}"#;
+
+    #[test]
+    fn the_trust_index_inverts_trusted_callers_for_every_caller() {
+        let mut sources = Sources::new();
+        let id = sources.add("w.json", WORLD);
+        let world = load_world(&mut sources, id, &mut NoFiles).unwrap();
+        let graph = Graph::new(&world);
+        let index = graph.trust_index();
+        let mut non_empty = 0;
+        for caller in 0..graph.nodes.len() {
+            let expected: Vec<NodeId> = (0..graph.nodes.len())
+                .filter(|&r| {
+                    graph.nodes[r]
+                        .role()
+                        .is_some_and(|role| graph.trusted_callers(role).contains(&caller))
+                })
+                .collect();
+            assert_eq!(
+                index.roles_trusting(&graph, caller),
+                expected,
+                "caller {caller}"
+            );
+            non_empty += usize::from(!expected.is_empty());
+        }
+        // Every user and role is trusted by some role here (roots by none).
+        assert_eq!(non_empty, 8);
+    }
+}

@@ -209,3 +209,78 @@ impl Keep for Reachable<'_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+    use crate::semdiff::space;
+    use crate::world::{NoFiles, load_world};
+
+    /// Account A owns a bucket open to account B, a closed one and a
+    /// public one; C is a third account.
+    const WORLD: &str = r#"{"accounts": {
+      "111111111111": {"buckets": {
+        "open": {"policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Principal": {"AWS": "222222222222"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::open/*"}]}},
+        "closed": {},
+        "public": {"policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+          "Principal": "*", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::public/*"}]}}}},
+      "222222222222": {},
+      "333333333333": {}}}"#;
+
+    const A: &str = "111111111111";
+    const B: &str = "222222222222";
+    const C: &str = "333333333333";
+
+    fn world() -> World {
+        let mut sources = Sources::new();
+        let id = sources.add("w.json", WORLD);
+        load_world(&mut sources, id, &mut NoFiles).unwrap()
+    }
+
+    /// The classes of the resource shown as `shown` (for `*`, of `account`).
+    fn of(space: &[ResourceClass], shown: &str, account: Option<&str>) -> Vec<Class> {
+        let mut out = Vec::new();
+        for (ri, rc) in space.iter().enumerate() {
+            if rc.shown == shown && rc.account.as_deref() == account {
+                out.extend((0..rc.actions.len()).map(|ai| (ri, ai)));
+            }
+        }
+        assert!(!out.is_empty(), "no class {shown}");
+        out
+    }
+
+    #[test]
+    fn only_the_owner_and_those_a_resource_policy_names_are_admitted() {
+        let w = world();
+        let space = space::space(&w, &w, None);
+        let all: Vec<Class> = space
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, rc)| (0..rc.actions.len()).map(move |ai| (ri, ai)))
+            .collect();
+        let audience = Audience::new([&w, &w], &space, &all);
+        let admitted =
+            |cs: &[Class], account: &str| cs.iter().all(|&c| audience.admits(c, account));
+        let refused =
+            |cs: &[Class], account: &str| cs.iter().all(|&c| !audience.admits(c, account));
+        let open = of(&space, "arn:aws:s3:::open/*", None);
+        assert!(admitted(&open, A) && admitted(&open, B));
+        // Near miss: a third account the policy does not name.
+        assert!(refused(&open, C));
+        let closed = of(&space, "arn:aws:s3:::closed/*", None);
+        assert!(admitted(&closed, A) && refused(&closed, B));
+        let public = of(&space, "arn:aws:s3:::public/*", None);
+        assert!(admitted(&public, C));
+        // `*` is its own account's only.
+        let star_b = of(&space, "*", Some(B));
+        assert!(admitted(&star_b, B) && refused(&star_b, A));
+        // An account's classes: the public bucket's, its own `*`, and
+        // nothing of the closed bucket.
+        let of_c = audience.classes([C]);
+        assert!(public.iter().all(|c| of_c.contains(c)));
+        assert!(of(&space, "*", Some(C)).iter().all(|c| of_c.contains(c)));
+        assert!(closed.iter().chain(&open).all(|c| !of_c.contains(c)));
+    }
+}

@@ -519,6 +519,46 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_bucket_meets_the_wildcard_patterns_whose_literal_run_it_holds() {
+        let parts = [
+            "*-100000104729-*",
+            "*-200000000000-*",
+            "${aws:username}-*",
+            "*",
+            "data-1000?0104729-*",
+        ];
+        let toks: Vec<Vec<Tok>> = parts
+            .iter()
+            .map(|p| {
+                let syntax = crate::pattern::Syntax {
+                    wildcards: true,
+                    variables: true,
+                };
+                crate::pattern::compile(p, syntax).unwrap()
+            })
+            .collect();
+        let mut index = WildIndex::default();
+        for (i, t) in toks.iter().enumerate() {
+            index.insert(t, i);
+        }
+        let mut found = Vec::new();
+        index.candidates("data-staging-100000104729-reports", &mut found);
+        found.sort_unstable();
+        // The run `-100000104729-` is held; `-200000000000-` (near miss)
+        // is not; a variable or a lone `*` may name anything; the last's
+        // longest run, `data-1000`, is not held, and it cannot match.
+        assert_eq!(found, vec![0, 2, 3]);
+        let mut last = Vec::new();
+        index.candidates("data-1000x0104729-reports", &mut last);
+        last.sort_unstable();
+        assert_eq!(last, vec![2, 3, 4]);
+        let mut none = Vec::new();
+        index.candidates("x", &mut none);
+        none.sort_unstable();
+        assert_eq!(none, vec![2, 3]);
+    }
+
+    #[test]
     fn instances_read_wildcards_both_ways() {
         assert_eq!(
             instances("reports/*"),
