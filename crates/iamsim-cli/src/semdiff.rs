@@ -134,6 +134,7 @@ fn json_line(f: &Finding) -> String {
             "policy": c.policy,
             "statement": c.statement,
             "location": c.location,
+            "terraform": c.terraform,
         })).collect::<Vec<_>>(),
         "witness": f.witness,
         "witness_allowed_in": f.witness_world.as_str(),

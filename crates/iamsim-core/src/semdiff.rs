@@ -124,6 +124,9 @@ pub struct Cause {
     pub statement: String,
     /// `file:line:col` of the statement, when known.
     pub location: Option<String>,
+    /// The Terraform address of the statement's policy, when the world
+    /// says.
+    pub terraform: Option<String>,
 }
 
 impl Cause {
@@ -176,9 +179,38 @@ pub struct Finding {
 /// Every access that differs between the worlds, newly allowed first.
 /// An error names what could not be decided (a resource whose owner is
 /// unknown, a malformed key ARN).
+///
+/// When a world holds policy texts known only after apply, the worlds are
+/// compared in both readings ([`World::deny_reading`]): a class whose
+/// decision differs between a world's readings differs from the other
+/// world in one of them. Witnesses replay in the worlds themselves, where
+/// such a class is indeterminate (`Judge::judged`).
 pub fn semantic_diff(
     before: &World,
     after: &World,
+    opts: &Options<'_>,
+) -> Result<Vec<Finding>, String> {
+    let mut out = diff_in([before, after], [before, after], opts)?;
+    if before.deny_reading.is_some() || after.deny_reading.is_some() {
+        for f in diff_in([before.denying(), after.denying()], [before, after], opts)? {
+            let same = |g: &Finding| {
+                (g.change, &g.principal, &g.via, &g.actions, &g.resource)
+                    == (f.change, &f.principal, &f.via, &f.actions, &f.resource)
+            };
+            if !out.iter().any(same) {
+                out.push(f);
+            }
+        }
+        sort(&mut out);
+    }
+    Ok(out)
+}
+
+/// [`semantic_diff`] of one reading of each world, replaying witnesses in
+/// `replay_in`.
+fn diff_in(
+    [before, after]: [&World; 2],
+    replay_in: [&World; 2],
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
     let stand_in = outsider_in(before, after);
@@ -188,7 +220,7 @@ pub fn semantic_diff(
         reach::Side::new(after, opts, &stand_in),
     ];
     let judge = Judge {
-        worlds: [before, after],
+        worlds: replay_in,
         opts,
         trials: context::Trials::new([before, after], opts.context),
     };
@@ -306,7 +338,13 @@ pub fn semantic_diff(
             out.extend(judge.compare(&q, &b, &a)?);
         }
     }
-    out.sort_by(|x, y| {
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Findings in their order: by change, then principal, resource, actions.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|x, y| {
         (x.change, &x.principal, &x.resource, &x.actions).cmp(&(
             y.change,
             &y.principal,
@@ -314,7 +352,6 @@ pub fn semantic_diff(
             &y.actions,
         ))
     });
-    Ok(out)
 }
 
 /// Every way `subject` can make the request in the before and the after
@@ -640,8 +677,32 @@ impl Judge<'_> {
             _ => (a, b, Side::After, Side::Before),
         };
         let replays = allowed_in.outcome == Outcome::Allow && denied_in.outcome != Outcome::Allow;
+        // A witness whose decision rests on what is known only after
+        // apply is neither allowed nor denied there.
+        let unknown: Vec<String> = [(side, allowed_in), (other, denied_in)]
+            .iter()
+            .filter(|(_, r)| r.outcome == Outcome::Indeterminate)
+            .map(|(s, r)| format!("{} depends on {}", s.as_str(), r.depends_on.join(", ")))
+            .collect();
+        let note = if !unknown.is_empty() {
+            Some(format!(
+                "its decision rests on what is known only after apply: {}",
+                unknown.join("; ")
+            ))
+        } else {
+            (!replays).then(|| {
+                format!(
+                    "decided {} but its witness replays {} {} and {} {}",
+                    change.as_str(),
+                    allowed_in.outcome.as_str(),
+                    side.as_str(),
+                    denied_in.outcome.as_str(),
+                    other.as_str()
+                )
+            })
+        };
         Finding {
-            change: if replays {
+            change: if replays && unknown.is_empty() {
                 change
             } else {
                 Change::Indeterminate
@@ -655,16 +716,7 @@ impl Judge<'_> {
             cause: causes((side, allowed_in), (other, denied_in), self.opts.sources),
             witness: w,
             witness_world: side,
-            note: (!replays).then(|| {
-                format!(
-                    "decided {} but its witness replays {} {} and {} {}",
-                    change.as_str(),
-                    allowed_in.outcome.as_str(),
-                    side.as_str(),
-                    denied_in.outcome.as_str(),
-                    other.as_str()
-                )
-            }),
+            note,
         }
     }
 }
