@@ -37,6 +37,7 @@ pub mod audience;
 pub mod changes;
 pub mod context;
 pub mod reach;
+pub mod routes;
 pub mod scope;
 pub mod space;
 pub mod witness;
@@ -219,11 +220,6 @@ fn diff_in(
         reach::Side::new(before, opts, &stand_in),
         reach::Side::new(after, opts, &stand_in),
     ];
-    let judge = Judge {
-        worlds: replay_in,
-        opts,
-        trials: context::Trials::new([before, after], opts.context),
-    };
     let set = changes::changes(before, after);
     // No change reaches an `sts:AssumeRole` request: every edge is decided
     // alike in both worlds (a SCP's `Deny` on another action), so once.
@@ -231,6 +227,13 @@ fn diff_in(
         let [b, a] = &mut sides;
         a.share_edges(b);
     }
+    let judge = Judge {
+        worlds: replay_in,
+        opts,
+        sides: &sides,
+        trials: context::Trials::new([before, after], opts.context),
+        routes: routes::Routes::new(&sides, [before, after], opts),
+    };
     // The space of what the change touches decides who is in scope; a
     // subject whose chains differ must be decided on every class one of
     // the identities whose chains differ could be allowed, so the space is
@@ -239,7 +242,7 @@ fn diff_in(
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        chains.push([sides[0].chains(subject)?, sides[1].chains(subject)?]);
+        chains.push([sides[0].routes(subject)?, sides[1].routes(subject)?]);
     }
     if chains.iter().any(|[b, a]| b != a) {
         let mut reachable = audience::Reachable {
@@ -248,9 +251,10 @@ fn diff_in(
             accounts: Default::default(),
         };
         for [b, a] in chains.iter().filter(|[b, a]| b != a) {
-            let [x, y] = differing(b, a);
-            let found = accounts(&sides, [&x, &y]).map(str::to_string);
-            reachable.accounts.extend(found);
+            let found = accounts(&sides, &downstream(b, a));
+            reachable
+                .accounts
+                .extend(found.into_iter().map(str::to_string));
         }
         space = space::kept(before, after, &reachable);
         scope.touched = scope::touched(&set, &space);
@@ -285,36 +289,43 @@ fn diff_in(
         // only the classes some identity of the chains could be allowed
         // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
-        for c in touched.classes(accounts(&sides, [&b, &a])) {
+        let identities: Vec<&String> = b
+            .iter()
+            .chain(&a)
+            .flat_map(|(from, role, _)| [from, role])
+            .filter(|arn| !arn.is_empty())
+            .collect();
+        for c in touched.classes(accounts(&sides, &identities)) {
             if let Some((rc, ac, _)) = request(c) {
                 if b.iter()
                     .chain(&a)
-                    .any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn))
+                    .flat_map(|(from, role, _)| [from, role])
+                    .any(|arn| !arn.is_empty() && set.may_differ(arn, ac.rep(), &rc.arn))
                 {
                     classes.push(c);
                 }
             }
         }
         if b != a {
-            let differing = differing(&b, &a);
+            let differing = downstream(&b, &a);
             let whole =
                 whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
-            for c in whole.classes(accounts(&sides, [&differing[0], &differing[1]])) {
+            for c in whole.classes(accounts(&sides, &differing)) {
                 let Some((_, _, r)) = request(c) else {
                     continue;
                 };
-                for (side, chains) in sides.iter().zip(&differing) {
-                    let mut can = false;
-                    for (arn, _, _) in chains {
-                        if side.can(arn, &r)? {
-                            can = true;
-                            break;
-                        }
-                    }
-                    if can {
-                        classes.push(c);
+                let mut can = false;
+                for (side, arn) in sides
+                    .iter()
+                    .flat_map(|s| differing.iter().map(move |a| (s, a)))
+                {
+                    if side.can(arn, &r)? {
+                        can = true;
                         break;
                     }
+                }
+                if can {
+                    classes.push(c);
                 }
             }
             classes.sort_unstable();
@@ -383,27 +394,17 @@ fn accesses(
     }))
 }
 
-/// The chains of a subject that only the before world has, and those only
-/// the after world has.
-fn differing(b: &[reach::Chain], a: &[reach::Chain]) -> [Vec<reach::Chain>; 2] {
-    let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<reach::Chain> {
-        x.iter().filter(|c| !y.contains(c)).cloned().collect()
-    };
-    [only(b, a), only(a, b)]
-}
-
-/// The accounts of the identities of chains, in the before and the after
-/// world.
-fn accounts<'a>(
-    sides: &'a [reach::Side<'_>; 2],
-    chains: [&'a [reach::Chain]; 2],
-) -> impl Iterator<Item = &'a str> {
-    sides.iter().zip(chains).flat_map(|(side, chains)| {
-        chains.iter().filter_map(|(arn, _, _)| {
-            let g = &side.graph;
-            g.node(arn).map(|id| g.account(id))
-        })
-    })
+/// The accounts of identities (user, root or role ARNs) in either world.
+fn accounts<'s>(sides: &'s [reach::Side<'_>; 2], arns: &[impl AsRef<str>]) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for side in sides {
+        let g = &side.graph;
+        out.extend(
+            arns.iter()
+                .filter_map(|arn| g.node(arn.as_ref()).map(|id| g.account(id))),
+        );
+    }
+    out
 }
 
 /// The account of the stand-in for every principal outside the worlds:
@@ -426,8 +427,12 @@ struct Question<'a> {
 struct Judge<'a> {
     worlds: [&'a World; 2],
     opts: &'a Options<'a>,
+    /// The two worlds' chains.
+    sides: &'a [reach::Side<'a>; 2],
     /// Values to try for the open keys the worlds' conditions test.
-    trials: context::Trials,
+    trials: context::Trials<'a>,
+    /// The two worlds' chains under each context class.
+    routes: routes::Routes<'a>,
 }
 
 impl Judge<'_> {
@@ -444,7 +449,7 @@ impl Judge<'_> {
         if before.is_empty() && after.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = self.keys(q, before, after);
+        let keys = self.keys(q, before, after)?;
         if !keys.is_empty() {
             return self.context_classes(q, &keys, before, after);
         }
@@ -456,17 +461,30 @@ impl Judge<'_> {
     }
 
     /// The open keys (lower-cased, sorted) that may part the two worlds on
-    /// this class: the keys every access of either world needs, and those
-    /// whose value would change the decision of either world's shown
-    /// access in either world (crate::eval::absent), with its needs and
-    /// without.
-    fn keys(&self, q: &Question<'_>, before: &[Access], after: &[Access]) -> Vec<String> {
+    /// this class: the keys every access of either world needs or its
+    /// decision reads, those some step needs or reads on any chain of either world to an identity that can
+    /// make the request ([`reach::Side::route_keys`]), and those whose
+    /// value would change the decision of either world's shown access in
+    /// either world (crate::eval::absent), with its needs and without.
+    fn keys(
+        &self,
+        q: &Question<'_>,
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Vec<String>, String> {
         let mut keys: Vec<String> = before
             .iter()
             .chain(after)
-            .flat_map(Access::needs)
-            .map(|n| n.key.to_ascii_lowercase())
+            .flat_map(|a| {
+                a.needs()
+                    .map(|n| n.key.to_ascii_lowercase())
+                    .chain(a.reads.iter().cloned())
+            })
             .collect();
+        let ends = identities(q.subject, before, after);
+        for side in self.sides {
+            keys.extend(side.route_keys(q.subject, &ends)?);
+        }
         for access in [best(before), best(after)].into_iter().flatten() {
             for a in [access.clone(), bare(access)] {
                 let w = self.witness(q, Change::NewlyAllowed, &a);
@@ -477,7 +495,7 @@ impl Judge<'_> {
         }
         keys.sort_unstable();
         keys.dedup();
-        keys
+        Ok(keys)
     }
 
     /// A new chain to an access the subject already had: the first chain
@@ -502,14 +520,15 @@ impl Judge<'_> {
 
     /// The class decided per context class: every combination of the
     /// values to try of `keys` ([`context::Trials`], each key also absent),
-    /// fewest keys given first, up to [`context::MAX_CLASSES`]. Under a
-    /// combination, a world allows when the witness of one of the chains
-    /// either world allows (or the subject itself), with the combination
-    /// as its context and no other needs, replays allowed there. The first
-    /// combination that one world allows and the other denies is a finding
-    /// of its direction, with that combination as its needs; without one,
-    /// a new chain is newly reachable. Too many combinations make the
-    /// class indeterminate.
+    /// fewest keys first, up to [`context::MAX_CLASSES`]. Under a
+    /// combination, a world allows when the subject, or an identity that
+    /// can make the request in either world reached by its shortest chain
+    /// under the combination in either world ([`routes::Routes::under`]),
+    /// replays allowed there with the combination as its context and no
+    /// other needs. The first combination that one world allows and the
+    /// other denies is a finding of its direction, with that combination
+    /// as its needs; without one, a new chain is newly reachable. Too many
+    /// combinations make the class indeterminate.
     fn context_classes(
         &self,
         q: &Question<'_>,
@@ -517,30 +536,46 @@ impl Judge<'_> {
         before: &[Access],
         after: &[Access],
     ) -> Result<Vec<Finding>, String> {
-        let Some(combos) = self.trials.combinations(keys) else {
+        // The trust policies the class may meet: those of the roles on the
+        // subject's routes in either world, and the resource's if a role.
+        let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
+        let routes = [
+            self.sides[0].routes(q.subject)?,
+            self.sides[1].routes(q.subject)?,
+        ];
+        roles.extend(routes.iter().flatten().map(|(_, role, _)| role.as_str()));
+        let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());
         };
-        let mut chains: Vec<Access> = vec![Access {
-            via: Vec::new(),
-            assume_needs: Vec::new(),
-            request_needs: Vec::new(),
-        }];
-        for access in before.iter().chain(after) {
-            if !chains.iter().any(|c| c.via == access.via) {
-                chains.push(bare(access));
-            }
-        }
+        let ends = identities(q.subject, before, after);
         let mut out: Vec<Finding> = Vec::new();
         for combo in &combos {
+            let mut chains: Vec<Vec<String>> = vec![Vec::new()];
+            for w in 0..2 {
+                let reached = self.routes.under(w, q.subject, combo)?;
+                for end in &ends {
+                    if let Some(via) = reached.get(*end)
+                        && !chains.contains(via)
+                    {
+                        chains.push(via.clone());
+                    }
+                }
+            }
             let mut played = Vec::new();
-            for chain in &chains {
-                let mut w = self.witness(q, Change::NewlyAllowed, chain);
+            for via in &chains {
+                let chain = Access {
+                    via: via.clone(),
+                    assume_needs: vec![Vec::new(); via.len()],
+                    request_needs: Vec::new(),
+                    reads: Vec::new(),
+                };
+                let mut w = self.witness(q, Change::NewlyAllowed, &chain);
                 for (k, v) in combo {
                     context::set(&mut w, k, v.clone());
                 }
                 if let Ok(r) = self.replays(&w) {
-                    played.push((w, r, &chain.via));
+                    played.push((w, r, via));
                 }
             }
             let allows = |side: usize| {
@@ -719,6 +754,47 @@ impl Judge<'_> {
             note,
         }
     }
+}
+
+/// The identities whose ways in differ between two worlds' routes of one
+/// subject ([`reach::Side::routes`]): the roles at the end of an edge that
+/// one world has and the other lacks (or has with other needs), the
+/// subject itself when one world lacks it, and every role reached
+/// through them in either world. Each may make, in
+/// some context, a request it could not before (or the reverse).
+fn downstream(before: &[reach::Route], after: &[reach::Route]) -> Vec<String> {
+    let mut out: Vec<String> = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .chain(after.iter().filter(|r| !before.contains(r)))
+        .map(|(from, role, _)| if role.is_empty() { from } else { role }.clone())
+        .collect();
+    loop {
+        let known = out.len();
+        for (from, role, _) in before.iter().chain(after) {
+            if out.contains(from) && !role.is_empty() && !out.contains(role) {
+                out.push(role.clone());
+            }
+        }
+        if out.len() == known {
+            break;
+        }
+    }
+    out
+}
+
+/// The identities (ARNs) that can make a request in either world: the
+/// subject, and the last role of each access's chain.
+fn identities<'a>(subject: &'a str, before: &'a [Access], after: &'a [Access]) -> Vec<&'a str> {
+    let mut out = vec![subject];
+    for access in before.iter().chain(after) {
+        if let Some(last) = access.via.last()
+            && !out.contains(&last.as_str())
+        {
+            out.push(last);
+        }
+    }
+    out
 }
 
 /// The chain of `access` with no needs on its steps or its request.

@@ -674,8 +674,17 @@ fn mutate(before: &Case, muts: &[Mutation]) -> Case {
     after
 }
 
+/// `n` cases, or as many as `PROPTEST_CASES` says, to search longer by
+/// hand.
+fn cases(n: u32) -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(n)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 30, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: cases(30), ..ProptestConfig::default() })]
 
     /// The diff reports exactly the flips brute force finds, each with a
     /// witness that replays, and swapping the worlds swaps newly allowed
@@ -707,15 +716,9 @@ proptest! {
 
 proptest! {
     // Fewer cases: with conditions, brute force tries every context class.
-    // Pinned to a seed that passes, so CI is deterministic: random seeds
-    // sometimes find a known miss, not yet fixed: the shrunk case is in
-    // semdiff.known-miss.txt beside this file. Drop the seed once it is
-    // fixed.
-    #![proptest_config(ProptestConfig {
-        cases: 12,
-        rng_seed: proptest::test_runner::RngSeed::Fixed(20261203),
-        ..ProptestConfig::default()
-    })]
+    // The seed is random (`PROPTEST_RNG_SEED` fixes it); every case it
+    // has found is replayed first from semdiff.proptest-regressions.
+    #![proptest_config(ProptestConfig { cases: cases(12), ..ProptestConfig::default() })]
 
     /// The same with conditions on open keys (MFA, source IP, external
     /// id), whose context classes the oracle enumerates.
