@@ -191,7 +191,12 @@ fn check_who_can(
         "who_can is not deterministic"
     );
 
-    let free: Vec<&Reach> = found.iter().filter(|r| r.needs().next().is_none()).collect();
+    // Reaches that rest on what is known only after apply are
+    // indeterminate, not allowed: the scenario runner says so too.
+    let free: Vec<&Reach> = found
+        .iter()
+        .filter(|r| r.needs().next().is_none() && r.depends_on.is_empty())
+        .collect();
     if free.is_empty() {
         return;
     }

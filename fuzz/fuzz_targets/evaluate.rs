@@ -93,6 +93,7 @@ fn run(input: &Input) {
             Ran::Decided(Outcome::Allow) => "allow",
             Ran::Decided(Outcome::ImplicitDeny) => "implicit_deny",
             Ran::Decided(Outcome::ExplicitDeny) => "explicit_deny",
+            Ran::Decided(Outcome::Indeterminate) => "indeterminate",
         });
     }
 }

@@ -74,10 +74,15 @@ pub fn check_scenario(
                 s.steps
             );
             assert!(f.steps.is_empty(), "Detail::Decisions kept explanations");
+            assert_eq!(f.depends_on, s.depends_on, "the paths disagree on the unknowns");
+            // With unknowns the run decides in two readings: the reading
+            // that allows runs on past a step the other denies, and a
+            // step's own decision need not be the scenario's (README,
+            // "What the decisions mean").
+            let one_reading = !world.has_unknowns();
             let ran_steps = s.denied_at.map_or(sc.steps.len(), |i| i + 1);
-            assert_eq!(
-                s.steps.len(),
-                ran_steps,
+            assert!(
+                !one_reading || s.steps.len() == ran_steps,
                 "Detail::Explanations kept {} step results for {} steps run",
                 s.steps.len(),
                 ran_steps
@@ -88,7 +93,11 @@ pub fn check_scenario(
                 } else {
                     Outcome::Allow
                 };
-                assert_eq!(st.outcome, expected, "step {i}'s explained outcome");
+                assert!(
+                    !one_reading || st.outcome == expected,
+                    "step {i}'s explained outcome {:?}, not {expected:?}",
+                    st.outcome
+                );
                 assert!(!st.requests.is_empty(), "step {i} has no request trace");
                 for r in &st.requests {
                     let _ = r.to_json(Asked::FileKeys).to_string();

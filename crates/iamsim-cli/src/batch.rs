@@ -113,6 +113,10 @@ impl Batch {
             if from_dir && skipped_in_walks(&node) {
                 continue;
             }
+            if let Some(d) = named_plan(id, &node) {
+                errors.push(d);
+                continue;
+            }
             let parsed = scenario::parse_node(
                 &mut b.sources,
                 id,
@@ -274,7 +278,22 @@ impl Batch {
 }
 
 /// Files a directory walk passes over: worlds and AWS CLI dumps, which are
-/// read through the scenario files that name them.
+/// read through the scenario files that name them, and Terraform plans,
+/// which `iamsim import --terraform` reads.
 pub fn skipped_in_walks(node: &iamsim_core::json::Node) -> bool {
-    scenario::is_world_document(node) || iamsim_core::import::is_dump(node)
+    scenario::is_world_document(node)
+        || iamsim_core::import::is_dump(node)
+        || scenario::is_terraform_plan(node)
+}
+
+/// The error for a Terraform plan named as a scenario file: it says which
+/// command reads it, where the scenario format would only list its keys.
+pub fn named_plan(id: SourceId, node: &iamsim_core::json::Node) -> Option<Diagnostic> {
+    scenario::is_terraform_plan(node).then(|| {
+        Doc { source: id }.err(
+            node,
+            &JsonPath::ROOT,
+            "a Terraform plan (terraform show -json), not a scenario file; use iamsim import --terraform",
+        )
+    })
 }

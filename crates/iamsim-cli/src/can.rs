@@ -220,7 +220,9 @@ fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
     Ok(file)
 }
 
-/// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad input).
+/// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad
+/// input, 3 indeterminate: the decision rests on what is known only after
+/// apply).
 pub fn can(args: &CanArgs) -> u8 {
     let mut sources = Sources::new();
     let q = match question(args) {
@@ -275,9 +277,9 @@ pub fn can(args: &CanArgs) -> u8 {
         Format::Table => render::answer(&result),
     };
     print(&text);
-    if result.outcome == Outcome::Allow {
-        0
-    } else {
-        1
+    match result.outcome {
+        Outcome::Allow => 0,
+        Outcome::Indeterminate => 3,
+        Outcome::ImplicitDeny | Outcome::ExplicitDeny => 1,
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::batch::{Batch, Outcome, Streaming};
 use crate::names::UnknownNames;
-use crate::render::deciding;
+use crate::render::{self, deciding};
 use crate::semdiff::{self, DiffFormat, FailOn};
 use crate::{fail, print};
 use clap::Args;
@@ -114,7 +114,7 @@ fn why(r: &ScenarioResult) -> String {
 }
 
 fn side(r: &ScenarioResult) -> serde_json::Value {
-    json!({"decision": r.outcome.as_str(), "denied_at": r.denied_at, "why": why(r)})
+    json!({"decision": r.outcome.as_str(), "depends_on": r.depends_on, "denied_at": r.denied_at, "why": why(r)})
 }
 
 /// Runs `iamsim diff`; returns the exit status (0 none differ, 1 some do, 2 bad input).
@@ -177,6 +177,12 @@ pub fn diff(args: &DiffArgs) -> u8 {
                 b.file,
                 b.result.name
             );
+            for (when, r) in [("before", &b.result), ("after", &a.result)] {
+                let depends = render::depends(r);
+                if !depends.is_empty() {
+                    let _ = writeln!(text, "      {when}{depends}");
+                }
+            }
             let _ = writeln!(text, "      before: {}", why(&b.result));
             let _ = writeln!(text, "      after:  {}", why(&a.result));
         }

@@ -12,6 +12,7 @@ mod progress;
 mod render;
 mod semdiff;
 mod stream;
+mod timings;
 mod validate;
 mod what_can;
 mod who_can;

@@ -3,6 +3,7 @@
 //! the same on and off a terminal.
 
 use crate::batch::Outcome;
+use iamsim_core::eval::Outcome as Decision;
 use iamsim_core::report::{Asked, RequestTrace};
 use iamsim_core::scenario::run::AssumeParams;
 use iamsim_core::scenario::{Expect, ScenarioResult, StepResult};
@@ -16,6 +17,7 @@ pub fn scenario_json(file: &str, r: &ScenarioResult, asked: Asked) -> Value {
         "file": file,
         "name": r.name,
         "decision": r.outcome.as_str(),
+        "depends_on": r.depends_on,
         "denied_at": r.denied_at,
         "expect": r.expect.map(Expect::as_str),
         "pass": r.pass,
@@ -91,6 +93,21 @@ pub fn deciding(s: &StepResult) -> Option<&RequestTrace> {
         .or_else(|| s.requests.first())
 }
 
+/// What a scenario's decision depends on, as a phrase to put after it:
+/// empty when it rests on nothing known only after apply.
+pub fn depends(r: &ScenarioResult) -> String {
+    if r.depends_on.is_empty() {
+        return String::new();
+    }
+    let list = r.depends_on.join(", ");
+    match r.outcome {
+        Decision::Indeterminate => format!(" (depends on {list}, known only after apply)"),
+        _ => format!(
+            " (denied either way; whether explicitly depends on {list}, known only after apply)"
+        ),
+    }
+}
+
 /// The closing line CI systems read: `N passed, M failed`, then how many
 /// scenarios stated no expectation, when some did not.
 pub fn closing(passed: usize, failed: usize, without: usize) -> String {
@@ -113,10 +130,11 @@ pub fn line(o: &Outcome, explain_all: bool) -> String {
         _ => ("----", "(no expectation)".to_string()),
     };
     let mut out = format!(
-        "{mark}  {:<13} {want:<20} {}  {}\n",
+        "{mark}  {:<13} {want:<20} {}  {}{}\n",
         r.outcome.as_str(),
         o.file,
-        r.name
+        r.name,
+        depends(r)
     );
     if explain_all {
         out.push_str(&explain(r, Asked::FileKeys));
@@ -191,7 +209,7 @@ pub fn explain(r: &ScenarioResult, asked: Asked) -> String {
             let _ = writeln!(out, "     see {}", t.page);
         }
     }
-    let _ = writeln!(out, "Decision: {}", r.outcome.as_str());
+    let _ = writeln!(out, "Decision: {}{}", r.outcome.as_str(), depends(r));
     out
 }
 
@@ -213,7 +231,7 @@ pub fn answer(r: &ScenarioResult) -> String {
             out.push_str(&decisive_defaults(t, Asked::Flags, "  "));
         }
     }
-    let _ = writeln!(out, "Decision: {}", r.outcome.as_str());
+    let _ = writeln!(out, "Decision: {}{}", r.outcome.as_str(), depends(r));
     out
 }
 
@@ -259,9 +277,10 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
             (Some(false), Some(expect)) => {
                 let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(format!(
-                    "expected {}, got {}: {}",
+                    "expected {}, got {}{}: {}",
                     expect.as_str(),
                     r.outcome.as_str(),
+                    depends(r),
                     deciding_summary(r)
                 ));
                 s.set_type("expectation");
@@ -270,7 +289,11 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
             }
             _ => {
                 let mut s = TestCaseStatus::skipped();
-                s.set_message(format!("no expectation; decided {}", r.outcome.as_str()));
+                s.set_message(format!(
+                    "no expectation; decided {}{}",
+                    r.outcome.as_str(),
+                    depends(r)
+                ));
                 s.set_type("no-expectation");
                 s
             }

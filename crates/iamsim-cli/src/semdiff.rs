@@ -4,6 +4,7 @@
 
 use crate::can::context_args;
 use crate::names::Checks;
+use crate::timings::Timings;
 use crate::who_can::{fixed_context, region_arg};
 use crate::{fail, files, print};
 use clap::ValueEnum;
@@ -79,6 +80,7 @@ pub fn run(ask: &Ask<'_>) -> u8 {
         (Ok(c), Ok(r)) => (c, r),
         (Err(d), _) | (_, Err(d)) => return fail(&sources, &[d]),
     };
+    let mut timings = Timings::start();
     let before = match files::load_world(&mut sources, ask.before) {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
@@ -87,6 +89,7 @@ pub fn run(ask: &Ask<'_>) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
+    timings.lap("load");
     let clock = Clock::new(jiff::Timestamp::now());
     let opts = Options {
         max_chain: ask.max_chain,
@@ -99,12 +102,15 @@ pub fn run(ask: &Ask<'_>) -> u8 {
         Ok(f) => f,
         Err(e) => return fail(&sources, &[Diagnostic::bare(e)]),
     };
+    timings.lap("semantic diff");
     let text = match ask.format {
         DiffFormat::Json => found.iter().map(|f| json_line(f) + "\n").collect(),
         DiffFormat::Table => table(&found, ask.all),
         DiffFormat::Markdown => markdown(&found, ask.all),
     };
     print(&text);
+    timings.lap("print");
+    timings.print();
     let fails = |c: Change| match c {
         Change::NewlyAllowed | Change::Indeterminate => true,
         Change::NewlyDenied => ask.fail_on == FailOn::AnyChange,
@@ -128,6 +134,7 @@ fn json_line(f: &Finding) -> String {
             "policy": c.policy,
             "statement": c.statement,
             "location": c.location,
+            "terraform": c.terraform,
         })).collect::<Vec<_>>(),
         "witness": f.witness,
         "witness_allowed_in": f.witness_world.as_str(),

@@ -10,7 +10,7 @@
 //! point at the right line and column. Results go to a temporary file and
 //! reach stdout only when no input error was found.
 
-use crate::batch::{Batch, Outcome, skipped_in_walks};
+use crate::batch::{Batch, Outcome, named_plan, skipped_in_walks};
 use crate::render;
 use iamsim_core::diag::{Diagnostic, SourceId};
 use iamsim_core::json::{self, Member, Node, Span, SyntaxError, Value};
@@ -603,6 +603,9 @@ fn run_file(
     };
     if from_dir && !has_scenarios && skipped_in_walks(&header) {
         return Ok(());
+    }
+    if let Some(d) = named_plan(id, &header) {
+        return Err(vec![d]);
     }
     let allow = batch.allow_unknown_names;
     let mut file =

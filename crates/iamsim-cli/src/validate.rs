@@ -179,6 +179,23 @@ fn lint_world_policy(
     kind: PolicyKind,
     found: &mut Findings,
 ) {
+    // A text known only after apply has nothing to lint; a document given
+    // with its Terraform address is linted as the document.
+    let (node, path) =
+        match world::terraform::policy_form(Doc { source: id }, node, &JsonPath::ROOT) {
+            Ok(world::terraform::PolicyForm::Document {
+                node: inner,
+                terraform,
+            }) => {
+                let path = match terraform {
+                    Some(_) => format!("{path}.document"),
+                    None => path.to_string(),
+                };
+                (inner, path)
+            }
+            Ok(world::terraform::PolicyForm::Unknown(_)) | Err(_) => return,
+        };
+    let path = path.as_str();
     match world::policy_node(sources, loader, Doc { source: id }, node, &JsonPath::ROOT) {
         Ok(Some((doc, inner))) => lint_one(doc.source, &inner, path, kind, found, false),
         Ok(None) => lint_one(id, node, path, kind, found, false),
@@ -213,7 +230,7 @@ fn lint_world(
             if let Some(Value::Array(items)) = n.get(key).map(|l| &l.value) {
                 for (i, p) in items.iter().enumerate() {
                     match world::named_policy(p) {
-                        Some((_, doc)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
+                        Some((_, doc, _)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
                         None => one(p, format!("{path}.{key}[{i}]"), kind),
                     }
                 }

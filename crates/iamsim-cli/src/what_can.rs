@@ -88,6 +88,14 @@ fn service(action: &str) -> &str {
     action.split(':').next().unwrap_or(action)
 }
 
+/// The actions allowed whatever is known only after apply, and those that
+/// are indeterminate.
+fn split(actions: &[Granted]) -> (Vec<Granted>, Vec<&Granted>) {
+    let (sure, unsure): (Vec<&Granted>, Vec<&Granted>) =
+        actions.iter().partition(|g| g.depends_on.is_empty());
+    (sure.into_iter().cloned().collect(), unsure)
+}
+
 /// The actions by service, in order; each name with its needs.
 fn by_service(actions: &[Granted]) -> Vec<(&str, Vec<&Granted>)> {
     let mut out: Vec<(&str, Vec<&Granted>)> = Vec::new();
@@ -115,7 +123,12 @@ fn identity_json(principal: &str, a: &AsIdentity) -> Value {
         .map(|r| {
             let mut actions = Map::new();
             let mut needs = Map::new();
-            for (svc, list) in by_service(&r.actions) {
+            let (sure, unsure) = split(&r.actions);
+            let indeterminate: Map<String, Value> = unsure
+                .iter()
+                .map(|g| (g.action.clone(), json!(g.depends_on)))
+                .collect();
+            for (svc, list) in by_service(&sure) {
                 let names: Vec<&str> = list
                     .iter()
                     .map(|g| g.action.get(svc.len() + 1..).unwrap_or(&g.action))
@@ -128,7 +141,7 @@ fn identity_json(principal: &str, a: &AsIdentity) -> Value {
                     );
                 }
             }
-            json!({"resource": r.resource, "actions": actions, "needs": needs})
+            json!({"resource": r.resource, "actions": actions, "needs": needs, "indeterminate": indeterminate})
         })
         .collect();
     json!({
@@ -159,7 +172,16 @@ fn table(found: &[AsIdentity]) -> String {
         }
         for r in &a.access {
             let _ = writeln!(out, "  {}", r.resource);
-            for (svc, list) in by_service(&r.actions) {
+            let (sure, unsure) = split(&r.actions);
+            for g in unsure {
+                let _ = writeln!(
+                    out,
+                    "    indeterminate: {} (depends on {}, known only after apply)",
+                    g.action,
+                    g.depends_on.join(", ")
+                );
+            }
+            for (svc, list) in by_service(&sure) {
                 let names: Vec<String> = list
                     .iter()
                     .map(|g| {

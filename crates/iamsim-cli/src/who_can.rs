@@ -177,7 +177,13 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         _ => table(&args.action, &args.resource, &found),
     };
     print(&text);
-    if found.is_empty() { 1 } else { 0 }
+    if found.iter().any(|r| r.depends_on.is_empty()) {
+        0
+    } else if found.is_empty() {
+        1
+    } else {
+        3
+    }
 }
 
 /// A need as JSON.
@@ -209,6 +215,8 @@ fn reach_json(r: &Reach) -> Value {
         "principal": r.principal,
         "kind": r.kind,
         "chain": r.chain,
+        "decision": if r.depends_on.is_empty() { "allow" } else { "indeterminate" },
+        "depends_on": r.depends_on,
         "needs": r.needs().map(Need::text).collect::<Vec<_>>(),
         "steps": r.steps.iter().map(step_json).collect::<Vec<_>>(),
     })
@@ -249,9 +257,17 @@ pub fn write_step(out: &mut String, n: usize, s: &Step) {
     }
 }
 
-fn table(action: &str, resource: &str, found: &[Reach]) -> String {
+fn table(action: &str, resource: &str, all: &[Reach]) -> String {
     let mut out = String::new();
-    for r in found {
+    let (found, unsure): (Vec<&Reach>, Vec<&Reach>) =
+        all.iter().partition(|r| r.depends_on.is_empty());
+    for (i, r) in found.iter().chain(&unsure).enumerate() {
+        if i == found.len() {
+            let _ = writeln!(
+                out,
+                "INDETERMINATE: these can only if what is known only after apply allows it"
+            );
+        }
         let how = match r.chain.len() {
             0 => "directly".to_string(),
             1 => "through 1 role".to_string(),
@@ -264,17 +280,32 @@ fn table(action: &str, resource: &str, found: &[Reach]) -> String {
             format!(", if {}", needs.join(" and "))
         };
         let _ = writeln!(out, "{} {} {how}{cond}", r.kind, r.principal);
+        if !r.depends_on.is_empty() {
+            let _ = writeln!(out, "  depends on {}", r.depends_on.join(", "));
+        }
         for (i, s) in r.steps.iter().enumerate() {
             write_step(&mut out, i + 1, s);
         }
     }
+    let more = if unsure.is_empty() {
+        String::new()
+    } else {
+        format!(
+            "; {} more indeterminate (can only if what is known only after apply allows it)",
+            unsure.len()
+        )
+    };
     let conditional = found.iter().filter(|r| r.needs().next().is_some()).count();
     let _ = match (found.len(), conditional) {
-        (0, _) => writeln!(out, "nobody can {action} on {resource}"),
-        (n, 0) => writeln!(out, "{n} principal{} can {action} on {resource}", plural(n)),
+        (0, _) => writeln!(out, "nobody can {action} on {resource}{more}"),
+        (n, 0) => writeln!(
+            out,
+            "{n} principal{} can {action} on {resource}{more}",
+            plural(n)
+        ),
         (n, c) => writeln!(
             out,
-            "{n} principal{} can {action} on {resource} ({c} only if the request meets the needs shown)",
+            "{n} principal{} can {action} on {resource} ({c} only if the request meets the needs shown){more}",
             plural(n)
         ),
     };

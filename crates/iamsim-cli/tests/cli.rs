@@ -11,6 +11,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod terraform_unknown;
+
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
@@ -2422,4 +2424,110 @@ fn semantic_diff_context_fixes_keys_that_are_otherwise_needs() {
         "with MFA the break-glass access is not new: {out}"
     );
     assert_eq!(o.status.code(), Some(0), "{out}{}", stderr(&o));
+}
+
+#[test]
+fn a_directory_run_skips_terraform_plans_and_a_named_plan_is_refused() {
+    let tmp = tempdir("plans");
+    let plan = tmp.join("plan.json");
+    std::fs::copy(
+        root().join("testdata/terraform/create-cross-account/plan.json"),
+        &plan,
+    )
+    .unwrap();
+    std::fs::write(
+        tmp.join("s.json"),
+        r#"{"world": {"accounts": {"111111111111": {}}}, "scenarios": [{"name": "a", "principal": "arn:aws:iam::111111111111:root", "steps": [{"action": "s3:ListAllMyBuckets", "resource": "*"}], "expect": "allow"}]}"#,
+    )
+    .unwrap();
+    let o = iamsim(&["run", tmp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    assert!(
+        stdout(&o).ends_with("1 passed, 0 failed\n"),
+        "{}",
+        stdout(&o)
+    );
+    for stream in [false, true] {
+        let mut args = vec!["run"];
+        if stream {
+            args.push("--stream");
+        }
+        args.push(plan.to_str().unwrap());
+        let o = iamsim(&args);
+        let err = stderr(&o);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(
+            err.starts_with(&format!(
+                "{}:1:1: error: a Terraform plan (terraform show -json), not a scenario file; use iamsim import --terraform",
+                plan.display()
+            )),
+            "{err}"
+        );
+    }
+    // Near miss: `format_version` alone is not a plan; the walk reads the
+    // file as scenarios and refuses its key.
+    std::fs::write(&plan, r#"{"format_version": "1.2"}"#).unwrap();
+    let o = iamsim(&["run", tmp.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains("unknown key \"format_version\""),
+        "{}",
+        stderr(&o)
+    );
+}
+
+/// Every case of testdata/terraform holds what the importer's tests read:
+/// the configuration, Terraform's plan, a hand-written world, questions on
+/// it, and import arguments in flag/value pairs whose files exist.
+#[test]
+fn every_terraform_case_follows_the_test_data_layout() {
+    let dir = root().join("testdata/terraform");
+    let mut cases = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let case = entry.unwrap().path();
+        if !case.is_dir() || case.ends_with("shapes") {
+            continue;
+        }
+        cases += 1;
+        let name = case.display();
+        assert!(case.join("main.tf").is_file(), "{name}: no main.tf");
+        let plan: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(case.join("plan.json")).unwrap()).unwrap();
+        assert!(
+            plan["format_version"].is_string() && plan["terraform_version"].is_string(),
+            "{name}: plan.json is not terraform show -json output"
+        );
+        assert!(
+            plan["resource_changes"]
+                .as_array()
+                .is_some_and(|r| !r.is_empty()),
+            "{name}: the plan changes nothing"
+        );
+        let questions: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(case.join("questions.json")).unwrap()).unwrap();
+        assert_eq!(questions["world"], "world.json", "{name}");
+        let n = questions["scenarios"].as_array().map_or(0, Vec::len);
+        assert!((4..=10).contains(&n), "{name}: {n} questions");
+        let args = std::fs::read_to_string(case.join("import.args")).unwrap();
+        let args: Vec<&str> = args.lines().collect();
+        assert_eq!(
+            args.len() % 2,
+            0,
+            "{name}: import.args is not flag/value pairs"
+        );
+        for pair in args.chunks(2) {
+            match pair {
+                ["--base", file] => assert!(case.join(file).is_file(), "{name}: no {file}"),
+                ["--terraform-account", account] => {
+                    assert!(
+                    account.rsplit('=').next().is_some_and(|a| a.len() == 12
+                        && a.bytes().all(|b| b.is_ascii_digit())),
+                    "{name}: --terraform-account {account}"
+                )
+                }
+                other => panic!("{name}: unexpected import argument {other:?}"),
+            }
+        }
+    }
+    assert!(cases >= 5, "{cases} cases under {}", dir.display());
 }

@@ -11,6 +11,7 @@ pub mod explain;
 mod org;
 pub mod pages;
 mod scan;
+pub mod unknown;
 
 pub use combine::Sides;
 
@@ -32,6 +33,11 @@ pub enum Outcome {
     ImplicitDeny,
     /// Denied by a matching `Deny` statement.
     ExplicitDeny,
+    /// Allowed or denied depending on something known only after
+    /// `terraform apply` (README, "What the decisions mean"). The
+    /// evaluator never returns it; a run that decides in both readings of
+    /// the unknowns does.
+    Indeterminate,
 }
 
 impl Outcome {
@@ -41,6 +47,7 @@ impl Outcome {
             Outcome::Allow => "allow",
             Outcome::ImplicitDeny => "implicit_deny",
             Outcome::ExplicitDeny => "explicit_deny",
+            Outcome::Indeterminate => "indeterminate",
         }
     }
 }
@@ -93,6 +100,11 @@ pub struct Hit<'a> {
     pub owner: &'a str,
     /// `inline`, `managed`, `boundary`, or "" for other kinds.
     pub how: &'static str,
+    /// The Terraform address the policy came from.
+    pub terraform: Option<&'a str>,
+    /// For a policy text known only after apply, `ADDRESS ATTRIBUTE`: the
+    /// statement is a reading of it, not its text.
+    pub unknown: Option<&'a str>,
     /// The statement.
     pub statement: &'a Statement,
     /// For resource-based statements, how the principal was named.
@@ -131,6 +143,10 @@ pub struct Miss<'a> {
     pub owner: &'a str,
     /// `inline`, `managed`, `boundary`, or "".
     pub how: &'static str,
+    /// The Terraform address the policy came from.
+    pub terraform: Option<&'a str>,
+    /// For a policy text known only after apply, `ADDRESS ATTRIBUTE`.
+    pub unknown: Option<&'a str>,
     /// The statement.
     pub statement: &'a Statement,
     /// Why it does not apply.
@@ -184,7 +200,7 @@ impl Decision<'_> {
         let missed = match self.outcome {
             Outcome::Allow => Some(crate::policy::Effect::Deny),
             Outcome::ImplicitDeny => Some(crate::policy::Effect::Allow),
-            Outcome::ExplicitDeny => None,
+            Outcome::ExplicitDeny | Outcome::Indeterminate => None,
         };
         self.gates.iter().any(|g| {
             (hit && g
@@ -368,6 +384,8 @@ fn caller_policies<'a>(
             name: "session policy",
             owner: &s.arn,
             how: "",
+            terraform: None,
+            unknown: None,
         }),
         _ => None,
     };
@@ -383,6 +401,8 @@ fn resource_policy<'a>(world: &'a World, req: &Request<'a>) -> Option<Source<'a>
         name: &e.name,
         owner,
         how: "",
+        terraform: e.terraform.as_deref(),
+        unknown: e.unknown.as_deref(),
     })
 }
 

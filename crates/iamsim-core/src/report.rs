@@ -62,6 +62,10 @@ pub struct StatementRef {
     pub grant: Option<&'static str>,
     /// The whole reference as one phrase.
     pub text: String,
+    /// The Terraform address the policy came from.
+    pub terraform: Option<String>,
+    /// For a policy text known only after apply, `ADDRESS ATTRIBUTE`.
+    pub unknown: Option<String>,
     /// Where the statement was written: its source and byte span
     /// ([`crate::policy::Origin`]), for `file:line:col`.
     pub written: (crate::diag::SourceId, crate::json::Span),
@@ -82,6 +86,8 @@ pub struct MissRef {
     pub written: (crate::diag::SourceId, crate::json::Span),
     /// `Allow` or `Deny`.
     pub effect: &'static str,
+    /// The Terraform address of the statement's policy.
+    pub terraform: Option<String>,
 }
 
 /// A condition that was false.
@@ -142,6 +148,9 @@ pub struct RequestTrace {
     /// Those of `defaults` that a statement deciding the request tested:
     /// the decision rests on a value the question did not give.
     pub decided_with: Vec<&'static str>,
+    /// For a decision that rests on what is known only after apply, each
+    /// unknown (`ADDRESS ATTRIBUTE`) it depends on.
+    pub depends_on: Vec<String>,
 }
 
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
@@ -173,6 +182,8 @@ fn statement_ref(h: &Hit<'_>) -> StatementRef {
             .filter(|_| h.kind.is_resource_based())
             .map(explain::grant_token),
         text: explain::describe(h),
+        terraform: h.terraform.map(str::to_string),
+        unknown: h.unknown.map(str::to_string),
         written: (h.statement.origin.source, h.statement.origin.span),
     }
 }
@@ -196,12 +207,23 @@ fn miss_ref(m: &Miss<'_>, action: &str, resource: &str) -> MissRef {
         ),
     };
     MissRef {
-        text: explain::statement_of(m.kind, m.policy, m.owner, m.how, m.statement),
+        text: explain::statement_of(
+            m.kind,
+            m.policy,
+            m.owner,
+            m.how,
+            m.statement,
+            explain::Provenance {
+                terraform: m.terraform,
+                unknown: m.unknown,
+            },
+        ),
         part,
         reason: explain::miss_reason(m, action, resource),
         condition,
         written: (m.statement.origin.source, m.statement.origin.span),
         effect: effect_name(m.statement.effect),
+        terraform: m.terraform.map(str::to_string),
     }
 }
 
@@ -250,6 +272,7 @@ impl RequestTrace {
             would_differ: d.would_differ.clone(),
             defaults: Vec::new(),
             decided_with: Vec::new(),
+            depends_on: Vec::new(),
         }
     }
 
@@ -275,6 +298,7 @@ impl RequestTrace {
             would_differ: Vec::new(),
             defaults: Vec::new(),
             decided_with: Vec::new(),
+            depends_on: Vec::new(),
         }
     }
 
@@ -285,6 +309,7 @@ impl RequestTrace {
             "action": self.action,
             "resource": self.resource,
             "decision": self.outcome.as_str(),
+            "depends_on": self.depends_on,
             "summary": self.summary,
             "page": self.page,
             "missing_context_values": self.missing_context,
@@ -302,7 +327,7 @@ impl RequestTrace {
                 "note": g.note,
                 "page": g.page,
                 "not_applying": g.misses.iter().map(|m| {
-                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason});
+                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason, "terraform": m.terraform});
                     if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {
                         obj.insert("condition".into(), json!({"operator": c.operator, "key": c.key, "policy_values": c.policy_values, "request_values": c.request_values}));
                     }
@@ -316,6 +341,8 @@ impl RequestTrace {
                     "index": s.index,
                     "effect": s.effect,
                     "grant": s.grant,
+                    "terraform": s.terraform,
+                    "unknown": s.unknown,
                 })).collect::<Vec<_>>(),
             })).collect::<Vec<_>>(),
         })

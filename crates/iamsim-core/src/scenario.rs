@@ -226,6 +226,15 @@ pub fn is_world_document(node: &Node) -> bool {
     node.get("accounts").is_some() && node.get("scenarios").is_none()
 }
 
+/// True when a parsed JSON file is Terraform's JSON output (`terraform show
+/// -json`): an object with `format_version` and `terraform_version`, as
+/// every version of the format has, per
+/// <https://developer.hashicorp.com/terraform/internals/json-format>.
+/// Directory runs skip plans; `iamsim import --terraform` reads them.
+pub fn is_terraform_plan(node: &Node) -> bool {
+    node.get("format_version").is_some() && node.get("terraform_version").is_some()
+}
+
 /// Reads a scenario file registered as `id`.
 pub fn parse_file(
     sources: &mut Sources,
@@ -600,6 +609,10 @@ impl<'s> Reader<'s> {
                     "deny" => Expect::Deny,
                     "implicit_deny" => Expect::ImplicitDeny,
                     "explicit_deny" => Expect::ExplicitDeny,
+                    "indeterminate" => {
+                        self.errors.push(doc.err(n, &expect_path, "expect \"indeterminate\" cannot be met: an indeterminate decision depends on what is known only after apply, so it never passes; expect what AWS must decide (allow, deny, implicit_deny or explicit_deny), or leave expect out to report the decision"));
+                        return None;
+                    }
                     other => {
                         self.errors.push(doc.err(n, &expect_path, format!("expect \"{other}\" must be allow, deny, implicit_deny or explicit_deny")));
                         return None;

@@ -33,6 +33,7 @@
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
 //! the witness is allowed in).
 
+pub mod audience;
 pub mod changes;
 pub mod context;
 pub mod reach;
@@ -124,6 +125,9 @@ pub struct Cause {
     pub statement: String,
     /// `file:line:col` of the statement, when known.
     pub location: Option<String>,
+    /// The Terraform address of the statement's policy, when the world
+    /// says.
+    pub terraform: Option<String>,
 }
 
 impl Cause {
@@ -176,28 +180,64 @@ pub struct Finding {
 /// Every access that differs between the worlds, newly allowed first.
 /// An error names what could not be decided (a resource whose owner is
 /// unknown, a malformed key ARN).
+///
+/// When a world holds policy texts known only after apply, the worlds are
+/// compared in both readings ([`World::deny_reading`]): a class whose
+/// decision differs between a world's readings differs from the other
+/// world in one of them. Witnesses replay in the worlds themselves, where
+/// such a class is indeterminate (`Judge::judged`).
 pub fn semantic_diff(
     before: &World,
     after: &World,
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
+    let mut out = diff_in([before, after], [before, after], opts)?;
+    if before.deny_reading.is_some() || after.deny_reading.is_some() {
+        for f in diff_in([before.denying(), after.denying()], [before, after], opts)? {
+            let same = |g: &Finding| {
+                (g.change, &g.principal, &g.via, &g.actions, &g.resource)
+                    == (f.change, &f.principal, &f.via, &f.actions, &f.resource)
+            };
+            if !out.iter().any(same) {
+                out.push(f);
+            }
+        }
+        sort(&mut out);
+    }
+    Ok(out)
+}
+
+/// [`semantic_diff`] of one reading of each world, replaying witnesses in
+/// `replay_in`.
+fn diff_in(
+    [before, after]: [&World; 2],
+    replay_in: [&World; 2],
+    opts: &Options<'_>,
+) -> Result<Vec<Finding>, String> {
     let stand_in = outsider_in(before, after);
     let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
-    let sides = [
+    let mut sides = [
         reach::Side::new(before, opts, &stand_in),
         reach::Side::new(after, opts, &stand_in),
     ];
+    let set = changes::changes(before, after);
+    // No change reaches an `sts:AssumeRole` request: every edge is decided
+    // alike in both worlds (a SCP's `Deny` on another action), so once.
+    if !set.touches_action("sts:AssumeRole") {
+        let [b, a] = &mut sides;
+        a.share_edges(b);
+    }
     let judge = Judge {
-        worlds: [before, after],
+        worlds: replay_in,
         opts,
         sides: &sides,
         trials: context::Trials::new([before, after], opts.context),
         routes: routes::Routes::new(&sides, [before, after], opts),
     };
-    let set = changes::changes(before, after);
     // The space of what the change touches decides who is in scope; a
-    // subject whose chains differ must be decided on every class, so the
-    // whole space is built then (its touched classes are the same ones).
+    // subject whose chains differ must be decided on every class one of
+    // the identities whose chains differ could be allowed, so the space is
+    // built again with those (its touched classes are the same ones).
     let mut space = space::space(before, after, Some(&set));
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
@@ -205,7 +245,18 @@ pub fn semantic_diff(
         chains.push([sides[0].routes(subject)?, sides[1].routes(subject)?]);
     }
     if chains.iter().any(|[b, a]| b != a) {
-        space = space::space(before, after, None);
+        let mut reachable = audience::Reachable {
+            worlds: [before, after],
+            set: &set,
+            accounts: Default::default(),
+        };
+        for [b, a] in chains.iter().filter(|[b, a]| b != a) {
+            let found = accounts(&sides, &downstream(b, a));
+            reachable
+                .accounts
+                .extend(found.into_iter().map(str::to_string));
+        }
+        space = space::kept(before, after, &reachable);
         scope.touched = scope::touched(&set, &space);
     }
     let all: Vec<scope::Class> = space
@@ -228,13 +279,23 @@ pub fn semantic_diff(
         ))
     };
     let monotone = set.monotone();
+    let touched = audience::Audience::new([before, after], &space, &scope.touched);
+    let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();
     for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
         // Touched classes where an identity is hit may differ; so may,
         // when the chains differ, every class where an identity whose
-        // chain differs can make the request in its world.
+        // chain differs can make the request in its world. Either way
+        // only the classes some identity of the chains could be allowed
+        // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
-        for &c in &scope.touched {
+        let identities: Vec<&String> = b
+            .iter()
+            .chain(&a)
+            .flat_map(|(from, role, _)| [from, role])
+            .filter(|arn| !arn.is_empty())
+            .collect();
+        for c in touched.classes(accounts(&sides, &identities)) {
             if let Some((rc, ac, _)) = request(c) {
                 if b.iter()
                     .chain(&a)
@@ -247,7 +308,9 @@ pub fn semantic_diff(
         }
         if b != a {
             let differing = downstream(&b, &a);
-            for &c in &all {
+            let whole =
+                whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
+            for c in whole.classes(accounts(&sides, &differing)) {
                 let Some((_, _, r)) = request(c) else {
                     continue;
                 };
@@ -272,7 +335,10 @@ pub fn semantic_diff(
             let Some((rc, ac, r)) = request(c) else {
                 continue;
             };
-            let Some([b, a]) = accesses(&sides, monotone, subject, &r)? else {
+            // The whole space's audience, once built, holds every class.
+            let audience = whole.as_ref().unwrap_or(&touched);
+            let admits = |account: &str| audience.admits(c, account);
+            let Some([b, a]) = accesses(&sides, monotone, subject, &r, &admits)? else {
                 continue;
             };
             let q = Question {
@@ -283,7 +349,13 @@ pub fn semantic_diff(
             out.extend(judge.compare(&q, &b, &a)?);
         }
     }
-    out.sort_by(|x, y| {
+    sort(&mut out);
+    Ok(out)
+}
+
+/// Findings in their order: by change, then principal, resource, actions.
+fn sort(findings: &mut [Finding]) {
+    findings.sort_by(|x, y| {
         (x.change, &x.principal, &x.resource, &x.actions).cmp(&(
             y.change,
             &y.principal,
@@ -291,7 +363,6 @@ pub fn semantic_diff(
             &y.actions,
         ))
     });
-    Ok(out)
 }
 
 /// Every way `subject` can make the request in the before and the after
@@ -305,21 +376,35 @@ fn accesses(
     monotone: Option<Monotone>,
     subject: &str,
     r: &reach::Request<'_>,
+    admits: &dyn Fn(&str) -> bool,
 ) -> Result<Option<[Vec<Access>; 2]>, String> {
     let [before, after] = sides;
     let (first, then) = match monotone {
         Some(Monotone::Widens) => (after, before),
         Some(Monotone::Narrows) | None => (before, after),
     };
-    let one = first.accesses(subject, r)?;
+    let one = first.accesses(subject, r, admits)?;
     if monotone.is_some() && one.is_empty() {
         return Ok(None);
     }
-    let other = then.accesses(subject, r)?;
+    let other = then.accesses(subject, r, admits)?;
     Ok(Some(match monotone {
         Some(Monotone::Widens) => [other, one],
         Some(Monotone::Narrows) | None => [one, other],
     }))
+}
+
+/// The accounts of identities (user, root or role ARNs) in either world.
+fn accounts<'s>(sides: &'s [reach::Side<'_>; 2], arns: &[impl AsRef<str>]) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for side in sides {
+        let g = &side.graph;
+        out.extend(
+            arns.iter()
+                .filter_map(|arn| g.node(arn.as_ref()).map(|id| g.account(id))),
+        );
+    }
+    out
 }
 
 /// The account of the stand-in for every principal outside the worlds:
@@ -627,8 +712,32 @@ impl Judge<'_> {
             _ => (a, b, Side::After, Side::Before),
         };
         let replays = allowed_in.outcome == Outcome::Allow && denied_in.outcome != Outcome::Allow;
+        // A witness whose decision rests on what is known only after
+        // apply is neither allowed nor denied there.
+        let unknown: Vec<String> = [(side, allowed_in), (other, denied_in)]
+            .iter()
+            .filter(|(_, r)| r.outcome == Outcome::Indeterminate)
+            .map(|(s, r)| format!("{} depends on {}", s.as_str(), r.depends_on.join(", ")))
+            .collect();
+        let note = if !unknown.is_empty() {
+            Some(format!(
+                "its decision rests on what is known only after apply: {}",
+                unknown.join("; ")
+            ))
+        } else {
+            (!replays).then(|| {
+                format!(
+                    "decided {} but its witness replays {} {} and {} {}",
+                    change.as_str(),
+                    allowed_in.outcome.as_str(),
+                    side.as_str(),
+                    denied_in.outcome.as_str(),
+                    other.as_str()
+                )
+            })
+        };
         Finding {
-            change: if replays {
+            change: if replays && unknown.is_empty() {
                 change
             } else {
                 Change::Indeterminate
@@ -642,16 +751,7 @@ impl Judge<'_> {
             cause: causes((side, allowed_in), (other, denied_in), self.opts.sources),
             witness: w,
             witness_world: side,
-            note: (!replays).then(|| {
-                format!(
-                    "decided {} but its witness replays {} {} and {} {}",
-                    change.as_str(),
-                    allowed_in.outcome.as_str(),
-                    side.as_str(),
-                    denied_in.outcome.as_str(),
-                    other.as_str()
-                )
-            }),
+            note,
         }
     }
 }

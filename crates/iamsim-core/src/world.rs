@@ -4,6 +4,7 @@
 //! ARN, buckets by name.
 
 pub mod load;
+pub mod terraform;
 
 use crate::policy::{Policy, PolicyKind};
 /// The maps of a world: Fx hashing, several times faster than SipHash on
@@ -20,7 +21,7 @@ pub use load::{
 pub struct PolicyId(pub u32);
 
 /// A compiled policy with the names explanations use.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct PolicyEntry {
     /// The compiled document.
     pub policy: Policy,
@@ -30,6 +31,13 @@ pub struct PolicyEntry {
     /// How it was declared; the kind it is evaluated as comes from where it
     /// is attached (a managed policy can be a boundary).
     pub kind: PolicyKind,
+    /// The Terraform resource address it came from, when the world says
+    /// (`{"terraform": ADDRESS, ...}`).
+    pub terraform: Option<String>,
+    /// For a text known only after apply, what it waits for: `ADDRESS
+    /// ATTRIBUTE`. `policy` is then the reading that allows everything, and
+    /// [`World::deny_reading`] holds the one that denies everything.
+    pub unknown: Option<String>,
 }
 
 /// A policy attached to a principal, and through what.
@@ -47,7 +55,7 @@ pub struct Attached {
 pub type Tags = Vec<(String, String)>;
 
 /// An IAM user.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct User {
     /// `arn:aws:iam::ID:user/PATH/NAME`.
     pub arn: String,
@@ -66,7 +74,7 @@ pub struct User {
 }
 
 /// An IAM role.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Role {
     /// `arn:aws:iam::ID:role/PATH/NAME`.
     pub arn: String,
@@ -97,7 +105,7 @@ impl Role {
 }
 
 /// An S3 bucket.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Bucket {
     /// The bucket name.
     pub name: String,
@@ -140,7 +148,7 @@ impl Bucket {
 }
 
 /// Another resource declared by ARN (a KMS key, a queue...).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Resource {
     /// Its ARN.
     pub arn: String,
@@ -169,7 +177,7 @@ pub struct OrgLevel {
 }
 
 /// An account.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Account {
     /// The 12-digit id.
     pub id: String,
@@ -191,7 +199,7 @@ impl Account {
 }
 
 /// The organization.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Organization {
     /// `o-...`.
     pub id: String,
@@ -200,7 +208,7 @@ pub struct Organization {
 }
 
 /// A resolved world.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct World {
     /// Every compiled policy.
     pub policies: Vec<PolicyEntry>,
@@ -221,9 +229,28 @@ pub struct World {
     /// The region of requests on resources of no known region
     /// (`default_region`; crate::region).
     pub default_region: Option<String>,
+    /// The entries (`ADDRESS ATTRIBUTE`) of users, groups, roles, buckets and
+    /// resources known only in part, by ARN: a decision about them is
+    /// indeterminate.
+    pub unknown_entities: Map<String, Vec<String>>,
+    /// When some policy text is known only after apply: the same world with
+    /// each such text read as denying everything (this world reads them as
+    /// allowing everything).
+    pub deny_reading: Option<Box<World>>,
 }
 
 impl World {
+    /// True when something in the world is known only after apply.
+    pub fn has_unknowns(&self) -> bool {
+        self.deny_reading.is_some() || !self.unknown_entities.is_empty()
+    }
+
+    /// The world with every unknown policy text read as denying
+    /// everything; the world itself when it has none.
+    pub fn denying(&self) -> &World {
+        self.deny_reading.as_deref().unwrap_or(self)
+    }
+
     /// The policy behind an id.
     pub fn policy(&self, id: PolicyId) -> Option<&PolicyEntry> {
         self.policies.get(id.0 as usize)

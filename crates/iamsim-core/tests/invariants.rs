@@ -280,6 +280,7 @@ fn rank(o: Outcome) -> u8 {
         Outcome::Allow => 2,
         Outcome::ImplicitDeny => 1,
         Outcome::ExplicitDeny => 0,
+        Outcome::Indeterminate => panic!("these worlds hold nothing known only after apply"),
     }
 }
 

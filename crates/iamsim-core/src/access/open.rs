@@ -487,6 +487,35 @@ impl Asker<'_> {
         Ok(out)
     }
 
+    /// The policy texts known only after apply that an action (and, on an
+    /// SSE-KMS object, S3's KMS request) consults, each `ADDRESS
+    /// ATTRIBUTE`: what an access found only in the reading where they
+    /// allow everything depends on.
+    pub fn unknown_policies(
+        &self,
+        caller: Caller<'_>,
+        action: &str,
+        target: &Target<'_>,
+    ) -> Result<Vec<String>, String> {
+        let mut out: Vec<String> = Vec::new();
+        self.each_request(caller, action, target, |ask, _| {
+            let (found, _) = self.with_request(ask, &Context::new(), |req, _| {
+                eval::unknown::depends_on(self.world, req)
+                    .policies
+                    .into_iter()
+                    .map(str::to_string)
+                    .collect::<Vec<_>>()
+            });
+            for p in found {
+                if !out.contains(&p) {
+                    out.push(p);
+                }
+            }
+            true
+        })?;
+        Ok(out)
+    }
+
     /// Drops the needs the request is allowed without, one at a time.
     fn minimize(&self, ask: &Ask<'_>, mut needs: Vec<Need>) -> Vec<Need> {
         let mut i = 0;

@@ -9,6 +9,7 @@ use super::graph::{Graph, NodeId};
 use super::open::{Answer, Asker, Need};
 use crate::catalog::Catalog;
 use crate::context::Context;
+use crate::eval::unknown;
 use crate::pattern::{self, NoVars, Syntax};
 use crate::request::{Clock, resolve_target};
 use crate::world::World;
@@ -38,6 +39,10 @@ pub struct Granted {
     /// What open request keys must hold (for an SSE-KMS object, the KMS
     /// request's too).
     pub needs: Vec<Need>,
+    /// Empty when the action is allowed whatever is known only after
+    /// apply; else it is indeterminate and these are the unknowns
+    /// (`ADDRESS ATTRIBUTE`) it depends on.
+    pub depends_on: Vec<String>,
 }
 
 /// The actions on one resource.
@@ -58,6 +63,9 @@ pub struct AsIdentity {
     pub chain: Vec<String>,
     /// What open request keys the chain's `sts:AssumeRole` steps need.
     pub needs: Vec<Need>,
+    /// The policy texts known only after apply that the chain's
+    /// `sts:AssumeRole` steps consult.
+    pub chain_unknowns: Vec<String>,
     /// The resources it can do something to, with the actions.
     pub access: Vec<Access>,
 }
@@ -130,8 +138,63 @@ fn reachable(graph: &Graph<'_>, asker: &Asker<'_>, start: NodeId) -> Result<Vec<
 }
 
 /// What the question's principal can do, as itself and as each role it
-/// reaches. An error names what is wrong with the question.
+/// reaches; an action allowed only if what is known only after apply
+/// allows it carries what it depends on. An error names what is wrong
+/// with the question.
 pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
+    let mut found = analyse(world, q)?;
+    if !world.has_unknowns() {
+        return Ok(found);
+    }
+    let sure = match &world.deny_reading {
+        Some(denying) => analyse(denying, q)?,
+        None => found.clone(),
+    };
+    let entities = |arns: &mut dyn Iterator<Item = &str>| -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for e in arns.flat_map(|arn| unknown::entities(world, arn)) {
+            if !out.iter().any(|d| d == e) {
+                out.push(e.to_string());
+            }
+        }
+        out
+    };
+    for id in &mut found {
+        let sure_id = sure.iter().find(|s| s.arn == id.arn);
+        let chain = entities(
+            &mut std::iter::once(id.arn.as_str()).chain(id.chain.iter().map(String::as_str)),
+        );
+        for access in &mut id.access {
+            let sure_access =
+                sure_id.and_then(|s| s.access.iter().find(|a| a.resource == access.resource));
+            let mut named = chain.clone();
+            for e in entities(&mut std::iter::once(access.resource.as_str())) {
+                if !named.contains(&e) {
+                    named.push(e);
+                }
+            }
+            for g in &mut access.actions {
+                let surely =
+                    sure_access.is_some_and(|a| a.actions.iter().any(|s| s.action == g.action));
+                let mut depends = named.clone();
+                if !surely {
+                    let consulted = id.chain_unknowns.iter().chain(&g.depends_on);
+                    for p in consulted {
+                        if !depends.contains(p) {
+                            depends.push(p.clone());
+                        }
+                    }
+                }
+                g.depends_on = depends;
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// [`what_can`] in one reading of the world, each action with the unknown
+/// policy texts it consults.
+fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
     let graph = Graph::new(world);
     let start = graph.node(q.principal).ok_or_else(|| {
         format!(
@@ -180,9 +243,15 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                 for name in &t.actions {
                     let action = format!("{}:{name}", t.service);
                     if let Some(n) = asker.ask_action(caller, &action, target)? {
+                        let depends_on = if world.has_unknowns() {
+                            asker.unknown_policies(caller, &action, target)?
+                        } else {
+                            Vec::new()
+                        };
                         actions.push(Granted {
                             action,
                             needs: n.into_iter().flatten().collect(),
+                            depends_on,
                         });
                     }
                 }
@@ -196,7 +265,27 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                 });
             }
         }
+        let mut chain_unknowns: Vec<String> = Vec::new();
+        if world.has_unknowns() {
+            let mut from = start;
+            for &role_id in &chain {
+                let (Some(f), Some(role)) = (
+                    graph.nodes.get(from),
+                    graph.nodes.get(role_id).and_then(|n| n.role()),
+                ) else {
+                    continue;
+                };
+                let target = resolve_target(world, "sts", &role.arn, None, &role.account)?;
+                for p in asker.unknown_policies(f.caller(), "sts:AssumeRole", &target)? {
+                    if !chain_unknowns.contains(&p) {
+                        chain_unknowns.push(p);
+                    }
+                }
+                from = role_id;
+            }
+        }
         out.push(AsIdentity {
+            chain_unknowns,
             arn: node.arn().to_string(),
             chain: chain
                 .iter()

@@ -13,6 +13,7 @@
 use super::graph::{Graph, Node, NodeId};
 use super::open::{ASSUME, Answer, Ask, Asker, Need};
 use crate::context::Context;
+use crate::eval::unknown;
 use crate::report::RequestTrace;
 use crate::request::{Clock, resolve_target};
 use crate::world::World;
@@ -56,6 +57,11 @@ pub struct Reach {
     /// Every request: the `sts:AssumeRole` steps, then the request, then
     /// the KMS request S3 makes for it on an SSE-KMS object.
     pub steps: Vec<Step>,
+    /// Empty when the principal can whatever is known only after apply;
+    /// else the access is indeterminate and these are the unknowns
+    /// (`ADDRESS ATTRIBUTE`) it depends on (README, "What the decisions
+    /// mean").
+    pub depends_on: Vec<String>,
 }
 
 impl Reach {
@@ -90,8 +96,46 @@ pub fn action_service(action: &str) -> Result<String, String> {
 }
 
 /// Everyone who can make the question's request, sorted by chain length,
-/// then ARN. An error names what is wrong with the question.
+/// then ARN; those who can only if what is known only after apply allows
+/// it carry what it depends on. An error names what is wrong with the
+/// question.
 pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
+    let found = search(world, q)?;
+    if !world.has_unknowns() {
+        return Ok(found);
+    }
+    let sure = match &world.deny_reading {
+        Some(denying) => search(denying, q)?,
+        None => found.clone(),
+    };
+    let mut out = Vec::new();
+    for mut r in found {
+        let (mut r, policies) = match sure.iter().find(|s| s.principal == r.principal) {
+            Some(s) => (s.clone(), Vec::new()),
+            None => {
+                let policies = std::mem::take(&mut r.depends_on);
+                (r, policies)
+            }
+        };
+        let named = [r.principal.as_str(), q.resource]
+            .into_iter()
+            .chain(r.chain.iter().map(String::as_str));
+        let mut depends: Vec<String> = Vec::new();
+        for e in named.flat_map(|arn| unknown::entities(world, arn)) {
+            if !depends.iter().any(|d| d == e) {
+                depends.push(e.to_string());
+            }
+        }
+        depends.extend(policies);
+        r.depends_on = depends;
+        out.push(r);
+    }
+    Ok(out)
+}
+
+/// [`who_can`] in one reading of the world: everyone it lets make the
+/// request, each with the unknown policy texts its chain consults.
+fn search(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
     let graph = Graph::new(world);
     let service = action_service(q.action)?;
     let asker = Asker::new(world, q.clock, q.context, q.region);
@@ -216,6 +260,17 @@ fn reach(
     let world = graph.world;
     let mut steps = Vec::new();
     let mut chain = Vec::new();
+    let mut depends_on: Vec<String> = Vec::new();
+    let mut consults = |caller, action: &str, target: &_| -> Result<(), String> {
+        if world.has_unknowns() {
+            for p in asker.unknown_policies(caller, action, target)? {
+                if !depends_on.contains(&p) {
+                    depends_on.push(p);
+                }
+            }
+        }
+        Ok(())
+    };
     let mut at = start;
     // Bounded by the number of nodes: each hop lowers the distance.
     for _ in 0..=graph.nodes.len() {
@@ -236,6 +291,7 @@ fn reach(
                     kms: None,
                 };
                 let needs = b.needs.first().cloned().unwrap_or_default();
+                consults(caller, "sts:AssumeRole", &target)?;
                 steps.push(Step {
                     trace: asker.trace(&ask, &needs),
                     needs,
@@ -252,6 +308,7 @@ fn reach(
                     caller.account(),
                 )?;
                 let traces = asker.trace_action(caller, q.action, &target, &b.needs)?;
+                consults(caller, q.action, &target)?;
                 for (trace, needs) in traces.into_iter().zip(b.needs.iter()) {
                     steps.push(Step {
                         trace,
@@ -268,5 +325,6 @@ fn reach(
         kind: node.map_or("", Node::kind),
         chain,
         steps,
+        depends_on,
     })
 }

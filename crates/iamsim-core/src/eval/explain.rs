@@ -21,13 +21,43 @@ pub struct Facts {
     pub protected: Option<&'static str>,
 }
 
-/// Names a statement of a policy: `statement #0 of inline policy "p" of arn:...`.
+/// Where a policy came from, as its statements are named with it.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Provenance<'a> {
+    /// The Terraform address of the policy.
+    pub terraform: Option<&'a str>,
+    /// For a text known only after apply, `ADDRESS ATTRIBUTE`.
+    pub unknown: Option<&'a str>,
+}
+
+impl Provenance<'_> {
+    /// How a statement of the policy is named: its label, or for a text
+    /// known only after apply, the text itself.
+    fn label(&self, statement: &Statement) -> String {
+        match self.unknown {
+            Some(u) => format!("the text known only after apply ({u})"),
+            None => statement.label(),
+        }
+    }
+
+    /// `, from ADDRESS` for a known text with an address, else nothing.
+    fn suffix(&self) -> String {
+        match (self.terraform, self.unknown) {
+            (Some(t), None) => format!(", from {t}"),
+            _ => String::new(),
+        }
+    }
+}
+
+/// Names a statement of a policy: `statement #0 of inline policy "p" of
+/// arn:...`, with `, from ADDRESS` when the policy came from Terraform.
 pub fn statement_of(
     kind: PolicyKind,
     policy: &str,
     owner: &str,
     how: &str,
     statement: &Statement,
+    from: Provenance<'_>,
 ) -> String {
     let what = match kind {
         PolicyKind::Identity if how == "inline" => format!("inline policy \"{policy}\" of {owner}"),
@@ -42,7 +72,7 @@ pub fn statement_of(
         }
         PolicyKind::Scp | PolicyKind::Rcp => policy.to_string(),
     };
-    format!("{} of {what}", statement.label())
+    format!("{} of {what}{}", from.label(statement), from.suffix())
 }
 
 /// Why a statement does not apply, in words.
@@ -93,7 +123,18 @@ fn list(v: &[String]) -> String {
 /// Names a statement that applied, with how a resource-based one named
 /// the caller.
 pub fn describe(hit: &Hit<'_>) -> String {
-    let mut out = statement_of(hit.kind, hit.policy, hit.owner, hit.how, hit.statement);
+    let from = Provenance {
+        terraform: hit.terraform,
+        unknown: hit.unknown,
+    };
+    let mut out = statement_of(
+        hit.kind,
+        hit.policy,
+        hit.owner,
+        hit.how,
+        hit.statement,
+        from,
+    );
     if hit.kind.is_resource_based() && hit.kind != PolicyKind::Rcp {
         match hit.matched {
             Some(e) => out.push_str(&format!(" ({})", e.phrase())),
@@ -165,6 +206,8 @@ pub fn summary(
             (text, pages::SCPS)
         }
         Outcome::ImplicitDeny => denied_summary(req, gates, f),
+        // The evaluator decides one reading; runs say indeterminate.
+        Outcome::Indeterminate => ("indeterminate".to_string(), pages::EVALUATION),
         Outcome::Allow => allowed_summary(req, gates, f, caller),
     }
 }

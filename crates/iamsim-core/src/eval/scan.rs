@@ -19,6 +19,10 @@ pub(super) struct Source<'a> {
     pub name: &'a str,
     pub owner: &'a str,
     pub how: &'static str,
+    /// The Terraform address the policy came from.
+    pub terraform: Option<&'a str>,
+    /// For a text known only after apply, `ADDRESS ATTRIBUTE`.
+    pub unknown: Option<&'a str>,
 }
 
 impl<'a> Source<'a> {
@@ -31,6 +35,8 @@ impl<'a> Source<'a> {
             name: &e.name,
             owner: &a.owner,
             how: a.how,
+            terraform: e.terraform.as_deref(),
+            unknown: e.unknown.as_deref(),
         })
     }
 
@@ -46,6 +52,8 @@ impl<'a> Source<'a> {
             policy: self.name,
             owner: self.owner,
             how: self.how,
+            terraform: self.terraform,
+            unknown: self.unknown,
             statement,
             grant,
             matched,
@@ -67,6 +75,8 @@ impl<'a> Source<'a> {
                 name: &e.name,
                 owner: &level.target,
                 how: "",
+                terraform: e.terraform.as_deref(),
+                unknown: e.unknown.as_deref(),
             })
     }
 }
@@ -159,6 +169,8 @@ impl<'a> Input<'a, '_> {
                     policy: s.name,
                     owner: s.owner,
                     how: s.how,
+                    terraform: s.terraform,
+                    unknown: s.unknown,
                     statement: st,
                     reason,
                 };

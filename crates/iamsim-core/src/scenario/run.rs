@@ -14,7 +14,10 @@ use crate::request::{
 };
 use crate::sse_kms::{self, KmsContext};
 use crate::world::{Role, Tags, User, World};
-use std::cell::OnceCell;
+use std::cell::{OnceCell, RefCell};
+use unknowns::{Depends, Possible, Readings};
+
+mod unknowns;
 
 /// How much a run keeps.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -80,7 +83,8 @@ pub struct StepResult {
     pub assume: Option<AssumeParams>,
     /// Each request with its decision and explanation.
     pub requests: Vec<RequestTrace>,
-    /// Allowed only if every request is; explicit deny wins.
+    /// Allowed only if every request is; explicit deny wins;
+    /// `indeterminate` when a request is.
     pub outcome: Outcome,
 }
 
@@ -91,9 +95,18 @@ pub struct ScenarioResult {
     pub name: String,
     /// What it expected, if it states an expectation.
     pub expect: Option<Expect>,
-    /// `allow` if every step is allowed, else the first denied step's decision.
+    /// `allow` if every step is allowed, else the first denied step's
+    /// decision; `indeterminate` when that rests on what is known only
+    /// after apply (README, "What the decisions mean").
     pub outcome: Outcome,
-    /// The index of the first denied step.
+    /// The unknowns (`ADDRESS ATTRIBUTE`) the decision depends on: for
+    /// `indeterminate`, what it waits for; for a deny, what decides
+    /// whether it is explicit (`outcome` is then the deny when they hold
+    /// no Deny that applies). Empty for a decision that rests on nothing
+    /// unknown.
+    pub depends_on: Vec<String>,
+    /// The index of the first denied step (with unknowns, the first that
+    /// may be denied).
     pub denied_at: Option<usize>,
     /// The steps that ran, with explanations ([`Detail::Explanations`]
     /// only; empty otherwise).
@@ -125,12 +138,14 @@ struct Runner<'w, 's> {
     scenario: &'s Scenario,
     clock: &'s Clock,
     detail: Detail,
+    /// What the requests so far depend on, when the world has unknowns.
+    depends: RefCell<Depends>,
 }
 
 /// A step's outcome, with its explanation when kept, and the session an
 /// allowed `assume_role` step makes.
 struct Stepped<'w> {
-    outcome: Outcome,
+    outcome: Readings,
     result: Option<StepResult>,
     next: Option<Session<'w>>,
 }
@@ -184,14 +199,18 @@ impl Runner<'_, '_> {
         step: &Step,
         caller: Caller<'_>,
         traces: Vec<RequestTrace>,
-        outcome: Outcome,
+        outcome: Readings,
         next: Option<Session<'w>>,
     ) -> Stepped<'w> {
         let result = (self.detail == Detail::Explanations).then(|| StepResult {
             principal: caller.arn().to_string(),
             assume: AssumeParams::of(step),
+            outcome: if traces.iter().any(|t| t.outcome == Outcome::Indeterminate) {
+                Outcome::Indeterminate
+            } else {
+                outcome.outcome()
+            },
             requests: traces,
-            outcome,
         });
         Stepped {
             outcome,
@@ -200,8 +219,10 @@ impl Runner<'_, '_> {
         }
     }
 
-    /// One request: its decision, and its explanation when kept, with
-    /// the keys iamsim gave values of its own (`defaults`).
+    /// One request: its decision in both readings of the world's
+    /// unknowns, and its explanation when kept, with the keys iamsim gave
+    /// values of its own (`defaults`). A world without unknowns is decided
+    /// once.
     fn request(
         &self,
         caller: Caller<'_>,
@@ -210,7 +231,7 @@ impl Runner<'_, '_> {
         ctx: &dyn Lookup,
         identity_required: bool,
         defaults: &dyn Fn() -> Vec<Defaulted>,
-    ) -> (Outcome, Option<RequestTrace>) {
+    ) -> (Readings, Option<RequestTrace>) {
         let req = Request {
             caller,
             action,
@@ -218,8 +239,21 @@ impl Runner<'_, '_> {
             context: ctx,
             identity_required,
         };
+        let unknowns = self.world.has_unknowns().then(|| {
+            let u = eval::unknown::depends_on(self.world, &req);
+            self.depends.borrow_mut().add(&u);
+            u
+        });
+        let denying = self.world.denying();
         match self.detail {
-            Detail::Decisions => (eval::decide(self.world, &req), None),
+            Detail::Decisions => {
+                let allowing = eval::decide(self.world, &req);
+                let denying = match unknowns {
+                    Some(_) => eval::decide(denying, &req),
+                    None => allowing,
+                };
+                (Readings { allowing, denying }, None)
+            }
             Detail::Explanations => {
                 let d = eval::evaluate(self.world, &req);
                 let mut trace = RequestTrace::new(caller.arn(), action, target.arn, &d);
@@ -230,7 +264,16 @@ impl Runner<'_, '_> {
                     .filter(|df| d.decided_by_key(df.key))
                     .map(|df| df.key)
                     .collect();
-                (d.outcome, Some(trace))
+                let Some(u) = unknowns else {
+                    return (Readings::both(d.outcome), Some(trace));
+                };
+                let other = eval::evaluate(denying, &req);
+                let readings = Readings {
+                    allowing: d.outcome,
+                    denying: other.outcome,
+                };
+                unknowns::annotate(&mut trace, readings, &u, &other.summary);
+                (readings, Some(trace))
             }
         }
     }
@@ -251,12 +294,14 @@ pub fn run_scenario(
         scenario,
         clock,
         detail,
+        depends: RefCell::default(),
     };
     let outsiders = Outsiders::default();
     let mut current = principal(&r, &outsiders)?;
     let mut steps = Vec::new();
-    let mut outcome = Outcome::Allow;
+    let mut possible = Possible::default();
     let mut denied_at = None;
+    let mut all_allowed = true;
     for (i, step) in scenario.steps.iter().enumerate() {
         let stepped = match &step.kind {
             StepKind::AssumeRole {
@@ -292,25 +337,39 @@ pub fn run_scenario(
             }
         };
         steps.extend(stepped.result);
-        if stepped.outcome != Outcome::Allow {
-            outcome = stepped.outcome;
-            denied_at = Some(i);
+        // A step that may be denied may end the scenario; the reading
+        // that allows goes on with the session until it is denied.
+        possible.step(stepped.outcome);
+        if stepped.outcome.denying != Outcome::Allow {
+            denied_at.get_or_insert(i);
+        }
+        if stepped.outcome.allowing != Outcome::Allow {
+            all_allowed = false;
             break;
         }
         if let Some(session) = stepped.next {
             current = Current::Session(session);
         }
     }
+    if all_allowed {
+        possible.allow();
+    }
+    let (outcome, depends_on) = r.depends.into_inner().decide(possible);
+    // An expectation holds only if it holds whatever the unknowns turn
+    // out to be: never for indeterminate, and a kind of deny only when
+    // nothing unknown decides the kind.
+    let determinate = depends_on.is_empty();
     let pass = scenario.expect.map(|expect| match expect {
         Expect::Allow => outcome == Outcome::Allow,
-        Expect::Deny => outcome != Outcome::Allow,
-        Expect::ImplicitDeny => outcome == Outcome::ImplicitDeny,
-        Expect::ExplicitDeny => outcome == Outcome::ExplicitDeny,
+        Expect::Deny => matches!(outcome, Outcome::ImplicitDeny | Outcome::ExplicitDeny),
+        Expect::ImplicitDeny => outcome == Outcome::ImplicitDeny && determinate,
+        Expect::ExplicitDeny => outcome == Outcome::ExplicitDeny && determinate,
     });
     Ok(ScenarioResult {
         name: scenario.name.clone(),
         expect: scenario.expect,
         outcome,
+        depends_on,
         denied_at,
         steps,
         pass,
@@ -360,7 +419,8 @@ fn act<'w>(
     );
     let mut outcome = s3;
     let mut traces: Vec<RequestTrace> = s3_trace.into_iter().collect();
-    if let Some(call) = sse_kms::kms_call(world, action, target).filter(|_| s3 == Outcome::Allow) {
+    let s3_allows = s3.allowing == Outcome::Allow;
+    if let Some(call) = sse_kms::kms_call(world, action, target).filter(|_| s3_allows) {
         let key = call
             .target(world, caller.account())
             .map_err(|e| r.err(step.span, step.path(), e))?;
@@ -376,7 +436,7 @@ fn act<'w>(
         };
         let defaults = || call.defaults(r.defaults(step, &derived));
         let (kms, trace) = r.request(caller, call.action, &key, &ctx, false, &defaults);
-        outcome = combine(&[s3, kms]);
+        outcome = s3.then(kms);
         traces.extend(trace.map(|mut t| {
             t.summary = format!("{}: {}", call.reason(), t.summary);
             t
@@ -419,14 +479,14 @@ fn assume<'w>(
             _ => (Vec::new(), &[], None),
         };
     let refuse = |why: String, page: &'static str| {
-        let outcome = Outcome::ImplicitDeny;
+        let outcome = Readings::both(Outcome::ImplicitDeny);
         let result = (r.detail == Detail::Explanations).then(|| {
             let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why, page);
             StepResult {
                 principal: caller.arn().to_string(),
                 assume: AssumeParams::of(step),
                 requests: vec![trace],
-                outcome,
+                outcome: outcome.outcome(),
             }
         });
         Ok(Stepped {
@@ -480,7 +540,7 @@ fn assume<'w>(
     let ctx = r.context(step, derived);
     let defaults = || r.defaults(step, &derived);
     // At most three requests: AssumeRole, TagSession, SetSourceIdentity.
-    let mut outcomes = [Outcome::Allow; 3];
+    let mut outcomes = [Readings::both(Outcome::Allow); 3];
     let mut asked = 0;
     let mut traces = Vec::new();
     let mut ask = |action: &str, identity_required: bool| {
@@ -505,12 +565,12 @@ fn assume<'w>(
             matches!(current, Current::Session(_)),
         );
     }
-    let outcome = combine(&outcomes);
+    let outcome = Readings::combine(&outcomes);
     let mfa = ctx
         .lookup("aws:multifactorauthpresent")
         .single()
         .is_some_and(|v| v.eq_ignore_ascii_case("true"));
-    let next = (outcome == Outcome::Allow).then(|| {
+    let next = (outcome.allowing == Outcome::Allow).then(|| {
         let mut s = Session::new(role, session_name);
         s.policy = setup.policy.clone();
         s.tags = inherited_tags;

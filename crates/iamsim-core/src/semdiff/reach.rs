@@ -11,7 +11,7 @@
 //! [`crate::access::open::Asker`], and remembered (a request, only for a
 //! role: the one node decided again, for every subject reaching it).
 
-use crate::access::graph::{Graph, NodeId};
+use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
@@ -90,15 +90,17 @@ pub struct Side<'w> {
     asker: Asker<'w>,
     /// The most roles a chain assumes.
     pub max_chain: usize,
-    edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
-    /// The open keys each edge's decision read, when it read any.
-    edge_reads: RefCell<FxHashMap<(NodeId, NodeId), Vec<String>>>,
+    /// The edges decided, shared with the other world's side when no
+    /// change can alter an edge ([`Side::share_edges`]).
+    edges: Rc<RefCell<FxHashMap<(NodeId, NodeId), Edge>>>,
+    /// The open keys each edge's decision read, when it read any; shared
+    /// with the edges.
+    edge_reads: Rc<RefCell<FxHashMap<(NodeId, NodeId), Vec<String>>>>,
     /// The open keys each request's decision read, when it read any.
     request_reads: RefCell<FxHashMap<(NodeId, Class), Vec<String>>>,
-    /// Per caller, the roles whose trust policy could let it in
-    /// ([`Graph::trusted_callers`] inverted once, rather than scanning
-    /// every role for every caller).
-    trusting: OnceCell<FxHashMap<NodeId, Vec<NodeId>>>,
+    /// What the trust policies name, to find the roles that could let a
+    /// caller in without scanning every role ([`Graph::trust_index`]).
+    trusting: OnceCell<TrustIndex<'w>>,
     identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
     requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
@@ -113,8 +115,8 @@ impl<'w> Side<'w> {
             graph,
             asker: Asker::new(world, opts.clock, opts.context, opts.region),
             max_chain: opts.max_chain,
-            edges: RefCell::default(),
-            edge_reads: RefCell::default(),
+            edges: Rc::default(),
+            edge_reads: Rc::default(),
             request_reads: RefCell::default(),
             trusting: OnceCell::new(),
             identities: RefCell::default(),
@@ -123,20 +125,31 @@ impl<'w> Side<'w> {
     }
 
     /// The roles whose trust policy could let `caller` in (a superset;
-    /// each edge is then decided).
-    pub fn trusting(&self, caller: NodeId) -> &[NodeId] {
-        let index = self.trusting.get_or_init(|| {
-            let mut index: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
-            for (id, n) in self.graph.nodes.iter().enumerate() {
-                if let Some(role) = n.role() {
-                    for c in self.graph.trusted_callers(role) {
-                        index.entry(c).or_default().push(id);
-                    }
-                }
-            }
-            index
-        });
-        index.get(&caller).map_or(&[], Vec::as_slice)
+    /// each edge is then decided), sorted.
+    pub fn trusting(&self, caller: NodeId) -> Vec<NodeId> {
+        self.trusting
+            .get_or_init(|| self.graph.trust_index())
+            .roles_trusting(&self.graph, caller)
+    }
+
+    /// Decides `sts:AssumeRole` edges with `other`'s remembered decisions
+    /// (and the keys they read), which are this world's too when no change
+    /// can alter an `sts:AssumeRole` request (the caller is not asked: see
+    /// `semantic_diff`) and both graphs hold the same principals in the
+    /// same order, so that node ids name the same principal; nothing is
+    /// shared when the graphs differ.
+    pub fn share_edges(&mut self, other: &Side<'_>) {
+        let same = self.graph.nodes.len() == other.graph.nodes.len()
+            && self
+                .graph
+                .nodes
+                .iter()
+                .zip(&other.graph.nodes)
+                .all(|(a, b)| a.arn() == b.arn());
+        if same {
+            self.edges = Rc::clone(&other.edges);
+            self.edge_reads = Rc::clone(&other.edge_reads);
+        }
     }
 
     /// Whether `caller` may assume `role` in this world, with some needs
@@ -193,7 +206,7 @@ impl<'w> Side<'w> {
                 let Some(from) = out.get(i).cloned() else {
                     continue;
                 };
-                for &role in self.trusting(from.node) {
+                for role in self.trusting(from.node) {
                     if role == subject || from.chain.contains(&role) {
                         continue;
                     }
@@ -242,7 +255,7 @@ impl<'w> Side<'w> {
         let nodes: Vec<NodeId> = self.identities(start)?.iter().map(|i| i.node).collect();
         let mut edges = Vec::new();
         for &from in &nodes {
-            for &role in self.trusting(from) {
+            for role in self.trusting(from) {
                 if role == start || !nodes.contains(&role) {
                     continue;
                 }
@@ -372,17 +385,25 @@ impl<'w> Side<'w> {
 
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`]. For `*`, only identities of the
-    /// request's account can, since `*` is the caller's own and has no
+    /// order of [`Side::identities`]. Only identities of an account that
+    /// `admits` are asked: those of others cannot be allowed the request
+    /// ([`super::audience`]). For `*`, only identities of the request's
+    /// account can, since `*` is the caller's own and has no
     /// resource-based policy to let another account in (cross-account
     /// rule).
-    pub fn accesses(&self, subject: &str, r: &Request<'_>) -> Result<Vec<Access>, String> {
+    pub fn accesses(
+        &self,
+        subject: &str,
+        r: &Request<'_>,
+        admits: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
-            if r.account.is_some_and(|a| self.graph.account(id.node) != a) {
+            let account = self.graph.account(id.node);
+            if r.account.is_some_and(|a| account != a) || !admits(account) {
                 continue;
             }
             if let Some(needs) = self.decide(id.node, r)?.as_ref() {

@@ -74,7 +74,7 @@ impl<'a> Routes<'a> {
             for _ in 0..side.max_chain {
                 let mut next = Vec::new();
                 for (node, via) in &frontier {
-                    for &role in side.trusting(*node) {
+                    for role in side.trusting(*node) {
                         if seen.contains(&role) || !side.may_assume(*node, role)? {
                             continue;
                         }

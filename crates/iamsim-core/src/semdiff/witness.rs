@@ -180,6 +180,9 @@ pub struct Replay {
     /// Why it could not run at all (the world lacks its principal or a
     /// role), if so.
     pub absent: Option<String>,
+    /// What an `indeterminate` outcome depends on (README, "What the
+    /// decisions mean").
+    pub depends_on: Vec<String>,
 }
 
 /// Plays a witness in a world, as `iamsim run --world W` does. An error is
@@ -191,11 +194,13 @@ pub fn replay(world: &World, witness: &Value, clock: &Clock) -> Result<Replay, S
             outcome: r.outcome,
             steps: r.steps,
             absent: None,
+            depends_on: r.depends_on,
         }),
         Err(d) => Ok(Replay {
             outcome: Outcome::ImplicitDeny,
             steps: Vec::new(),
             absent: Some(d.message),
+            depends_on: Vec::new(),
         }),
     }
 }
@@ -241,6 +246,7 @@ fn cause(
     side: Which,
     text: &str,
     (source, span): (crate::diag::SourceId, crate::json::Span),
+    terraform: Option<&String>,
     sources: Option<&Sources>,
 ) -> Cause {
     let (statement, policy) = text
@@ -252,13 +258,14 @@ fn cause(
         policy: policy.to_string(),
         statement: statement.to_string(),
         location: sources.and_then(|all| Origin { source, span }.render(all)),
+        terraform: terraform.cloned(),
     }
 }
 
 /// A statement that did not apply because a condition was false, as a
 /// cause: `#0 (condition Bool aws:MultiFactorAuthPresent not met)`.
 fn unmet_cause(side: Which, m: &MissRef, sources: Option<&Sources>) -> Cause {
-    let mut c = cause(side, &m.text, m.written, sources);
+    let mut c = cause(side, &m.text, m.written, m.terraform.as_ref(), sources);
     if let Some(f) = &m.condition {
         c.statement = format!(
             "{} (condition {} {} not met)",
@@ -297,7 +304,13 @@ pub fn causes(
     let both = grants(denied.1);
     for s in grants(allowed.1) {
         if !both.iter().any(|b| b.text == s.text) {
-            out.push(cause(allowed.0, &s.text, s.written, sources));
+            out.push(cause(
+                allowed.0,
+                &s.text,
+                s.written,
+                s.terraform.as_ref(),
+                sources,
+            ));
         }
     }
     let side = denied.0;
@@ -307,6 +320,7 @@ pub fn causes(
             policy: why.clone(),
             statement: String::new(),
             location: None,
+            terraform: None,
         });
     }
     let requests = denied.1.steps.last().into_iter().flat_map(|s| &s.requests);
@@ -332,12 +346,13 @@ pub fn causes(
                     policy: g.gate.clone(),
                     statement: "no Allow".into(),
                     location: None,
+                    terraform: None,
                 });
             }
             out.extend(
                 g.statements
                     .iter()
-                    .map(|s| cause(side, &s.text, s.written, sources)),
+                    .map(|s| cause(side, &s.text, s.written, s.terraform.as_ref(), sources)),
             );
         }
     }

@@ -2,6 +2,7 @@
 //! reference resolved, every error located and collected (not only the
 //! first one).
 
+use super::terraform::{self, PolicyForm};
 use super::{
     Account, Attached, Bucket, OrgLevel, Organization, PolicyEntry, PolicyId, Resource, Role,
     SseKms, Tags, User, World, unique_id,
@@ -11,7 +12,7 @@ use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::import;
 use crate::json::{self, Member, Node, Value};
 use crate::managed;
-use crate::policy::{Policy, PolicyKind, parse};
+use crate::policy::{Effect, Origin, Policy, PolicyKind, parse};
 use crate::region::read_region;
 use std::collections::{HashMap, HashSet};
 
@@ -66,8 +67,9 @@ const USER_KEYS: &[&str] = &[
     "inline_policies",
     "permissions_boundary",
     "tags",
+    "unknown",
 ];
-const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies"];
+const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies", "unknown"];
 const ROLE_KEYS: &[&str] = &[
     "path",
     "trust_policy",
@@ -75,9 +77,10 @@ const ROLE_KEYS: &[&str] = &[
     "inline_policies",
     "permissions_boundary",
     "tags",
+    "unknown",
 ];
-const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region"];
-const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed"];
+const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region", "unknown"];
+const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed", "unknown"];
 const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
 const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
 const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
@@ -116,10 +119,11 @@ pub fn load_world_node(
         aws_defined: HashMap::new(),
         names: HashSet::new(),
         kms_refs: Vec::new(),
+        deny: Vec::new(),
     };
     b.world_root(doc, node, path);
     if b.errors.is_empty() {
-        Ok(b.world)
+        Ok(b.finish())
     } else {
         Err(b.errors)
     }
@@ -142,6 +146,9 @@ struct Builder<'s> {
     /// Every bucket's SSE-KMS key, with the error to report if no account
     /// declares it.
     kms_refs: Vec<(String, Diagnostic)>,
+    /// Every policy text known only after apply, read as denying
+    /// everything: what [`World::deny_reading`] puts in its place.
+    deny: Vec<(PolicyId, Policy)>,
 }
 
 /// An account's entries, read in a first pass so that managed policies of
@@ -155,6 +162,32 @@ struct AccountInput<'n> {
 }
 
 impl Builder<'_> {
+    /// The world, with its reading that denies what is known only after
+    /// apply when it has such texts.
+    fn finish(mut self) -> World {
+        if !self.deny.is_empty() {
+            let mut denying = self.world.clone();
+            for (id, policy) in std::mem::take(&mut self.deny) {
+                if let Some(e) = denying.policies.get_mut(id.0 as usize) {
+                    e.policy = policy;
+                }
+            }
+            self.world.deny_reading = Some(Box::new(denying));
+        }
+        self.world
+    }
+
+    /// Records an entity's `"unknown"` entries under its ARN.
+    fn unknown_entity(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>, arn: &str) {
+        let Some(u) = node.get("unknown") else {
+            return;
+        };
+        let p = path.key("unknown");
+        if let Some(list) = self.ok(terraform::unknown_list(doc, u, &p)) {
+            self.world.unknown_entities.insert(arn.to_string(), list);
+        }
+    }
+
     fn ok<T>(&mut self, r: Result<T, Diagnostic>) -> Option<T> {
         r.map_err(|e| self.errors.push(e)).ok()
     }
@@ -422,22 +455,37 @@ impl Builder<'_> {
             let mut ids = Vec::new();
             for (i, item) in items.iter().enumerate() {
                 let ip = p.index(i);
-                let (item, ip, name) = match named_policy(item) {
+                let (item, ip, name, address) = match named_policy(item) {
                     // {"name": NAME, "policy": DOC}: the name explanations use.
-                    Some((name_node, policy)) => {
+                    Some((name_node, policy, address)) => {
                         let np = ip.key("name");
                         let Some(name) = self.ok(doc.string(name_node, &np, "name")) else {
                             continue;
+                        };
+                        let address = match address {
+                            Some(a) => {
+                                let tp = ip.key("terraform");
+                                let Some(a) = self.ok(terraform::address(doc, a, &tp)) else {
+                                    continue;
+                                };
+                                Some(a)
+                            }
+                            None => None,
                         };
                         (
                             policy,
                             ip.key("policy"),
                             format!("{} \"{name}\" of {target}", kind.label()),
+                            address,
                         )
                     }
-                    None => (item, ip, format!("{} #{i} of {target}", kind.label())),
+                    None => (item, ip, format!("{} #{i} of {target}", kind.label()), None),
                 };
                 if let Some(id) = self.policy_doc(doc, item, &ip, kind, name) {
+                    // The address beside a name; the policy's own wins.
+                    if let Some(e) = self.world.policies.get_mut(id.0 as usize) {
+                        e.terraform = e.terraform.take().or(address);
+                    }
                     ids.push(id);
                 }
             }
@@ -700,6 +748,7 @@ impl Builder<'_> {
             }
         };
         let arn = format!("arn:aws:iam::{account}:{kind}{entity_path}{}", m.key);
+        self.unknown_entity(doc, &m.node, path, &arn);
         Some((entity_path, arn))
     }
 
@@ -753,6 +802,19 @@ impl Builder<'_> {
             };
             for (i, item) in items.iter().enumerate() {
                 let p = mp.index(i);
+                if terraform::is_terraform_form(item) {
+                    let name = "(ARN known only after apply)";
+                    if let Some(id) =
+                        self.unknown_attachment(doc, item, &p, "a managed policy", name)
+                    {
+                        out.push(Attached {
+                            policy: id,
+                            owner: owner.to_string(),
+                            how: "managed",
+                        });
+                    }
+                    continue;
+                }
                 let Some(r) = self.ok(doc.string(item, &p, "a managed policy reference")) else {
                     continue;
                 };
@@ -957,15 +1019,34 @@ impl Builder<'_> {
         let mut identity = self.identity_policies(doc, account, &m.node, path, &arn);
         if let Some(gs) = m.node.get("groups") {
             let gp = path.key("groups");
-            for (g, n) in self
-                .ok(doc.string_list(gs, &gp, "a group name"))
-                .unwrap_or_default()
-            {
+            let items: Vec<(&Node, JsonPath<'_>)> = match &gs.value {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, n)| (n, gp.index(i)))
+                    .collect(),
+                _ => vec![(gs, gp)],
+            };
+            for (n, p) in &items {
+                if terraform::is_terraform_form(n) {
+                    let name = "(policies of a group known only after apply)";
+                    if let Some(id) = self.unknown_attachment(doc, n, p, "a group", name) {
+                        identity.push(Attached {
+                            policy: id,
+                            owner: arn.clone(),
+                            how: "managed",
+                        });
+                    }
+                    continue;
+                }
+                let Some(g) = self.ok(doc.string(n, p, "a group name")) else {
+                    continue;
+                };
                 match groups.get(g) {
                     Some(attached) => identity.extend(attached.iter().cloned()),
                     None => self.errors.push(doc.err(
                         n,
-                        &gp,
+                        p,
                         format!("unknown group \"{g}\": the account declares no such group"),
                     )),
                 }
@@ -1053,6 +1134,7 @@ impl Builder<'_> {
             return;
         }
         let bucket_arn = format!("arn:aws:s3:::{name}");
+        self.unknown_entity(doc, &m.node, path, &bucket_arn);
         let policy = self.resource_policy(doc, &m.node, path, PolicyKind::Bucket, &bucket_arn);
         let tags = self.tags(doc, &m.node, path);
         let mut encryption = Vec::new();
@@ -1205,6 +1287,7 @@ impl Builder<'_> {
         let Some(aws_managed) = self.aws_managed(doc, &m.node, path, kind) else {
             return;
         };
+        self.unknown_entity(doc, &m.node, path, &m.key);
         let policy = self.resource_policy(doc, &m.node, path, kind, &m.key);
         let tags = self.tags(doc, &m.node, path);
         if self.world.resources.contains_key(&m.key) {
@@ -1270,6 +1353,9 @@ impl Builder<'_> {
         }
     }
 
+    /// Compiles a policy position in any of its forms (README, "Formats"):
+    /// a document, the same with its Terraform address, or a text known
+    /// only after apply.
     fn policy_doc(
         &mut self,
         doc: Doc,
@@ -1278,21 +1364,90 @@ impl Builder<'_> {
         kind: PolicyKind,
         name: String,
     ) -> Option<PolicyId> {
-        let compiled = compile_policy_doc(self.sources, self.loader, doc, node, path, kind);
-        let policy = self.ok(compiled)?;
+        let (policy, terraform, unknown) = match self.ok(terraform::policy_form(doc, node, path))? {
+            PolicyForm::Document {
+                node: inner,
+                terraform,
+            } => {
+                let p = if terraform.is_some() {
+                    path.key("document")
+                } else {
+                    *path
+                };
+                let compiled = compile_policy_doc(self.sources, self.loader, doc, inner, &p, kind);
+                (self.ok(compiled)?, terraform, None)
+            }
+            PolicyForm::Unknown(label) => return self.unknown_policy(doc, node, kind, name, label),
+        };
+        Some(self.push_policy(PolicyEntry {
+            policy,
+            name,
+            kind,
+            terraform,
+            unknown,
+        }))
+    }
+
+    fn push_policy(&mut self, entry: PolicyEntry) -> PolicyId {
         let id = PolicyId(u32::try_from(self.world.policies.len()).unwrap_or(u32::MAX));
-        self.world.policies.push(PolicyEntry { policy, name, kind });
+        self.world.policies.push(entry);
+        id
+    }
+
+    /// A policy text known only after apply (`label` is `ADDRESS
+    /// ATTRIBUTE`): the world reads it as allowing everything, its deny
+    /// reading as denying everything. Its statement is located at `node`.
+    fn unknown_policy(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        kind: PolicyKind,
+        name: String,
+        label: String,
+    ) -> Option<PolicyId> {
+        let origin = Origin {
+            source: doc.source,
+            span: node.span,
+        };
+        let address = label.split_once(' ').map(|(a, _)| a.to_string());
+        let id = self.push_policy(PolicyEntry {
+            policy: terraform::placeholder(kind, Effect::Allow, origin),
+            name,
+            kind,
+            terraform: address,
+            unknown: Some(label),
+        });
+        self.deny
+            .push((id, terraform::placeholder(kind, Effect::Deny, origin)));
         Some(id)
+    }
+
+    /// An attachment whose target is known only after apply, in a list of
+    /// names or ARNs: an attached identity policy of unknown text.
+    fn unknown_attachment(
+        &mut self,
+        doc: Doc,
+        node: &Node,
+        path: &JsonPath<'_>,
+        what: &str,
+        name: &str,
+    ) -> Option<PolicyId> {
+        let label = self.ok(terraform::unknown_attachment(doc, node, path, what))?;
+        self.unknown_policy(doc, node, PolicyKind::Identity, name.to_string(), label)
     }
 }
 
 /// An entry of an `scps` or `rcps` list written `{"name": NAME, "policy":
-/// DOC}` (an object with exactly these keys; a policy document has a
-/// `Statement`): its name node and its policy node.
-pub fn named_policy(item: &Node) -> Option<(&Node, &Node)> {
+/// DOC}`, optionally with `"terraform": ADDRESS` (an object with only these
+/// keys; a policy document has a `Statement`): its name node, its policy
+/// node and its address node.
+pub fn named_policy(item: &Node) -> Option<(&Node, &Node, Option<&Node>)> {
     let members = item.as_object()?;
-    let only = members.len() == 2 && members.iter().all(|m| m.key == "name" || m.key == "policy");
-    only.then(|| item.get("name").zip(item.get("policy")))?
+    let only = members
+        .iter()
+        .all(|m| ["name", "policy", "terraform"].contains(&m.key.as_str()));
+    let (name, policy) = item.get("name").zip(item.get("policy"))?;
+    only.then_some((name, policy, item.get("terraform")))
 }
 
 /// Compiles a policy in any of its three forms (README, "Formats"): an object,
@@ -1669,6 +1824,143 @@ mod tests {
             e.contains("tag key \"team\" is given twice ignoring case"),
             "{e}"
         );
+    }
+
+    /// A role "r" of account 111111111111 whose members are `role`.
+    fn role_world(role: &str) -> String {
+        format!(
+            r#"{{"accounts": {{"111111111111": {{"policies": {{"P": {{"Statement": {{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}}}}}},
+                "roles": {{"r": {{"trust_policy": {{"Statement": {{"Effect": "Allow", "Principal": {{"AWS": "111111111111"}}, "Action": "sts:AssumeRole"}}}}, {role}}}}}}}}}}}"#
+        )
+    }
+
+    #[test]
+    fn a_policy_remembers_its_terraform_address() {
+        let w = load(&role_world(
+            r#""inline_policies": {"read": {"terraform": "module.app.aws_iam_role_policy.read[\"x\"]",
+                "document": "{\"Statement\": {\"Effect\": \"Allow\", \"Action\": \"s3:GetObject\", \"Resource\": \"*\"}}"}}"#,
+        ))
+        .unwrap();
+        let role = w.roles.get("arn:aws:iam::111111111111:role/r").unwrap();
+        let e = w.policy(role.identity[0].policy).unwrap();
+        assert_eq!(
+            e.terraform.as_deref(),
+            Some("module.app.aws_iam_role_policy.read[\"x\"]")
+        );
+        assert!(e.unknown.is_none());
+        assert!(!w.has_unknowns());
+        // A named SCP takes it beside its name.
+        let w = load(
+            r#"{"organization": {"id": "o-1", "management_account": "999999999999"},
+                "accounts": {"111111111111": {"ou": "root", "scps": [{"name": "All", "terraform": "aws_organizations_policy.all",
+                    "policy": {"Statement": {"Effect": "Allow", "Action": "*", "Resource": "*"}}}]}}}"#,
+        )
+        .unwrap();
+        let id = w.accounts["111111111111"].levels[1].scps.as_ref().unwrap()[0];
+        assert_eq!(
+            w.policy(id).unwrap().terraform.as_deref(),
+            Some("aws_organizations_policy.all")
+        );
+    }
+
+    #[test]
+    fn an_unknown_text_reads_both_ways() {
+        let w = load(&role_world(
+            r#""inline_policies": {"p": {"terraform": "aws_iam_role_policy.p", "unknown": "policy"}},
+                "managed_policies": ["P", {"terraform": "aws_iam_role_policy_attachment.a", "unknown": "policy_arn"}],
+                "permissions_boundary": {"terraform": "aws_iam_role.r", "unknown": "permissions_boundary"}"#,
+        ))
+        .unwrap();
+        let role = w.roles.get("arn:aws:iam::111111111111:role/r").unwrap();
+        assert_eq!(role.identity.len(), 3);
+        let unknowns: Vec<&str> = role
+            .identity
+            .iter()
+            .chain(role.boundary.as_ref())
+            .filter_map(|a| w.policy(a.policy).unwrap().unknown.as_deref())
+            .collect();
+        assert_eq!(
+            unknowns,
+            [
+                "aws_iam_role_policy.p policy",
+                "aws_iam_role_policy_attachment.a policy_arn",
+                "aws_iam_role.r permissions_boundary"
+            ]
+        );
+        let effect =
+            |w: &World, a: &Attached| w.policy(a.policy).unwrap().policy.statements[0].effect;
+        let deny = w.deny_reading.as_deref().unwrap();
+        assert_eq!(effect(&w, &role.identity[0]), crate::policy::Effect::Allow);
+        assert_eq!(effect(deny, &role.identity[0]), crate::policy::Effect::Deny);
+        // The known managed policy is the same in both readings.
+        assert_eq!(
+            effect(deny, &role.identity[1]),
+            crate::policy::Effect::Allow
+        );
+    }
+
+    #[test]
+    fn an_unknown_group_and_an_entity_known_in_part() {
+        let w = load(
+            r#"{"accounts": {"111111111111": {"users": {"u": {"groups": [{"terraform": "aws_iam_user_group_membership.m", "unknown": "groups"}],
+                "unknown": ["aws_iam_user.u name"]}},
+                "buckets": {"iamsim-placeholder-1": {"unknown": ["aws_s3_bucket.b bucket", "aws_s3_bucket.b id"]}}}}}"#,
+        )
+        .unwrap();
+        let user = w.users.get("arn:aws:iam::111111111111:user/u").unwrap();
+        assert_eq!(user.identity.len(), 1);
+        assert_eq!(
+            w.unknown_entities["arn:aws:s3:::iamsim-placeholder-1"],
+            ["aws_s3_bucket.b bucket", "aws_s3_bucket.b id"]
+        );
+        assert_eq!(
+            w.unknown_entities["arn:aws:iam::111111111111:user/u"],
+            ["aws_iam_user.u name"]
+        );
+    }
+
+    #[test]
+    fn malformed_terraform_forms_are_located_errors() {
+        for (inline, wanted) in [
+            (
+                r#"{"terraform": "aws_iam_role_policy.p"}"#,
+                "exactly one of",
+            ),
+            (
+                r#"{"terraform": "aws_iam_role_policy.p", "unknown": "policy", "document": {}}"#,
+                "exactly one of",
+            ),
+            (
+                r#"{"terraform": "aws_iam_role_policy.p", "unknwon": "policy"}"#,
+                "unknown key \"unknwon\"",
+            ),
+            (
+                r#"{"terraform": "aws_iam_role_policy", "unknown": "policy"}"#,
+                "is not a Terraform resource address",
+            ),
+            (
+                r#"{"terraform": "aws_iam_role_policy.p", "unknown": "the policy"}"#,
+                "is not a Terraform attribute name",
+            ),
+            (
+                r#"{"terraform": 3, "unknown": "policy"}"#,
+                "must be a string",
+            ),
+        ] {
+            let e = first_error(&role_world(&format!(
+                r#""inline_policies": {{"p": {inline}}}"#
+            )));
+            assert!(e.starts_with("w.json:"), "{e}");
+            assert!(e.contains(wanted), "{inline}: {e}");
+        }
+        let e = first_error(&role_world(
+            r#""managed_policies": [{"terraform": "aws_iam_role_policy_attachment.a", "document": {}}]"#,
+        ));
+        assert!(e.contains("unknown key \"document\""), "{e}");
+        let e = first_error(&role_world(r#""unknown": []"#));
+        assert!(e.contains("empty list"), "{e}");
+        let e = first_error(&role_world(r#""unknown": ["aws_iam_role.r"]"#));
+        assert!(e.contains("must be \"ADDRESS ATTRIBUTE\""), "{e}");
     }
 
     #[test]

@@ -9,7 +9,7 @@ use crate::diag::{Doc, JsonPath, Sources};
 use crate::eval::Outcome;
 use crate::report::RequestTrace;
 use crate::request::{Clock, SetWith};
-use crate::scenario::{self, Detail, WorldRef, run_scenario};
+use crate::scenario::{self, Detail, ScenarioResult, WorldRef, run_scenario};
 use crate::world::{NoFiles, load_world_node};
 use serde_json::{Value, json};
 
@@ -63,6 +63,12 @@ fn trace(world: &Value, step: Value) -> RequestTrace {
         "world": world,
         "scenarios": [{"name": "s", "principal": ALICE, "steps": [step], "expect": "allow"}]
     });
+    let r = run(&file, Detail::Explanations);
+    r.steps[0].requests[0].clone()
+}
+
+/// Runs the first scenario of a scenario file with an inline world.
+pub(super) fn run(file: &Value, detail: Detail) -> ScenarioResult {
     let mut sources = Sources::new();
     let id = sources.add("s.json", file.to_string());
     let parsed = scenario::parse_file(&mut sources, id, &mut NoFiles)
@@ -79,15 +85,8 @@ fn trace(world: &Value, step: Value) -> RequestTrace {
     )
     .unwrap_or_else(|e| panic!("{}", e[0].render(&sources)));
     let clock = Clock::new(jiff::Timestamp::UNIX_EPOCH);
-    let r = run_scenario(
-        &w,
-        &parsed,
-        &parsed.scenarios[0],
-        &clock,
-        Detail::Explanations,
-    )
-    .unwrap_or_else(|e| panic!("{}", e.render(&sources)));
-    r.steps[0].requests[0].clone()
+    run_scenario(&w, &parsed, &parsed.scenarios[0], &clock, detail)
+        .unwrap_or_else(|e| panic!("{}", e.render(&sources)))
 }
 
 fn get(context: Value) -> Value {
