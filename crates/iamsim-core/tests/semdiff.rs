@@ -632,9 +632,6 @@ fn agree(bj: &Value, aj: &Value, base: &Universe) -> Result<Flips, TestCaseError
             })
         })
         .collect();
-        std::fs::write("/tmp/dump.before.json", bj.to_string()).unwrap();
-        std::fs::write("/tmp/dump.after.json", aj.to_string()).unwrap();
-    }
     prop_assert!(missing.is_empty(), "the diff misses flips: {:?}", missing);
     Ok(truth)
 }
