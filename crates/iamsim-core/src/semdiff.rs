@@ -241,17 +241,20 @@ fn diff_in(
     let mut space = space::space(before, after, Some(&set));
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
+    let mut changed = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        chains.push([sides[0].routes(subject)?, sides[1].routes(subject)?]);
+        let [b, a] = [sides[0].routes(subject)?, sides[1].routes(subject)?];
+        changed.push(downstream(&b, &a, &set));
+        chains.push([b, a]);
     }
-    if chains.iter().any(|[b, a]| b != a) {
+    if changed.iter().any(|c| !c.is_empty()) {
         let mut reachable = audience::Reachable {
             worlds: [before, after],
             set: &set,
             accounts: Default::default(),
         };
-        for [b, a] in chains.iter().filter(|[b, a]| b != a) {
-            let found = accounts(&sides, &downstream(b, a));
+        for differing in changed.iter().filter(|c| !c.is_empty()) {
+            let found = accounts(&sides, differing);
             reachable
                 .accounts
                 .extend(found.into_iter().map(str::to_string));
@@ -282,7 +285,7 @@ fn diff_in(
     let touched = audience::Audience::new([before, after], &space, &scope.touched);
     let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();
-    for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
+    for ((subject, [b, a]), differing) in scope.subjects.iter().zip(chains).zip(changed) {
         // Touched classes where an identity is hit may differ; so may,
         // when the chains differ, every class where an identity whose
         // chain differs can make the request in its world. Either way
@@ -306,8 +309,7 @@ fn diff_in(
                 }
             }
         }
-        if b != a {
-            let differing = downstream(&b, &a);
+        if !differing.is_empty() {
             let whole =
                 whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
             for c in whole.classes(accounts(&sides, &differing)) {
@@ -759,17 +761,30 @@ impl Judge<'_> {
 
 /// The identities whose ways in differ between two worlds' routes of one
 /// subject ([`reach::Side::routes`]): the roles at the end of an edge that
-/// one world has and the other lacks (or has with other needs), the
-/// subject itself when one world lacks it, and every role reached
-/// through them in either world. Each may make, in
+/// one world has and the other lacks (or has with other needs), or that
+/// a change may decide otherwise ([`changes::ChangeSet::may_differ`] on
+/// its `sts:AssumeRole`), the subject itself when one world lacks it, and
+/// every role reached through them in either world. Each may make, in
 /// some context, a request it could not before (or the reverse).
-fn downstream(before: &[reach::Route], after: &[reach::Route]) -> Vec<String> {
+fn downstream(
+    before: &[reach::Route],
+    after: &[reach::Route],
+    set: &changes::ChangeSet<'_>,
+) -> Vec<String> {
+    // An edge both worlds allow with the same needs may still differ in
+    // another context (a condition changed): the change set says.
+    let touched = |(from, role, _): &&reach::Route| {
+        !role.is_empty() && set.may_differ(from, "sts:AssumeRole", role)
+    };
     let mut out: Vec<String> = before
         .iter()
         .filter(|r| !after.contains(r))
         .chain(after.iter().filter(|r| !before.contains(r)))
+        .chain(before.iter().chain(after).filter(touched))
         .map(|(from, role, _)| if role.is_empty() { from } else { role }.clone())
         .collect();
+    out.sort();
+    out.dedup();
     loop {
         let known = out.len();
         for (from, role, _) in before.iter().chain(after) {
