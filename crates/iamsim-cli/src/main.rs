@@ -13,6 +13,7 @@ mod render;
 mod semdiff;
 mod stream;
 mod terraform;
+mod timings;
 mod validate;
 mod what_can;
 mod who_can;

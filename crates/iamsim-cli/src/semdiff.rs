@@ -4,6 +4,7 @@
 
 use crate::can::context_args;
 use crate::names::Checks;
+use crate::timings::Timings;
 use crate::who_can::{fixed_context, region_arg};
 use crate::{fail, files, print};
 use clap::ValueEnum;
@@ -62,6 +63,7 @@ pub struct Ask<'a> {
 
 /// Runs the semantic diff of two world files; returns the exit status.
 pub fn run(ask: &Ask<'_>, before: &Path, after: &Path) -> u8 {
+    let mut timings = Timings::start();
     let mut sources = Sources::new();
     let before = match files::load_world(&mut sources, before) {
         Ok(w) => w,
@@ -71,11 +73,19 @@ pub fn run(ask: &Ask<'_>, before: &Path, after: &Path) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
-    run_worlds(ask, &sources, &before, &after)
+    timings.lap("load");
+    run_worlds(ask, &sources, &before, &after, timings)
 }
 
 /// Runs the semantic diff of two loaded worlds; returns the exit status.
-pub fn run_worlds(ask: &Ask<'_>, sources: &Sources, before: &World, after: &World) -> u8 {
+/// `timings` has timed the loading; the diff and the printing follow.
+pub fn run_worlds(
+    ask: &Ask<'_>,
+    sources: &Sources,
+    before: &World,
+    after: &World,
+    mut timings: Timings,
+) -> u8 {
     let context = match context_args(ask.context) {
         Ok(c) => c,
         Err(d) => return fail(sources, &[d]),
@@ -101,12 +111,15 @@ pub fn run_worlds(ask: &Ask<'_>, sources: &Sources, before: &World, after: &Worl
         Ok(f) => f,
         Err(e) => return fail(sources, &[Diagnostic::bare(e)]),
     };
+    timings.lap("semantic diff");
     let text = match ask.format {
         DiffFormat::Json => found.iter().map(|f| json_line(f) + "\n").collect(),
         DiffFormat::Table => table(&found, ask.all),
         DiffFormat::Markdown => markdown(&found, ask.all),
     };
     print(&text);
+    timings.lap("print");
+    timings.print();
     let fails = |c: Change| match c {
         Change::NewlyAllowed | Change::Indeterminate => true,
         Change::NewlyDenied => ask.fail_on == FailOn::AnyChange,

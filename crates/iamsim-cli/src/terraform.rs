@@ -6,6 +6,7 @@
 use crate::files::FsLoader;
 use crate::import::PlanArgs;
 use crate::semdiff::{self, Ask};
+use crate::timings::Timings;
 use crate::{fail, warn};
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::terraform::{self, AccountArg, Moment, Options};
@@ -133,6 +134,7 @@ fn load(
 /// `diff --terraform`: the semantic diff of the world before the plan
 /// against the world after it; returns the exit status.
 pub fn diff(ask: &Ask<'_>, plan: &Path, args: &PlanArgs) -> u8 {
+    let mut timings = Timings::start();
     let mut sources = Sources::new();
     let worlds = inputs(&mut sources, plan, args).and_then(|inputs| {
         let before = build(&mut sources, &inputs, Moment::Before, false)?;
@@ -142,7 +144,10 @@ pub fn diff(ask: &Ask<'_>, plan: &Path, args: &PlanArgs) -> u8 {
         Ok((before, after))
     });
     match worlds {
-        Ok((before, after)) => semdiff::run_worlds(ask, &sources, &before, &after),
+        Ok((before, after)) => {
+            timings.lap("load");
+            semdiff::run_worlds(ask, &sources, &before, &after, timings)
+        }
         Err(errors) => fail(&sources, &errors),
     }
 }

@@ -80,7 +80,7 @@ pub fn is_aws_managed_policy(arn: &Arn<'_>) -> bool {
 }
 
 /// A compiled ARN pattern: five token lists, matched part by part.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ArnPattern {
     parts: [Vec<Tok>; 5],
 }

@@ -6,6 +6,7 @@
 
 use crate::json::{Member, Node, Span, SyntaxError};
 use std::fmt::Write as _;
+use std::sync::OnceLock;
 
 /// Names one text registered in [`Sources`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -20,7 +21,15 @@ pub struct SourceFile {
     /// The whole text.
     pub text: String,
     line_starts: Vec<usize>,
+    /// The characters before each [`BLOCK`] bytes of `text`, counted on
+    /// the first column asked far into a line: a generated world is one
+    /// line of tens of megabytes, and a semantic diff locates thousands
+    /// of statements in it.
+    blocks: OnceLock<Vec<usize>>,
 }
+
+/// The bytes of `text` between two counts of [`SourceFile::blocks`].
+const BLOCK: usize = 1 << 16;
 
 impl SourceFile {
     /// 1-based line and column (in characters) of a byte offset.
@@ -28,11 +37,30 @@ impl SourceFile {
         let line = self.line_starts.partition_point(|&s| s <= offset).max(1);
         let start = self.line_starts.get(line - 1).copied().unwrap_or(0);
         let end = offset.min(self.text.len());
-        let col = self
-            .text
-            .get(start..end)
-            .map_or(end.saturating_sub(start), |s| s.chars().count());
+        let col = match self.text.get(start..end) {
+            None => end.saturating_sub(start),
+            Some(s) if s.len() < BLOCK => s.chars().count(),
+            Some(_) => self.chars_before(end) - self.chars_before(start),
+        };
         (line, col + 1)
+    }
+
+    /// The characters of `text` before byte `at`: the bytes that do not
+    /// continue a UTF-8 sequence.
+    fn chars_before(&self, at: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let blocks = self.blocks.get_or_init(|| {
+            let mut n = 0;
+            let mut v = vec![0];
+            for chunk in bytes.chunks(BLOCK) {
+                n += starts(chunk);
+                v.push(n);
+            }
+            v
+        });
+        let block = at / BLOCK;
+        let counted = blocks.get(block).copied().unwrap_or(0);
+        counted + bytes.get(block * BLOCK..at).map_or(0, starts)
     }
 
     /// The text of a 1-based line, without its line break.
@@ -48,6 +76,12 @@ impl SourceFile {
             .unwrap_or_default()
             .trim_end_matches(['\n', '\r'])
     }
+}
+
+/// The characters that start in `bytes`: those not continuing a UTF-8
+/// sequence (`10xxxxxx`).
+fn starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b & 0xC0) != 0x80).count()
 }
 
 /// Every text that errors may point into.
@@ -72,6 +106,7 @@ impl Sources {
             name: name.into(),
             text,
             line_starts,
+            blocks: OnceLock::new(),
         });
         id
     }
@@ -85,6 +120,7 @@ impl Sources {
             f.line_starts
                 .extend(text.match_indices('\n').map(|(i, _)| i + 1));
             f.text = text;
+            f.blocks = OnceLock::new();
         }
     }
 
@@ -420,6 +456,31 @@ mod tests {
         // the `x` after a two-byte character
         assert_eq!(f.line_col(10), (2, 8));
         assert_eq!(f.line_text(2), "  \"é\": x");
+    }
+
+    #[test]
+    fn columns_far_into_a_long_line_count_characters_across_blocks() {
+        // A line of three blocks and more after a first line of two bytes,
+        // with a two-byte character on the first block boundary (bytes
+        // BLOCK - 1 and BLOCK of the text), and a third line after.
+        let mut line = "a".repeat(BLOCK - 3);
+        line.push('é');
+        line.push_str(&"b".repeat(2 * BLOCK));
+        let text = format!("x\n{line}\ny");
+        let mut s = Sources::new();
+        let id = s.add("w.json", text.clone());
+        let f = s.get(id).unwrap();
+        for offset in [2, 3, BLOCK - 1, BLOCK + 1, BLOCK + 2, 2 * BLOCK, 3 * BLOCK] {
+            let before = text.get(2..offset).unwrap();
+            assert_eq!(
+                f.line_col(offset),
+                (2, before.chars().count() + 1),
+                "{offset}"
+            );
+        }
+        assert_eq!(f.line_col(text.len() - 1), (3, 1));
+        // After the `a`s and the `é`: one character for its two bytes.
+        assert_eq!(f.line_col(BLOCK + 1), (2, BLOCK - 1));
     }
 
     #[test]

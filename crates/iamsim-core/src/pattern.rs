@@ -7,7 +7,7 @@
 //! literal characters (L59).
 
 /// One token of a compiled pattern.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Tok {
     /// Text that must appear as is.
     Lit(Box<str>),
@@ -20,7 +20,7 @@ pub enum Tok {
 }
 
 /// A policy variable.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Var {
     /// The context key, lower-cased (key names ignore case).
     pub key: Box<str>,

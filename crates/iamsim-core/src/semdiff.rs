@@ -33,9 +33,11 @@
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
 //! the witness is allowed in).
 
+pub mod audience;
 pub mod changes;
 pub mod context;
 pub mod reach;
+pub mod routes;
 pub mod scope;
 pub mod space;
 pub mod witness;
@@ -214,27 +216,50 @@ fn diff_in(
 ) -> Result<Vec<Finding>, String> {
     let stand_in = outsider_in(before, after);
     let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
-    let sides = [
+    let mut sides = [
         reach::Side::new(before, opts, &stand_in),
         reach::Side::new(after, opts, &stand_in),
     ];
+    let set = changes::changes(before, after);
+    // No change reaches an `sts:AssumeRole` request: every edge is decided
+    // alike in both worlds (a SCP's `Deny` on another action), so once.
+    if !set.touches_action("sts:AssumeRole") {
+        let [b, a] = &mut sides;
+        a.share_edges(b);
+    }
     let judge = Judge {
         worlds: replay_in,
         opts,
+        sides: &sides,
         trials: context::Trials::new([before, after], opts.context),
+        routes: routes::Routes::new(&sides, [before, after], opts),
     };
-    let set = changes::changes(before, after);
     // The space of what the change touches decides who is in scope; a
-    // subject whose chains differ must be decided on every class, so the
-    // whole space is built then (its touched classes are the same ones).
+    // subject whose chains differ must be decided on every class one of
+    // the identities whose chains differ could be allowed, so the space is
+    // built again with those (its touched classes are the same ones).
     let mut space = space::space(before, after, Some(&set));
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
+    let mut changed = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        chains.push([sides[0].chains(subject)?, sides[1].chains(subject)?]);
+        let [b, a] = [sides[0].routes(subject)?, sides[1].routes(subject)?];
+        changed.push(downstream(&b, &a, &set));
+        chains.push([b, a]);
     }
-    if chains.iter().any(|[b, a]| b != a) {
-        space = space::space(before, after, None);
+    if changed.iter().any(|c| !c.is_empty()) {
+        let mut reachable = audience::Reachable {
+            worlds: [before, after],
+            set: &set,
+            accounts: Default::default(),
+        };
+        for differing in changed.iter().filter(|c| !c.is_empty()) {
+            let found = accounts(&sides, differing);
+            reachable
+                .accounts
+                .extend(found.into_iter().map(str::to_string));
+        }
+        space = space::kept(before, after, &reachable);
         scope.touched = scope::touched(&set, &space);
     }
     let all: Vec<scope::Class> = space
@@ -257,46 +282,52 @@ fn diff_in(
         ))
     };
     let monotone = set.monotone();
+    let touched = audience::Audience::new([before, after], &space, &scope.touched);
+    let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();
-    for (subject, [b, a]) in scope.subjects.iter().zip(chains) {
+    for ((subject, [b, a]), differing) in scope.subjects.iter().zip(chains).zip(changed) {
         // Touched classes where an identity is hit may differ; so may,
         // when the chains differ, every class where an identity whose
-        // chain differs can make the request in its world.
+        // chain differs can make the request in its world. Either way
+        // only the classes some identity of the chains could be allowed
+        // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
-        for &c in &scope.touched {
+        let identities: Vec<&String> = b
+            .iter()
+            .chain(&a)
+            .flat_map(|(from, role, _)| [from, role])
+            .filter(|arn| !arn.is_empty())
+            .collect();
+        for c in touched.classes(accounts(&sides, &identities)) {
             if let Some((rc, ac, _)) = request(c) {
                 if b.iter()
                     .chain(&a)
-                    .any(|(arn, _, _)| set.may_differ(arn, ac.rep(), &rc.arn))
+                    .flat_map(|(from, role, _)| [from, role])
+                    .any(|arn| !arn.is_empty() && set.may_differ(arn, ac.rep(), &rc.arn))
                 {
                     classes.push(c);
                 }
             }
         }
-        if b != a {
-            let only = |x: &[reach::Chain], y: &[reach::Chain]| -> Vec<String> {
-                x.iter()
-                    .filter(|c| !y.contains(c))
-                    .map(|c| c.0.clone())
-                    .collect()
-            };
-            let differing = [only(&b, &a), only(&a, &b)];
-            for &c in &all {
+        if !differing.is_empty() {
+            let whole =
+                whole.get_or_insert_with(|| audience::Audience::new([before, after], &space, &all));
+            for c in whole.classes(accounts(&sides, &differing)) {
                 let Some((_, _, r)) = request(c) else {
                     continue;
                 };
-                for (side, arns) in sides.iter().zip(&differing) {
-                    let mut can = false;
-                    for arn in arns {
-                        if side.can(arn, &r)? {
-                            can = true;
-                            break;
-                        }
-                    }
-                    if can {
-                        classes.push(c);
+                let mut can = false;
+                for (side, arn) in sides
+                    .iter()
+                    .flat_map(|s| differing.iter().map(move |a| (s, a)))
+                {
+                    if side.can(arn, &r)? {
+                        can = true;
                         break;
                     }
+                }
+                if can {
+                    classes.push(c);
                 }
             }
             classes.sort_unstable();
@@ -306,7 +337,10 @@ fn diff_in(
             let Some((rc, ac, r)) = request(c) else {
                 continue;
             };
-            let Some([b, a]) = accesses(&sides, monotone, subject, &r)? else {
+            // The whole space's audience, once built, holds every class.
+            let audience = whole.as_ref().unwrap_or(&touched);
+            let admits = |account: &str| audience.admits(c, account);
+            let Some([b, a]) = accesses(&sides, monotone, subject, &r, &admits)? else {
                 continue;
             };
             let q = Question {
@@ -344,21 +378,35 @@ fn accesses(
     monotone: Option<Monotone>,
     subject: &str,
     r: &reach::Request<'_>,
+    admits: &dyn Fn(&str) -> bool,
 ) -> Result<Option<[Vec<Access>; 2]>, String> {
     let [before, after] = sides;
     let (first, then) = match monotone {
         Some(Monotone::Widens) => (after, before),
         Some(Monotone::Narrows) | None => (before, after),
     };
-    let one = first.accesses(subject, r)?;
+    let one = first.accesses(subject, r, admits)?;
     if monotone.is_some() && one.is_empty() {
         return Ok(None);
     }
-    let other = then.accesses(subject, r)?;
+    let other = then.accesses(subject, r, admits)?;
     Ok(Some(match monotone {
         Some(Monotone::Widens) => [other, one],
         Some(Monotone::Narrows) | None => [one, other],
     }))
+}
+
+/// The accounts of identities (user, root or role ARNs) in either world.
+fn accounts<'s>(sides: &'s [reach::Side<'_>; 2], arns: &[impl AsRef<str>]) -> Vec<&'s str> {
+    let mut out = Vec::new();
+    for side in sides {
+        let g = &side.graph;
+        out.extend(
+            arns.iter()
+                .filter_map(|arn| g.node(arn.as_ref()).map(|id| g.account(id))),
+        );
+    }
+    out
 }
 
 /// The account of the stand-in for every principal outside the worlds:
@@ -381,8 +429,12 @@ struct Question<'a> {
 struct Judge<'a> {
     worlds: [&'a World; 2],
     opts: &'a Options<'a>,
+    /// The two worlds' chains.
+    sides: &'a [reach::Side<'a>; 2],
     /// Values to try for the open keys the worlds' conditions test.
-    trials: context::Trials,
+    trials: context::Trials<'a>,
+    /// The two worlds' chains under each context class.
+    routes: routes::Routes<'a>,
 }
 
 impl Judge<'_> {
@@ -399,7 +451,7 @@ impl Judge<'_> {
         if before.is_empty() && after.is_empty() {
             return Ok(Vec::new());
         }
-        let keys = self.keys(q, before, after);
+        let keys = self.keys(q, before, after)?;
         if !keys.is_empty() {
             return self.context_classes(q, &keys, before, after);
         }
@@ -411,17 +463,31 @@ impl Judge<'_> {
     }
 
     /// The open keys (lower-cased, sorted) that may part the two worlds on
-    /// this class: the keys every access of either world needs, and those
-    /// whose value would change the decision of either world's shown
-    /// access in either world (crate::eval::absent), with its needs and
-    /// without.
-    fn keys(&self, q: &Question<'_>, before: &[Access], after: &[Access]) -> Vec<String> {
+    /// this class: the keys every access of either world needs or its
+    /// decision reads, those some step needs or reads on any chain of
+    /// either world to an identity that can make the request
+    /// ([`reach::Side::route_keys`]), and those whose value would change
+    /// the decision of either world's shown access in either world
+    /// (crate::eval::absent), with its needs and without.
+    fn keys(
+        &self,
+        q: &Question<'_>,
+        before: &[Access],
+        after: &[Access],
+    ) -> Result<Vec<String>, String> {
         let mut keys: Vec<String> = before
             .iter()
             .chain(after)
-            .flat_map(Access::needs)
-            .map(|n| n.key.to_ascii_lowercase())
+            .flat_map(|a| {
+                a.needs()
+                    .map(|n| n.key.to_ascii_lowercase())
+                    .chain(a.reads.iter().cloned())
+            })
             .collect();
+        let ends = identities(q.subject, before, after);
+        for side in self.sides {
+            keys.extend(side.route_keys(q.subject, &ends)?);
+        }
         for access in [best(before), best(after)].into_iter().flatten() {
             for a in [access.clone(), bare(access)] {
                 let w = self.witness(q, Change::NewlyAllowed, &a);
@@ -432,7 +498,7 @@ impl Judge<'_> {
         }
         keys.sort_unstable();
         keys.dedup();
-        keys
+        Ok(keys)
     }
 
     /// A new chain to an access the subject already had: the first chain
@@ -457,14 +523,15 @@ impl Judge<'_> {
 
     /// The class decided per context class: every combination of the
     /// values to try of `keys` ([`context::Trials`], each key also absent),
-    /// fewest keys given first, up to [`context::MAX_CLASSES`]. Under a
-    /// combination, a world allows when the witness of one of the chains
-    /// either world allows (or the subject itself), with the combination
-    /// as its context and no other needs, replays allowed there. The first
-    /// combination that one world allows and the other denies is a finding
-    /// of its direction, with that combination as its needs; without one,
-    /// a new chain is newly reachable. Too many combinations make the
-    /// class indeterminate.
+    /// fewest keys first, up to [`context::MAX_CLASSES`]. Under a
+    /// combination, a world allows when the subject, or an identity that
+    /// can make the request in either world reached by its shortest chain
+    /// under the combination in either world ([`routes::Routes::under`]),
+    /// replays allowed there with the combination as its context and no
+    /// other needs. The first combination that one world allows and the
+    /// other denies is a finding of its direction, with that combination
+    /// as its needs; without one, a new chain is newly reachable. Too many
+    /// combinations make the class indeterminate.
     fn context_classes(
         &self,
         q: &Question<'_>,
@@ -472,30 +539,46 @@ impl Judge<'_> {
         before: &[Access],
         after: &[Access],
     ) -> Result<Vec<Finding>, String> {
-        let Some(combos) = self.trials.combinations(keys) else {
+        // The trust policies the class may meet: those of the roles on the
+        // subject's routes in either world, and the resource's if a role.
+        let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
+        let routes = [
+            self.sides[0].routes(q.subject)?,
+            self.sides[1].routes(q.subject)?,
+        ];
+        roles.extend(routes.iter().flatten().map(|(_, role, _)| role.as_str()));
+        let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());
         };
-        let mut chains: Vec<Access> = vec![Access {
-            via: Vec::new(),
-            assume_needs: Vec::new(),
-            request_needs: Vec::new(),
-        }];
-        for access in before.iter().chain(after) {
-            if !chains.iter().any(|c| c.via == access.via) {
-                chains.push(bare(access));
-            }
-        }
+        let ends = identities(q.subject, before, after);
         let mut out: Vec<Finding> = Vec::new();
         for combo in &combos {
+            let mut chains: Vec<Vec<String>> = vec![Vec::new()];
+            for w in 0..2 {
+                let reached = self.routes.under(w, q.subject, combo)?;
+                for end in &ends {
+                    if let Some(via) = reached.get(*end)
+                        && !chains.contains(via)
+                    {
+                        chains.push(via.clone());
+                    }
+                }
+            }
             let mut played = Vec::new();
-            for chain in &chains {
-                let mut w = self.witness(q, Change::NewlyAllowed, chain);
+            for via in &chains {
+                let chain = Access {
+                    via: via.clone(),
+                    assume_needs: vec![Vec::new(); via.len()],
+                    request_needs: Vec::new(),
+                    reads: Vec::new(),
+                };
+                let mut w = self.witness(q, Change::NewlyAllowed, &chain);
                 for (k, v) in combo {
                     context::set(&mut w, k, v.clone());
                 }
                 if let Ok(r) = self.replays(&w) {
-                    played.push((w, r, &chain.via));
+                    played.push((w, r, via));
                 }
             }
             let allows = |side: usize| {
@@ -674,6 +757,60 @@ impl Judge<'_> {
             note,
         }
     }
+}
+
+/// The identities whose ways in differ between two worlds' routes of one
+/// subject ([`reach::Side::routes`]): the roles at the end of an edge that
+/// one world has and the other lacks (or has with other needs), or that
+/// a change may decide otherwise ([`changes::ChangeSet::may_differ`] on
+/// its `sts:AssumeRole`), the subject itself when one world lacks it, and
+/// every role reached through them in either world. Each may make, in
+/// some context, a request it could not before (or the reverse).
+fn downstream(
+    before: &[reach::Route],
+    after: &[reach::Route],
+    set: &changes::ChangeSet<'_>,
+) -> Vec<String> {
+    // An edge both worlds allow with the same needs may still differ in
+    // another context (a condition changed): the change set says.
+    let touched = |(from, role, _): &&reach::Route| {
+        !role.is_empty() && set.may_differ(from, "sts:AssumeRole", role)
+    };
+    let mut out: Vec<String> = before
+        .iter()
+        .filter(|r| !after.contains(r))
+        .chain(after.iter().filter(|r| !before.contains(r)))
+        .chain(before.iter().chain(after).filter(touched))
+        .map(|(from, role, _)| if role.is_empty() { from } else { role }.clone())
+        .collect();
+    out.sort();
+    out.dedup();
+    loop {
+        let known = out.len();
+        for (from, role, _) in before.iter().chain(after) {
+            if out.contains(from) && !role.is_empty() && !out.contains(role) {
+                out.push(role.clone());
+            }
+        }
+        if out.len() == known {
+            break;
+        }
+    }
+    out
+}
+
+/// The identities (ARNs) that can make a request in either world: the
+/// subject, and the last role of each access's chain.
+fn identities<'a>(subject: &'a str, before: &'a [Access], after: &'a [Access]) -> Vec<&'a str> {
+    let mut out = vec![subject];
+    for access in before.iter().chain(after) {
+        if let Some(last) = access.via.last()
+            && !out.contains(&last.as_str())
+        {
+            out.push(last);
+        }
+    }
+    out
 }
 
 /// The chain of `access` with no needs on its steps or its request.

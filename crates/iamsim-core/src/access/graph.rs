@@ -16,6 +16,41 @@ pub type NodeId = usize;
 /// The session name iamsim's analyses give every role session.
 pub const SESSION_NAME: &str = "iamsim";
 
+/// Which roles' trust policies name what ([`Graph::trust_index`]).
+#[derive(Default)]
+pub struct TrustIndex<'w> {
+    /// Roles whose trust names a user or role (or a session of a role).
+    by_caller: Map<NodeId, Vec<NodeId>>,
+    /// Roles whose trust names an account.
+    by_account: Map<&'w str, Vec<NodeId>>,
+    /// Roles whose trust names everyone (or has a `NotPrincipal`).
+    everyone: Vec<NodeId>,
+    /// The same, by the role's account.
+    everyone_by_account: Map<&'w str, Vec<NodeId>>,
+}
+
+impl TrustIndex<'_> {
+    /// The roles whose trust policy could let `caller` in, sorted: those
+    /// for which [`Graph::trusted_callers`] lists it.
+    pub fn roles_trusting(&self, graph: &Graph<'_>, caller: NodeId) -> Vec<NodeId> {
+        let account = graph.account(caller);
+        let mut out: Vec<NodeId> = self.by_caller.get(&caller).cloned().unwrap_or_default();
+        if graph.is_sts_capable(caller) {
+            out.extend(self.by_account.get(account).into_iter().flatten());
+            out.extend(&self.everyone);
+        } else if matches!(
+            graph.nodes.get(caller),
+            Some(Node::User(_) | Node::Role(..))
+        ) {
+            // "*" names same-account callers directly (D06).
+            out.extend(self.everyone_by_account.get(account).into_iter().flatten());
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
+    }
+}
+
 /// A principal of the world.
 #[derive(Debug)]
 pub enum Node<'w> {
@@ -224,6 +259,68 @@ impl<'w> Graph<'w> {
         out
     }
 
+    /// The inverse of [`Graph::trusted_callers`] for every role, indexed
+    /// by what the trust policies name rather than expanded into every
+    /// caller of every named account (thousands of roles each trusting
+    /// their account's hundred callers).
+    pub fn trust_index(&self) -> TrustIndex<'w> {
+        let mut index = TrustIndex::default();
+        for (id, n) in self.nodes.iter().enumerate() {
+            let Some(role) = n.role() else { continue };
+            let Some(trust) = self.world.policy(role.trust) else {
+                continue;
+            };
+            let mut callers: Vec<NodeId> = Vec::new();
+            let mut accounts: Vec<&'w str> = Vec::new();
+            let mut everyone = false;
+            for st in trust
+                .policy
+                .statements
+                .iter()
+                .filter(|s| s.effect == Effect::Allow)
+            {
+                let Some(p) = &st.principals else { continue };
+                everyone |= p.negated;
+                for e in p.entries.iter().filter(|_| !p.negated) {
+                    match e {
+                        PrincipalEntry::Any => everyone = true,
+                        PrincipalEntry::Account(a) => accounts
+                            .extend(self.sts_capable.get_key_value(a.as_str()).map(|(k, _)| *k)),
+                        PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
+                            callers.extend(self.by_arn.get(arn.as_str()));
+                        }
+                        PrincipalEntry::Session(arn) => callers.extend(self.session_role(arn)),
+                        PrincipalEntry::Other(_) => {}
+                    }
+                }
+            }
+            // As in trusted_callers, "*" replaces what the policy names.
+            if everyone {
+                index.everyone.push(id);
+                index
+                    .everyone_by_account
+                    .entry(role.account.as_str())
+                    .or_default()
+                    .push(id);
+                continue;
+            }
+            for c in callers {
+                index.by_caller.entry(c).or_default().push(id);
+            }
+            for a in accounts {
+                index.by_account.entry(a).or_default().push(id);
+            }
+        }
+        index
+    }
+
+    /// True when the node may call `sts` (see `sts_capable`).
+    fn is_sts_capable(&self, id: NodeId) -> bool {
+        self.sts_capable
+            .get(self.account(id))
+            .is_some_and(|ids| ids.binary_search(&id).is_ok())
+    }
+
     /// False when the node cannot be allowed an action of `service` on
     /// `target` whatever the conditions. Across accounts, the target's
     /// resource-based policy must have an Allow statement that could name
@@ -307,5 +404,58 @@ impl<'w> Graph<'w> {
         }
         let role = self.world.role_by_name(account, name)?;
         self.by_arn.get(role.arn.as_str()).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diag::Sources;
+    use crate::world::{NoFiles, load_world};
+
+    /// Roles trusting everyone, an account, a user and a role's session
+    /// (a trust policy refuses `NotPrincipal`); callers that may call
+    /// `sts` and callers that may not, in the roles' account and in
+    /// another.
+    const WORLD: &str = r#"{"accounts": {
+      "111111111111": {
+        "users": {
+          "sts": {"inline_policies": {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*"}]}}},
+          "plain": {}},
+        "roles": {
+          "Everyone": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}]}},
+          "Account": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "222222222222"}, "Action": "sts:AssumeRole"}]}},
+          "Named": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::222222222222:user/plain"}, "Action": "sts:AssumeRole"}]}},
+          "Session": {"trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {"AWS": "arn:aws:sts::111111111111:assumed-role/Account/iamsim"}, "Action": "sts:AssumeRole"}]}}}},
+      "222222222222": {
+        "users": {
+          "sts": {"inline_policies": {"p": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sts:*", "Resource": "*"}]}}},
+          "plain": {}}}}}"#;
+
+    #[test]
+    fn the_trust_index_inverts_trusted_callers_for_every_caller() {
+        let mut sources = Sources::new();
+        let id = sources.add("w.json", WORLD);
+        let world = load_world(&mut sources, id, &mut NoFiles).unwrap();
+        let graph = Graph::new(&world);
+        let index = graph.trust_index();
+        let mut non_empty = 0;
+        for caller in 0..graph.nodes.len() {
+            let expected: Vec<NodeId> = (0..graph.nodes.len())
+                .filter(|&r| {
+                    graph.nodes[r]
+                        .role()
+                        .is_some_and(|role| graph.trusted_callers(role).contains(&caller))
+                })
+                .collect();
+            assert_eq!(
+                index.roles_trusting(&graph, caller),
+                expected,
+                "caller {caller}"
+            );
+            non_empty += usize::from(!expected.is_empty());
+        }
+        // Every user and role is trusted by some role here (roots by none).
+        assert_eq!(non_empty, 8);
     }
 }

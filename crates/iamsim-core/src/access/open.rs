@@ -20,7 +20,7 @@ use crate::report::RequestTrace;
 use crate::request::{AssumeCall, Caller, Clock, Derived, Target, resolve_target, service_of};
 use crate::sse_kms::{KmsCall, KmsContext, kms_call};
 use crate::world::{Role, Tags, World};
-use std::cell::Cell;
+use std::cell::RefCell;
 
 /// How many rounds of "fix the open keys the last decision tested" before
 /// giving up; each round fixes at least one key.
@@ -68,19 +68,22 @@ impl Resolve for Masked<'_> {
     }
 }
 
-/// A lookup that notes whether the decision read an open key that was
-/// absent, or the MFA key a session carries by default: if it did not, no
+/// A lookup that notes the open keys the decision read that were absent,
+/// and the MFA key a session carries by default: if it read none, no
 /// choice of the caller could change it.
 struct Watch<L> {
     inner: L,
-    read_open: Cell<bool>,
+    read: RefCell<Vec<String>>,
 }
 
 impl<L: Lookup> Lookup for Watch<L> {
     fn lookup(&self, lower_key: &str) -> Found<'_> {
         let found = self.inner.lookup(lower_key);
         if is_open(lower_key) && (found == Found::Absent || lower_key == MFA_PRESENT) {
-            self.read_open.set(true);
+            let mut read = self.read.borrow_mut();
+            if !read.iter().any(|k| k == lower_key) {
+                read.push(lower_key.to_string());
+            }
         }
         found
     }
@@ -169,6 +172,35 @@ pub struct Asker<'a> {
     pub fixed: &'a Context,
     /// The region the question names (`--region`), if any.
     pub region: Option<&'a str>,
+    /// The open keys read since [`Asker::take_reads`].
+    reads: RefCell<Vec<String>>,
+}
+
+impl<'a> Asker<'a> {
+    /// An asker of `world` at the time of `clock`, with the keys and the
+    /// region the question fixes.
+    pub fn new(
+        world: &'a World,
+        clock: &'a Clock,
+        fixed: &'a Context,
+        region: Option<&'a str>,
+    ) -> Self {
+        Asker {
+            world,
+            clock,
+            fixed,
+            region,
+            reads: RefCell::default(),
+        }
+    }
+
+    /// The open keys (lower-cased) that the decisions made since the last
+    /// call read while absent (and a session's MFA key): the keys whose
+    /// values may change those decisions, as the search for needs tried
+    /// them.
+    pub fn take_reads(&self) -> Vec<String> {
+        std::mem::take(&mut *self.reads.borrow_mut())
+    }
 }
 
 const NO_TAGS: &Tags = &Vec::new();
@@ -204,7 +236,7 @@ impl Asker<'_> {
     /// Runs `f` on the request with these needs assumed: the question's
     /// keys, then the needs, over what AWS derives (MFA masked), inside the
     /// KMS context for a KMS request. Also says whether an absent open key
-    /// was read.
+    /// was read, and notes the keys read ([`Asker::take_reads`]).
     fn with_request<R>(
         &self,
         ask: &Ask<'_>,
@@ -215,10 +247,10 @@ impl Asker<'_> {
             ask: &Ask<'_>,
             inner: L,
             f: impl FnOnce(&Request<'_>, &dyn Lookup) -> R,
-        ) -> (R, bool) {
+        ) -> (R, Vec<String>) {
             let ctx = Watch {
                 inner,
-                read_open: Cell::new(false),
+                read: RefCell::default(),
             };
             let req = Request {
                 caller: ask.caller,
@@ -228,13 +260,13 @@ impl Asker<'_> {
                 identity_required: false,
             };
             let r = f(&req, &ctx);
-            (r, ctx.read_open.get())
+            (r, ctx.read.into_inner())
         }
         let layered = Layered {
             layers: [self.fixed, needs, &EMPTY],
             base: self.derived(ask),
         };
-        match ask.kms {
+        let (r, read) = match ask.kms {
             None => run(ask, layered, f),
             Some(call) => run(
                 ask,
@@ -245,7 +277,14 @@ impl Asker<'_> {
                 },
                 f,
             ),
+        };
+        let mut reads = self.reads.borrow_mut();
+        for k in &read {
+            if !reads.contains(k) {
+                reads.push(k.clone());
+            }
         }
+        (r, !read.is_empty())
     }
 
     /// What AWS derives for the request, MFA and region masked.

@@ -215,12 +215,7 @@ fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
                 .is_none_or(|f| pattern::matches(f, r, &NoVars) == Some(true))
         })
         .collect();
-    let asker = Asker {
-        world,
-        clock: q.clock,
-        fixed: q.context,
-        region: q.region,
-    };
+    let asker = Asker::new(world, q.clock, q.context, q.region);
     let catalog = Catalog::get();
     // Each resource's types and resolved targets, once for every identity:
     // a resource of the world has an owner, whoever asks.

@@ -138,12 +138,7 @@ pub fn who_can(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
 fn search(world: &World, q: &Question<'_>) -> Result<Vec<Reach>, String> {
     let graph = Graph::new(world);
     let service = action_service(q.action)?;
-    let asker = Asker {
-        world,
-        clock: q.clock,
-        fixed: q.context,
-        region: q.region,
-    };
+    let asker = Asker::new(world, q.clock, q.context, q.region);
     let mut best: Vec<Option<Best>> = (0..graph.nodes.len()).map(|_| None).collect();
     // The principals that can make the request themselves. A resource's
     // owner does not depend on who asks, except `*`, which belongs to the

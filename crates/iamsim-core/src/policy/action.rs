@@ -4,7 +4,7 @@
 use crate::pattern::{self, NoVars, Syntax, Tok};
 
 /// One compiled `Action` / `NotAction` entry, lower-cased.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum ActionPattern {
     /// `*`: every action of every service.
     Any,
@@ -18,7 +18,7 @@ pub enum ActionPattern {
 }
 
 /// The name part of an action pattern.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum NamePattern {
     /// `service:*`.
     Any,

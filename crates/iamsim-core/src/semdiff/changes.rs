@@ -34,6 +34,8 @@ use crate::policy::{
 };
 use crate::sse_kms;
 use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
+use rustc_hash::FxHashSet;
+use std::cell::OnceCell;
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -154,6 +156,12 @@ pub struct ChangeSet<'w> {
     resources: BTreeMap<&'w str, Vec<Delta>>,
     accounts: BTreeMap<&'w str, Vec<Delta>>,
     global: Vec<&'static str>,
+    /// The statements of every identity and organization delta, each
+    /// once (a root SCP's statement is every account's delta), for the
+    /// questions asked of every resource; `None` when a delta is whole.
+    identity_and_org: OnceCell<Option<Vec<&'w Statement>>>,
+    /// The same with the resources' deltas, for every action.
+    every: OnceCell<Option<Vec<&'w Statement>>>,
 }
 
 /// Compares two loaded worlds.
@@ -224,6 +232,8 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         resources: BTreeMap::new(),
         accounts: BTreeMap::new(),
         global: Vec::new(),
+        identity_and_org: OnceCell::new(),
+        every: OnceCell::new(),
     };
     set.compare_principals(&bk, &ak, &changed);
     set.compare_resources(&changed.by_key);
@@ -716,17 +726,47 @@ impl<'w> ChangeSet<'w> {
             .flatten()
     }
 
+    /// True when one of [`ChangeSet::identity_and_org_deltas`] is whole or
+    /// has a statement for which `f` holds (the statements listed once).
+    fn any_identity_or_org(&self, f: impl Fn(&Statement) -> bool) -> bool {
+        let listed = self
+            .identity_and_org
+            .get_or_init(|| self.listed(self.identity_and_org_deltas()));
+        listed.as_ref().is_none_or(|all| all.iter().any(|s| f(s)))
+    }
+
+    /// The statements of `deltas`, each once; `None` when one is whole.
+    fn listed<'d>(&self, deltas: impl Iterator<Item = &'d Delta>) -> Option<Vec<&'w Statement>> {
+        let mut seen: FxHashSet<*const Statement> = FxHashSet::default();
+        let mut all = Vec::new();
+        for d in deltas {
+            if d.is_whole() {
+                return None;
+            }
+            for st in self.statements(*d) {
+                if seen.insert(std::ptr::from_ref(st)) {
+                    all.push(st);
+                }
+            }
+        }
+        Some(all)
+    }
+
     /// True when some change can alter a decision on `action` (any case):
     /// a changed statement covers it (or the KMS action S3 asks for it on
     /// an SSE-KMS object), or a whole change (tags, a principal added...)
     /// or a global one exists.
     pub fn touches_action(&self, action: &str) -> bool {
-        let all = self
-            .identity_and_org_deltas()
-            .chain(self.resources.values().flatten());
+        let listed = self.every.get_or_init(|| {
+            let all = self
+                .identity_and_org_deltas()
+                .chain(self.resources.values().flatten());
+            self.listed(all)
+        });
         !self.global.is_empty()
-            || self.any_delta(all, |s| {
-                covers_action(s, action) || companion(action, |k| covers_action(s, k))
+            || listed.as_ref().is_none_or(|all| {
+                all.iter()
+                    .any(|s| covers_action(s, action) || companion(action, |k| covers_action(s, k)))
             })
     }
 
@@ -737,9 +777,7 @@ impl<'w> ChangeSet<'w> {
     pub fn touches_resource(&self, resource: &str) -> bool {
         !self.global.is_empty()
             || self.resource_side_changed(resource)
-            || self.any_delta(self.identity_and_org_deltas(), |s| {
-                may_cover_resource(s, resource)
-            })
+            || self.any_identity_or_org(|s| may_cover_resource(s, resource))
     }
 
     /// True when some request on the bucket `name` or on any of its objects
@@ -760,10 +798,7 @@ impl<'w> ChangeSet<'w> {
                     .any(|e| self.resources.contains_key(e.key.as_str()))
             })
         });
-        keys_changed
-            || self.any_delta(self.identity_and_org_deltas(), |s| {
-                may_cover_bucket(s, &arn)
-            })
+        keys_changed || self.any_identity_or_org(|s| may_cover_bucket(s, &arn))
     }
 
     /// True when the decision of `principal` (a user, root or role ARN, a
@@ -819,6 +854,9 @@ impl<'w> ChangeSet<'w> {
     }
 
     fn resource_side_changed(&self, resource: &str) -> bool {
+        if self.resources.is_empty() {
+            return false;
+        }
         let owner = resource_owner(resource);
         self.resources.contains_key(owner)
             || [self.before, self.after].iter().any(|w| {

@@ -3,10 +3,12 @@
 //! combination of absent and the values to try. The values tried for a key
 //! are those the evaluator's absent-key check tries (crate::eval::absent):
 //! each condition's own values made concrete, then a few generic ones,
-//! from the conditions of both worlds' policies, less those the key's type
-//! refuses.
+//! from the conditions of both worlds' policies that the class may meet,
+//! less those the key's type refuses, one per class of values the
+//! conditions tell apart.
 
 use crate::catalog::check::value;
+use crate::condition::Condition;
 use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
@@ -15,69 +17,119 @@ use crate::world::World;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
-/// Values to try, per open key (lower-cased): the key as a policy writes
-/// it, and each value with whether the key is multivalued.
-#[derive(Default)]
-pub struct Trials {
-    by_key: BTreeMap<String, (String, Vec<(String, bool)>)>,
+/// A condition on an open key, with the role whose trust policy holds it,
+/// if it is in one.
+struct Test<'w> {
+    condition: &'w Condition,
+    trust_of: Option<&'w str>,
 }
 
-impl Trials {
-    /// The open keys the conditions of both worlds test, except those the
-    /// question fixes, with their values to try.
-    pub fn new(worlds: [&World; 2], fixed: &Context) -> Trials {
-        let mut by_key: BTreeMap<String, (String, Vec<(String, bool)>)> = BTreeMap::new();
-        let conditions = worlds
-            .into_iter()
-            .flat_map(|w| &w.policies)
-            .flat_map(|e| &e.policy.statements)
-            .flat_map(|st| &st.conditions);
-        for c in conditions {
-            if !is_open(&c.key_lower) || fixed.lookup(&c.key_lower) != Found::Absent {
-                continue;
-            }
-            let entry = by_key
-                .entry(c.key_lower.clone())
-                .or_insert_with(|| (c.key.clone(), Vec::new()));
-            for v in candidates(c) {
-                // A value the key's type refuses is no request AWS sees.
-                if value(&c.key, std::slice::from_ref(&v), false).is_some() {
-                    continue;
-                }
-                let tried = (v, c.set.is_some());
-                if !entry.1.contains(&tried) {
-                    entry.1.push(tried);
+/// The conditions on each open key (lower-cased) that the question does
+/// not fix, in both worlds, with the key as a policy writes it: what the
+/// values to try are drawn from.
+#[derive(Default)]
+pub struct Trials<'w> {
+    by_key: BTreeMap<String, (String, Vec<Test<'w>>)>,
+}
+
+impl<'w> Trials<'w> {
+    /// The conditions of both worlds on the open keys the question does
+    /// not fix.
+    pub fn new(worlds: [&'w World; 2], fixed: &Context) -> Trials<'w> {
+        let mut by_key: BTreeMap<String, (String, Vec<Test<'w>>)> = BTreeMap::new();
+        for w in worlds {
+            let trust_of: BTreeMap<usize, &str> = w
+                .roles
+                .values()
+                .map(|r| (r.trust.0 as usize, r.arn.as_str()))
+                .collect();
+            for (i, entry) in w.policies.iter().enumerate() {
+                let conditions = entry.policy.statements.iter().flat_map(|st| &st.conditions);
+                for c in conditions {
+                    if !is_open(&c.key_lower) || fixed.lookup(&c.key_lower) != Found::Absent {
+                        continue;
+                    }
+                    by_key
+                        .entry(c.key_lower.clone())
+                        .or_insert_with(|| (c.key.clone(), Vec::new()))
+                        .1
+                        .push(Test {
+                            condition: c,
+                            trust_of: trust_of.get(&i).copied(),
+                        });
                 }
             }
         }
         Trials { by_key }
     }
 
-    /// The values to try for a key (any case): the key as written, then a
-    /// value as the scenario format writes it (a string, or a one-element
-    /// list for a multivalued key).
-    pub fn values(&self, key: &str) -> Vec<(&str, Value)> {
-        let Some((written, values)) = self.by_key.get(&key.to_ascii_lowercase()) else {
+    /// The values to try for a key (any case) on a request class whose
+    /// chains may meet the trust policies of `roles` (ARNs): the key as
+    /// written, then one value per class of values that its conditions
+    /// tell apart ([`distinct`]), as the scenario format writes it (a
+    /// string, or a one-element list for a multivalued key). A trust
+    /// policy is read only on `sts:AssumeRole` of its role, so the
+    /// conditions of other roles' trust policies are left out: the
+    /// external ids of every role of a world would otherwise make more
+    /// classes than can be tried.
+    pub fn values(&self, key: &str, roles: &[&str]) -> Vec<(&str, Value)> {
+        let lower = key.to_ascii_lowercase();
+        let Some((written, tests)) = self.by_key.get(&lower) else {
             return Vec::new();
         };
-        values
+        let conditions: Vec<&Condition> = tests
             .iter()
+            .filter(|t| t.trust_of.is_none_or(|r| roles.contains(&r)))
+            .map(|t| t.condition)
+            .collect();
+        let mut values: Vec<(String, bool)> = Vec::new();
+        for c in &conditions {
+            for v in candidates(c) {
+                // A value the key's type refuses is no request AWS sees.
+                if value(&c.key, std::slice::from_ref(&v), false).is_some() {
+                    continue;
+                }
+                let tried = (v, c.set.is_some());
+                if !values.contains(&tried) {
+                    values.push(tried);
+                }
+            }
+        }
+        // A key a condition reads as a policy variable is told apart there
+        // too: all its values are kept.
+        let read = format!("${{{lower}}}");
+        let variable = self.by_key.values().flat_map(|(_, t)| t).any(|t| {
+            t.condition
+                .values
+                .iter()
+                .any(|v| v.to_ascii_lowercase().contains(&read))
+        });
+        if !variable {
+            values = distinct(&lower, &conditions, &values);
+        }
+        values
+            .into_iter()
             .map(|(v, multi)| {
-                let value = if *multi { json!([v]) } else { json!(v) };
+                let value = if multi { json!([v]) } else { json!(v) };
                 (written.as_str(), value)
             })
             .collect()
     }
 
-    /// Every combination of the values to try of `keys` (any case), each
-    /// key also absent, as (key as written, value) pairs: the context
+    /// Every combination of the values to try of `keys` (any case) on a
+    /// request class whose chains may meet the trust policies of `roles`,
+    /// each key also absent, as (key as written, value) pairs: the context
     /// classes of a request class, fewest keys given first. `None` when
     /// they are more than [`MAX_CLASSES`]. A key with no value to try is
     /// only absent.
-    pub fn combinations(&self, keys: &[String]) -> Option<Vec<Vec<(String, Value)>>> {
+    pub fn combinations(
+        &self,
+        keys: &[String],
+        roles: &[&str],
+    ) -> Option<Vec<Vec<(String, Value)>>> {
         let mut out: Vec<Vec<(String, Value)>> = vec![Vec::new()];
         for key in keys {
-            let values = self.values(key);
+            let values = self.values(key, roles);
             if out.len().saturating_mul(values.len() + 1) > MAX_CLASSES {
                 return None;
             }
@@ -95,6 +147,37 @@ impl Trials {
         out.sort_by_key(Vec::len);
         Some(out)
     }
+}
+
+/// One value of each class of `values` that the conditions on `key`
+/// tell apart: two values for which every condition on the key, in both
+/// worlds, is true alike or false alike are decided alike by every
+/// statement, so only one is tried. A value a condition names is
+/// preferred to the generic ones `iamsim`, then `true` and `false`
+/// (crate::eval::absent::candidates), so that needs read as the policies
+/// do.
+fn distinct(
+    key: &str,
+    conditions: &[&Condition],
+    values: &[(String, bool)],
+) -> Vec<(String, bool)> {
+    let rank = |v: &str| match v {
+        "iamsim" => 1,
+        "true" | "false" => 2,
+        _ => 0,
+    };
+    let mut classes: Vec<(Vec<bool>, (String, bool))> = Vec::new();
+    for (v, multi) in values {
+        let mut ctx = Context::new();
+        ctx.insert(key, vec![v.clone()], *multi);
+        let class: Vec<bool> = conditions.iter().map(|c| c.eval(&ctx)).collect();
+        match classes.iter_mut().find(|(c, _)| *c == class) {
+            Some((_, kept)) if rank(v) < rank(&kept.0) => *kept = (v.clone(), *multi),
+            Some(_) => {}
+            None => classes.push((class, (v.clone(), *multi))),
+        }
+    }
+    classes.into_iter().map(|(_, kept)| kept).collect()
 }
 
 /// The most context classes one request class is decided under; beyond,

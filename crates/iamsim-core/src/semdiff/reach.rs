@@ -11,7 +11,7 @@
 //! [`crate::access::open::Asker`], and remembered (a request, only for a
 //! role: the one node decided again, for every subject reaching it).
 
-use crate::access::graph::{Graph, NodeId};
+use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
@@ -40,9 +40,9 @@ impl Identity {
     }
 }
 
-/// A chain as comparable text: the identity's ARN, the roles assumed,
-/// the needs of its steps.
-pub type Chain = (String, Vec<String>, Vec<String>);
+/// An `sts:AssumeRole` edge a subject's chains may take, as comparable
+/// text: the caller's ARN, the role's ARN, the needs of the call.
+pub type Route = (String, String, Vec<String>);
 
 /// A way a subject can make a request.
 #[derive(Clone, Debug)]
@@ -53,6 +53,9 @@ pub struct Access {
     pub assume_needs: Vec<Vec<Need>>,
     /// The needs of the request, then of the KMS request S3 makes for it.
     pub request_needs: Vec<Vec<Need>>,
+    /// The open keys (lower-cased) whose values may change the decision
+    /// of the request ([`Asker::take_reads`]).
+    pub reads: Vec<String>,
 }
 
 impl Access {
@@ -77,6 +80,10 @@ impl Access {
 /// when allowed.
 type Decided = Option<Vec<Vec<Need>>>;
 
+/// The open keys each decision read (crate::access::open::Asker::take_reads),
+/// by what was decided, kept only when it read some.
+type Reads<K> = FxHashMap<K, Vec<String>>;
+
 /// An `sts:AssumeRole` edge's decision: the needs of the call when allowed.
 type Edge = Option<Vec<Need>>;
 
@@ -85,12 +92,19 @@ pub struct Side<'w> {
     /// The principals.
     pub graph: Graph<'w>,
     asker: Asker<'w>,
-    max_chain: usize,
-    edges: RefCell<FxHashMap<(NodeId, NodeId), Edge>>,
-    /// Per caller, the roles whose trust policy could let it in
-    /// ([`Graph::trusted_callers`] inverted once, rather than scanning
-    /// every role for every caller).
-    trusting: OnceCell<FxHashMap<NodeId, Vec<NodeId>>>,
+    /// The most roles a chain assumes.
+    pub max_chain: usize,
+    /// The edges decided, shared with the other world's side when no
+    /// change can alter an edge ([`Side::share_edges`]).
+    edges: Rc<RefCell<FxHashMap<(NodeId, NodeId), Edge>>>,
+    /// The open keys each edge's decision read, when it read any; shared
+    /// with the edges.
+    edge_reads: Rc<RefCell<Reads<(NodeId, NodeId)>>>,
+    /// The open keys each request's decision read, when it read any.
+    request_reads: RefCell<Reads<(NodeId, Class)>>,
+    /// What the trust policies name, to find the roles that could let a
+    /// caller in without scanning every role ([`Graph::trust_index`]).
+    trusting: OnceCell<TrustIndex<'w>>,
     identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
     requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
@@ -103,14 +117,11 @@ impl<'w> Side<'w> {
         graph.add_outsider(outsider);
         Side {
             graph,
-            asker: Asker {
-                world,
-                clock: opts.clock,
-                fixed: opts.context,
-                region: opts.region,
-            },
+            asker: Asker::new(world, opts.clock, opts.context, opts.region),
             max_chain: opts.max_chain,
-            edges: RefCell::default(),
+            edges: Rc::default(),
+            edge_reads: Rc::default(),
+            request_reads: RefCell::default(),
             trusting: OnceCell::new(),
             identities: RefCell::default(),
             requests: RefCell::default(),
@@ -118,20 +129,31 @@ impl<'w> Side<'w> {
     }
 
     /// The roles whose trust policy could let `caller` in (a superset;
-    /// each edge is then decided).
-    fn trusting(&self, caller: NodeId) -> &[NodeId] {
-        let index = self.trusting.get_or_init(|| {
-            let mut index: FxHashMap<NodeId, Vec<NodeId>> = FxHashMap::default();
-            for (id, n) in self.graph.nodes.iter().enumerate() {
-                if let Some(role) = n.role() {
-                    for c in self.graph.trusted_callers(role) {
-                        index.entry(c).or_default().push(id);
-                    }
-                }
-            }
-            index
-        });
-        index.get(&caller).map_or(&[], Vec::as_slice)
+    /// each edge is then decided), sorted.
+    pub fn trusting(&self, caller: NodeId) -> Vec<NodeId> {
+        self.trusting
+            .get_or_init(|| self.graph.trust_index())
+            .roles_trusting(&self.graph, caller)
+    }
+
+    /// Decides `sts:AssumeRole` edges with `other`'s remembered decisions
+    /// (and the keys they read), which are this world's too when no change
+    /// can alter an `sts:AssumeRole` request (the caller is not asked: see
+    /// `semantic_diff`) and both graphs hold the same principals in the
+    /// same order, so that node ids name the same principal; nothing is
+    /// shared when the graphs differ.
+    pub fn share_edges(&mut self, other: &Side<'_>) {
+        let same = self.graph.nodes.len() == other.graph.nodes.len()
+            && self
+                .graph
+                .nodes
+                .iter()
+                .zip(&other.graph.nodes)
+                .all(|(a, b)| a.arn() == b.arn());
+        if same {
+            self.edges = Rc::clone(&other.edges);
+            self.edge_reads = Rc::clone(&other.edge_reads);
+        }
     }
 
     /// Whether `caller` may assume `role` in this world, with some needs
@@ -151,10 +173,15 @@ impl<'w> Side<'w> {
         ) else {
             return Ok(None);
         };
+        self.asker.take_reads();
         let answer = match self.asker.ask_assume(node.caller(), r)? {
             Answer::Allowed(needs) => Some(needs),
             Answer::Denied(_) => None,
         };
+        let read = self.asker.take_reads();
+        if !read.is_empty() {
+            self.edge_reads.borrow_mut().insert((caller, role), read);
+        }
         self.edges
             .borrow_mut()
             .insert((caller, role), answer.clone());
@@ -183,7 +210,7 @@ impl<'w> Side<'w> {
                 let Some(from) = out.get(i).cloned() else {
                     continue;
                 };
-                for &role in self.trusting(from.node) {
+                for role in self.trusting(from.node) {
                     if role == subject || from.chain.contains(&role) {
                         continue;
                     }
@@ -226,10 +253,30 @@ impl<'w> Side<'w> {
         Ok(ids)
     }
 
-    /// The chains of `subject` (a user, root or role ARN) as comparable
-    /// text: each identity's ARN, the roles assumed and the needs of each
-    /// step; empty when the world lacks the subject.
-    pub fn chains(&self, subject: &str) -> Result<Vec<Chain>, String> {
+    /// Every `sts:AssumeRole` edge the world allows between the identities
+    /// `subject` reaches (itself included), with the needs of the call.
+    fn edges_from(&self, start: NodeId) -> Result<Vec<(NodeId, NodeId, Vec<Need>)>, String> {
+        let nodes: Vec<NodeId> = self.identities(start)?.iter().map(|i| i.node).collect();
+        let mut edges = Vec::new();
+        for &from in &nodes {
+            for role in self.trusting(from) {
+                if role == start || !nodes.contains(&role) {
+                    continue;
+                }
+                if let Some(needs) = self.edge(from, role)? {
+                    edges.push((from, role, needs));
+                }
+            }
+        }
+        Ok(edges)
+    }
+
+    /// The edges `subject` (a user, root or role ARN) may take, as
+    /// comparable text, sorted; empty when the world lacks the subject.
+    /// Two worlds give the same routes exactly when the subject reaches
+    /// the same identities through the same edges with the same needs,
+    /// whatever chain [`Side::identities`] keeps for each.
+    pub fn routes(&self, subject: &str) -> Result<Vec<Route>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
@@ -240,17 +287,56 @@ impl<'w> Side<'w> {
                 .map(|n| n.arn().to_string())
                 .unwrap_or_default()
         };
-        Ok(self
-            .identities(start)?
-            .iter()
-            .map(|id| {
-                (
-                    arn(id.node),
-                    id.chain.iter().map(|&r| arn(r)).collect(),
-                    id.steps.iter().flatten().map(Need::text).collect(),
-                )
+        let mut out: Vec<Route> = self
+            .edges_from(start)?
+            .into_iter()
+            .map(|(from, role, needs)| {
+                (arn(from), arn(role), needs.iter().map(Need::text).collect())
             })
-            .collect())
+            .collect();
+        // The subject with no edge is still a subject of this world.
+        out.push((arn(start), String::new(), Vec::new()));
+        out.sort();
+        Ok(out)
+    }
+
+    /// The open keys (lower-cased, sorted) that some `sts:AssumeRole` step
+    /// needs or reads on a way from `subject` to one of the identities `to`
+    /// (ARNs): the needs of every edge the world allows between the
+    /// identities the subject reaches, and the keys its decision read, if
+    /// its end leads to one of `to`. [`Side::identities`]
+    /// keeps one chain per role, but another chain to the same role may
+    /// need other keys, and its context classes must be tried too
+    /// (crate::semdiff::routes).
+    pub fn route_keys(&self, subject: &str, to: &[&str]) -> Result<Vec<String>, String> {
+        let Some(start) = self.graph.node(subject) else {
+            return Ok(Vec::new());
+        };
+        let edges = self.edges_from(start)?;
+        let mut leads: Vec<NodeId> = to.iter().filter_map(|a| self.graph.node(a)).collect();
+        loop {
+            let known = leads.len();
+            for (from, role, _) in &edges {
+                if leads.contains(role) && !leads.contains(from) {
+                    leads.push(*from);
+                }
+            }
+            if leads.len() == known {
+                break;
+            }
+        }
+        let reads = self.edge_reads.borrow();
+        let mut keys: Vec<String> = edges
+            .iter()
+            .filter(|(_, role, _)| leads.contains(role))
+            .flat_map(|(from, role, needs)| {
+                let read = reads.get(&(*from, *role)).into_iter().flatten().cloned();
+                needs.iter().map(|n| n.key.to_ascii_lowercase()).chain(read)
+            })
+            .collect();
+        keys.sort_unstable();
+        keys.dedup();
+        Ok(keys)
     }
 
     /// Whether `node` can make the request itself, with the needs of each
@@ -266,6 +352,7 @@ impl<'w> Side<'w> {
         };
         let service = crate::access::who_can::action_service(action)?;
         let world = self.graph.world;
+        self.asker.take_reads();
         let decided =
             match resolve_target(world, &service, resource, None, self.graph.account(node)) {
                 Ok(target) if self.graph.may_allow(node, &service, &target) => {
@@ -273,6 +360,10 @@ impl<'w> Side<'w> {
                 }
                 _ => None,
             };
+        let read = self.asker.take_reads();
+        if !read.is_empty() {
+            self.request_reads.borrow_mut().insert(key, read);
+        }
         let decided = Rc::new(decided);
         // Only a role is decided again (for every subject whose chains
         // reach it); a user's or root's decision is asked once per class,
@@ -298,21 +389,36 @@ impl<'w> Side<'w> {
 
     /// Every way `subject` (a user, root or role ARN; none when the world
     /// lacks it) can make the request, one per identity that can, in the
-    /// order of [`Side::identities`]. For `*`, only identities of the
-    /// request's account can, since `*` is the caller's own and has no
+    /// order of [`Side::identities`]. Only identities of an account that
+    /// `admits` are asked: those of others cannot be allowed the request
+    /// ([`super::audience`]). For `*`, only identities of the request's
+    /// account can, since `*` is the caller's own and has no
     /// resource-based policy to let another account in (cross-account
     /// rule).
-    pub fn accesses(&self, subject: &str, r: &Request<'_>) -> Result<Vec<Access>, String> {
+    pub fn accesses(
+        &self,
+        subject: &str,
+        r: &Request<'_>,
+        admits: &dyn Fn(&str) -> bool,
+    ) -> Result<Vec<Access>, String> {
         let Some(start) = self.graph.node(subject) else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for id in self.identities(start)?.iter() {
-            if r.account.is_some_and(|a| self.graph.account(id.node) != a) {
+            let account = self.graph.account(id.node);
+            if r.account.is_some_and(|a| account != a) || !admits(account) {
                 continue;
             }
             if let Some(needs) = self.decide(id.node, r)?.as_ref() {
+                let reads = self
+                    .request_reads
+                    .borrow()
+                    .get(&(id.node, r.class))
+                    .cloned()
+                    .unwrap_or_default();
                 out.push(Access {
+                    reads,
                     via: id
                         .chain
                         .iter()

@@ -98,6 +98,11 @@ pub fn scope(
     let mut reached = seeds.clone();
     let mut frontier: Vec<String> = seeds.into_iter().collect();
     for _ in 0..max_chain {
+        // Once every principal is reached (a root SCP's change seeds them
+        // all), no search can add one.
+        if arns.iter().all(|a| reached.contains(*a)) {
+            break;
+        }
         let mut next = Vec::new();
         for arn in &frontier {
             for side in sides {
@@ -107,14 +112,15 @@ pub fn scope(
                     continue;
                 };
                 for caller in g.trusted_callers(role) {
-                    if !side.may_assume(caller, id)? {
+                    // A caller already reached needs no edge decided.
+                    let Some(c) = g.nodes.get(caller) else {
+                        continue;
+                    };
+                    if reached.contains(c.arn()) || !side.may_assume(caller, id)? {
                         continue;
                     }
-                    if let Some(c) = g.nodes.get(caller) {
-                        if reached.insert(c.arn().to_string()) {
-                            next.push(c.arn().to_string());
-                        }
-                    }
+                    reached.insert(c.arn().to_string());
+                    next.push(c.arn().to_string());
                 }
             }
         }

@@ -32,14 +32,15 @@
 //! each kept class is the same as in the whole space.
 
 use super::changes::ChangeSet;
-use crate::arn::{Arn, is_account_id};
+use crate::arn::{Arn, ArnPattern, is_account_id};
 use crate::catalog::Catalog;
-use crate::pattern::NoVars;
+use crate::pattern::{NoVars, Tok};
 use crate::policy::{ActionPattern, RequestAction, ResourcePattern};
 use crate::protection::refusal;
 use crate::request::resolve_target;
 use crate::sse_kms::kms_action;
 use crate::world::World;
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
 
@@ -89,25 +90,29 @@ struct Named {
     resources: BTreeSet<String>,
 }
 
+/// Both worlds' patterns, each once: thousands of policies repeat the same
+/// few, so they are told apart by hash before any is written as text.
 fn named(worlds: [&World; 2]) -> Named {
     let mut actions: Vec<ActionPattern> = Vec::new();
-    let mut resources = BTreeSet::new();
+    let mut seen_actions: FxHashSet<&ActionPattern> = FxHashSet::default();
+    let mut arns: FxHashSet<&ArnPattern> = FxHashSet::default();
     for w in worlds {
         for entry in &w.policies {
             for st in &entry.policy.statements {
                 for p in &st.actions.patterns {
-                    if !actions.contains(p) {
+                    if seen_actions.insert(p) {
                         actions.push(p.clone());
                     }
                 }
                 for r in st.resources.iter().flat_map(|r| r.patterns.iter()) {
                     if let ResourcePattern::Arn(a) = r {
-                        resources.insert(a.to_text(true));
+                        arns.insert(a);
                     }
                 }
             }
         }
     }
+    let resources = arns.into_iter().map(|a| a.to_text(true)).collect();
     Named { actions, resources }
 }
 
@@ -126,31 +131,75 @@ fn instances(text: &str) -> [String; 2] {
     [one.replace('*', "x"), one.replace('*', "")]
 }
 
+/// Which resource classes a space holds: the classes it leaves out are
+/// the whole space's, unsplit by it, so each kept class is the same as in
+/// the whole space.
+pub trait Keep {
+    /// True to split the objects of the bucket `name` into classes (a
+    /// superset of the buckets whose object classes are kept).
+    fn bucket(&self, name: &str) -> bool;
+    /// True to keep the class of `arn`; for `*`, the one of `account`.
+    fn resource(&self, arn: &str, account: Option<&str>) -> bool;
+}
+
+/// A change set keeps the classes its changes can touch.
+impl Keep for ChangeSet<'_> {
+    fn bucket(&self, name: &str) -> bool {
+        self.touches_bucket(name)
+    }
+
+    fn resource(&self, arn: &str, _: Option<&str>) -> bool {
+        self.touches_resource(arn)
+    }
+}
+
+/// The whole space.
+struct Everything;
+
+impl Keep for Everything {
+    fn bucket(&self, _: &str) -> bool {
+        true
+    }
+
+    fn resource(&self, _: &str, _: Option<&str>) -> bool {
+        true
+    }
+}
+
 /// The resource classes of two worlds, each with its action classes: all
 /// of them, or with `set`, only those a change can touch.
 pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
+    match set {
+        Some(set) => kept(before, after, set),
+        None => kept(before, after, &Everything),
+    }
+}
+
+/// The resource classes of two worlds that `keep` keeps, each with its
+/// action classes.
+pub fn kept(before: &World, after: &World, keep: &dyn Keep) -> Vec<ResourceClass> {
     let worlds = [before, after];
     let named = named(worlds);
+    // Only what is kept is copied.
+    let keep_arn = |arn: &str| keep.resource(arn, None);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
     for w in worlds {
-        for b in w.buckets.values() {
-            reps.insert(b.arn.clone(), b.arn.clone());
-        }
-        for arn in w
-            .users
-            .keys()
+        let arns = w
+            .buckets
+            .values()
+            .map(|b| &b.arn)
+            .chain(w.users.keys())
             .chain(w.roles.keys())
-            .chain(w.resources.keys())
-        {
-            reps.insert(arn.clone(), arn.clone());
+            .chain(w.resources.keys());
+        for arn in arns {
+            if !reps.contains_key(arn) && keep_arn(arn) {
+                reps.insert(arn.clone(), arn.clone());
+            }
         }
     }
-    object_classes(worlds, &named, set, &mut reps);
+    object_classes(worlds, &named, keep, &mut reps);
     for text in &named.resources {
-        foreign_instance(text, &mut reps);
-    }
-    if let Some(set) = set {
-        reps.retain(|arn, _| set.touches_resource(arn));
+        foreign_instance(text, &keep_arn, &mut reps);
     }
     let mut classifier = Classifier {
         worlds,
@@ -169,11 +218,15 @@ pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<
             });
         }
     }
-    if set.is_some_and(|s| !s.touches_resource("*")) {
+    let accounts: BTreeSet<&String> = worlds
+        .iter()
+        .flat_map(|w| w.accounts.keys())
+        .filter(|a| keep.resource("*", Some(a)))
+        .collect();
+    if accounts.is_empty() {
         return out;
     }
     let unowned = classifier.classes("*");
-    let accounts: BTreeSet<&String> = worlds.iter().flat_map(|w| w.accounts.keys()).collect();
     for account in accounts {
         out.push(ResourceClass {
             shown: "*".into(),
@@ -191,7 +244,7 @@ struct ObjectPattern {
     /// The bucket part when it names one bucket (no wildcard, no
     /// variable): such a pattern may name only that bucket.
     literal: Option<String>,
-    bucket: Vec<crate::pattern::Tok>,
+    bucket: Vec<Tok>,
     key: String,
     whole: crate::arn::ArnPattern,
 }
@@ -217,13 +270,13 @@ impl ObjectPattern {
     }
 }
 
-/// The object classes of every bucket (with `set`, of every bucket it
-/// may touch), as representative ARN → shown pattern. Only the patterns
-/// whose bucket part may name a bucket split its objects.
+/// The object classes of every bucket `keep` splits, as representative
+/// ARN → shown pattern, those it keeps. Only the patterns whose bucket part
+/// may name a bucket split its objects.
 fn object_classes(
     worlds: [&World; 2],
     named: &Named,
-    set: Option<&ChangeSet<'_>>,
+    keep: &dyn Keep,
     reps: &mut BTreeMap<String, String>,
 ) {
     let patterns: Vec<ObjectPattern> = named
@@ -234,22 +287,24 @@ fn object_classes(
     let buckets: BTreeSet<&str> = worlds
         .iter()
         .flat_map(|w| w.buckets.keys().map(String::as_str))
-        .filter(|b| set.is_none_or(|s| s.touches_bucket(b)))
+        .filter(|b| keep.bucket(b))
         .collect();
-    // Patterns by the one bucket they name, and those that may name many:
-    // a bucket's relevant patterns are found without matching them all.
+    // Patterns by the one bucket they name, and those that may name many
+    // by a literal run of their bucket part: a bucket's relevant patterns
+    // are found without matching them all.
     let mut by_bucket: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-    let mut wild: Vec<usize> = Vec::new();
+    let mut wild = WildIndex::default();
     for (i, p) in patterns.iter().enumerate() {
         match &p.literal {
             Some(b) => by_bucket.entry(b.as_str()).or_default().push(i),
-            None => wild.push(i),
+            None => wild.insert(&p.bucket, i),
         }
     }
     for bucket in buckets {
         let mut indexes: Vec<usize> = by_bucket.get(bucket).cloned().unwrap_or_default();
-        indexes.extend(wild.iter().copied());
+        wild.candidates(bucket, &mut indexes);
         indexes.sort_unstable();
+        indexes.dedup();
         let relevant: Vec<&ObjectPattern> = indexes
             .into_iter()
             .filter_map(|i| patterns.get(i))
@@ -288,17 +343,72 @@ fn object_classes(
                 .iter()
                 .map(|w| w.buckets.get(bucket).and_then(|b| b.kms_key_for(&key)))
                 .collect();
-            if seen.insert((sig, kms)) {
+            if seen.insert((sig, kms)) && keep.resource(&arn, None) {
                 reps.insert(arn, format!("arn:aws:s3:::{bucket}/{shown}"));
             }
         }
     }
 }
 
+/// The object patterns whose bucket part has a wildcard, by the longest
+/// literal run of that part: a variable-free bucket part can match a name
+/// only if the name contains each of its literal runs
+/// (`*-100000104729-*` only names holding `-100000104729-`), so a bucket
+/// is matched only against the patterns whose run it contains, and those
+/// with a variable or no literal run.
+#[derive(Default)]
+struct WildIndex<'p> {
+    /// Patterns that may name any bucket as far as the index can tell.
+    always: Vec<usize>,
+    /// Patterns by their bucket part's longest literal run.
+    by_run: FxHashMap<&'p str, Vec<usize>>,
+    /// The lengths of those runs, in bytes, sorted.
+    lengths: Vec<usize>,
+}
+
+impl<'p> WildIndex<'p> {
+    /// Indexes pattern `i` by its bucket part's tokens.
+    fn insert(&mut self, bucket: &'p [Tok], i: usize) {
+        let has_var = bucket.iter().any(|t| matches!(t, Tok::Var(_)));
+        let run = bucket
+            .iter()
+            .filter_map(|t| match t {
+                Tok::Lit(s) => Some(&**s),
+                _ => None,
+            })
+            .max_by_key(|s| s.len());
+        match run {
+            Some(run) if !has_var && !run.is_empty() => {
+                self.by_run.entry(run).or_default().push(i);
+                if let Err(at) = self.lengths.binary_search(&run.len()) {
+                    self.lengths.insert(at, run.len());
+                }
+            }
+            _ => self.always.push(i),
+        }
+    }
+
+    /// Adds to `out` the patterns that may name `bucket`: a superset of
+    /// those whose bucket part matches it.
+    fn candidates(&self, bucket: &str, out: &mut Vec<usize>) {
+        out.extend(self.always.iter().copied());
+        for &len in &self.lengths {
+            for start in 0..bucket.len().saturating_sub(len - 1) {
+                let found = bucket
+                    .get(start..start + len)
+                    .and_then(|w| self.by_run.get(w));
+                if let Some(found) = found {
+                    out.extend(found.iter().copied());
+                }
+            }
+        }
+    }
+}
+
 /// The instance of a non-S3 Resource pattern that names an account: a
-/// resource the world need not declare. Its region, when a wildcard, is
-/// `us-east-1`.
-fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
+/// resource the world need not declare, if `keep` keeps it. Its region,
+/// when a wildcard, is `us-east-1`.
+fn foreign_instance(text: &str, keep: &dyn Fn(&str) -> bool, reps: &mut BTreeMap<String, String>) {
     let parts: Vec<&str> = text.splitn(6, ':').collect();
     let [_, partition, service, region, account, resource] = parts.as_slice() else {
         return;
@@ -313,7 +423,7 @@ fn foreign_instance(text: &str, reps: &mut BTreeMap<String, String>) {
     };
     let [x, _] = instances(resource);
     let arn = format!("arn:{partition}:{service}:{region}:{account}:{x}");
-    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() {
+    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() && keep(&arn) {
         reps.insert(arn, text.to_string());
     }
 }
@@ -407,6 +517,46 @@ impl Classifier<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bucket_meets_the_wildcard_patterns_whose_literal_run_it_holds() {
+        let parts = [
+            "*-100000104729-*",
+            "*-200000000000-*",
+            "${aws:username}-*",
+            "*",
+            "data-1000?0104729-*",
+        ];
+        let toks: Vec<Vec<Tok>> = parts
+            .iter()
+            .map(|p| {
+                let syntax = crate::pattern::Syntax {
+                    wildcards: true,
+                    variables: true,
+                };
+                crate::pattern::compile(p, syntax).unwrap()
+            })
+            .collect();
+        let mut index = WildIndex::default();
+        for (i, t) in toks.iter().enumerate() {
+            index.insert(t, i);
+        }
+        let mut found = Vec::new();
+        index.candidates("data-staging-100000104729-reports", &mut found);
+        found.sort_unstable();
+        // The run `-100000104729-` is held; `-200000000000-` (near miss)
+        // is not; a variable or a lone `*` may name anything; the last's
+        // longest run, `data-1000`, is not held, and it cannot match.
+        assert_eq!(found, vec![0, 2, 3]);
+        let mut last = Vec::new();
+        index.candidates("data-1000x0104729-reports", &mut last);
+        last.sort_unstable();
+        assert_eq!(last, vec![2, 3, 4]);
+        let mut none = Vec::new();
+        index.candidates("x", &mut none);
+        none.sort_unstable();
+        assert_eq!(none, vec![2, 3]);
+    }
 
     #[test]
     fn instances_read_wildcards_both_ways() {

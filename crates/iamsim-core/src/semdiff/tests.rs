@@ -337,13 +337,26 @@ fn a_deny_on_a_source_ip_newly_denies_that_context_class_only() {
 #[test]
 fn too_many_context_classes_are_indeterminate_and_few_are_decided() {
     // aws:SourceIp and aws:UserAgent, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html
+    // The read statement needs one range and one agent; other statements
+    // of the role test other ranges and agents, each a condition of its
+    // own, so each splits the keys' values into more classes.
     let with = |nets: usize, agents: usize, cidr: &str| {
         let mut w = base();
-        let mut ips: Vec<String> = (1..nets).map(|i| format!("192.0.{i}.0/24")).collect();
-        ips.push(cidr.into());
-        let agents: Vec<String> = (0..agents).map(|i| format!("agent-{i}")).collect();
-        role(&mut w, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Condition"] =
-            json!({"IpAddress": {"aws:SourceIp": ips}, "StringEquals": {"aws:UserAgent": agents}});
+        let reader = role(&mut w, "111111111111", "Reader");
+        let read = &mut reader["inline_policies"]["read"]["Statement"];
+        read[0]["Condition"] = json!({"IpAddress": {"aws:SourceIp": cidr}, "StringEquals": {"aws:UserAgent": "agent-0"}});
+        let list = |condition: Value| json!({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::prod-data", "Condition": condition});
+        let statements = read.as_array_mut().unwrap();
+        for i in 1..nets {
+            statements.push(list(
+                json!({"IpAddress": {"aws:SourceIp": format!("192.0.{i}.0/24")}}),
+            ));
+        }
+        for i in 1..agents {
+            statements.push(list(
+                json!({"StringEquals": {"aws:UserAgent": format!("agent-{i}")}}),
+            ));
+        }
         w
     };
     let reader = |found: &[Finding]| {
@@ -352,14 +365,67 @@ fn too_many_context_classes_are_indeterminate_and_few_are_decided() {
             .find(|f| f.principal.ends_with("role/Reader"))
             .map(|f| (f.change, f.note.clone()))
     };
-    // Eleven source IPs to try and ten user agents: 110 classes.
-    let many = diff(&with(5, 6, "10.0.0.0/16"), &with(5, 6, "10.0.0.0/8"));
+    // Nine classes of source IPs (absent included) and nine of user
+    // agents: 81 classes.
+    let many = diff(&with(7, 7, "10.0.0.0/16"), &with(7, 7, "10.0.0.0/8"));
     let (change, note) = reader(&many).unwrap();
     assert_eq!(change, Change::Indeterminate);
     assert!(note.is_some_and(|n| n.contains("more than 64 context classes")));
-    // Near miss: one range and one agent make few classes, decided.
+    // Near miss: one range and one agent make few classes (4 × 3), decided.
     let few = diff(&with(1, 1, "10.0.0.0/16"), &with(1, 1, "10.0.0.0/8"));
     assert_eq!(reader(&few).map(|r| r.0), Some(Change::NewlyAllowed));
+    // Near miss: many values in one condition are one class each way:
+    // eleven addresses and ten agents to try, but 3 × 2 classes.
+    let listed = |cidr: &str| {
+        let mut w = base();
+        let mut ips: Vec<String> = (1..5).map(|i| format!("192.0.{i}.0/24")).collect();
+        ips.push(cidr.into());
+        let agents: Vec<String> = (0..6).map(|i| format!("agent-{i}")).collect();
+        role(&mut w, "111111111111", "Reader")["inline_policies"]["read"]["Statement"][0]["Condition"] =
+            json!({"IpAddress": {"aws:SourceIp": ips}, "StringEquals": {"aws:UserAgent": agents}});
+        w
+    };
+    let one = diff(&listed("10.0.0.0/16"), &listed("10.0.0.0/8"));
+    assert_eq!(reader(&one).map(|r| r.0), Some(Change::NewlyAllowed));
+}
+
+#[test]
+fn external_ids_are_tried_from_the_trust_policies_a_chain_meets() {
+    // sts:ExternalId, https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_common-scenarios_third-party.html
+    // Seventy partner roles, each with its own external id; the Vendor
+    // role loses its read policy, so erin (who needs abc-123) loses the read.
+    let with = |partners_trust: &str| {
+        let mut w = base();
+        for i in 0..70 {
+            w["accounts"]["111111111111"]["roles"][format!("Partner{i}")] = json!({
+                "trust_policy": {"Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Principal": {"AWS": partners_trust}, "Action": "sts:AssumeRole",
+                    "Condition": {"StringEquals": {"sts:ExternalId": format!("partner-{i}")}}}]}
+            });
+        }
+        // erin may assume any role.
+        w["accounts"]["555555555555"]["users"]["erin"]["inline_policies"]["vendor"]["Statement"]
+            [0]["Resource"] = json!("*");
+        w
+    };
+    let erin = |found: &[Finding]| {
+        found
+            .iter()
+            .find(|f| {
+                f.principal.ends_with("user/erin") && f.actions.iter().any(|a| a == "s3:GetObject")
+            })
+            .map(|f| f.change)
+    };
+    let before = with("222222222222");
+    let mut after = before.clone();
+    role(&mut after, "111111111111", "Vendor")["inline_policies"] = json!({});
+    assert_eq!(erin(&diff(&before, &after)), Some(Change::NewlyDenied));
+    // Near miss: the partners trust erin's account, so her chains meet
+    // their seventy external ids, more classes than are tried.
+    let before = with("555555555555");
+    let mut after = before.clone();
+    role(&mut after, "111111111111", "Vendor")["inline_policies"] = json!({});
+    assert_eq!(erin(&diff(&before, &after)), Some(Change::Indeterminate));
 }
 
 #[test]

@@ -18,7 +18,9 @@ use crate::eval::Outcome;
 use crate::policy::Origin;
 use crate::report::{MissRef, StatementRef};
 use crate::request::Clock;
-use crate::scenario::{Detail, StepResult, params, parse_node, run_scenario};
+use crate::scenario::{
+    Detail, Scenario, ScenarioFile, StepResult, params, parse_node, run_scenario,
+};
 use crate::world::{NoFiles, World};
 use serde_json::{Map, Value, json};
 
@@ -85,6 +87,41 @@ fn assume_parameters<'a>(needs: &'a [Need], step: &mut Map<String, Value>) -> Ve
 
 /// The scenario object that replays `access` of `principal`.
 pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -> Value {
+    let mut steps = assume_steps(access);
+    let mut last = Map::new();
+    last.insert("action".into(), json!(r.action));
+    last.insert("resource".into(), json!(r.resource));
+    if let Some(a) = r.resource_account {
+        last.insert("resource_account".into(), json!(a));
+    }
+    let ctx = context_of(access.request_needs.iter().flatten());
+    if !ctx.is_empty() {
+        last.insert("context".into(), Value::Object(ctx));
+    }
+    steps.push(Value::Object(last));
+    wrap(name, principal, steps, r.fixed, r.region)
+}
+
+/// The scenario object in which `principal` only assumes the roles of
+/// `via` in turn, with no needs: whether the chain itself is allowed.
+pub fn chain_scenario(
+    principal: &str,
+    via: &[String],
+    fixed: &crate::context::Context,
+    region: Option<&str>,
+) -> Value {
+    let bare = Access {
+        via: via.to_vec(),
+        assume_needs: vec![Vec::new(); via.len()],
+        request_needs: Vec::new(),
+        reads: Vec::new(),
+    };
+    wrap("chain", principal, assume_steps(&bare), fixed, region)
+}
+
+/// One `assume_role` step per role of the access's chain, with the
+/// needs of each.
+fn assume_steps(access: &Access) -> Vec<Value> {
     let mut steps = Vec::new();
     for (role, needs) in access.via.iter().zip(&access.assume_needs) {
         let mut step = Map::new();
@@ -97,22 +134,22 @@ pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -
         }
         steps.push(Value::Object(step));
     }
-    let mut last = Map::new();
-    last.insert("action".into(), json!(r.action));
-    last.insert("resource".into(), json!(r.resource));
-    if let Some(a) = r.resource_account {
-        last.insert("resource_account".into(), json!(a));
-    }
-    let ctx = context_of(access.request_needs.iter().flatten());
-    if !ctx.is_empty() {
-        last.insert("context".into(), Value::Object(ctx));
-    }
-    steps.push(Value::Object(last));
+    steps
+}
+
+/// A scenario object of these steps, with the keys and the region the
+/// diff fixes.
+fn wrap(
+    name: &str,
+    principal: &str,
+    steps: Vec<Value>,
+    fixed: &crate::context::Context,
+    region: Option<&str>,
+) -> Value {
     let mut s = Map::new();
     s.insert("name".into(), json!(name));
     s.insert("principal".into(), json!(principal));
-    let fixed: Map<String, Value> = r
-        .fixed
+    let fixed: Map<String, Value> = fixed
         .entries()
         .map(|v| {
             let value = if v.multi {
@@ -126,7 +163,7 @@ pub fn scenario(name: &str, principal: &str, access: &Access, r: &Request<'_>) -
     if !fixed.is_empty() {
         s.insert("context".into(), Value::Object(fixed));
     }
-    if let Some(region) = r.region {
+    if let Some(region) = region {
         s.insert("region".into(), json!(region));
     }
     s.insert("steps".into(), Value::Array(steps));
@@ -151,20 +188,8 @@ pub struct Replay {
 /// Plays a witness in a world, as `iamsim run --world W` does. An error is
 /// a witness the scenario format refuses: a bug of the diff.
 pub fn replay(world: &World, witness: &Value, clock: &Clock) -> Result<Replay, String> {
-    let file = json!({ "scenarios": [witness] }).to_string();
-    let mut sources = Sources::new();
-    let id = sources.add("witness", file.clone());
-    let node = crate::json::parse(&file).map_err(|e| e.message.clone())?;
-    let parsed = parse_node(&mut sources, id, &node, &mut NoFiles, false).map_err(|errs| {
-        errs.iter()
-            .map(|d| d.render(&sources))
-            .collect::<Vec<_>>()
-            .join("; ")
-    })?;
-    let Some(sc) = parsed.scenarios.first() else {
-        return Err("the witness holds no scenario".into());
-    };
-    match run_scenario(world, &parsed, sc, clock, Detail::Explanations) {
+    let (parsed, sc) = parse(witness)?;
+    match run_scenario(world, &parsed, &sc, clock, Detail::Explanations) {
         Ok(r) => Ok(Replay {
             outcome: r.outcome,
             steps: r.steps,
@@ -178,6 +203,33 @@ pub fn replay(world: &World, witness: &Value, clock: &Clock) -> Result<Replay, S
             depends_on: Vec::new(),
         }),
     }
+}
+
+/// Whether a witness is allowed in a world, played as [`replay`] plays it
+/// but on the fast path, without explanations.
+pub fn allows(world: &World, witness: &Value, clock: &Clock) -> Result<bool, String> {
+    let (parsed, sc) = parse(witness)?;
+    Ok(run_scenario(world, &parsed, &sc, clock, Detail::Decisions)
+        .is_ok_and(|r| r.outcome == Outcome::Allow))
+}
+
+/// A witness read as the scenario loader reads a file holding it.
+fn parse(witness: &Value) -> Result<(ScenarioFile, Scenario), String> {
+    let file = json!({ "scenarios": [witness] }).to_string();
+    let mut sources = Sources::new();
+    let id = sources.add("witness", file.clone());
+    let node = crate::json::parse(&file).map_err(|e| e.message.clone())?;
+    let mut parsed = parse_node(&mut sources, id, &node, &mut NoFiles, false).map_err(|errs| {
+        errs.iter()
+            .map(|d| d.render(&sources))
+            .collect::<Vec<_>>()
+            .join("; ")
+    })?;
+    if parsed.scenarios.is_empty() {
+        return Err("the witness holds no scenario".into());
+    }
+    let sc = parsed.scenarios.remove(0);
+    Ok((parsed, sc))
 }
 
 /// The gates whose statements grant (SCPs and RCPs only permit).
