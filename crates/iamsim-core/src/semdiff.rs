@@ -463,10 +463,11 @@ impl Judge<'_> {
 
     /// The open keys (lower-cased, sorted) that may part the two worlds on
     /// this class: the keys every access of either world needs or its
-    /// decision reads, those some step needs or reads on any chain of either world to an identity that can
-    /// make the request ([`reach::Side::route_keys`]), and those whose
-    /// value would change the decision of either world's shown access in
-    /// either world (crate::eval::absent), with its needs and without.
+    /// decision reads, those some step needs or reads on any chain of
+    /// either world to an identity that can make the request
+    /// ([`reach::Side::route_keys`]), and those whose value would change
+    /// the decision of either world's shown access in either world
+    /// (crate::eval::absent), with its needs and without.
     fn keys(
         &self,
         q: &Question<'_>,

@@ -110,9 +110,26 @@ struct Raw {
     condition: usize,
 }
 
-/// A statement's choices; without `conditions`, it carries none.
-fn raw(conditions: bool) -> impl Strategy<Value = Raw> {
-    let condition = if conditions { 0..8usize } else { 7..8usize };
+/// Which conditions statements may carry.
+#[derive(Clone, Copy, Debug)]
+enum Conditions {
+    None,
+    /// MFA, source IP and external id, tested for equality.
+    Equal,
+    /// Also `StringLike`, `BoolIfExists`, `NotIpAddress` and a date.
+    Wide,
+}
+
+/// A statement's choices, with a condition of the kinds `conditions`
+/// allows (none most often).
+fn raw(conditions: Conditions) -> impl Strategy<Value = Raw> {
+    // Indexes 2 to 7 carry none; the wider kinds come after, so that the
+    // cases of the narrower generators, saved by seed, stay the same.
+    let condition = match conditions {
+        Conditions::None => 7..8usize,
+        Conditions::Equal => 0..8,
+        Conditions::Wide => 0..11,
+    };
     (
         prop::bool::weighted(0.2),
         0..16usize,
@@ -145,22 +162,41 @@ fn principal_pool() -> Vec<Value> {
 }
 
 /// The conditions a statement may carry (none most often); each is on a
-/// key whose context classes the oracle enumerates.
+/// key whose context classes the oracle enumerates, or on
+/// `aws:CurrentTime`, which the run's clock fixes ([global condition
+/// keys](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html),
+/// [condition operators](https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)).
 fn condition(i: usize, trust: bool) -> Option<Value> {
     match i {
         0 => Some(json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}})),
         1 if trust => Some(json!({"StringEquals": {"sts:ExternalId": "x"}})),
         1 => Some(json!({"IpAddress": {"aws:SourceIp": "203.0.113.0/24"}})),
+        8 if trust => Some(json!({"StringLike": {"sts:ExternalId": "x*"}})),
+        8 => Some(json!({"BoolIfExists": {"aws:MultiFactorAuthPresent": "false"}})),
+        9 => Some(json!({"NotIpAddress": {"aws:SourceIp": "203.0.113.0/24"}})),
+        10 => Some(json!({"DateLessThan": {"aws:CurrentTime": "2030-01-01T00:00:00Z"}})),
         _ => None,
     }
 }
 
-/// The values each condition key is tried with, besides absent.
-fn key_values() -> BTreeMap<&'static str, Vec<&'static str>> {
+/// The values each condition key of the worlds (given as JSON) is tried
+/// with, besides absent: one of every class the generated conditions
+/// tell apart. `aws:CurrentTime` is the run's.
+fn key_values(worlds: &[&Value]) -> BTreeMap<&'static str, Vec<&'static str>> {
+    let text: String = worlds.iter().map(|w| w.to_string()).collect();
+    let mut mfa = vec!["true"];
+    if text.contains("BoolIfExists") {
+        mfa.push("false");
+    }
+    let mut ids = vec!["x"];
+    if text.contains("StringLike") {
+        ids.push("xy");
+    }
     BTreeMap::from([
-        ("aws:MultiFactorAuthPresent", vec!["true"]),
+        ("aws:MultiFactorAuthPresent", mfa),
         ("aws:SourceIp", vec!["203.0.113.5", "192.0.2.1"]),
-        ("sts:ExternalId", vec!["x"]),
+        ("sts:ExternalId", ids),
+        ("aws:CurrentTime", vec![]),
     ])
 }
 
@@ -290,7 +326,7 @@ impl Case {
     }
 }
 
-fn case(conditions: bool) -> impl Strategy<Value = Case> {
+fn case(conditions: Conditions) -> impl Strategy<Value = Case> {
     let sizes = |slot: Slot| match slot {
         Slot::Boundary | Slot::Scp => 0..2usize,
         _ => 1..4usize,
@@ -324,7 +360,7 @@ enum Mutation {
     DropCondition(Slot, prop::sample::Index),
 }
 
-fn mutation(conditions: bool) -> impl Strategy<Value = Mutation> {
+fn mutation(conditions: Conditions) -> impl Strategy<Value = Mutation> {
     let slot = || prop::sample::select(SLOTS.to_vec());
     prop_oneof![
         (slot(), raw(conditions)).prop_map(|(s, r)| Mutation::Add(s, r)),
@@ -398,7 +434,7 @@ fn universe(before: &Value, after: &Value) -> Universe {
         roles: (0..ROLES.len()).map(role_arn).collect(),
         max_chain: 3,
         requests: oracle::requests(&oracle::expand(&patterns), &resources),
-        contexts: oracle::contexts(&[before, after], &key_values()),
+        contexts: oracle::contexts(&[before, after], &key_values(&[before, after])),
     }
 }
 
@@ -691,8 +727,8 @@ proptest! {
     /// and newly denied; statements carry no condition.
     #[test]
     fn the_diff_reports_exactly_the_flips(
-        before in case(false),
-        muts in prop::collection::vec(mutation(false), 1..=2),
+        before in case(Conditions::None),
+        muts in prop::collection::vec(mutation(Conditions::None), 1..=2),
     ) {
         exact_and_swapped(&before, &muts)?;
     }
@@ -701,8 +737,8 @@ proptest! {
     /// nowhere, and every witness replays as its change says.
     #[test]
     fn identity_and_replay_with_conditions(
-        before in case(true),
-        muts in prop::collection::vec(mutation(true), 1..=2),
+        before in case(Conditions::Equal),
+        muts in prop::collection::vec(mutation(Conditions::Equal), 1..=2),
     ) {
         let after = mutate(&before, &muts);
         let mut sources = Sources::new();
@@ -715,7 +751,8 @@ proptest! {
 }
 
 proptest! {
-    // Fewer cases: with conditions, brute force tries every context class.
+    // Fewer cases: with conditions, brute force tries every context class
+    // (the two tests take about 25 s of CPU each in debug).
     // The seed is random (`PROPTEST_RNG_SEED` fixes it); every case it
     // has found is replayed first from semdiff.proptest-regressions.
     #![proptest_config(ProptestConfig { cases: cases(12), ..ProptestConfig::default() })]
@@ -724,8 +761,17 @@ proptest! {
     /// id), whose context classes the oracle enumerates.
     #[test]
     fn the_diff_reports_exactly_the_flips_with_conditions(
-        before in case(true),
-        muts in prop::collection::vec(mutation(true), 1..=2),
+        before in case(Conditions::Equal),
+        muts in prop::collection::vec(mutation(Conditions::Equal), 1..=2),
+    ) {
+        exact_and_swapped(&before, &muts)?;
+    }
+    /// The same with `StringLike`, `BoolIfExists`, `NotIpAddress` and
+    /// `DateLessThan` on `aws:CurrentTime` too.
+    #[test]
+    fn the_diff_reports_exactly_the_flips_with_wider_conditions(
+        before in case(Conditions::Wide),
+        muts in prop::collection::vec(mutation(Conditions::Wide), 1..=2),
     ) {
         exact_and_swapped(&before, &muts)?;
     }

@@ -44,7 +44,7 @@ impl Resolve for Trial<'_> {
 }
 
 /// Values to try for a condition's key: its own policy values, made
-/// concrete (wildcards filled, numbers and dates on either side, an IP
+/// concrete (each `*` as nothing and as `x`, numbers and dates on either side, an IP
 /// range's first address and the one past its last), then a
 /// few generic ones; for a boolean key, true and false only.
 pub(crate) fn candidates(c: &Condition) -> Vec<String> {
@@ -56,13 +56,26 @@ pub(crate) fn candidates(c: &Condition) -> Vec<String> {
         return vec!["true".into(), "false".into()];
     }
     let mut out: Vec<String> = Vec::new();
-    let concrete = |v: &String| (!v.contains("${")).then(|| v.replace('*', "").replace('?', "x"));
+    // A pattern's instances: each `*` as nothing, then as `x` (so that a
+    // value `x*` matches and `x` does not is tried), each `?` as `x`.
+    let concrete = |v: &String| -> Vec<String> {
+        if v.contains("${") {
+            return Vec::new();
+        }
+        let short = v.replace('*', "").replace('?', "x");
+        let long = v.replace(['*', '?'], "x");
+        if short == long {
+            vec![short]
+        } else {
+            vec![short, long]
+        }
+    };
     match &c.test {
         Test::StringEquals(_)
         | Test::StringEqualsIgnoreCase(_)
         | Test::StringLike(_)
         | Test::Arn(_)
-        | Test::Binary(_) => out.extend(c.values.iter().filter_map(concrete)),
+        | Test::Binary(_) => out.extend(c.values.iter().flat_map(concrete)),
         Test::Numeric(_, ns) => {
             for n in ns {
                 for x in [*n, n + 1.0, n - 1.0] {

@@ -80,6 +80,10 @@ impl Access {
 /// when allowed.
 type Decided = Option<Vec<Vec<Need>>>;
 
+/// The open keys each decision read (crate::access::open::Asker::take_reads),
+/// by what was decided, kept only when it read some.
+type Reads<K> = FxHashMap<K, Vec<String>>;
+
 /// An `sts:AssumeRole` edge's decision: the needs of the call when allowed.
 type Edge = Option<Vec<Need>>;
 
@@ -101,7 +105,7 @@ pub struct Side<'w> {
     /// with the edges.
     edge_reads: PerEdge<Vec<String>>,
     /// The open keys each request's decision read, when it read any.
-    request_reads: RefCell<FxHashMap<(NodeId, Class), Vec<String>>>,
+    request_reads: RefCell<Reads<(NodeId, Class)>>,
     /// What the trust policies name, to find the roles that could let a
     /// caller in without scanning every role ([`Graph::trust_index`]).
     trusting: OnceCell<TrustIndex<'w>>,
