@@ -238,7 +238,8 @@ fn diff_in(
     // subject whose chains differ must be decided on every class one of
     // the identities whose chains differ could be allowed, so the space is
     // built again with those (its touched classes are the same ones).
-    let mut space = space::space(before, after, Some(&set));
+    let named = space::named([before, after]);
+    let mut space = space::kept(before, after, &named, &set);
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
     let mut changed = Vec::with_capacity(scope.subjects.len());
@@ -259,7 +260,7 @@ fn diff_in(
                 .accounts
                 .extend(found.into_iter().map(str::to_string));
         }
-        space = space::kept(before, after, &reachable);
+        space = space::kept(before, after, &named, &reachable);
         scope.touched = scope::touched(&set, &space);
     }
     let all: Vec<scope::Class> = space

@@ -16,6 +16,14 @@ pub type NodeId = usize;
 /// The session name iamsim's analyses give every role session.
 pub const SESSION_NAME: &str = "iamsim";
 
+/// What one trust policy names ([`Graph::trust_names`]).
+#[derive(Default)]
+struct TrustNames<'w> {
+    callers: Vec<NodeId>,
+    accounts: Vec<&'w str>,
+    everyone: bool,
+}
+
 /// Which roles' trust policies name what ([`Graph::trust_index`]).
 #[derive(Default)]
 pub struct TrustIndex<'w> {
@@ -212,38 +220,14 @@ impl<'w> Graph<'w> {
     /// `"*"` or `NotPrincipal` every such user and role of the world. A
     /// superset: each is then decided by the evaluator.
     pub fn trusted_callers(&self, role: &Role) -> Vec<NodeId> {
-        let Some(trust) = self.world.policy(role.trust) else {
+        let Some(named) = self.trust_names(role) else {
             return Vec::new();
         };
-        debug_assert_eq!(trust.kind, PolicyKind::Trust);
-        let mut out: Vec<NodeId> = Vec::new();
-        let mut everyone = false;
-        for st in trust
-            .policy
-            .statements
-            .iter()
-            .filter(|s| s.effect == Effect::Allow)
-        {
-            let Some(p) = &st.principals else { continue };
-            if p.negated {
-                everyone = true;
-                continue;
-            }
-            for e in &p.entries {
-                match e {
-                    PrincipalEntry::Any => everyone = true,
-                    PrincipalEntry::Account(a) => {
-                        out.extend(self.sts_capable.get(a.as_str()).into_iter().flatten());
-                    }
-                    PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
-                        out.extend(self.by_arn.get(arn.as_str()));
-                    }
-                    PrincipalEntry::Session(arn) => out.extend(self.session_role(arn)),
-                    PrincipalEntry::Other(_) => {}
-                }
-            }
+        let mut out = named.callers;
+        for a in named.accounts {
+            out.extend(self.sts_capable.get(a).into_iter().flatten());
         }
-        if everyone {
+        if named.everyone {
             out = self.sts_capable.values().flatten().copied().collect();
             // "*" also names same-account callers directly (D06), who need
             // no identity-based allow.
@@ -259,6 +243,41 @@ impl<'w> Graph<'w> {
         out
     }
 
+    /// What `role`'s trust policy's Allow statements name: callers, the
+    /// accounts that have callers that may call `sts`, and everyone (`"*"`
+    /// or `NotPrincipal`). `None` without a trust policy.
+    fn trust_names(&self, role: &Role) -> Option<TrustNames<'w>> {
+        let trust = self.world.policy(role.trust)?;
+        debug_assert_eq!(trust.kind, PolicyKind::Trust);
+        let mut named = TrustNames::default();
+        for st in trust
+            .policy
+            .statements
+            .iter()
+            .filter(|s| s.effect == Effect::Allow)
+        {
+            let Some(p) = &st.principals else { continue };
+            if p.negated {
+                named.everyone = true;
+                continue;
+            }
+            for e in &p.entries {
+                match e {
+                    PrincipalEntry::Any => named.everyone = true,
+                    PrincipalEntry::Account(a) => named
+                        .accounts
+                        .extend(self.sts_capable.get_key_value(a.as_str()).map(|(k, _)| *k)),
+                    PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
+                        named.callers.extend(self.by_arn.get(arn.as_str()));
+                    }
+                    PrincipalEntry::Session(arn) => named.callers.extend(self.session_role(arn)),
+                    PrincipalEntry::Other(_) => {}
+                }
+            }
+        }
+        Some(named)
+    }
+
     /// The inverse of [`Graph::trusted_callers`] for every role, indexed
     /// by what the trust policies name rather than expanded into every
     /// caller of every named account (thousands of roles each trusting
@@ -267,35 +286,11 @@ impl<'w> Graph<'w> {
         let mut index = TrustIndex::default();
         for (id, n) in self.nodes.iter().enumerate() {
             let Some(role) = n.role() else { continue };
-            let Some(trust) = self.world.policy(role.trust) else {
+            let Some(named) = self.trust_names(role) else {
                 continue;
             };
-            let mut callers: Vec<NodeId> = Vec::new();
-            let mut accounts: Vec<&'w str> = Vec::new();
-            let mut everyone = false;
-            for st in trust
-                .policy
-                .statements
-                .iter()
-                .filter(|s| s.effect == Effect::Allow)
-            {
-                let Some(p) = &st.principals else { continue };
-                everyone |= p.negated;
-                for e in p.entries.iter().filter(|_| !p.negated) {
-                    match e {
-                        PrincipalEntry::Any => everyone = true,
-                        PrincipalEntry::Account(a) => accounts
-                            .extend(self.sts_capable.get_key_value(a.as_str()).map(|(k, _)| *k)),
-                        PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
-                            callers.extend(self.by_arn.get(arn.as_str()));
-                        }
-                        PrincipalEntry::Session(arn) => callers.extend(self.session_role(arn)),
-                        PrincipalEntry::Other(_) => {}
-                    }
-                }
-            }
             // As in trusted_callers, "*" replaces what the policy names.
-            if everyone {
+            if named.everyone {
                 index.everyone.push(id);
                 index
                     .everyone_by_account
@@ -304,10 +299,10 @@ impl<'w> Graph<'w> {
                     .push(id);
                 continue;
             }
-            for c in callers {
+            for c in named.callers {
                 index.by_caller.entry(c).or_default().push(id);
             }
-            for a in accounts {
+            for a in named.accounts {
                 index.by_account.entry(a).or_default().push(id);
             }
         }

@@ -87,6 +87,10 @@ type Reads<K> = FxHashMap<K, Vec<String>>;
 /// An `sts:AssumeRole` edge's decision: the needs of the call when allowed.
 type Edge = Option<Vec<Need>>;
 
+/// What is remembered per `sts:AssumeRole` edge (caller, role), in a map
+/// two sides may share ([`Side::share_edges`]).
+type PerEdge<T> = Rc<RefCell<FxHashMap<(NodeId, NodeId), T>>>;
+
 /// A world prepared for the diff's questions, with what it has decided.
 pub struct Side<'w> {
     /// The principals.
@@ -96,10 +100,10 @@ pub struct Side<'w> {
     pub max_chain: usize,
     /// The edges decided, shared with the other world's side when no
     /// change can alter an edge ([`Side::share_edges`]).
-    edges: Rc<RefCell<FxHashMap<(NodeId, NodeId), Edge>>>,
+    edges: PerEdge<Edge>,
     /// The open keys each edge's decision read, when it read any; shared
     /// with the edges.
-    edge_reads: Rc<RefCell<Reads<(NodeId, NodeId)>>>,
+    edge_reads: PerEdge<Vec<String>>,
     /// The open keys each request's decision read, when it read any.
     request_reads: RefCell<Reads<(NodeId, Class)>>,
     /// What the trust policies name, to find the roles that could let a

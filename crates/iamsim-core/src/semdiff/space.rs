@@ -25,11 +25,13 @@
 //! and that no instance reaches is not split off. README, "Reviewing a
 //! change: the semantic diff", says so.
 //!
-//! Given the change set, the space holds only the classes a change can
-//! touch ([`ChangeSet::touches_resource`]), and splits the objects only of
-//! the buckets it can touch ([`ChangeSet::touches_bucket`], a superset):
-//! the classes it leaves out are the whole space's, unsplit by them, so
-//! each kept class is the same as in the whole space.
+//! A [`Keep`] chooses part of the space: given the change set, only the
+//! classes a change can touch ([`ChangeSet::touches_resource`]), with the
+//! objects split only of the buckets it can touch
+//! ([`ChangeSet::touches_bucket`], a superset); with
+//! [`super::audience::Reachable`], also what some accounts' identities
+//! could be allowed. The classes it leaves out are the whole space's,
+//! unsplit by them, so each kept class is the same as in the whole space.
 
 use super::changes::ChangeSet;
 use crate::arn::{Arn, ArnPattern, is_account_id};
@@ -85,14 +87,14 @@ impl ActionClass {
 
 /// What the policies of both worlds name: action patterns, and resource
 /// ARN patterns as text.
-struct Named {
+pub struct Named {
     actions: Vec<ActionPattern>,
     resources: BTreeSet<String>,
 }
 
 /// Both worlds' patterns, each once: thousands of policies repeat the same
 /// few, so they are told apart by hash before any is written as text.
-fn named(worlds: [&World; 2]) -> Named {
+pub fn named(worlds: [&World; 2]) -> Named {
     let mut actions: Vec<ActionPattern> = Vec::new();
     let mut seen_actions: FxHashSet<&ActionPattern> = FxHashSet::default();
     let mut arns: FxHashSet<&ArnPattern> = FxHashSet::default();
@@ -169,17 +171,17 @@ impl Keep for Everything {
 /// The resource classes of two worlds, each with its action classes: all
 /// of them, or with `set`, only those a change can touch.
 pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
+    let named = named([before, after]);
     match set {
-        Some(set) => kept(before, after, set),
-        None => kept(before, after, &Everything),
+        Some(set) => kept(before, after, &named, set),
+        None => kept(before, after, &named, &Everything),
     }
 }
 
 /// The resource classes of two worlds that `keep` keeps, each with its
-/// action classes.
-pub fn kept(before: &World, after: &World, keep: &dyn Keep) -> Vec<ResourceClass> {
+/// action classes, from what the worlds' policies name ([`named`]).
+pub fn kept(before: &World, after: &World, named: &Named, keep: &dyn Keep) -> Vec<ResourceClass> {
     let worlds = [before, after];
-    let named = named(worlds);
     // Only what is kept is copied.
     let keep_arn = |arn: &str| keep.resource(arn, None);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
@@ -197,7 +199,7 @@ pub fn kept(before: &World, after: &World, keep: &dyn Keep) -> Vec<ResourceClass
             }
         }
     }
-    object_classes(worlds, &named, keep, &mut reps);
+    object_classes(worlds, named, keep, &mut reps);
     for text in &named.resources {
         foreign_instance(text, &keep_arn, &mut reps);
     }
