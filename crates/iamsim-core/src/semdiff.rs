@@ -24,10 +24,11 @@
 //! with more than [`context::MAX_CLASSES`] context classes
 //! (crate::semdiff::context).
 //!
-//! The subjects include one stand-in for every principal outside both
-//! worlds, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
-//! picks another id when a world declares that one), whose own account
-//! allows everything (crate::outsider).
+//! The subjects include stand-ins for the principals outside both worlds,
+//! whose own account allows everything (crate::outsider): one for those no
+//! policy names, `arn:aws:iam::999999999999:user/outsider` ([`outsider_in`]
+//! picks another id when a world declares that one), and one for each
+//! outside account, user and role the policies name ([`outsiders`]).
 //!
 //! API additions over the agreed one: [`Options::sources`] (to locate
 //! causes), [`Finding::note`] and [`Finding::witness_world`] (which world
@@ -36,6 +37,7 @@
 pub mod audience;
 pub mod changes;
 pub mod context;
+pub mod outsiders;
 pub mod reach;
 pub mod routes;
 pub mod scope;
@@ -214,11 +216,10 @@ fn diff_in(
     replay_in: [&World; 2],
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
-    let stand_in = outsider_in(before, after);
-    let stand_in = outsider::user(&stand_in, &format!("arn:aws:iam::{stand_in}:user/outsider"));
+    let stand_ins = outsiders::outsiders(before, after, &outsider_in(before, after));
     let mut sides = [
-        reach::Side::new(before, opts, &stand_in),
-        reach::Side::new(after, opts, &stand_in),
+        reach::Side::new(before, opts, &stand_ins),
+        reach::Side::new(after, opts, &stand_ins),
     ];
     let set = changes::changes(before, after);
     // No change reaches an `sts:AssumeRole` request: every edge is decided

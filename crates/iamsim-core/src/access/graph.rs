@@ -201,6 +201,18 @@ impl<'w> Graph<'w> {
         id
     }
 
+    /// Adds a role of an account the world does not declare, for its
+    /// sessions ([`crate::outsider::role`]): like an outsider user, it may
+    /// call `sts`; it has no trust policy of the world, so nothing here
+    /// assumes it. Returns its node.
+    pub fn add_outsider_role(&mut self, role: &'w Role) -> NodeId {
+        let id = self.nodes.len();
+        self.nodes.push(Node::Role(role, OnceCell::new()));
+        self.by_arn.insert(&role.arn, id);
+        self.sts_capable.entry(&role.account).or_default().push(id);
+        id
+    }
+
     /// The node named by a user, role or root ARN.
     pub fn node(&self, arn: &str) -> Option<NodeId> {
         self.by_arn.get(arn).copied().or_else(|| {

@@ -15,8 +15,9 @@ use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
+use crate::semdiff::outsiders::Outsiders;
 use crate::semdiff::scope::Class;
-use crate::world::{User, World};
+use crate::world::World;
 use rustc_hash::FxHashMap;
 use std::cell::{OnceCell, RefCell};
 use std::rc::Rc;
@@ -114,11 +115,16 @@ pub struct Side<'w> {
 }
 
 impl<'w> Side<'w> {
-    /// A world, asked with the diff's options, with the stand-in for
+    /// A world, asked with the diff's options, with the stand-ins for
     /// principals outside both worlds.
-    pub fn new(world: &'w World, opts: &Options<'w>, outsider: &'w User) -> Side<'w> {
+    pub fn new(world: &'w World, opts: &Options<'w>, outsiders: &'w Outsiders) -> Side<'w> {
         let mut graph = Graph::new(world);
-        graph.add_outsider(outsider);
+        for u in &outsiders.users {
+            graph.add_outsider(u);
+        }
+        for r in &outsiders.roles {
+            graph.add_outsider_role(r);
+        }
         Side {
             graph,
             asker: Asker::new(world, opts.clock, opts.context, opts.region),

@@ -568,3 +568,86 @@ fn only_denies_added_narrow_and_an_allow_or_a_removed_deny_beside_them_does_not(
     ));
     assert_eq!(keys(&narrowed), swapped_keys(&diff(&denied, &none)));
 }
+
+#[test]
+fn a_grant_to_an_account_outside_the_world_is_found_for_its_principals() {
+    // 777777777777 is declared by neither world: its principals are
+    // outsiders, which the stand-in of unnamed outsiders never matches.
+    let before = base();
+    let grant = |principal: Value, condition: Value| {
+        let mut after = base();
+        after["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] = json!({
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "Partner", "Effect": "Allow", "Principal": principal,
+                "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/shared/*",
+                "Condition": condition}]
+        });
+        diff(&before, &after)
+    };
+    let unnamed = |found: &[Finding]| found.iter().any(|f| f.principal.contains("999999999999"));
+    let account = grant(json!({"AWS": "777777777777"}), json!({}));
+    assert!(has(
+        &account,
+        Change::NewlyAllowed,
+        "777777777777:user/outsider",
+        "s3:GetObject"
+    ));
+    assert!(!unnamed(&account));
+    // A user ARN: that user, not another principal of its account.
+    let user = grant(
+        json!({"AWS": "arn:aws:iam::777777777777:user/partner"}),
+        json!({}),
+    );
+    assert!(has(
+        &user,
+        Change::NewlyAllowed,
+        "777777777777:user/partner",
+        "s3:GetObject"
+    ));
+    assert!(!has(
+        &user,
+        Change::NewlyAllowed,
+        "777777777777:user/outsider",
+        "s3:GetObject"
+    ));
+    // Everyone, but only from the account a condition names.
+    let condition = grant(
+        json!("*"),
+        json!({"StringEquals": {"aws:PrincipalAccount": "777777777777"}}),
+    );
+    assert!(has(
+        &condition,
+        Change::NewlyAllowed,
+        "777777777777:user/outsider",
+        "s3:GetObject"
+    ));
+    assert!(!unnamed(&condition));
+    // Near miss: the same condition on another outside account lets
+    // neither in.
+    let other = grant(
+        json!({"AWS": "777777777777"}),
+        json!({"StringEquals": {"aws:PrincipalAccount": "888888888888"}}),
+    );
+    assert!(other.is_empty(), "{other:?}");
+}
+
+#[test]
+fn a_role_outside_the_world_named_by_a_trust_policy_reads_through_it() {
+    let before = base();
+    let mut after = base();
+    role(&mut after, "111111111111", "Reader")["trust_policy"]["Statement"][0]["Principal"] =
+        json!({"AWS": "arn:aws:iam::777777777777:role/ci"});
+    let found = diff(&before, &after);
+    let f = found
+        .iter()
+        .find(|f| {
+            f.principal.ends_with("777777777777:role/ci")
+                && f.change == Change::NewlyAllowed
+                && f.actions.iter().any(|a| a == "s3:GetObject")
+        })
+        .unwrap_or_else(|| panic!("{found:?}"));
+    assert_eq!(f.via, ["arn:aws:iam::111111111111:role/Reader"]);
+    // Near miss: another role of that account is not let in.
+    assert!(!found.iter().any(|f| f.principal.contains("777777777777:user/")
+        && f.change == Change::NewlyAllowed));
+}
