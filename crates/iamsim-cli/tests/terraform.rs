@@ -422,6 +422,42 @@ fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
 }
 
 #[test]
+fn an_indeterminate_finding_of_a_plan_has_a_witness_named_indeterminate() {
+    let case = cases().join("unknowns");
+    let o = iamsim(
+        &case,
+        &[
+            "diff",
+            "--terraform",
+            "plan.json",
+            "--base",
+            "base.json",
+            "--format",
+            "json",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o));
+    let found: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    // The near miss on the other side: flips are named for their change.
+    for change in ["indeterminate", "newly_allowed"] {
+        assert!(
+            found.iter().any(|f| f["change"] == change),
+            "no {change}: {found:?}"
+        );
+    }
+    for f in &found {
+        let (change, name) = (
+            f["change"].as_str().unwrap(),
+            f["witness"]["name"].as_str().unwrap(),
+        );
+        assert!(name.starts_with(&format!("{change} ")), "{change}: {name}");
+    }
+}
+
+#[test]
 fn every_fuzz_regression_plan_is_refused_located_in_the_plan_and_writes_nothing() {
     // fuzz/regressions/terraform: plans that made the importer build a
     // world the loader refused (see the README beside them).

@@ -709,7 +709,7 @@ impl Judge<'_> {
         q: &Question<'_>,
         change: Change,
         seen: Seen<'_>,
-        w: serde_json::Value,
+        mut w: serde_json::Value,
         [b, a]: &[Replay; 2],
     ) -> Finding {
         let (allowed_in, denied_in, side, other) = match change {
@@ -741,12 +741,18 @@ impl Judge<'_> {
                 )
             })
         };
+        let decided = if replays && unknown.is_empty() {
+            change
+        } else {
+            Change::Indeterminate
+        };
+        // The witness is named for what the finding says, not for the
+        // flip it was found as.
+        if let Some(obj) = w.as_object_mut().filter(|_| decided != change) {
+            obj.insert("name".into(), self.name(q, decided).into());
+        }
         Finding {
-            change: if replays && unknown.is_empty() {
-                change
-            } else {
-                Change::Indeterminate
-            },
+            change: decided,
             principal: q.subject.to_string(),
             via: seen.via.to_vec(),
             actions: q.actions.to_vec(),
