@@ -37,6 +37,7 @@
 pub mod audience;
 pub mod changes;
 pub mod context;
+pub mod declared;
 pub mod outsiders;
 pub mod reach;
 pub mod routes;
@@ -183,6 +184,9 @@ pub struct Finding {
 /// An error names what could not be decided (a resource whose owner is
 /// unknown, a malformed key ARN).
 ///
+/// An account one world declares and the other does not is declared empty
+/// in the other ([`declared`]), and witnesses replay in the worlds read so.
+///
 /// When a world holds policy texts known only after apply, the worlds are
 /// compared in both readings ([`World::deny_reading`]): a class whose
 /// decision differs between a world's readings differs from the other
@@ -193,6 +197,11 @@ pub fn semantic_diff(
     after: &World,
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
+    let aligned = declared::with_every_account(before, after);
+    let (before, after) = match &aligned {
+        Some([b, a]) => (b, a),
+        None => (before, after),
+    };
     let mut out = diff_in([before, after], [before, after], opts)?;
     if before.deny_reading.is_some() || after.deny_reading.is_some() {
         for f in diff_in([before.denying(), after.denying()], [before, after], opts)? {

@@ -651,3 +651,41 @@ fn a_role_outside_the_world_named_by_a_trust_policy_reads_through_it() {
     assert!(!found.iter().any(|f| f.principal.contains("777777777777:user/")
         && f.change == Change::NewlyAllowed));
 }
+
+#[test]
+fn an_account_only_one_world_declares_is_empty_in_the_other_not_an_outsiders() {
+    // The after world declares 777777777777, with a role that may read
+    // prod-data's objects and a bucket policy letting that account in.
+    let before = base();
+    let mut after = base();
+    after["accounts"]["777777777777"] = json!({"roles": {"Etl": {
+        "trust_policy": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Principal": {"Service": "glue.amazonaws.com"}, "Action": "sts:AssumeRole"}]},
+        "inline_policies": {"read": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/*"}]}}
+    }}});
+    after["accounts"]["111111111111"]["buckets"]["prod-data"]["policy"] = json!({
+        "Version": "2012-10-17",
+        "Statement": [{"Effect": "Allow", "Principal": {"AWS": "777777777777"},
+            "Action": "s3:GetObject", "Resource": "arn:aws:s3:::prod-data/*"}]
+    });
+    let found = diff(&before, &after);
+    assert!(
+        found.iter().all(|f| f.change != Change::Indeterminate),
+        "{found:?}"
+    );
+    assert!(has(
+        &found,
+        Change::NewlyAllowed,
+        "777777777777:role/Etl",
+        "s3:GetObject"
+    ));
+    // Near miss: the account's root, which may do anything on its own
+    // account's resources in both readings, gains nothing there.
+    assert!(
+        !found
+            .iter()
+            .any(|f| f.principal.ends_with("777777777777:root")
+                && f.resource_account.as_deref() == Some("777777777777"))
+    );
+}
