@@ -237,7 +237,9 @@ fn every_closed_object_has_the_keys_the_loader_accepts_there() {
     }
 }
 
-/// Serves the policy files the documents below name.
+/// Serves the files the documents below and the examples of
+/// docs/formats.md name: any `read.json` from memory, other paths from
+/// `testdata/import` (the dumps an `authorization_details` names).
 struct Files;
 
 impl Loader for Files {
@@ -247,10 +249,13 @@ impl Loader for Files {
         _: SourceId,
         relative: &str,
     ) -> Result<SourceId, String> {
-        match relative {
-            "read.json" => Ok(sources.add(relative, statement_doc("s3:GetObject").to_string())),
-            _ => Err(format!("no file {relative}")),
-        }
+        let text = if relative.ends_with("read.json") {
+            statement_doc("s3:GetObject").to_string()
+        } else {
+            let path = root().join("testdata/import").join(relative);
+            std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?
+        };
+        Ok(sources.add(relative, text))
     }
 }
 
@@ -962,4 +967,56 @@ fn near_misses_are_decided_alike_by_the_schema_and_the_loader() {
         }
     }
     assert!(wrong.is_empty(), "{}", wrong.join("\n\n"));
+}
+
+/// The JSON examples of docs/formats.md, with the line each begins on: a
+/// block fenced ```` ```json ```` is a whole world or scenario file, one
+/// fenced ```` ```json account ```` an account of a world.
+fn doc_examples() -> Vec<(usize, Value)> {
+    let path = root().join("docs/formats.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut out = Vec::new();
+    let mut block: Option<(usize, &str, String)> = None;
+    for (i, line) in text.lines().enumerate() {
+        match (&mut block, line.strip_prefix("```")) {
+            (None, Some(info)) if info.split_whitespace().next() == Some("json") => {
+                let tag = info.trim_start_matches("json").trim();
+                block = Some((i + 1, tag, String::new()));
+            }
+            (Some((start, tag, body)), Some("")) => {
+                let value: Value = serde_json::from_str(body)
+                    .unwrap_or_else(|e| panic!("docs/formats.md:{start}: {e}"));
+                let value = match *tag {
+                    "" => value,
+                    "account" => json!({"accounts": {"111111111111": value}}),
+                    other => panic!("docs/formats.md:{start}: unknown example kind {other:?}"),
+                };
+                out.push((*start, value));
+                block = None;
+            }
+            (Some((_, _, body)), _) => {
+                body.push_str(line);
+                body.push('\n');
+            }
+            (None, _) => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn every_example_of_the_format_reference_is_accepted_by_both() {
+    let v = validators();
+    let examples = doc_examples();
+    // The page shows a dozen; a parser that found none would pass vacuously.
+    assert!(examples.len() >= 10, "{} examples", examples.len());
+    for (line, doc) in examples {
+        let is_world = doc.get("scenarios").is_none();
+        assert!(
+            is_world == doc.get("accounts").is_some(),
+            "docs/formats.md:{line}: neither a world nor a scenario file"
+        );
+        let (schema, loader, why) = verdicts(&v, &doc, is_world);
+        assert!(schema && loader, "docs/formats.md:{line}: {why}");
+    }
 }
