@@ -237,6 +237,45 @@ fn every_closed_object_has_the_keys_the_loader_accepts_there() {
     }
 }
 
+/// The schema a `$ref` of `name` points at (`#/$defs/x` or
+/// `world.schema.json#/$defs/x`).
+fn target(name: &str, reference: &str) -> Value {
+    let (file, pointer) = reference.split_once('#').unwrap();
+    let file = if file.is_empty() { name } else { file };
+    schema(file)
+        .pointer(pointer)
+        .cloned()
+        .unwrap_or_else(|| panic!("{name}: {reference}"))
+}
+
+#[test]
+fn every_key_of_iamsims_own_objects_is_described_for_editors() {
+    // Policy documents are AWS's: their keys are documented by AWS.
+    let aws = [
+        "/$defs/policy_document",
+        "/$defs/statement",
+        "/$defs/principal/anyOf/1",
+    ];
+    let mut bare = Vec::new();
+    for (name, pointer, _) in loader_keys() {
+        if aws.contains(&pointer) {
+            continue;
+        }
+        let object = schema(name).pointer(pointer).cloned().unwrap();
+        for (key, property) in object["properties"].as_object().unwrap() {
+            let described = property.get("description").is_some()
+                || property
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .is_some_and(|r| target(name, r).get("description").is_some());
+            if !described {
+                bare.push(format!("{name}#{pointer}/properties/{key}"));
+            }
+        }
+    }
+    assert!(bare.is_empty(), "keys without a description: {bare:?}");
+}
+
 /// Serves the files the documents below and the examples of
 /// docs/formats.md name: any `read.json` from memory, other paths from
 /// `testdata/import` (the dumps an `authorization_details` names).
