@@ -1,8 +1,10 @@
 //! The JSON Schemas of `schema/` against the loader (issue 14, part 3):
-//! every bundled world and scenario file validates; every closed object of
-//! the schemas has exactly the keys its loader list accepts; and on one
-//! document that holds every object, a key the loader does not know, or a
-//! value at the edge of what it accepts, is rejected or accepted by both.
+//! every bundled world and scenario file (inline worlds included) and every
+//! example of docs/formats.md validates; every closed object of the
+//! schemas has exactly the keys its loader list accepts, each described;
+//! and on one document that holds every object, a key the loader does not
+//! know, or a value at the edge of what it accepts, is rejected or accepted
+//! by both.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,
