@@ -145,6 +145,33 @@ fn every_bundled_world_and_scenario_file_validates() {
     }
 }
 
+#[test]
+fn the_bad_corpus_files_with_a_stray_key_are_refused_by_the_schemas() {
+    // The loader refuses every file of testdata/bad (crates/iamsim-cli's
+    // bad-corpus snapshot); those whose fault is a key it does not have
+    // must fail the schemas too.
+    let v = validators();
+    let mut files = Vec::new();
+    json_files(&root().join("testdata/bad"), &[], &mut files);
+    let stray: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            let name = f.file_name().unwrap().to_string_lossy();
+            name.contains("unknown-key") || name.contains("extra-key")
+        })
+        .collect();
+    assert!(stray.len() >= 4, "{stray:?}");
+    for f in stray {
+        let doc = read_json(f);
+        let schema = if doc.get("scenarios").is_some() {
+            &v.scenario
+        } else {
+            &v.world
+        };
+        assert!(!schema.is_valid(&doc), "{} passes its schema", f.display());
+    }
+}
+
 /// Every object of `schema` closed with `"additionalProperties": false`,
 /// by JSON pointer, with its property names.
 fn closed_objects(schema: &Value, pointer: &str, out: &mut BTreeMap<String, BTreeSet<String>>) {
