@@ -23,7 +23,7 @@ const OUTSIDE: &[&str] = &[
     "semantics-decision",
     "semantics-language",
     "ambiguities",
-    "formats.md",
+    "spec/formats.md",
     "../shared",
     "../spec/",
     "/work/",

@@ -10,6 +10,7 @@ use crate::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use crate::json::{Node, Span, Value};
 use crate::policy::{Policy, PolicyKind};
 use crate::region::read_region;
+use crate::world::load::SCHEMA_KEY;
 use crate::world::{Loader, NoFiles, Tags, compile_policy_doc, parse_source};
 
 pub use run::{Detail, ScenarioResult, StepResult, run_scenario};
@@ -174,7 +175,13 @@ pub struct ScenarioFile {
     pub warnings: Vec<Diagnostic>,
 }
 
-const FILE_KEYS: &[&str] = &[
+// The keys each object of a scenario file accepts: one list per object,
+// used for its unknown-key error here and compared with
+// `schema/scenario.schema.json` by the crate's `schema` test.
+
+/// The keys of a scenario file's top level. `$schema` names the JSON
+/// Schema for editors.
+pub const FILE_KEYS: &[&str] = &[
     "world",
     "context",
     "region",
@@ -183,8 +190,10 @@ const FILE_KEYS: &[&str] = &[
     "source",
     "rule",
     "allow_unknown_names",
+    SCHEMA_KEY,
 ];
-const SCENARIO_KEYS: &[&str] = &[
+/// The keys of a scenario.
+pub const SCENARIO_KEYS: &[&str] = &[
     "name",
     "description",
     "source",
@@ -200,7 +209,8 @@ const SCENARIO_KEYS: &[&str] = &[
     "source_identity",
     "mfa",
 ];
-const ASSUME_KEYS: &[&str] = &[
+/// The keys of an `assume_role` step.
+pub const ASSUME_KEYS: &[&str] = &[
     "assume_role",
     "session_name",
     "external_id",
@@ -212,7 +222,8 @@ const ASSUME_KEYS: &[&str] = &[
     "context",
     "region",
 ];
-const ACTION_KEYS: &[&str] = &[
+/// The keys of an action step.
+pub const ACTION_KEYS: &[&str] = &[
     "action",
     "resource",
     "resource_account",
@@ -474,6 +485,10 @@ impl<'s> Reader<'s> {
     fn header(&mut self, node: &Node, path: &JsonPath<'_>) -> Option<ScenarioFile> {
         let doc = self.doc;
         self.ok(doc.object(node, path, "a scenario file", FILE_KEYS))?;
+        if let Some(n) = node.get(SCHEMA_KEY) {
+            let p = path.key(SCHEMA_KEY);
+            self.ok(doc.string(n, &p, SCHEMA_KEY))?;
+        }
         self.notes(node, path);
         if let Some(n) = node.get("allow_unknown_names") {
             let p = path.key("allow_unknown_names");

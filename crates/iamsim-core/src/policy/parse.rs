@@ -10,8 +10,10 @@ use crate::condition::{self, Condition};
 use crate::diag::{Diagnostic, Doc, JsonPath};
 use crate::json::{Node, Value};
 
-const POLICY_KEYS: &[&str] = &["Version", "Id", "Statement"];
-const STATEMENT_KEYS: &[&str] = &[
+/// The keys of a policy document.
+pub const POLICY_KEYS: &[&str] = &["Version", "Id", "Statement"];
+/// The keys of a statement.
+pub const STATEMENT_KEYS: &[&str] = &[
     "Sid",
     "Effect",
     "Action",
@@ -22,6 +24,8 @@ const STATEMENT_KEYS: &[&str] = &[
     "NotPrincipal",
     "Condition",
 ];
+/// The keys of a `Principal` or `NotPrincipal` given as an object.
+pub const PRINCIPAL_KEYS: &[&str] = &["AWS", "Service", "Federated", "CanonicalUser"];
 
 /// The Version that turns on policy variables.
 pub const VERSION_2012: &str = "2012-10-17";
@@ -340,7 +344,7 @@ fn principal_set(
         node,
         path,
         "a principal (\"*\" or an object)",
-        &["AWS", "Service", "Federated", "CanonicalUser"],
+        PRINCIPAL_KEYS,
     )?;
     let mut entries = Vec::new();
     for m in members {

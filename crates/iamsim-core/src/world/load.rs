@@ -40,14 +40,25 @@ impl Loader for NoFiles {
     }
 }
 
-const WORLD_KEYS: &[&str] = &[
+// The keys each object of a world accepts: one list per object, used for
+// its unknown-key error here and compared with `schema/world.schema.json`
+// by the crate's `schema` test.
+
+/// The keys of a world, the top level of a world file (or a scenario
+/// file's inline `world`). `$schema` names the JSON Schema for editors.
+pub const WORLD_KEYS: &[&str] = &[
     "description",
     "default_region",
     "accounts",
     "aws_managed_policies",
     "organization",
+    SCHEMA_KEY,
 ];
-const ACCOUNT_KEYS: &[&str] = &[
+/// The key that names a file's JSON Schema, for editors; iamsim checks
+/// that it is a string and ignores it.
+pub const SCHEMA_KEY: &str = "$schema";
+/// The keys of an account of `accounts`.
+pub const ACCOUNT_KEYS: &[&str] = &[
     "authorization_details",
     "alias",
     "ou",
@@ -60,7 +71,8 @@ const ACCOUNT_KEYS: &[&str] = &[
     "scps",
     "rcps",
 ];
-const USER_KEYS: &[&str] = &[
+/// The keys of a user.
+pub const USER_KEYS: &[&str] = &[
     "path",
     "groups",
     "managed_policies",
@@ -69,8 +81,10 @@ const USER_KEYS: &[&str] = &[
     "tags",
     "unknown",
 ];
-const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies", "unknown"];
-const ROLE_KEYS: &[&str] = &[
+/// The keys of a group.
+pub const GROUP_KEYS: &[&str] = &["path", "managed_policies", "inline_policies", "unknown"];
+/// The keys of a role.
+pub const ROLE_KEYS: &[&str] = &[
     "path",
     "trust_policy",
     "managed_policies",
@@ -79,11 +93,23 @@ const ROLE_KEYS: &[&str] = &[
     "tags",
     "unknown",
 ];
-const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region", "unknown"];
-const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed", "unknown"];
-const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
-const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
-const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
+/// The keys of a bucket.
+pub const BUCKET_KEYS: &[&str] = &["policy", "tags", "encryption", "region", "unknown"];
+/// The keys of one SSE-KMS rule of a bucket's `encryption`.
+pub const ENCRYPTION_KEYS: &[&str] = &["kms_key", "prefix"];
+/// The keys of a resource of `resources`.
+pub const RESOURCE_KEYS: &[&str] = &["policy", "tags", "aws_managed", "unknown"];
+/// The keys of `organization`.
+pub const ORG_KEYS: &[&str] = &["id", "management_account", "root", "ous"];
+/// The keys of the organization's `root`.
+pub const LEVEL_KEYS: &[&str] = &["scps", "rcps"];
+/// The keys of an OU of `ous`.
+pub const OU_KEYS: &[&str] = &["parent", "scps", "rcps"];
+/// The keys of an `scps` or `rcps` entry that names its policy
+/// (see [`named_policy`]).
+pub const NAMED_POLICY_KEYS: &[&str] = &["name", "policy", "terraform"];
+/// The one key of a policy document given as a file, `{"file": PATH}`.
+pub const POLICY_FILE_KEY: &str = "file";
 
 /// Reads and resolves the world file registered as `id`.
 pub fn load_world(
@@ -196,9 +222,11 @@ impl Builder<'_> {
         let Some(_) = self.ok(doc.object(node, path, "a world", WORLD_KEYS)) else {
             return;
         };
-        if let Some(d) = node.get("description") {
-            let p = path.key("description");
-            self.ok(doc.string(d, &p, "description"));
+        for key in [SCHEMA_KEY, "description"] {
+            if let Some(d) = node.get(key) {
+                let p = path.key(key);
+                self.ok(doc.string(d, &p, key));
+            }
         }
         let rp = path.key("default_region");
         let default_region = read_region(doc, node.get("default_region"), &rp, "default_region");
@@ -1201,7 +1229,7 @@ impl Builder<'_> {
     /// optionally with a `"prefix"`. Whether the key is declared is checked
     /// once every account is loaded (`check_kms_keys`).
     fn sse_kms(&mut self, doc: Doc, node: &Node, path: &JsonPath<'_>) -> Option<SseKms> {
-        self.ok(doc.object(node, path, "an encryption rule", &["kms_key", "prefix"]))?;
+        self.ok(doc.object(node, path, "an encryption rule", ENCRYPTION_KEYS))?;
         let prefix = match node.get("prefix") {
             None => String::new(),
             Some(p) => self
@@ -1445,7 +1473,7 @@ pub fn named_policy(item: &Node) -> Option<(&Node, &Node, Option<&Node>)> {
     let members = item.as_object()?;
     let only = members
         .iter()
-        .all(|m| ["name", "policy", "terraform"].contains(&m.key.as_str()));
+        .all(|m| NAMED_POLICY_KEYS.contains(&m.key.as_str()));
     let (name, policy) = item.get("name").zip(item.get("policy"))?;
     only.then_some((name, policy, item.get("terraform")))
 }
@@ -1480,10 +1508,10 @@ pub fn policy_node(
 ) -> Result<Option<(Doc, Node)>, Diagnostic> {
     let id = match &node.value {
         Value::Object(members)
-            if members.len() == 1 && members.first().is_some_and(|m| m.key == "file") =>
+            if members.len() == 1 && members.first().is_some_and(|m| m.key == POLICY_FILE_KEY) =>
         {
-            let p = path.key("file");
-            let f = node.get("file").unwrap_or(node);
+            let p = path.key(POLICY_FILE_KEY);
+            let f = node.get(POLICY_FILE_KEY).unwrap_or(node);
             let rel = doc.string(f, &p, "file")?;
             loader
                 .load(sources, doc.source, rel)

@@ -19,8 +19,11 @@ use crate::policy::{
     ResourcePattern, ResourceSet, Statement,
 };
 
-/// The keys of a policy position written with its Terraform address.
-const KEYS: &[&str] = &["terraform", "document", "unknown"];
+/// The keys of a policy position written with its Terraform address
+/// (exactly one of `document` and `unknown` beside `terraform`).
+pub const POLICY_KEYS: &[&str] = &["terraform", "document", "unknown"];
+/// The keys of an attachment known only after apply.
+pub const ATTACHMENT_KEYS: &[&str] = &["terraform", "unknown"];
 
 /// A policy position as the world gives it.
 pub enum PolicyForm<'n> {
@@ -55,7 +58,13 @@ pub fn policy_form<'n>(
             terraform: None,
         });
     }
-    let address = read(doc, node, path, "a policy with its Terraform address", KEYS)?;
+    let address = read(
+        doc,
+        node,
+        path,
+        "a policy with its Terraform address",
+        POLICY_KEYS,
+    )?;
     match (node.get("document"), node.get("unknown")) {
         (Some(d), None) => Ok(PolicyForm::Document {
             node: d,
@@ -84,7 +93,7 @@ pub fn unknown_attachment(
         node,
         path,
         &format!("{what} known only after apply"),
-        &["terraform", "unknown"],
+        ATTACHMENT_KEYS,
     )?;
     let Some(u) = node.get("unknown") else {
         return Err(doc.err(
