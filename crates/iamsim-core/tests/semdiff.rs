@@ -35,6 +35,9 @@ const B: &str = "222222222222";
 const MANAGEMENT: &str = "333333333333";
 /// The account of the outsider stand-in: not in the world.
 const OUTSIDE: &str = "999999999999";
+/// Another account not in the world, which policies may name with one of
+/// its users: its principals are outsiders of their own class.
+const PARTNER: &str = "888888888888";
 const BUCKET: &str = "arn:aws:s3:::data";
 const REPORT: &str = "arn:aws:s3:::data/reports/q1.csv";
 const OTHER: &str = "arn:aws:s3:::data/other.csv";
@@ -118,6 +121,9 @@ enum Conditions {
     Equal,
     /// Also `StringLike`, `BoolIfExists`, `NotIpAddress` and a date.
     Wide,
+    /// `Wide`, and trust and bucket policies may also name an account
+    /// outside the world, or one of its users.
+    Outsiders,
 }
 
 /// A statement's choices, with a condition of the kinds `conditions`
@@ -128,13 +134,19 @@ fn raw(conditions: Conditions) -> impl Strategy<Value = Raw> {
     let condition = match conditions {
         Conditions::None => 7..8usize,
         Conditions::Equal => 0..8,
-        Conditions::Wide => 0..11,
+        Conditions::Wide | Conditions::Outsiders => 0..11,
+    };
+    // The principals past the ninth only for the newest generator, so that
+    // the cases saved by seed of the others stay the same.
+    let principal = match conditions {
+        Conditions::Outsiders => 0..principal_pool().len(),
+        _ => 0..9,
     };
     (
         prop::bool::weighted(0.2),
         0..16usize,
         0..8usize,
-        0..9usize,
+        principal,
         condition,
     )
         .prop_map(|(deny, action, resource, principal, condition)| Raw {
@@ -158,6 +170,8 @@ fn principal_pool() -> Vec<Value> {
         json!(OUTSIDE),
         json!("*"),
         json!(format!("arn:aws:iam::{B}:root")),
+        json!(PARTNER),
+        json!(user_arn(PARTNER, "p")),
     ]
 }
 
@@ -206,7 +220,7 @@ impl Slot {
         let effect = if raw.deny { "Deny" } else { "Allow" };
         let s3_action = ACTIONS[raw.action % 4];
         let s3_resource = S3_RESOURCES[raw.resource % 4];
-        let who = principal_pool()[raw.principal % 9].clone();
+        let who = principal_pool()[raw.principal].clone();
         let mut st = match self {
             Slot::User(_) | Slot::Role(_) => {
                 if raw.action % 5 == 4 {
@@ -430,7 +444,7 @@ fn universe(before: &Value, after: &Value) -> Universe {
     let mut resources: Vec<String> = vec![BUCKET.into(), REPORT.into(), OTHER.into()];
     resources.extend((0..ROLES.len()).map(role_arn));
     Universe {
-        principals: principals(),
+        principals: principals(&[before, after]),
         roles: (0..ROLES.len()).map(role_arn).collect(),
         max_chain: 3,
         requests: oracle::requests(&oracle::expand(&patterns), &resources),
@@ -438,11 +452,22 @@ fn universe(before: &Value, after: &Value) -> Universe {
     }
 }
 
-fn principals() -> Vec<String> {
+/// Every principal of the worlds' accounts, the outsider, and, when a
+/// world names the partner account, one of its principals that nothing
+/// names and each of its users named.
+fn principals(worlds: &[&Value]) -> Vec<String> {
     let mut v = vec![user_arn(A, "u0"), user_arn(B, "u1")];
     v.extend((0..ROLES.len()).map(role_arn));
     v.extend([A, B].iter().map(|a| format!("arn:aws:iam::{a}:root")));
     v.push(outsider());
+    let texts: Vec<String> = worlds.iter().map(|w| w.to_string()).collect();
+    if texts.iter().any(|t| t.contains(PARTNER)) {
+        v.push(user_arn(PARTNER, "outsider"));
+    }
+    let named = user_arn(PARTNER, "p");
+    if texts.iter().any(|t| t.contains(&format!("\"{named}\""))) {
+        v.push(named);
+    }
     v
 }
 
@@ -772,6 +797,16 @@ proptest! {
     fn the_diff_reports_exactly_the_flips_with_wider_conditions(
         before in case(Conditions::Wide),
         muts in prop::collection::vec(mutation(Conditions::Wide), 1..=2),
+    ) {
+        exact_and_swapped(&before, &muts)?;
+    }
+    /// The same where policies may name an account outside the world, or
+    /// one of its users, whose principals only the diff's stand-ins for
+    /// what the policies name can meet.
+    #[test]
+    fn the_diff_reports_exactly_the_flips_with_named_outsiders(
+        before in case(Conditions::Outsiders),
+        muts in prop::collection::vec(mutation(Conditions::Outsiders), 1..=2),
     ) {
         exact_and_swapped(&before, &muts)?;
     }
