@@ -208,6 +208,7 @@ fn run(
         return fail(&batch.sources, &empty);
     }
     warn(&batch.sources, &batch.warnings);
+    warn(&batch.sources, &batch.duplicate_names);
     let detail = if output.json || explain {
         Detail::Explanations
     } else {
