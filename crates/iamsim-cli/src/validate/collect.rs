@@ -6,7 +6,7 @@
 
 use crate::batch::{Batch, Streaming};
 use crate::files::FsLoader;
-use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
+use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources, member_path};
 use iamsim_core::json::{Node, Value};
 use iamsim_core::policy::{Policy, PolicyKind, parse};
 use iamsim_core::request::Clock;
@@ -299,7 +299,7 @@ fn lint_world(
     for m in members(w.get("aws_managed_policies")) {
         one(
             &m.node,
-            format!("{root}.aws_managed_policies[\"{}\"]", m.key),
+            member_path(&format!("{root}.aws_managed_policies"), &m.key),
             PolicyKind::Identity,
         );
     }
@@ -358,28 +358,28 @@ fn lint_world(
         for m in members(org.get("ous")) {
             lists(
                 &m.node,
-                &format!("{root}.organization.ous[\"{}\"]", m.key),
+                &member_path(&format!("{root}.organization.ous"), &m.key),
                 &mut one,
             );
         }
     }
     for a in members(w.get("accounts")) {
-        let ap = format!("{root}.accounts[\"{}\"]", a.key);
+        let ap = member_path(&format!("{root}.accounts"), &a.key);
         lists(&a.node, &ap, &mut one);
         for m in members(a.node.get("policies")) {
             one(
                 &m.node,
-                format!("{ap}.policies[\"{}\"]", m.key),
+                member_path(&format!("{ap}.policies"), &m.key),
                 PolicyKind::Identity,
             );
         }
         for (entities, what) in [("users", "users"), ("groups", "groups"), ("roles", "roles")] {
             for e in members(a.node.get(entities)) {
-                let ep = format!("{ap}.{what}[\"{}\"]", e.key);
+                let ep = member_path(&format!("{ap}.{what}"), &e.key);
                 for m in members(e.node.get("inline_policies")) {
                     one(
                         &m.node,
-                        format!("{ep}.inline_policies[\"{}\"]", m.key),
+                        member_path(&format!("{ep}.inline_policies"), &m.key),
                         PolicyKind::Identity,
                     );
                 }
@@ -399,7 +399,7 @@ fn lint_world(
             if let Some(p) = m.node.get("policy") {
                 one(
                     p,
-                    format!("{ap}.buckets[\"{}\"].policy", m.key),
+                    member_path(&format!("{ap}.buckets"), &m.key) + ".policy",
                     PolicyKind::Bucket,
                 );
             }
@@ -408,7 +408,7 @@ fn lint_world(
             if let Some(p) = m.node.get("policy") {
                 one(
                     p,
-                    format!("{ap}.resources[\"{}\"].policy", m.key),
+                    member_path(&format!("{ap}.resources"), &m.key) + ".policy",
                     PolicyKind::Resource,
                 );
             }

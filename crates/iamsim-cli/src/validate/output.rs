@@ -45,13 +45,27 @@ impl Located {
         if let Some(loc) = &f.diagnostic.location {
             if let Some(file) = sources.get(loc.source) {
                 let (line, col) = file.line_col(loc.span.start as usize);
-                out.file = relative(&file.name);
-                out.line_col = Some((line, col));
                 out.path = Some(loc.path.clone()).filter(|p| !p.is_empty());
-                let text = file.line_text(line);
-                if text.chars().count() <= 200 {
-                    out.line_text = Some(text.to_string());
+                match embedded(&file.name) {
+                    // A policy given as a JSON string: the place of the
+                    // string in its file, and the place within it said.
+                    Some((outer, at)) => {
+                        out.file = relative(outer);
+                        out.line_col = Some(at);
+                        out.line_text =
+                            named(sources, outer).map(|f| f.line_text(at.0).to_string());
+                        out.message = format!(
+                            "{} (line {line}, column {col} of the embedded JSON string)",
+                            out.message
+                        );
+                    }
+                    None => {
+                        out.file = relative(&file.name);
+                        out.line_col = Some((line, col));
+                        out.line_text = Some(file.line_text(line).to_string());
+                    }
                 }
+                out.line_text = out.line_text.filter(|t| t.chars().count() <= 200);
             }
         }
         out
@@ -67,6 +81,29 @@ impl Located {
             }
         })
     }
+}
+
+/// The file and place of a source that is a policy embedded as a JSON
+/// string, named `FILE:LINE:COL (... as an embedded JSON string)` by the
+/// world loader.
+fn embedded(name: &str) -> Option<(&str, (usize, usize))> {
+    let (place, rest) = name.split_once(" (")?;
+    if !rest.ends_with("as an embedded JSON string)") {
+        return None;
+    }
+    let mut parts = place.rsplitn(3, ':');
+    let col = parts.next()?.parse().ok()?;
+    let line = parts.next()?.parse().ok()?;
+    Some((parts.next()?, (line, col)))
+}
+
+/// The registered source of that name.
+fn named<'s>(sources: &'s Sources, name: &str) -> Option<&'s iamsim_core::diag::SourceFile> {
+    (0..)
+        .map(|i| sources.get(iamsim_core::diag::SourceId(i)))
+        .take_while(Option::is_some)
+        .flatten()
+        .find(|f| f.name == name)
 }
 
 /// A path relative to the working directory when under it, with forward
