@@ -384,6 +384,23 @@ fn exit_statuses_separate_errors_from_warnings() {
         ],
         "{found:?}"
     );
+    // Two bad statements of one policy: both reported, each at its place.
+    let statements = write(
+        &dir,
+        "statements.json",
+        &json!({"Version": "2012-10-17", "Statement": [
+            {"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}]}),
+    );
+    let (code, found) = findings(&[&statements]);
+    assert_eq!(code, Some(2));
+    let paths: Vec<&str> = found.iter().map(|f| f["path"].as_str().unwrap()).collect();
+    assert_eq!(
+        paths,
+        ["$.Statement[0].Effect", "$.Statement[2].Action"],
+        "{found:?}"
+    );
     let (code, found) = findings(&["no/such/file.json"]);
     assert_eq!(
         (code, rules(&found)),

@@ -493,3 +493,42 @@ pub fn scp_level_allows_nothing(policies: &[&Policy]) -> bool {
         .iter()
         .any(|p| p.statements.iter().any(|s| s.effect == Effect::Allow))
 }
+
+/// The compile error of each statement of a policy document compiled
+/// alone (with the document's Version), each located in the document:
+/// compiling stops at a document's first error, and a linter reports
+/// every statement's.
+pub fn statement_errors(doc: &crate::diag::Doc, node: &Node, kind: PolicyKind) -> Vec<Diagnostic> {
+    let Some(Value::Array(items)) = node.get("Statement").map(|n| &n.value) else {
+        return Vec::new();
+    };
+    let version = node
+        .as_object()
+        .and_then(|ms| ms.iter().find(|m| m.key == "Version"))
+        .cloned();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let statement = crate::json::Member {
+            key: "Statement".into(),
+            key_span: item.span,
+            node: Node {
+                value: Value::Array(vec![item.clone()]),
+                span: item.span,
+            },
+        };
+        let alone = Node {
+            value: Value::Object(version.clone().into_iter().chain([statement]).collect()),
+            span: item.span,
+        };
+        let root = crate::diag::JsonPath::ROOT;
+        if let Err(mut d) = crate::policy::parse::compile(doc, &alone, &root, kind) {
+            if let Some(l) = &mut d.location {
+                if let Some(rest) = l.path.strip_prefix("$.Statement[0]") {
+                    l.path = format!("$.Statement[{i}]{rest}");
+                }
+            }
+            out.push(d);
+        }
+    }
+    out
+}

@@ -25,8 +25,10 @@ pub struct Found {
     /// The findings, in the order found.
     pub findings: Vec<Located>,
     /// World files already linted (canonical paths), so that a world
-    /// named by several scenario files is reported once.
+    /// named by several scenario files is linted once.
     linted_worlds: HashSet<PathBuf>,
+    /// Every finding reported: rule, file, place and message.
+    seen: HashSet<(Rule, String, Option<(usize, usize)>, String)>,
 }
 
 /// Findings of one policy document, and the compile errors seen (to tell
@@ -46,8 +48,14 @@ impl Found {
     pub fn check(&mut self, path: &Path) {
         let mut sources = Sources::new();
         let found = self.check_file(&mut sources, path);
-        self.findings
-            .extend(found.iter().map(|f| Located::new(f, &sources, path)));
+        for f in &found {
+            // A world named by several inputs is reported once.
+            let l = Located::new(f, &sources, path);
+            let key = (l.rule, l.file.clone(), l.line_col, l.message.clone());
+            if self.seen.insert(key) {
+                self.findings.push(l);
+            }
+        }
     }
 
     fn check_file(&mut self, sources: &mut Sources, path: &Path) -> Vec<Finding> {
@@ -176,23 +184,33 @@ impl Found {
 
 /// A world's load errors: those of a policy's compiling are the policy
 /// grammar's, the others the world format's.
+/// The compile errors the loader did not report (it stops at a policy's
+/// first) come after, as the policy grammar's.
 fn world_errors(errors: Vec<Diagnostic>, compile_errors: &[Diagnostic]) -> Vec<Finding> {
+    let more: Vec<Finding> = compile_errors
+        .iter()
+        .filter(|c| !errors.iter().any(|d| same(c, d)))
+        .map(|c| Finding::new(Rule::PolicyGrammar, c.clone()))
+        .collect();
     errors
         .into_iter()
         .map(|d| {
-            let same = |c: &Diagnostic| {
-                c.message == d.message
-                    && c.location.as_ref().map(|l| (l.source, l.span))
-                        == d.location.as_ref().map(|l| (l.source, l.span))
-            };
-            let rule = if compile_errors.iter().any(same) {
+            let rule = if compile_errors.iter().any(|c| same(c, &d)) {
                 Rule::PolicyGrammar
             } else {
                 Rule::WorldFormat
             };
             Finding::new(rule, d)
         })
+        .chain(more)
         .collect()
+}
+
+/// Two diagnostics of the same fault: the same message at the same place.
+fn same(a: &Diagnostic, b: &Diagnostic) -> bool {
+    a.message == b.message
+        && a.location.as_ref().map(|l| (l.source, l.span))
+            == b.location.as_ref().map(|l| (l.source, l.span))
 }
 
 /// A bare document's kind: a trust policy names principals without
@@ -232,13 +250,22 @@ fn lint_one(
                 .extend(validate::lint_policy(id, node, path, &policy, kind));
             Some(policy)
         }
-        Err(mut d) => {
-            if let Some(loc) = &mut d.location {
-                if loc.path.starts_with('$') && path != "$" {
-                    loc.path = format!("{path}{}", loc.path.trim_start_matches('$'));
+        Err(first) => {
+            // Every statement's error, not only the document's first.
+            let mut errors = vec![first];
+            for d in validate::statement_errors(&Doc { source: id }, node, kind) {
+                if !errors.iter().any(|e| same(e, &d)) {
+                    errors.push(d);
                 }
             }
-            found.compile_errors.push(d);
+            for mut d in errors {
+                if let Some(loc) = &mut d.location {
+                    if loc.path.starts_with('$') && path != "$" {
+                        loc.path = format!("{path}{}", loc.path.trim_start_matches('$'));
+                    }
+                }
+                found.compile_errors.push(d);
+            }
             None
         }
     }

@@ -226,13 +226,21 @@ pub fn sarif(found: &[Located]) -> Value {
     let results: Vec<Value> = found
         .iter()
         .map(|f| {
-            let mut physical = json!({"artifactLocation": {"uri": f.file}});
+            let mut physical = serde_json::Map::new();
+            physical.insert("artifactLocation".into(), json!({"uri": f.file}));
             if let Some((line, col)) = f.line_col {
-                physical["region"] = json!({"startLine": line, "startColumn": col});
+                physical.insert(
+                    "region".into(),
+                    json!({"startLine": line, "startColumn": col}),
+                );
             }
-            let mut location = json!({"physicalLocation": physical});
+            let mut location = serde_json::Map::new();
+            location.insert("physicalLocation".into(), Value::Object(physical));
             if let Some(p) = &f.path {
-                location["logicalLocations"] = json!([{"fullyQualifiedName": p}]);
+                location.insert(
+                    "logicalLocations".into(),
+                    json!([{"fullyQualifiedName": p}]),
+                );
             }
             let text = match f.help() {
                 Some(h) => format!("{} ({h})", f.message),

@@ -460,6 +460,27 @@ mod tests {
     }
 
     #[test]
+    fn a_key_written_with_initials_is_suggested_whole() {
+        assert_eq!(
+            suggest_key("aws:MFAPresent", None).as_deref(),
+            Some("aws:MultiFactorAuthPresent")
+        );
+        assert_eq!(
+            suggest_key("aws:RequestRegion", None).as_deref(),
+            Some("aws:RequestedRegion")
+        );
+        // Initials of one word, or of words out of order, abbreviate nothing.
+        assert!(!abbreviates("aws:MPresent", "aws:MultiFactorAuthPresent"));
+        assert!(!abbreviates("aws:FMAPresent", "aws:MultiFactorAuthPresent"));
+        assert!(abbreviates("aws:mfaage", "aws:MultiFactorAuthAge"));
+        assert_eq!(suggest_key("aws:Zzzzzzzzzzzzzzzz", None), None);
+        assert_eq!(
+            suggest_action("s3:GetObjekt").as_deref(),
+            Some("s3:GetObject")
+        );
+    }
+
+    #[test]
     fn allowing_unknown_names_turns_the_error_into_a_warning() {
         let f = action("s3:GetObjekt", true).unwrap();
         assert_eq!(f.severity, Severity::Warning);

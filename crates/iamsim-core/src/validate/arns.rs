@@ -92,8 +92,15 @@ fn check(arn: &str) -> Vec<(Rule, String, Option<String>)> {
         )
     };
     // Its own region and account, a wildcard standing for what the format has.
+    // A `${...}` part of a format may not be empty.
+    let present = |format_field: &str, field: &str| {
+        wild(field) || format_field.is_empty() == field.is_empty()
+    };
     let fits = formats.iter().any(|t| {
         let (fr, fa) = format_fields(t);
+        if !present(&fr, f.region) || !present(&fa, f.account) {
+            return false;
+        }
         let r = if wild(f.region) {
             sample(&fr, "us-east-1")
         } else {
@@ -230,8 +237,10 @@ mod tests {
         // Without region and account, "accesspoint/ap" reads as an object
         // key of a bucket named "accesspoint": a valid object ARN.
         assert_eq!(rules("arn:aws:s3:::accesspoint/ap"), vec![]);
+        // Without a region, it is a multi-region access point.
+        assert_eq!(rules("arn:aws:s3::111122223333:accesspoint/ap"), vec![]);
         assert_eq!(
-            rules("arn:aws:s3::111122223333:accesspoint/ap"),
+            rules("arn:aws:kms::111122223333:key/1234"),
             vec![Rule::ArnMissingRegion]
         );
     }
