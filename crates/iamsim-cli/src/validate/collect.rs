@@ -18,6 +18,9 @@ use std::path::{Path, PathBuf};
 
 use super::output::Located;
 
+/// What tells two reported findings apart: rule, file, place, message.
+type FindingKey = (Rule, String, Option<(usize, usize)>, String);
+
 /// What was found in the inputs, each finding resolved to its file, line
 /// and column.
 #[derive(Default)]
@@ -28,7 +31,7 @@ pub struct Found {
     /// named by several scenario files is linted once.
     linted_worlds: HashSet<PathBuf>,
     /// Every finding reported: rule, file, place and message.
-    seen: HashSet<(Rule, String, Option<(usize, usize)>, String)>,
+    seen: HashSet<FindingKey>,
 }
 
 /// Findings of one policy document, and the compile errors seen (to tell
