@@ -26,7 +26,9 @@ pub struct ValidateArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
     format: ValidateFormat,
-    /// Worlds, scenario files or policy documents.
+    /// Worlds, scenario files or policy documents; a directory means every
+    /// `*.json` in it, recursively, but for AWS CLI outputs, Terraform
+    /// plans and folders named bad.
     #[arg(required = true)]
     files: Vec<PathBuf>,
 }
@@ -34,12 +36,23 @@ pub struct ValidateArgs {
 /// Runs `iamsim validate`; returns 0 clean, 1 warnings only, 2 errors.
 pub fn validate(args: &ValidateArgs) -> u8 {
     let mut found = collect::Found::default();
+    let mut files = 0;
     for path in &args.files {
-        found.check(path);
+        match crate::files::collect(std::slice::from_ref(path)) {
+            Ok(listed) => {
+                for (file, from_dir) in listed {
+                    files += usize::from(found.check(&file, from_dir));
+                }
+            }
+            Err(d) => {
+                found.unreadable(path, d);
+                files += 1;
+            }
+        }
     }
     let located = found.findings;
     let text = match args.format {
-        ValidateFormat::Table => output::table(&located, args.files.len()),
+        ValidateFormat::Table => output::table(&located, files),
         ValidateFormat::Json => output::json_lines(&located),
         ValidateFormat::Sarif => output::sarif(&located).to_string() + "\n",
     };

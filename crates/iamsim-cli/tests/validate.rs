@@ -63,6 +63,46 @@ fn each_policy_check_fires_on_its_fault_and_not_on_the_near_miss() {
         )
     };
     let cases: Vec<(&str, Value, Value, Option<&str>)> = vec![
+        // Condition keys ignore case.
+        (
+            "unknown-global-condition-key",
+            get(json!({"StringEquals": {"aws:RequestRegion": "eu-west-1"}})),
+            get(json!({"StringEquals": {"AWS:requestedregion": "eu-west-1"}})),
+            Some("aws:RequestedRegion"),
+        ),
+        // A wildcard region could be any: S3 ARNs with one are left alone.
+        (
+            "arn-region-not-allowed",
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:eu-west-1::b/*"}),
+            ),
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:*::b/*"}),
+            ),
+            Some("arn:aws:s3:::b/*"),
+        ),
+        // A wildcard in the bucket name could reach objects.
+        (
+            "action-resource-mismatch",
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b"}),
+            ),
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b*"}),
+            ),
+            Some("arn:aws:s3:::b/*"),
+        ),
+        // One action of the statement that takes the key is enough.
+        (
+            "condition-key-not-for-actions",
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringLike": {"s3:prefix": "home/"}}}),
+            ),
+            policy(
+                json!({"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": "*", "Condition": {"StringLike": {"s3:prefix": "home/"}}}),
+            ),
+            None,
+        ),
         (
             "unknown-global-condition-key",
             get(json!({"StringEquals": {"aws:RequestRegion": "eu-west-1"}})),
@@ -182,7 +222,7 @@ fn scp_levels_that_allow_nothing_and_rcps_that_deny_a_whole_service() {
     let deny_s3_outsiders = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*", "Resource": "*",
         "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": "o-abc123"}}}]});
     let deny_only = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}]});
-    let full = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
+    let full: Value = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]});
     let world = |ou_scps: Value, rcps: Value| {
         json!({"organization": {"id": "o-abc123", "management_account": "999999999999",
             "root": {"rcps": rcps},
@@ -593,4 +633,33 @@ fn likely_mistakes_are_warned_in_every_form_of_policy() {
         "testdata/seeds/000-day7-trust-user-plakhera/world.json",
     ]);
     assert_eq!(clean, (Some(0), vec![]));
+}
+
+/// A directory means every JSON file in it, worlds included, but for AWS
+/// CLI outputs, Terraform plans and folders named bad: the whole bundled
+/// corpus has no error.
+#[test]
+fn a_directory_is_every_file_in_it() {
+    let (code, found) = findings(&["testdata"]);
+    assert!(found.iter().all(|f| f["level"] != "error"), "{found:?}");
+    assert_eq!(code, Some(1), "the corpus keeps its deliberate mistakes");
+    let o = iamsim(&["validate", "testdata/seeds"]);
+    let out = stdout(&o);
+    let files = std::fs::read_dir(root().join("testdata/seeds"))
+        .unwrap()
+        .flat_map(|e| std::fs::read_dir(e.unwrap().path()).into_iter().flatten())
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "json")
+        })
+        .count();
+    assert!(out.ends_with(&format!(" in {files} files\n")), "{out}");
+    let (code, found) = findings(&["no/such/dir"]);
+    assert_eq!(
+        (code, rules(&found)),
+        (Some(2), vec!["unreadable".to_string()])
+    );
 }

@@ -10,7 +10,7 @@ use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources, member_pat
 use iamsim_core::json::{Node, Value};
 use iamsim_core::policy::{Policy, PolicyKind, parse};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::Detail;
+use iamsim_core::scenario::{self, Detail};
 use iamsim_core::validate::{self, Finding, Rule};
 use iamsim_core::world;
 use std::collections::HashSet;
@@ -47,13 +47,27 @@ fn tag(rule: Rule, ds: impl IntoIterator<Item = Diagnostic>) -> impl Iterator<It
 }
 
 impl Found {
-    /// Checks one input file.
-    pub fn check(&mut self, path: &Path) {
+    /// Checks one input file; `from_dir` when a directory walk found it,
+    /// which then passes over AWS CLI outputs and Terraform plans.
+    /// Returns whether the file was checked.
+    pub fn check(&mut self, path: &Path, from_dir: bool) -> bool {
         let mut sources = Sources::new();
-        let found = self.check_file(&mut sources, path);
-        for f in &found {
+        let Some(found) = self.check_file(&mut sources, path, from_dir) else {
+            return false;
+        };
+        self.report(&found, &sources, path);
+        true
+    }
+
+    /// A command-line path that cannot be read.
+    pub fn unreadable(&mut self, path: &Path, d: Diagnostic) {
+        self.report(&[Finding::new(Rule::Unreadable, d)], &Sources::new(), path);
+    }
+
+    fn report(&mut self, found: &[Finding], sources: &Sources, path: &Path) {
+        for f in found {
             // A world named by several inputs is reported once.
-            let l = Located::new(f, &sources, path);
+            let l = Located::new(f, sources, path);
             let key = (l.rule, l.file.clone(), l.line_col, l.message.clone());
             if self.seen.insert(key) {
                 self.findings.push(l);
@@ -61,16 +75,34 @@ impl Found {
         }
     }
 
-    fn check_file(&mut self, sources: &mut Sources, path: &Path) -> Vec<Finding> {
+    fn check_file(
+        &mut self,
+        sources: &mut Sources,
+        path: &Path,
+        from_dir: bool,
+    ) -> Option<Vec<Finding>> {
         let mut loader = FsLoader::default();
         let id = match loader.read(sources, path) {
             Ok(id) => id,
-            Err(d) => return vec![Finding::new(Rule::Unreadable, d)],
+            Err(d) => return Some(vec![Finding::new(Rule::Unreadable, d)]),
         };
         let node = match world::parse_source(sources, id) {
             Ok(n) => n,
-            Err(d) => return vec![Finding::new(Rule::JsonSyntax, d)],
+            Err(d) => return Some(vec![Finding::new(Rule::JsonSyntax, d)]),
         };
+        if from_dir && (iamsim_core::import::is_dump(&node) || scenario::is_terraform_plan(&node)) {
+            return None;
+        }
+        Some(self.check_node(sources, &mut loader, (id, &node), path))
+    }
+
+    fn check_node(
+        &mut self,
+        sources: &mut Sources,
+        loader: &mut FsLoader,
+        (id, node): (SourceId, &Node),
+        path: &Path,
+    ) -> Vec<Finding> {
         if let Some(d) = crate::batch::named_plan(id, &node) {
             return vec![Finding::new(Rule::ScenarioFormat, d)];
         }
@@ -99,10 +131,10 @@ impl Found {
             return self.scenario_file(sources, path);
         }
         if node.get("accounts").is_some() {
-            let errors = world::load_world_node(sources, doc, &node, &JsonPath::ROOT, &mut loader)
+            let errors = world::load_world_node(sources, doc, &node, &JsonPath::ROOT, loader)
                 .err()
                 .unwrap_or_default();
-            lint_world(sources, &mut loader, (id, &node), "$", &mut found);
+            lint_world(sources, loader, (id, &node), "$", &mut found);
             let mut out = world_errors(errors, &found.compile_errors);
             out.append(&mut found.list);
             return out;

@@ -109,8 +109,18 @@ fn named<'s>(sources: &'s Sources, name: &str) -> Option<&'s iamsim_core::diag::
 /// A path relative to the working directory when under it, with forward
 /// slashes and without a leading `./`.
 fn relative(name: &str) -> String {
-    let cwd = std::env::current_dir().ok();
     let p = Path::new(name);
+    // `a/../b.json` (a world named relative to its scenario file) is
+    // written as `b.json`, so that one file has one name.
+    let canonical = p
+        .components()
+        .any(|c| c == std::path::Component::ParentDir)
+        .then(|| p.canonicalize().ok())
+        .flatten();
+    let p = canonical.as_deref().unwrap_or(p);
+    let cwd = std::env::current_dir()
+        .ok()
+        .and_then(|c| c.canonicalize().ok().or(Some(c)));
     let rel = cwd
         .as_deref()
         .and_then(|c| p.strip_prefix(c).ok())
