@@ -103,13 +103,13 @@ impl Found {
         (id, node): (SourceId, &Node),
         path: &Path,
     ) -> Vec<Finding> {
-        if let Some(d) = crate::batch::named_plan(id, &node) {
+        if let Some(d) = crate::batch::named_plan(id, node) {
             return vec![Finding::new(Rule::ScenarioFormat, d)];
         }
         let doc = Doc { source: id };
-        if iamsim_core::import::is_dump(&node) {
+        if iamsim_core::import::is_dump(node) {
             let d = doc.err(
-                &node,
+                node,
                 &JsonPath::ROOT,
                 "an AWS CLI output, read through the world that names it: validate that world",
             );
@@ -117,7 +117,7 @@ impl Found {
         }
         if node.as_object().is_none() {
             let d = doc.err(
-                &node,
+                node,
                 &JsonPath::ROOT,
                 format!(
                     "a world, a scenario file or a policy document is a JSON object, found {}",
@@ -131,15 +131,15 @@ impl Found {
             return self.scenario_file(sources, path);
         }
         if node.get("accounts").is_some() {
-            let errors = world::load_world_node(sources, doc, &node, &JsonPath::ROOT, loader)
+            let errors = world::load_world_node(sources, doc, node, &JsonPath::ROOT, loader)
                 .err()
                 .unwrap_or_default();
-            lint_world(sources, loader, (id, &node), "$", &mut found);
+            lint_world(sources, loader, (id, node), "$", &mut found);
             let mut out = world_errors(errors, &found.compile_errors);
             out.append(&mut found.list);
             return out;
         }
-        lint_one(id, &node, "$", bare_kind(&node), &mut found);
+        lint_one(id, node, "$", bare_kind(node), &mut found);
         let mut out: Vec<Finding> = tag(Rule::PolicyGrammar, found.compile_errors).collect();
         out.append(&mut found.list);
         out
