@@ -663,3 +663,30 @@ fn a_directory_is_every_file_in_it() {
         (Some(2), vec!["unreadable".to_string()])
     );
 }
+
+/// A world with a bad policy, named by a scenario file and given itself:
+/// each statement's error once, as the policy grammar's.
+#[test]
+fn a_world_named_twice_is_reported_once() {
+    let dir = tempdir("named-twice");
+    let world = json!({"accounts": {"111111111111": {"users": {"alice": {"inline_policies": {"p": {
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"},
+            {"Effect": "Allow", "Action": "s3GetObject", "Resource": "*"}]}}}}}}});
+    let w = write(&dir, "world.json", &world);
+    let steps = json!([{"action": "s3:ListBucket", "resource": "arn:aws:s3:::bkt1", "resource_account": "111111111111"}]);
+    let s = write(
+        &dir,
+        "s.json",
+        &json!({"world": "world.json", "scenarios": [{"name": "a",
+            "principal": "arn:aws:iam::111111111111:user/alice", "steps": steps}]}),
+    );
+    let (code, found) = findings(&[&s, &w]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        rules(&found),
+        ["policy-grammar", "policy-grammar"],
+        "{found:?}"
+    );
+    assert!(found.iter().all(|f| f["file"] == w.as_str()), "{found:?}");
+}

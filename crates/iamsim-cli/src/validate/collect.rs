@@ -16,7 +16,7 @@ use iamsim_core::world;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
-use super::output::Located;
+use super::output::{Located, source_named};
 
 /// What tells two reported findings apart: rule, file, place, message.
 type FindingKey = (Rule, String, Option<(usize, usize)>, String);
@@ -148,61 +148,52 @@ impl Found {
     /// A scenario file, loaded and run as `iamsim run` does, then the
     /// policies of its world linted.
     fn scenario_file(&mut self, sources: &mut Sources, path: &Path) -> Vec<Finding> {
-        let mut batch = match Batch::load(&[path.to_path_buf()], None, Streaming::Never, false) {
-            Ok(b) => b,
-            Err((batch_sources, errors)) => {
-                let first = SourceId(0);
-                let out = errors
-                    .into_iter()
-                    .map(|d| {
-                        let rule = match &d.location {
-                            Some(l) if l.source != first => Rule::WorldFormat,
-                            _ => Rule::ScenarioFormat,
-                        };
-                        Finding::new(rule, d)
-                    })
-                    .collect();
-                *sources = batch_sources;
-                return out;
-            }
-        };
-        let mut out: Vec<Finding> = tag(Rule::ScenarioName, std::mem::take(&mut batch.warnings))
-            .chain(tag(
-                Rule::DuplicateScenarioName,
-                std::mem::take(&mut batch.duplicate_names),
-            ))
-            .collect();
-        let clock = Clock::new(jiff::Timestamp::now());
-        if let Err(errors) = batch.run(&clock, Detail::Decisions) {
-            out.extend(tag(Rule::ScenarioRun, errors));
-        }
         let id = SourceId(0);
+        let (mut loader, load_errors, mut out) =
+            match Batch::load(&[path.to_path_buf()], None, Streaming::Never, false) {
+                Ok(mut batch) => {
+                    let mut out: Vec<Finding> =
+                        tag(Rule::ScenarioName, std::mem::take(&mut batch.warnings))
+                            .chain(tag(
+                                Rule::DuplicateScenarioName,
+                                std::mem::take(&mut batch.duplicate_names),
+                            ))
+                            .collect();
+                    let clock = Clock::new(jiff::Timestamp::now());
+                    if let Err(errors) = batch.run(&clock, Detail::Decisions) {
+                        out.extend(tag(Rule::ScenarioRun, errors));
+                    }
+                    *sources = std::mem::take(&mut batch.sources);
+                    (batch.loader, Vec::new(), out)
+                }
+                Err((batch_sources, errors)) => {
+                    *sources = batch_sources;
+                    let mut loader = FsLoader::default();
+                    loader.register(id, path);
+                    (loader, errors, Vec::new())
+                }
+            };
+        // The policies of its world, linted, and compiled statement by
+        // statement, which tells the world's policy errors from the others.
         let mut found = Findings::default();
-        if let Ok(node) = world::parse_source(&batch.sources, id) {
+        if let Ok(node) = world::parse_source(sources, id) {
             match node.get("world") {
                 Some(w) if w.as_object().is_some() => {
-                    lint_world(
-                        &mut batch.sources,
-                        &mut batch.loader,
-                        (id, w),
-                        "$.world",
-                        &mut found,
-                    );
+                    lint_world(sources, &mut loader, (id, w), "$.world", &mut found);
                 }
                 Some(w) => {
                     if let Some(rel) = w.as_str() {
-                        let p = batch.loader.resolve(id, rel);
+                        let p = loader.resolve(id, rel);
                         let key = p.canonicalize().unwrap_or_else(|_| p.clone());
                         if self.linted_worlds.insert(key) {
-                            if let Ok(wid) = batch.loader.read(&mut batch.sources, &p) {
-                                if let Ok(wn) = world::parse_source(&batch.sources, wid) {
-                                    lint_world(
-                                        &mut batch.sources,
-                                        &mut batch.loader,
-                                        (wid, &wn),
-                                        "$",
-                                        &mut found,
-                                    );
+                            // The text the loader read, so that its
+                            // errors and these point at one source.
+                            let read = source_named(sources, &p.display().to_string())
+                                .ok_or(())
+                                .or_else(|()| loader.read(sources, &p).map_err(|_| ()));
+                            if let Ok(wid) = read {
+                                if let Ok(wn) = world::parse_source(sources, wid) {
+                                    lint_world(sources, &mut loader, (wid, &wn), "$", &mut found);
                                 }
                             }
                         }
@@ -211,14 +202,23 @@ impl Found {
                 None => {}
             }
         }
-        out.append(&mut found.list);
-        *sources = std::mem::take(&mut batch.sources);
-        out
+        let mut errors = world_errors(load_errors, &found.compile_errors);
+        for f in &mut errors {
+            let scenario = f
+                .diagnostic
+                .location
+                .as_ref()
+                .is_none_or(|l| l.source == id && !l.path.starts_with("$.world"));
+            if f.rule == Rule::WorldFormat && scenario {
+                f.rule = Rule::ScenarioFormat;
+            }
+        }
+        errors.append(&mut out);
+        errors.append(&mut found.list);
+        errors
     }
 }
 
-/// A world's load errors: those of a policy's compiling are the policy
-/// grammar's, the others the world format's.
 /// The compile errors the loader did not report (it stops at a policy's
 /// first) come after, as the policy grammar's.
 fn world_errors(errors: Vec<Diagnostic>, compile_errors: &[Diagnostic]) -> Vec<Finding> {

@@ -3,7 +3,7 @@
 //! GitHub code scanning reads it
 //! (<https://docs.github.com/en/code-security/code-scanning/integrating-with-code-scanning/sarif-support-for-code-scanning>).
 
-use iamsim_core::diag::Sources;
+use iamsim_core::diag::{SourceId, Sources};
 use iamsim_core::validate::{Finding, Level, Rule};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
@@ -52,8 +52,9 @@ impl Located {
                     Some((outer, at)) => {
                         out.file = relative(outer);
                         out.line_col = Some(at);
-                        out.line_text =
-                            named(sources, outer).map(|f| f.line_text(at.0).to_string());
+                        out.line_text = source_named(sources, outer)
+                            .and_then(|id| sources.get(id))
+                            .map(|f| f.line_text(at.0).to_string());
                         out.message = format!(
                             "{} (line {line}, column {col} of the embedded JSON string)",
                             out.message
@@ -97,13 +98,13 @@ fn embedded(name: &str) -> Option<(&str, (usize, usize))> {
     Some((parts.next()?, (line, col)))
 }
 
-/// The registered source of that name.
-fn named<'s>(sources: &'s Sources, name: &str) -> Option<&'s iamsim_core::diag::SourceFile> {
+/// The id of the registered source of that name.
+pub(super) fn source_named(sources: &Sources, name: &str) -> Option<SourceId> {
     (0..)
-        .map(|i| sources.get(iamsim_core::diag::SourceId(i)))
-        .take_while(Option::is_some)
-        .flatten()
-        .find(|f| f.name == name)
+        .map(SourceId)
+        .map_while(|id| sources.get(id).map(|f| (id, f)))
+        .find(|(_, f)| f.name == name)
+        .map(|(id, _)| id)
 }
 
 /// A path relative to the working directory when under it, with forward
