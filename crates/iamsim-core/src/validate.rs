@@ -369,25 +369,26 @@ fn lint_grants(out: &mut Out, st: &Statement, at: StatementAt<'_>, kind: PolicyK
             out.add(
                 Rule::RcpDenyWholeService,
                 (n, format!("{sp}.{key}")),
-                format!("this RCP denies every {service} request on the resources of its accounts, from their own principals too, since it has no Condition"),
+                format!("this RCP denies every {service} on the resources of its accounts, from their own principals too, since it has no Condition"),
                 Some("add a condition, such as aws:PrincipalOrgID or aws:SourceIp, that spares your own callers".into()),
             );
         }
     }
 }
 
-/// The service a Deny's actions cover whole (`s3:*`, or `*` for every
-/// service), if they cover one.
+/// The service a Deny's actions cover whole (`s3:*`), if they cover one
+/// that RCPs govern (`crate::eval::RCP_SERVICES`: an RCP has no effect on
+/// the others); `*` covers them all.
 fn whole_service(st: &Statement) -> Option<String> {
     if st.actions.negated {
         return None;
     }
     st.actions.patterns.iter().find_map(|p| match p {
-        ActionPattern::Any => Some("AWS".to_string()),
+        ActionPattern::Any => Some("request to a service RCPs govern".to_string()),
         ActionPattern::Service {
             service,
             name: NamePattern::Any,
-        } => Some(service.to_string()),
+        } if crate::eval::RCP_SERVICES.contains(&&**service) => Some(format!("{service} request")),
         ActionPattern::Service { .. } => None,
     })
 }
