@@ -690,3 +690,30 @@ fn a_world_named_twice_is_reported_once() {
     );
     assert!(found.iter().all(|f| f["file"] == w.as_str()), "{found:?}");
 }
+
+/// What `run` refuses in a scenario file is the scenario format's, a
+/// missing world file included; the loader's did-you-mean becomes the
+/// finding's suggestion.
+#[test]
+fn run_refusals_keep_their_suggestion() {
+    let (code, found) = findings(&[
+        "testdata/bad/scenarios-world-file-missing.json",
+        "testdata/bad/scenarios-context-key-unknown.json",
+        "testdata/bad/world-dangling-ou.json",
+    ]);
+    assert_eq!(code, Some(2));
+    assert_eq!(
+        rules(&found),
+        ["scenario-format", "scenario-format", "world-format"],
+        "{found:?}"
+    );
+    assert_eq!(found[1]["suggestion"], "aws:MultiFactorAuthPresent");
+    assert!(
+        !found[1]["message"]
+            .as_str()
+            .unwrap()
+            .contains("did you mean"),
+        "{}",
+        found[1]
+    );
+}

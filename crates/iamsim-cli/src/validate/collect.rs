@@ -204,11 +204,10 @@ impl Found {
         }
         let mut errors = world_errors(load_errors, &found.compile_errors);
         for f in &mut errors {
-            let scenario = f
-                .diagnostic
-                .location
-                .as_ref()
-                .is_none_or(|l| l.source == id && !l.path.starts_with("$.world"));
+            let scenario = f.diagnostic.location.as_ref().is_none_or(|l| {
+                // Within the inline world, not the `world` key itself.
+                l.source == id && !l.path.starts_with("$.world.") && !l.path.starts_with("$.world[")
+            });
             if f.rule == Rule::WorldFormat && scenario {
                 f.rule = Rule::ScenarioFormat;
             }

@@ -33,10 +33,20 @@ impl Located {
     /// Resolves a finding against the texts it points into; `input` is
     /// the file the user named, for findings with no place in a text.
     pub fn new(f: &Finding, sources: &Sources, input: &Path) -> Located {
+        // The loader's errors end with their suggestion.
+        let (message, suggestion) = match (
+            &f.suggestion,
+            f.diagnostic.message.split_once("; did you mean "),
+        ) {
+            (None, Some((m, name))) if name.ends_with('?') && !name.contains(' ') => {
+                (m.to_string(), Some(name.trim_end_matches('?').to_string()))
+            }
+            _ => (f.diagnostic.message.clone(), f.suggestion.clone()),
+        };
         let mut out = Located {
             rule: f.rule,
-            message: f.diagnostic.message.clone(),
-            suggestion: f.suggestion.clone(),
+            message,
+            suggestion,
             file: relative(&input.display().to_string()),
             line_col: None,
             path: None,
