@@ -92,6 +92,17 @@ fn each_policy_check_fires_on_its_fault_and_not_on_the_near_miss() {
             ),
             Some("arn:aws:s3:::b/*"),
         ),
+        // STS lists iam:ResourceTag/* among its keys: the role's tags.
+        (
+            "condition-key-of-other-service",
+            policy(
+                json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*", "Condition": {"StringEquals": {"iam:PassedToService": "ec2.amazonaws.com"}}}),
+            ),
+            policy(
+                json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": "*", "Condition": {"StringEquals": {"iam:ResourceTag/team": "a"}}}),
+            ),
+            None,
+        ),
         // One action of the statement that takes the key is enough.
         (
             "condition-key-not-for-actions",

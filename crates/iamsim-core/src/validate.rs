@@ -290,9 +290,16 @@ fn lint_conditions(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
                 ),
                 suggest_key(&c.key, Some(s)),
             ),
+            // A service may list another prefix's keys: STS lists
+            // iam:ResourceTag/* (the role's tags).
             Some(_)
                 if !services.is_empty()
-                    && !services.iter().any(|x| x.eq_ignore_ascii_case(prefix)) =>
+                    && !services.iter().any(|x| {
+                        x.eq_ignore_ascii_case(prefix)
+                            || catalog
+                                .service(x)
+                                .is_some_and(|s| s.key(&c.key_lower).is_some())
+                    }) =>
             {
                 out.add_span(
                     Rule::ConditionKeyOfOtherService,
