@@ -125,7 +125,9 @@ fn check(arn: &str) -> Vec<(Rule, String, Option<String>)> {
         })
         .collect();
     if shaped.is_empty() {
-        if wild(arn) {
+        // STS session ARNs (assumed-role/, federated-user/) name callers,
+        // not resource types of the reference.
+        if wild(arn) || f.service == "sts" {
             return Vec::new();
         }
         return vec![(
@@ -261,6 +263,8 @@ mod tests {
             rules("arn:aws:kms:us-east-1:111122223333:kee/1234"),
             vec![Rule::ArnResourceFormat]
         );
+        // A session's ARN is a caller's, of no resource type.
+        assert_eq!(rules("arn:aws:sts::111122223333:assumed-role/r/s"), vec![]);
         // A wildcard could be anything: no finding.
         assert_eq!(rules("arn:aws:kms:us-east-1:111122223333:*"), vec![]);
     }
