@@ -81,6 +81,17 @@ fn each_policy_check_fires_on_its_fault_and_not_on_the_near_miss() {
             ),
             Some("arn:aws:s3:::b/*"),
         ),
+        // A bucket action on the objects of a bucket, and its near miss.
+        (
+            "action-resource-mismatch",
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b/*"}),
+            ),
+            policy(
+                json!({"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b*"}),
+            ),
+            Some("arn:aws:s3:::b"),
+        ),
         // A wildcard in the bucket name could reach objects.
         (
             "action-resource-mismatch",

@@ -45,24 +45,61 @@ fn actions(st: &Statement) -> Option<Vec<(String, String)>> {
     Some(out)
 }
 
+/// An ARN of the same types as every ARN `pattern` matches: the pattern
+/// itself without wildcards, and `arn:aws:s3:::BUCKET/x` for an S3
+/// pattern whose bucket has none (`arn:aws:s3:::b/*`), which matches only
+/// objects of that bucket, since bucket names hold no `/`. `None` when a
+/// wildcard could reach other types.
+fn representative(pattern: &str) -> Option<String> {
+    if !pattern.starts_with("arn:") {
+        return None;
+    }
+    if !super::arns::wild(pattern) {
+        return Some(pattern.to_string());
+    }
+    let mut it = pattern.splitn(6, ':');
+    let (_, partition, service, region, account, resource) = (
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+        it.next()?,
+    );
+    let (bucket, _) = resource.split_once('/')?;
+    (service == "s3"
+        && region.is_empty()
+        && account.is_empty()
+        && !partition.is_empty()
+        && !super::arns::wild(partition)
+        && !bucket.is_empty()
+        && !super::arns::wild(bucket))
+    .then(|| format!("arn:{partition}:s3:::{bucket}/x"))
+}
+
 /// A finding when no action of the statement takes a resource of a type
-/// its resources (ARNs without wildcards) can be.
+/// its resources (ARNs without wildcards, or objects of a named bucket)
+/// can be.
 pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
     let Some(rn) = at.node.get("Resource") else {
         return;
     };
-    let resources: Vec<&str> = match &rn.value {
+    let written: Vec<&str> = match &rn.value {
         Value::Array(items) => items.iter().filter_map(|n| n.as_str()).collect(),
         Value::String(s) => vec![s.as_str()],
         _ => return,
     };
-    if resources.is_empty()
-        || resources
-            .iter()
-            .any(|r| !r.starts_with("arn:") || super::arns::wild(r))
-    {
+    let Some(resources) = written
+        .iter()
+        .map(|r| representative(r))
+        .collect::<Option<Vec<String>>>()
+    else {
+        return;
+    };
+    if resources.is_empty() {
         return;
     }
+    let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
     let Some(actions) = actions(st) else {
         return;
     };
@@ -92,9 +129,17 @@ pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
     } else {
         format!("of type {}", is.join(", "))
     };
-    let suggestion = resources
+    // A bucket action on objects: the bucket; an object action on a
+    // bucket: its objects.
+    let suggestion = written
         .iter()
         .map(|r| format!("{r}/*"))
+        .chain(
+            written
+                .iter()
+                .filter_map(|r| r.strip_suffix("/*"))
+                .map(str::to_string),
+        )
         .find(|r| named.iter().any(|a| takes(a, r)));
     out.add(
         Rule::ActionResourceMismatch,
