@@ -46,6 +46,8 @@ pub struct Batch {
     pub allow_unknown_names: bool,
     /// What the checks of the files' names warn about.
     pub warnings: Vec<Diagnostic>,
+    /// Scenarios whose name an earlier scenario of their file has.
+    pub duplicate_names: Vec<Diagnostic>,
 }
 
 /// One scenario's result, with the file it came from.
@@ -78,6 +80,7 @@ impl Batch {
             override_world: None,
             allow_unknown_names,
             warnings: Vec::new(),
+            duplicate_names: Vec::new(),
         };
         if let Some(p) = world {
             match b.world_file(p) {
@@ -117,6 +120,8 @@ impl Batch {
                 errors.push(d);
                 continue;
             }
+            b.duplicate_names
+                .extend(scenario::duplicate_names(id, &node));
             let parsed = scenario::parse_node(
                 &mut b.sources,
                 id,

@@ -80,7 +80,7 @@ enum Command {
     Can(can::CanArgs),
     /// The scenarios whose decision differs between two worlds; without scenario files, every access the change newly allows or removes.
     Diff(diff::DiffArgs),
-    /// Check worlds, scenario files and policy documents: errors and warnings, located.
+    /// Lint worlds, scenario files and policy documents for CI: each finding with its rule, level and place; exit 0 clean, 1 warnings, 2 errors.
     Validate(validate::ValidateArgs),
     /// Turn AWS CLI outputs (authorization details, bucket policies, Organizations), or a Terraform plan, into a world.
     Import(import::ImportArgs),
@@ -208,6 +208,7 @@ fn run(
         return fail(&batch.sources, &empty);
     }
     warn(&batch.sources, &batch.warnings);
+    warn(&batch.sources, &batch.duplicate_names);
     let detail = if output.json || explain {
         Detail::Explanations
     } else {

@@ -9,29 +9,12 @@
 )]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
+mod common;
 mod terraform_unknown;
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn iamsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run iamsim")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+use common::{iamsim, root, stderr, stdout};
 
 #[test]
 fn every_bundled_scenario_meets_its_expectation() {
@@ -1159,128 +1142,6 @@ fn the_short_answer_names_a_decisive_default() {
     );
     assert_eq!(code, Some(1), "{out}");
     assert!(!out.contains("decided with"), "{out}");
-}
-
-/// `iamsim validate` warns, located, about what AWS accepts but is almost
-/// certainly a mistake; a clean world is clean; an unreadable file exits 2.
-#[test]
-fn validate_warns_about_likely_mistakes() {
-    let tmp = tempdir("validate");
-    let world = serde_json::json!({"accounts": {"111111111111": {
-        "users": {"alice": {"inline_policies": {
-            "typo": {"Version": "2012-10-17", "Statement": [
-                {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObjects", "Resource": "*"},
-                {"Sid": "A", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "*", "Condition": {"StringEquals": {"sts:ExternalId": "x"}}},
-                {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"},
-                {"Effect": "Allow", "Action": "s3:Get*", "Resource": "*", "Condition": {"StringEquals": {"s3:nosuchkey": "x"}}},
-                {"Effect": "Allow", "Action": "nosuchservice:Do", "Resource": "*"}]},
-            "old": {"Version": "2008-10-17", "Statement": {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/${aws:username}/*"}}}}},
-        "roles": {"Open": {"trust_policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole"}}}},
-        "buckets": {"b-data": {"policy": {"Version": "2012-10-17", "Statement": {"Effect": "Allow", "NotPrincipal": {"AWS": "111111111111"}, "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b-data/*"}}}}}}});
-    let path = tmp.join("w.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&world).unwrap()).unwrap();
-    let o = iamsim(&["validate", path.to_str().unwrap()]);
-    let out = stdout(&o);
-    assert_eq!(o.status.code(), Some(1), "{out}");
-    for want in [
-        "s3:getobjects is not an action of s3",
-        "sts:ExternalId is a condition key of sts, but this statement's actions are of s3",
-        "Sid \"A\" is used twice",
-        "iam:PassRole on \"*\"",
-        "s3:nosuchkey is not a condition key of s3",
-        "\"nosuchservice\" is not a service prefix",
-        "is literal text, not a policy variable",
-        "lets any principal of any account assume the role",
-        "Allow with NotPrincipal",
-    ] {
-        let line = out
-            .lines()
-            .find(|l| l.contains(want))
-            .unwrap_or_else(|| panic!("no warning {want:?} in\n{out}"));
-        assert!(
-            line.starts_with(&format!("{}:", path.display())) && line.contains(": warning: "),
-            "{line}"
-        );
-    }
-    assert!(
-        out.ends_with("0 errors, 9 warnings, 0 unreadable\n"),
-        "{out}"
-    );
-    // Policies given as JSON strings or files are linted too, located in
-    // their own text.
-    let passrole = r#"{"Version": "2012-10-17", "Statement": {"Effect": "Allow", "Action": "iam:PassRole", "Resource": "*"}}"#;
-    std::fs::write(tmp.join("p.json"), passrole).unwrap();
-    let world = serde_json::json!({"accounts": {"111111111111": {"users": {"bob": {"inline_policies": {
-        "as-string": passrole,
-        "as-file": {"file": "p.json"}}}}}}});
-    let path = tmp.join("w2.json");
-    std::fs::write(&path, serde_json::to_string_pretty(&world).unwrap()).unwrap();
-    let o = iamsim(&["validate", path.to_str().unwrap()]);
-    let out = stdout(&o);
-    let warned: Vec<&str> = out
-        .lines()
-        .filter(|l| l.contains("iam:PassRole on \"*\""))
-        .collect();
-    assert_eq!(warned.len(), 2, "{out}");
-    assert!(
-        warned
-            .iter()
-            .any(|l| l.starts_with(&format!("{}:", path.display()))
-                && l.contains("as an embedded JSON string")),
-        "{out}"
-    );
-    assert!(warned.iter().any(|l| l.contains("p.json:1:")), "{out}");
-    let clean = iamsim(&[
-        "validate",
-        "testdata/import/world.hand.json",
-        "testdata/seeds/000-day7-trust-user-plakhera/world.json",
-    ]);
-    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
-    let missing = iamsim(&["validate", "no/such/file.json"]);
-    assert_eq!(missing.status.code(), Some(2));
-}
-
-/// `iamsim validate` finds every invalid policy of the bad-input corpus
-/// (each class of invalid policy is a world file there), located.
-#[test]
-fn validate_finds_every_invalid_policy_of_the_corpus() {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("testdata/bad"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .filter(|n| {
-            n.starts_with("world-policy-")
-                || n.starts_with("world-bucket-policy-")
-                || n.starts_with("world-trust-policy-")
-        })
-        .collect();
-    names.sort();
-    assert!(
-        names.len() >= 20,
-        "only {} kinds of invalid policy",
-        names.len()
-    );
-    for name in &names {
-        let path = format!("testdata/bad/{name}");
-        let o = iamsim(&["validate", &path]);
-        let out = stdout(&o);
-        assert_eq!(o.status.code(), Some(1), "{name}: {out}");
-        assert!(
-            out.starts_with(&format!("{path}:"))
-                && out.lines().next().unwrap_or_default().contains(": error: "),
-            "{name}: {out}"
-        );
-    }
-    let o = iamsim(&[
-        "validate",
-        "crates/iamsim-cli/tests/invalid/bad-version.json",
-        "crates/iamsim-cli/tests/invalid/missing-effect.json",
-    ]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(
-        stdout(&o).ends_with("2 errors, 0 warnings, 0 unreadable\n"),
-        "{}",
-        stdout(&o)
-    );
 }
 
 /// Off a terminal, output is plain: no progress bar, no escape codes.

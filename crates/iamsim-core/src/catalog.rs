@@ -278,6 +278,24 @@ impl Catalog {
         self.by_arn_service.contains_key(service)
     }
 
+    /// The resource types whose ARN formats have the service field
+    /// `service` (`s3`, `iam`), each format once.
+    pub fn arn_formats(&self, service: &str) -> Vec<&ResourceType> {
+        let mut out: Vec<&ResourceType> = Vec::new();
+        for t in self
+            .by_arn_service
+            .get(service)
+            .into_iter()
+            .flatten()
+            .filter_map(|&i| self.types.get(i))
+        {
+            if !out.iter().any(|o| o.arn == t.arn) {
+                out.push(t);
+            }
+        }
+        out
+    }
+
     /// The services of the resource types' ARN formats (not those that
     /// are a `${...}` part).
     pub fn arn_services(&self) -> impl Iterator<Item = &str> {

@@ -198,6 +198,16 @@ impl<'a> JsonPath<'a> {
     }
 }
 
+/// The rendered path of member `key` below the rendered path `base`, as
+/// [`JsonPath::render`] writes it.
+pub fn member_path(base: &str, key: &str) -> String {
+    if is_plain_key(key) {
+        format!("{base}.{key}")
+    } else {
+        format!("{base}[{}]", serde_json::Value::from(key))
+    }
+}
+
 fn is_plain_key(k: &str) -> bool {
     k.chars()
         .next()

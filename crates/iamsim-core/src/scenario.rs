@@ -231,6 +231,39 @@ pub const ACTION_KEYS: &[&str] = &[
     "region",
 ];
 
+/// A warning for each scenario of a file whose `name` an earlier scenario
+/// of the file already has: their results could not be told apart.
+pub fn duplicate_names(source: SourceId, node: &Node) -> Vec<Diagnostic> {
+    let Some(Value::Array(items)) = node.get("scenarios").map(|n| &n.value) else {
+        return Vec::new();
+    };
+    let mut seen: Vec<(&str, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for (i, item) in items.iter().enumerate() {
+        let Some(name_node) = item.get("name") else {
+            continue;
+        };
+        let Some(name) = name_node.as_str() else {
+            continue;
+        };
+        match seen.iter().find(|(n, _)| *n == name) {
+            Some((_, first)) => {
+                let root = JsonPath::ROOT;
+                let list = root.key("scenarios");
+                let at = list.index(i);
+                out.push(Diagnostic::at(
+                    source,
+                    name_node.span,
+                    &at.key("name"),
+                    format!("scenario name \"{name}\" is also the name of scenario {first} of this file, so their results cannot be told apart"),
+                ));
+            }
+            None => seen.push((name, i)),
+        }
+    }
+    out
+}
+
 /// True when a parsed JSON file looks like a world rather than scenarios
 /// (directory runs skip worlds: they are read through the files naming them).
 pub fn is_world_document(node: &Node) -> bool {

@@ -322,6 +322,30 @@ pub fn resource_pattern(pattern: &str) -> Option<Finding> {
     )))
 }
 
+/// The action nearest to `action` (`service:Name`): of its own service
+/// first, then of any.
+pub fn suggest_action(action: &str) -> Option<String> {
+    let c = Catalog::get();
+    let prefix = action.split_once(':').map_or("", |(p, _)| p);
+    let own: Vec<String> = c.service(prefix).map_or_else(Vec::new, |s| {
+        s.action_names()
+            .iter()
+            .map(|n| format!("{prefix}:{n}"))
+            .collect()
+    });
+    nearest(action, own.into_iter()).or_else(|| nearest(action, all_actions(c)))
+}
+
+/// The condition key nearest to `key`: of `service` first when given,
+/// then the global keys.
+pub fn suggest_key(key: &str, service: Option<&super::Service>) -> Option<String> {
+    let c = Catalog::get();
+    let own = service.map_or_else(Vec::new, |s| {
+        s.keys().iter().map(|d| d.key.clone()).collect()
+    });
+    nearest(key, own.into_iter()).or_else(|| nearest(key, global_names(c)))
+}
+
 /// `; did you mean "X"?` with the name nearest to `wanted` (ignoring
 /// case): among `near` first (the same service), else among `far`;
 /// nothing when no name is close.
@@ -337,8 +361,52 @@ fn did_you_mean(
 }
 
 /// The candidate nearest to `wanted` by edit distance, ignoring case and
-/// a `${...}`/`<...>` tag part, if it is within a third of its length.
+/// a `${...}`/`<...>` tag part, if it is within a third of its length;
+/// else one that `wanted` abbreviates (`aws:MFAPresent` for
+/// `aws:MultiFactorAuthPresent`).
 fn nearest(wanted: &str, candidates: impl Iterator<Item = String>) -> Option<String> {
+    let candidates: Vec<String> = candidates.collect();
+    by_distance(wanted, candidates.iter().cloned())
+        .or_else(|| candidates.into_iter().find(|c| abbreviates(wanted, c)))
+}
+
+/// True when `wanted` is `candidate` with a run of two or more of its
+/// capitalized words written as their initials, ignoring case:
+/// `MFAPresent` for `MultiFactorAuthPresent`.
+fn abbreviates(wanted: &str, candidate: &str) -> bool {
+    let (Some((wp, wn)), Some((cp, cn))) = (wanted.split_once(':'), candidate.split_once(':'))
+    else {
+        return false;
+    };
+    if !wp.eq_ignore_ascii_case(cp) {
+        return false;
+    }
+    let mut words: Vec<&str> = Vec::new();
+    let mut start = 0;
+    for (i, ch) in cn.char_indices().skip(1) {
+        if ch.is_ascii_uppercase() {
+            words.push(cn.get(start..i).unwrap_or_default());
+            start = i;
+        }
+    }
+    words.push(cn.get(start..).unwrap_or_default());
+    (0..words.len()).any(|i| {
+        (i + 2..=words.len()).any(|j| {
+            let initials: String = words
+                .get(i..j)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|w| w.chars().next())
+                .collect();
+            let before = words.get(..i).unwrap_or_default().concat();
+            let after = words.get(j..).unwrap_or_default().concat();
+            format!("{before}{initials}{after}").eq_ignore_ascii_case(wn)
+        })
+    })
+}
+
+/// The candidate nearest by edit distance, within a third of the length.
+fn by_distance(wanted: &str, candidates: impl Iterator<Item = String>) -> Option<String> {
     let wanted = wanted.to_ascii_lowercase();
     let limit = (wanted.chars().count() / 3).max(2);
     candidates
@@ -389,6 +457,27 @@ mod tests {
         // Nothing close: no suggestion.
         let m = err(action("s3:Zzzzzzzzzzzzzzzzzz", false));
         assert!(!m.contains("did you mean"), "{m}");
+    }
+
+    #[test]
+    fn a_key_written_with_initials_is_suggested_whole() {
+        assert_eq!(
+            suggest_key("aws:MFAPresent", None).as_deref(),
+            Some("aws:MultiFactorAuthPresent")
+        );
+        assert_eq!(
+            suggest_key("aws:RequestRegion", None).as_deref(),
+            Some("aws:RequestedRegion")
+        );
+        // Initials of one word, or of words out of order, abbreviate nothing.
+        assert!(!abbreviates("aws:MPresent", "aws:MultiFactorAuthPresent"));
+        assert!(!abbreviates("aws:FMAPresent", "aws:MultiFactorAuthPresent"));
+        assert!(abbreviates("aws:mfaage", "aws:MultiFactorAuthAge"));
+        assert_eq!(suggest_key("aws:Zzzzzzzzzzzzzzzz", None), None);
+        assert_eq!(
+            suggest_action("s3:GetObjekt").as_deref(),
+            Some("s3:GetObject")
+        );
     }
 
     #[test]
