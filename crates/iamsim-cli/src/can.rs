@@ -5,7 +5,7 @@
 use crate::files::{self, FsLoader};
 use crate::names::{Checks, UnknownNames};
 use crate::who_can::region_arg;
-use crate::{Format, fail, print, render};
+use crate::{AnswerFormat, fail, print, render};
 use clap::Args;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
@@ -49,7 +49,7 @@ pub struct CanArgs {
     explain: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: AnswerFormat,
     #[command(flatten)]
     names: UnknownNames,
 }
@@ -264,17 +264,11 @@ pub fn can(args: &CanArgs) -> u8 {
         Err(d) => return fail(&sources, &[d]),
     };
     let text = match args.format {
-        Format::Junit => {
-            return fail(
-                &sources,
-                &[Diagnostic::bare("--format junit is for iamsim run")],
-            );
-        }
-        Format::Json => {
+        AnswerFormat::Json => {
             render::scenario_json("<command line>", &result, Asked::Flags).to_string() + "\n"
         }
-        Format::Table if args.explain => render::explain(&result, Asked::Flags),
-        Format::Table => render::answer(&result),
+        AnswerFormat::Table if args.explain => render::explain(&result, Asked::Flags),
+        AnswerFormat::Table => render::answer(&result),
     };
     print(&text);
     match result.outcome {

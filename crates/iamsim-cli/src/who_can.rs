@@ -5,7 +5,7 @@
 
 use crate::can::context_args;
 use crate::names::{Checks, UnknownNames};
-use crate::{Format, fail, files, print};
+use crate::{AnswerFormat, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
@@ -42,7 +42,7 @@ pub struct WhoCanArgs {
     region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: AnswerFormat,
     #[command(flatten)]
     names: UnknownNames,
 }
@@ -97,23 +97,16 @@ pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
 }
 
 impl Setup {
-    /// Checks the format, reads `--context` and `--region`, checks the
-    /// names the arguments give (`names`, given the context) and loads the
-    /// world; on bad input, prints the errors and returns the exit status.
+    /// Reads `--context` and `--region`, checks the names the arguments
+    /// give (`names`, given the context) and loads the world; on bad input,
+    /// prints the errors and returns the exit status.
     pub fn load(
-        format: Format,
         context: &[String],
         region: Option<&str>,
         world: &Path,
         names: impl FnOnce(&Map<String, Value>) -> Checks,
     ) -> Result<Setup, u8> {
         let mut sources = Sources::new();
-        if format == Format::Junit {
-            return Err(fail(
-                &sources,
-                &[Diagnostic::bare("--format junit is for iamsim run")],
-            ));
-        }
         let context = context_args(context).map_err(|d| fail(&sources, &[d]))?;
         names(&context)
             .finish()
@@ -148,7 +141,6 @@ fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
     let s = match Setup::load(
-        args.format,
         &args.context,
         args.region.as_deref(),
         &args.world,
@@ -170,7 +162,7 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
     let text = match args.format {
-        Format::Json => found
+        AnswerFormat::Json => found
             .iter()
             .map(|r| reach_json(r).to_string() + "\n")
             .collect(),
