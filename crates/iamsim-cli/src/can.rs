@@ -265,7 +265,13 @@ pub fn can(args: &CanArgs) -> u8 {
     };
     let text = match args.format {
         AnswerFormat::Json => {
-            render::scenario_json("<command line>", &result, Asked::Flags).to_string() + "\n"
+            // A question has no expectation: nothing to hold or miss.
+            let mut line = render::scenario_json("<command line>", &result, Asked::Flags);
+            if let Some(obj) = line.as_object_mut() {
+                obj.remove("expect");
+                obj.remove("pass");
+            }
+            line.to_string() + "\n"
         }
         AnswerFormat::Table if args.explain => render::explain(&result, Asked::Flags),
         AnswerFormat::Table => render::answer(&result),
