@@ -336,7 +336,7 @@ fn allowed_summary(
     let rbp = first(Gate::ResourcePolicy);
     let id = first(Gate::Identity).unwrap_or_else(|| {
         if matches!(req.caller, Caller::Root { .. }) {
-            format!("{caller} is the account's root user")
+            format!("{caller}, the account's root user,")
         } else {
             format!("{caller}'s own account, which the world does not declare,")
         }
