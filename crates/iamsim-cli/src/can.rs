@@ -1,13 +1,14 @@
 //! `iamsim can`: one question, answered with its explanation. The question
 //! becomes a one-scenario file (registered as `<command line>`), so it runs
-//! through exactly the same code as `iamsim run`.
+//! through exactly the same code as `iamsim run`; an error in that file is
+//! reported against the argument it came from, which the user typed.
 
 use crate::files::{self, FsLoader};
 use crate::names::{Checks, UnknownNames};
-use crate::who_can::region_arg;
+use crate::who_can::{owner_arg, region_arg};
 use crate::{AnswerFormat, fail, print, render};
 use clap::Args;
-use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
+use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::report::Asked;
 use iamsim_core::scenario;
@@ -220,6 +221,52 @@ fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
     Ok(file)
 }
 
+/// The argument of `args` that put the value at `path` of the question's
+/// scenario file, as the command line spells it.
+fn argument(args: &CanArgs, path: &str) -> String {
+    let Some(rest) = path.strip_prefix("$.scenarios[0].") else {
+        return match path {
+            p if p.starts_with("$.context") => "argument --context".to_string(),
+            "$.region" => format!("argument --region '{}'", args.region.as_deref().unwrap_or_default()),
+            _ => "the question".to_string(),
+        };
+    };
+    if rest.starts_with("principal") {
+        return format!("argument PRINCIPAL '{}'", args.principal);
+    }
+    let step = rest
+        .strip_prefix("steps[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, key)| i.parse::<usize>().ok().map(|i| (i, key)));
+    match step {
+        Some((i, _)) if i < args.via.len() => {
+            format!("argument --via '{}'", args.via.get(i).map_or("", String::as_str))
+        }
+        Some((_, ".action")) => format!("argument ACTION '{}'", args.action),
+        Some((_, ".resource")) => format!("argument RESOURCE '{}'", args.resource),
+        Some((_, ".resource_account")) => format!(
+            "argument --resource-account '{}'",
+            args.resource_account.as_deref().unwrap_or_default()
+        ),
+        _ => format!("arguments ACTION '{}' and RESOURCE '{}'", args.action, args.resource),
+    }
+}
+
+/// The errors located in the question's scenario file (`source`), said of
+/// the arguments that gave the values; errors elsewhere (the world) keep
+/// their location.
+fn of_arguments(args: &CanArgs, source: SourceId, errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    errors
+        .into_iter()
+        .map(|d| match &d.location {
+            Some(loc) if loc.source == source => {
+                Diagnostic::bare(format!("{}: {}", argument(args, &loc.path), d.message))
+            }
+            _ => d,
+        })
+        .collect()
+}
+
 /// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad
 /// input, 3 indeterminate: the decision rests on what is known only after
 /// apply).
@@ -234,6 +281,10 @@ pub fn can(args: &CanArgs) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
+    let resource_account = args.resource_account.as_deref();
+    if let Err(d) = owner_arg(&world, (&args.action, &args.resource), resource_account) {
+        return fail(&sources, &[d]);
+    }
     let mut loader = FsLoader::default();
     let id = sources.add("<command line>", text);
     let node = match world::parse_source(&sources, id) {
@@ -245,7 +296,7 @@ pub fn can(args: &CanArgs) -> u8 {
     let allow = args.names.allow_unknown_names;
     let file = match scenario::parse_node(&mut sources, id, &node, &mut loader, allow) {
         Ok(f) => f,
-        Err(errors) => return fail(&sources, &errors),
+        Err(errors) => return fail(&sources, &of_arguments(args, id, errors)),
     };
     let Some(sc) = file.scenarios.first() else {
         return fail(
@@ -261,7 +312,7 @@ pub fn can(args: &CanArgs) -> u8 {
         scenario::Detail::Explanations,
     ) {
         Ok(r) => r,
-        Err(d) => return fail(&sources, &[d]),
+        Err(d) => return fail(&sources, &of_arguments(args, id, vec![d])),
     };
     let text = match args.format {
         AnswerFormat::Json => {

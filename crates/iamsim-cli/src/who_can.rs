@@ -8,12 +8,12 @@ use crate::names::{Checks, UnknownNames};
 use crate::{AnswerFormat, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
-use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
+use iamsim_core::access::who_can::{Question, Reach, Step, action_service, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::region::{is_region_name, region_error};
 use iamsim_core::report::Asked;
-use iamsim_core::request::Clock;
+use iamsim_core::request::{Clock, TargetError, resolve_target};
 use iamsim_core::world::World;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -96,6 +96,38 @@ pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
     }
 }
 
+/// Checks that the world, or `--resource-account`, says which account owns
+/// the resource of a question, with an error naming the argument as the
+/// command line spells it (the library's own words name the scenario file's
+/// `resource_account` key).
+pub fn owner_arg(
+    world: &World,
+    (action, resource): (&str, &str),
+    resource_account: Option<&str>,
+) -> Result<(), Diagnostic> {
+    // An unknown service was refused with the names; `*` has an owner.
+    let Ok(service) = action_service(action) else {
+        return Ok(());
+    };
+    let error = match resolve_target(world, &service, resource, resource_account, "") {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    let account = resource_account.unwrap_or_default();
+    Err(Diagnostic::bare(match error {
+        TargetError::UnknownOwner { .. } => format!(
+            "argument RESOURCE '{resource}': its owner is unknown: declare the bucket in the world or give --resource-account"
+        ),
+        TargetError::BadAccount { .. } => {
+            format!("argument --resource-account '{account}': not a 12-digit account id")
+        }
+        TargetError::Contradicts { owner, .. } => format!(
+            "argument --resource-account '{account}': {resource} belongs to account {owner}"
+        ),
+        TargetError::BadResource(text) => format!("argument RESOURCE '{resource}': {text}"),
+    }))
+}
+
 impl Setup {
     /// Reads `--context` and `--region`, checks the names the arguments
     /// give (`names`, given the context) and loads the world; on bad input,
@@ -149,6 +181,13 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Err(d) = owner_arg(
+        &s.world,
+        (&args.action, &args.resource),
+        args.resource_account.as_deref(),
+    ) {
+        return fail(&s.sources, &[d]);
+    }
     let q = Question {
         action: &args.action,
         resource: &args.resource,
