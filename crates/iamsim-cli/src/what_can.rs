@@ -155,10 +155,11 @@ fn identity_json(principal: &str, a: &AsIdentity) -> Value {
 fn table(found: &[AsIdentity]) -> String {
     let mut out = String::new();
     for a in found {
-        let how = if a.chain.is_empty() {
-            "itself".to_string()
-        } else {
-            format!("through {}", a.chain.join(" → "))
+        // The chain ends with the role itself, which the line names.
+        let how = match a.chain.split_last() {
+            None => "itself".to_string(),
+            Some((_, [])) => "assumed directly".to_string(),
+            Some((_, before)) => format!("assumed through {}", before.join(" → ")),
         };
         let cond = if a.needs.is_empty() {
             String::new()
