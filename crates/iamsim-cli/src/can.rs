@@ -227,7 +227,10 @@ fn argument(args: &CanArgs, path: &str) -> String {
     let Some(rest) = path.strip_prefix("$.scenarios[0].") else {
         return match path {
             p if p.starts_with("$.context") => "argument --context".to_string(),
-            "$.region" => format!("argument --region '{}'", args.region.as_deref().unwrap_or_default()),
+            "$.region" => format!(
+                "argument --region '{}'",
+                args.region.as_deref().unwrap_or_default()
+            ),
             _ => "the question".to_string(),
         };
     };
@@ -240,7 +243,10 @@ fn argument(args: &CanArgs, path: &str) -> String {
         .and_then(|(i, key)| i.parse::<usize>().ok().map(|i| (i, key)));
     match step {
         Some((i, _)) if i < args.via.len() => {
-            format!("argument --via '{}'", args.via.get(i).map_or("", String::as_str))
+            format!(
+                "argument --via '{}'",
+                args.via.get(i).map_or("", String::as_str)
+            )
         }
         Some((_, ".action")) => format!("argument ACTION '{}'", args.action),
         Some((_, ".resource")) => format!("argument RESOURCE '{}'", args.resource),
@@ -248,7 +254,10 @@ fn argument(args: &CanArgs, path: &str) -> String {
             "argument --resource-account '{}'",
             args.resource_account.as_deref().unwrap_or_default()
         ),
-        _ => format!("arguments ACTION '{}' and RESOURCE '{}'", args.action, args.resource),
+        _ => format!(
+            "arguments ACTION '{}' and RESOURCE '{}'",
+            args.action, args.resource
+        ),
     }
 }
 

@@ -11,6 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+mod rough_edges;
 mod terraform_unknown;
 
 fn root() -> PathBuf {
@@ -2021,7 +2022,10 @@ fn can_shows_the_assume_role_parameters_it_passed() {
     assert_eq!(v["steps"][0]["parameters"]["session_name"], "iamsim");
     assert!(v["steps"][1].get("parameters").is_none(), "{out}");
     // A question states no expectation.
-    assert!(v.get("expect").is_none() && v.get("pass").is_none(), "{out}");
+    assert!(
+        v.get("expect").is_none() && v.get("pass").is_none(),
+        "{out}"
+    );
 }
 
 /// The AssumeRole flags are refused, naming the flag, without `--via`

@@ -673,7 +673,10 @@ mod tests {
             "arn:aws:kms:us-east-1:aws:key/k",
         ] {
             let err = resolve(bad).unwrap_err();
-            assert!(err.to_string().contains("not a 12-digit id"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("not a 12-digit id"),
+                "{bad}: {err}"
+            );
         }
         let mine = resolve("arn:aws:iam::222222222222:policy/Mine").unwrap();
         assert!(!mine.is_same_account("111111111111"));

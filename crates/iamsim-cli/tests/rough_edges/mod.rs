@@ -1,44 +1,10 @@
 //! Regression tests for the rough edges of the CLI that issue 14 found by
 //! trying it as a new user: each test failed on the behaviour it names, and
 //! each pins the near miss that must not change.
-#![allow(
-    clippy::unwrap_used,
-    clippy::expect_used,
-    clippy::panic,
-    clippy::indexing_slicing,
-    reason = "a test fails loudly on anything unexpected"
-)]
 
+use super::{iamsim, root, stderr, stdout, tempdir};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
-}
-
-fn iamsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_iamsim"))
-        .current_dir(root())
-        .args(args)
-        .output()
-        .expect("run iamsim")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-fn tempdir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("iamsim-edges-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 const SEED: &str = "testdata/seeds/000-day7-trust-user-plakhera/world.json";
 const USER: &str = "arn:aws:iam::222222222222:user/plakhera";
@@ -125,7 +91,16 @@ fn can_errors_name_the_argument() {
     );
     let wrong_role = "arn:aws:iam::111111111111:role/S3ReadOnly";
     let o = iamsim(&[
-        "can", "--world", SEED, USER, "s3:GetObject", OBJECT, "--via", ROLE, "--via", wrong_role,
+        "can",
+        "--world",
+        SEED,
+        USER,
+        "s3:GetObject",
+        OBJECT,
+        "--via",
+        ROLE,
+        "--via",
+        wrong_role,
     ]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
@@ -137,8 +112,19 @@ fn can_errors_name_the_argument() {
     // The near miss: errors in the world file keep their location there.
     let dir = tempdir("can-world-error");
     let bad = dir.join("world.json");
-    std::fs::write(&bad, r#"{"accounts": {"111111111111": {"users": {"a": 1}}}}"#).unwrap();
-    let o = iamsim(&["can", "--world", bad.to_str().unwrap(), USER, "s3:GetObject", OBJECT]);
+    std::fs::write(
+        &bad,
+        r#"{"accounts": {"111111111111": {"users": {"a": 1}}}}"#,
+    )
+    .unwrap();
+    let o = iamsim(&[
+        "can",
+        "--world",
+        bad.to_str().unwrap(),
+        USER,
+        "s3:GetObject",
+        OBJECT,
+    ]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
     assert!(err.contains("world.json:1:"), "{err}");
@@ -175,10 +161,20 @@ fn an_unknown_owner_asks_for_resource_account_as_the_input_spells_it() {
     ]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let o = iamsim(&[
-        "can", "--world", SEED, USER, "s3:GetObject", resource, "--resource-account", "x1",
+        "can",
+        "--world",
+        SEED,
+        USER,
+        "s3:GetObject",
+        resource,
+        "--resource-account",
+        "x1",
     ]);
     let err = stderr(&o);
-    assert!(err.starts_with("error: argument --resource-account 'x1': "), "{err}");
+    assert!(
+        err.starts_with("error: argument --resource-account 'x1': "),
+        "{err}"
+    );
     // A scenario file names its own key.
     let dir = tempdir("owner-file");
     let file = dir.join("s.json");
@@ -194,7 +190,10 @@ fn an_unknown_owner_asks_for_resource_account_as_the_input_spells_it() {
     let o = iamsim(&["run", file.to_str().unwrap()]);
     let err = stderr(&o);
     assert_eq!(o.status.code(), Some(2), "{err}");
-    assert!(err.contains("give \"resource_account\" on the step"), "{err}");
+    assert!(
+        err.contains("give \"resource_account\" on the step"),
+        "{err}"
+    );
 }
 
 /// The root user's allow reads as a sentence.
@@ -225,7 +224,10 @@ fn can_json_carries_no_expectation() {
     let w = world("can-json");
     let line = can_json(&w, "111111111111:user/alice", &[]);
     let obj = line.as_object().unwrap();
-    assert!(!obj.contains_key("expect") && !obj.contains_key("pass"), "{line}");
+    assert!(
+        !obj.contains_key("expect") && !obj.contains_key("pass"),
+        "{line}"
+    );
     assert_eq!(line["decision"], "allow");
     let o = iamsim(&[
         "run",
@@ -234,7 +236,10 @@ fn can_json_carries_no_expectation() {
         "testdata/seeds/000-day7-trust-user-plakhera/scenarios.json",
     ]);
     let first: Value = serde_json::from_str(stdout(&o).lines().next().unwrap()).unwrap();
-    assert!(first.get("expect").is_some() && first.get("pass").is_some(), "{first}");
+    assert!(
+        first.get("expect").is_some() && first.get("pass").is_some(),
+        "{first}"
+    );
 }
 
 /// Each command's `--help` lists only the formats it accepts.
@@ -246,7 +251,11 @@ fn help_lists_only_the_formats_each_command_accepts() {
         assert!(!help.contains("junit"), "{cmd}: {help}");
         let o = iamsim(&[cmd, "--format", "junit"]);
         assert_eq!(o.status.code(), Some(2), "{cmd}");
-        assert!(stderr(&o).contains("invalid value 'junit'"), "{cmd}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains("invalid value 'junit'"),
+            "{cmd}: {}",
+            stderr(&o)
+        );
     }
     let help = stdout(&iamsim(&["run", "--help"]));
     assert!(help.contains("junit"), "{help}");
@@ -275,13 +284,21 @@ fn junit_cases_have_a_dotted_classname_and_a_time() {
             c.contains(r#"classname="testdata.seeds.000-day7-trust-user-plakhera.scenarios""#),
             "{c}"
         );
-        let time = c.split("time=\"").nth(1).expect("a time").split('"').next().unwrap();
+        let time = c
+            .split("time=\"")
+            .nth(1)
+            .expect("a time")
+            .split('"')
+            .next()
+            .unwrap();
         let secs: f64 = time.parse().unwrap();
         assert!((0.0..60.0).contains(&secs), "{c}");
     }
     // The suite keeps the path as given.
     assert!(
-        xml.contains(r#"<testsuite name="testdata/seeds/000-day7-trust-user-plakhera/scenarios.json""#),
+        xml.contains(
+            r#"<testsuite name="testdata/seeds/000-day7-trust-user-plakhera/scenarios.json""#
+        ),
         "{xml}"
     );
 }
@@ -327,8 +344,14 @@ fn diff_cites_the_step_that_changed() {
     let o = iamsim(&args);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(1), "{out}{}", stderr(&o));
-    assert!(out.contains("      before: step 1: sts:AssumeRole"), "{out}");
-    assert!(out.contains("      after:  step 1: sts:AssumeRole"), "{out}");
+    assert!(
+        out.contains("      before: step 1: sts:AssumeRole"),
+        "{out}"
+    );
+    assert!(
+        out.contains("      after:  step 1: sts:AssumeRole"),
+        "{out}"
+    );
     assert!(!out.contains("step 2"), "{out}");
 }
 
@@ -343,7 +366,10 @@ fn an_implicit_deny_blames_only_allow_conditions() {
     let line = can_json(&w, "222222222222:user/carol", &[]);
     let summary = line["steps"][0]["summary"].as_str().unwrap();
     assert_eq!(line["decision"], "implicit_deny");
-    assert!(summary.contains("(condition IpAddress aws:SourceIp is false"), "{summary}");
+    assert!(
+        summary.contains("(condition IpAddress aws:SourceIp is false"),
+        "{summary}"
+    );
     assert!(!summary.contains("aws:SecureTransport"), "{summary}");
     // From the right address it is allowed.
     let line = can_json(
@@ -371,7 +397,10 @@ fn a_same_account_identity_allow_does_not_fail_the_resource_gate() {
     let g = gate(&line, "resource-based policy");
     assert_eq!(g["verdict"], "skip", "{g}");
     assert!(
-        g["note"].as_str().unwrap().contains("the identity-based allow suffices"),
+        g["note"]
+            .as_str()
+            .unwrap()
+            .contains("the identity-based allow suffices"),
         "{g}"
     );
     let line = can_json(&w, "111111111111:user/bob", &[]);
@@ -397,7 +426,12 @@ fn a_wrong_ou_parent_is_reported_once() {
             "accounts": {"111111111111": {"ou": "ou-c"}}}"#,
     )
     .unwrap();
-    let err = stderr(&iamsim(&["what-can", "arn:aws:iam::111111111111:root", "--world", path.to_str().unwrap()]));
+    let err = stderr(&iamsim(&[
+        "what-can",
+        "arn:aws:iam::111111111111:root",
+        "--world",
+        path.to_str().unwrap(),
+    ]));
     assert_eq!(err.matches(": error: ").count(), 1, "{err}");
     assert!(err.contains("parent \"ou-typo\""), "{err}");
     assert!(err.contains("$.organization.ous.ou-a.parent"), "{err}");
@@ -408,7 +442,12 @@ fn a_wrong_ou_parent_is_reported_once() {
             "accounts": {}}"#,
     )
     .unwrap();
-    let err = stderr(&iamsim(&["what-can", "arn:aws:iam::111111111111:root", "--world", path.to_str().unwrap()]));
+    let err = stderr(&iamsim(&[
+        "what-can",
+        "arn:aws:iam::111111111111:root",
+        "--world",
+        path.to_str().unwrap(),
+    ]));
     assert_eq!(err.matches(": error: ").count(), 2, "{err}");
     assert!(!err.contains("\"ou-c\" is its own ancestor"), "{err}");
 }
@@ -420,7 +459,10 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
     let o = iamsim(&["what-can", USER, "--world", SEED]);
     let out = stdout(&o);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
-    let role_line = out.lines().find(|l| l.starts_with(&format!("as {ROLE}"))).unwrap();
+    let role_line = out
+        .lines()
+        .find(|l| l.starts_with(&format!("as {ROLE}")))
+        .unwrap();
     assert_eq!(role_line.matches(ROLE).count(), 1, "{out}");
     assert_eq!(role_line, format!("as {ROLE} (assumed directly)"), "{out}");
     // AmazonS3ReadOnlyAccess grants s3:ListAllMyBuckets, which takes no resource.
@@ -442,8 +484,14 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         .iter()
         .find(|r| r["resource"] == "*")
         .unwrap_or_else(|| panic!("{line}"));
-    assert_eq!(star["actions"]["ec2"], serde_json::json!(["DescribeInstances"]));
-    assert_eq!(star["actions"]["s3"], serde_json::json!(["ListAllMyBuckets"]));
+    assert_eq!(
+        star["actions"]["ec2"],
+        serde_json::json!(["DescribeInstances"])
+    );
+    assert_eq!(
+        star["actions"]["s3"],
+        serde_json::json!(["ListAllMyBuckets"])
+    );
     // bob's policy allows nothing without a resource.
     let o = iamsim(&[
         "what-can",
