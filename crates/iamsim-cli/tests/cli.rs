@@ -1452,7 +1452,11 @@ fn who_can_exits_1_when_nobody_can_and_2_on_bad_input() {
         "testdata/access/world.json",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("its owner is unknown"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its owner is unknown"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
