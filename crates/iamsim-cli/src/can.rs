@@ -290,10 +290,9 @@ pub fn can(args: &CanArgs) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
+    // Reported after the question's own errors, in the arguments' order.
     let resource_account = args.resource_account.as_deref();
-    if let Err(d) = owner_arg(&world, (&args.action, &args.resource), resource_account) {
-        return fail(&sources, &[d]);
-    }
+    let owner = owner_arg(&world, (&args.action, &args.resource), resource_account).err();
     let mut loader = FsLoader::default();
     let id = sources.add("<command line>", text);
     let node = match world::parse_source(&sources, id) {
@@ -305,8 +304,15 @@ pub fn can(args: &CanArgs) -> u8 {
     let allow = args.names.allow_unknown_names;
     let file = match scenario::parse_node(&mut sources, id, &node, &mut loader, allow) {
         Ok(f) => f,
-        Err(errors) => return fail(&sources, &of_arguments(args, id, errors)),
+        Err(errors) => {
+            let mut errors = of_arguments(args, id, errors);
+            errors.extend(owner);
+            return fail(&sources, &errors);
+        }
     };
+    if let Some(d) = owner {
+        return fail(&sources, &[d]);
+    }
     let Some(sc) = file.scenarios.first() else {
         return fail(
             &sources,
