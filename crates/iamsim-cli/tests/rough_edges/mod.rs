@@ -418,37 +418,31 @@ fn a_same_account_identity_allow_does_not_fail_the_resource_gate() {
 fn a_wrong_ou_parent_is_reported_once() {
     let dir = tempdir("ou-parent");
     let path = dir.join("world.json");
-    std::fs::write(
-        &path,
-        r#"{"organization": {"id": "o-abcdefghij", "management_account": "999999999999", "root": {},
-            "ous": {"ou-a": {"parent": "ou-typo"}, "ou-b": {"parent": "ou-a"}, "ou-c": {"parent": "ou-b"},
-                    "ou-d": {"parent": "root"}}},
-            "accounts": {"111111111111": {"ou": "ou-c"}}}"#,
-    )
-    .unwrap();
-    let err = stderr(&iamsim(&[
-        "what-can",
-        "arn:aws:iam::111111111111:root",
-        "--world",
-        path.to_str().unwrap(),
-    ]));
+    let load_errors = |ous: &str| {
+        let world = format!(
+            r#"{{"organization": {{"id": "o-abcdefghij", "management_account": "999999999999",
+                "root": {{}}, "ous": {ous}}},
+                "accounts": {{"111111111111": {{"ou": "ou-c"}}}}}}"#
+        );
+        std::fs::write(&path, world).unwrap();
+        let args = ["what-can", "arn:aws:iam::111111111111:root", "--world"];
+        let o = iamsim(&[&args[..], &[path.to_str().unwrap()]].concat());
+        assert_eq!(o.status.code(), Some(2));
+        stderr(&o)
+    };
+    let err = load_errors(
+        r#"{"ou-a": {"parent": "ou-typo"}, "ou-b": {"parent": "ou-a"}, "ou-c": {"parent": "ou-b"},
+            "ou-d": {"parent": "root"}}"#,
+    );
     assert_eq!(err.matches(": error: ").count(), 1, "{err}");
     assert!(err.contains("parent \"ou-typo\""), "{err}");
     assert!(err.contains("$.organization.ous.ou-a.parent"), "{err}");
-    std::fs::write(
-        &path,
-        r#"{"organization": {"id": "o-abcdefghij", "management_account": "999999999999", "root": {},
-            "ous": {"ou-a": {"parent": "ou-b"}, "ou-b": {"parent": "ou-a"}, "ou-c": {"parent": "ou-b"}}},
-            "accounts": {}}"#,
-    )
-    .unwrap();
-    let err = stderr(&iamsim(&[
-        "what-can",
-        "arn:aws:iam::111111111111:root",
-        "--world",
-        path.to_str().unwrap(),
-    ]));
+    let err = load_errors(
+        r#"{"ou-a": {"parent": "ou-b"}, "ou-b": {"parent": "ou-a"}, "ou-c": {"parent": "ou-b"}}"#,
+    );
     assert_eq!(err.matches(": error: ").count(), 2, "{err}");
+    assert!(err.contains("\"ou-a\" is its own ancestor"), "{err}");
+    assert!(err.contains("\"ou-b\" is its own ancestor"), "{err}");
     assert!(!err.contains("\"ou-c\" is its own ancestor"), "{err}");
 }
 
@@ -465,6 +459,20 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         .unwrap();
     assert_eq!(role_line.matches(ROLE).count(), 1, "{out}");
     assert_eq!(role_line, format!("as {ROLE} (assumed directly)"), "{out}");
+    // A longer chain names the roles before the one reached.
+    let o = iamsim(&[
+        "what-can",
+        "arn:aws:iam::444444444444:user/alice",
+        "--world",
+        "testdata/access/world.json",
+    ]);
+    let chain = stdout(&o);
+    assert!(
+        chain.contains(
+            "\nas arn:aws:iam::222222222222:role/Tools (assumed through arn:aws:iam::333333333333:role/Jump)\n"
+        ),
+        "{chain}"
+    );
     // AmazonS3ReadOnlyAccess grants s3:ListAllMyBuckets, which takes no resource.
     let star = out.find("\n  *\n").unwrap_or_else(|| panic!("{out}"));
     assert!(out[star..].contains("ListAllMyBuckets"), "{out}");
