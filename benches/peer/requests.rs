@@ -542,6 +542,7 @@ pub fn target_of<'a>(
         Some(str_field(req, "resource_account")?),
         caller.account(),
     )
+    .map_err(String::from)
 }
 
 /// The keys AWS sets itself for a request, as iamsim-core derives them

@@ -9,6 +9,7 @@ use iamsim_core::world::{self, World};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// Files larger than this are read scenario by scenario ([`crate::stream`]).
 pub const STREAM_ABOVE: u64 = 8 << 20;
@@ -56,6 +57,8 @@ pub struct Outcome {
     pub file: String,
     /// What it decided.
     pub result: ScenarioResult,
+    /// How long deciding it took (JUnit's `time`).
+    pub time: Duration,
 }
 
 impl Batch {
@@ -248,13 +251,12 @@ impl Batch {
                     .scenarios
                     .get(s)
                     .ok_or_else(|| Diagnostic::bare("internal: scenario index"))?;
-                let mut result = scenario::run_scenario(world, file, sc, clock, detail)?;
-                if result.pass == Some(false) && detail == Detail::Decisions {
-                    result = scenario::run_scenario(world, file, sc, clock, Detail::Explanations)?;
-                }
+                let started = Instant::now();
+                let result = crate::stream::decide(world, file, sc, clock, detail)?;
                 Ok(Outcome {
                     file: self.name(file.source),
                     result,
+                    time: started.elapsed(),
                 })
             })
             .collect();

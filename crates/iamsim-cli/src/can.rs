@@ -1,13 +1,14 @@
 //! `iamsim can`: one question, answered with its explanation. The question
 //! becomes a one-scenario file (registered as `<command line>`), so it runs
-//! through exactly the same code as `iamsim run`.
+//! through exactly the same code as `iamsim run`; an error in that file is
+//! reported against the argument it came from, which the user typed.
 
 use crate::files::{self, FsLoader};
 use crate::names::{Checks, UnknownNames};
-use crate::who_can::region_arg;
-use crate::{Format, fail, print, render};
+use crate::who_can::{owner_arg, region_arg};
+use crate::{AnswerFormat, fail, print, render};
 use clap::Args;
-use iamsim_core::diag::{Diagnostic, Doc, JsonPath, Sources};
+use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::report::Asked;
 use iamsim_core::scenario;
@@ -49,7 +50,7 @@ pub struct CanArgs {
     explain: bool,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: AnswerFormat,
     #[command(flatten)]
     names: UnknownNames,
 }
@@ -220,6 +221,61 @@ fn question(args: &CanArgs) -> Result<Value, Vec<Diagnostic>> {
     Ok(file)
 }
 
+/// The argument of `args` that put the value at `path` of the question's
+/// scenario file, as the command line spells it.
+fn argument(args: &CanArgs, path: &str) -> String {
+    let Some(rest) = path.strip_prefix("$.scenarios[0].") else {
+        return match path {
+            p if p.starts_with("$.context") => "argument --context".to_string(),
+            "$.region" => format!(
+                "argument --region '{}'",
+                args.region.as_deref().unwrap_or_default()
+            ),
+            _ => "the question".to_string(),
+        };
+    };
+    if rest.starts_with("principal") {
+        return format!("argument PRINCIPAL '{}'", args.principal);
+    }
+    let step = rest
+        .strip_prefix("steps[")
+        .and_then(|r| r.split_once(']'))
+        .and_then(|(i, key)| i.parse::<usize>().ok().map(|i| (i, key)));
+    match step {
+        Some((i, _)) if i < args.via.len() => {
+            format!(
+                "argument --via '{}'",
+                args.via.get(i).map_or("", String::as_str)
+            )
+        }
+        Some((_, ".action")) => format!("argument ACTION '{}'", args.action),
+        Some((_, ".resource")) => format!("argument RESOURCE '{}'", args.resource),
+        Some((_, ".resource_account")) => format!(
+            "argument --resource-account '{}'",
+            args.resource_account.as_deref().unwrap_or_default()
+        ),
+        _ => format!(
+            "arguments ACTION '{}' and RESOURCE '{}'",
+            args.action, args.resource
+        ),
+    }
+}
+
+/// The errors located in the question's scenario file (`source`), said of
+/// the arguments that gave the values; errors elsewhere (the world) keep
+/// their location.
+fn of_arguments(args: &CanArgs, source: SourceId, errors: Vec<Diagnostic>) -> Vec<Diagnostic> {
+    errors
+        .into_iter()
+        .map(|d| match &d.location {
+            Some(loc) if loc.source == source => {
+                Diagnostic::bare(format!("{}: {}", argument(args, &loc.path), d.message))
+            }
+            _ => d,
+        })
+        .collect()
+}
+
 /// Runs `iamsim can`; returns the exit status (0 allowed, 1 denied, 2 bad
 /// input, 3 indeterminate: the decision rests on what is known only after
 /// apply).
@@ -234,6 +290,9 @@ pub fn can(args: &CanArgs) -> u8 {
         Ok(w) => w,
         Err(errors) => return fail(&sources, &errors),
     };
+    // Reported after the question's own errors, in the arguments' order.
+    let resource_account = args.resource_account.as_deref();
+    let owner = owner_arg(&world, (&args.action, &args.resource), resource_account).err();
     let mut loader = FsLoader::default();
     let id = sources.add("<command line>", text);
     let node = match world::parse_source(&sources, id) {
@@ -245,8 +304,15 @@ pub fn can(args: &CanArgs) -> u8 {
     let allow = args.names.allow_unknown_names;
     let file = match scenario::parse_node(&mut sources, id, &node, &mut loader, allow) {
         Ok(f) => f,
-        Err(errors) => return fail(&sources, &errors),
+        Err(errors) => {
+            let mut errors = of_arguments(args, id, errors);
+            errors.extend(owner);
+            return fail(&sources, &errors);
+        }
     };
+    if let Some(d) = owner {
+        return fail(&sources, &[d]);
+    }
     let Some(sc) = file.scenarios.first() else {
         return fail(
             &sources,
@@ -261,20 +327,20 @@ pub fn can(args: &CanArgs) -> u8 {
         scenario::Detail::Explanations,
     ) {
         Ok(r) => r,
-        Err(d) => return fail(&sources, &[d]),
+        Err(d) => return fail(&sources, &of_arguments(args, id, vec![d])),
     };
     let text = match args.format {
-        Format::Junit => {
-            return fail(
-                &sources,
-                &[Diagnostic::bare("--format junit is for iamsim run")],
-            );
+        AnswerFormat::Json => {
+            // A question has no expectation: nothing to hold or miss.
+            let mut line = render::scenario_json("<command line>", &result, Asked::Flags);
+            if let Some(obj) = line.as_object_mut() {
+                obj.remove("expect");
+                obj.remove("pass");
+            }
+            line.to_string() + "\n"
         }
-        Format::Json => {
-            render::scenario_json("<command line>", &result, Asked::Flags).to_string() + "\n"
-        }
-        Format::Table if args.explain => render::explain(&result, Asked::Flags),
-        Format::Table => render::answer(&result),
+        AnswerFormat::Table if args.explain => render::explain(&result, Asked::Flags),
+        AnswerFormat::Table => render::answer(&result),
     };
     print(&text);
     match result.outcome {

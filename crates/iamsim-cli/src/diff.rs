@@ -108,10 +108,14 @@ fn outcomes(
         .map_err(|errors| fail(&batch.sources, &errors))
 }
 
-/// The step that decided a scenario, as one line.
-fn why(r: &ScenarioResult) -> String {
+/// The step that decides a changed scenario on side `r`, as one line: its
+/// denied step; on an allowed side, the step the other side was denied at,
+/// which is where the change lies (the last step only if neither side was
+/// denied).
+fn why(r: &ScenarioResult, other: &ScenarioResult) -> String {
     let step = r
         .denied_at
+        .or(other.denied_at)
         .and_then(|i| r.steps.get(i).map(|s| (i, s)))
         .or_else(|| r.steps.iter().enumerate().next_back());
     match step.and_then(|(i, s)| deciding(s).map(|t| (i, t))) {
@@ -126,8 +130,8 @@ fn why(r: &ScenarioResult) -> String {
     }
 }
 
-fn side(r: &ScenarioResult) -> serde_json::Value {
-    json!({"decision": r.outcome.as_str(), "depends_on": r.depends_on, "denied_at": r.denied_at, "why": why(r)})
+fn side(r: &ScenarioResult, other: &ScenarioResult) -> serde_json::Value {
+    json!({"decision": r.outcome.as_str(), "depends_on": r.depends_on, "denied_at": r.denied_at, "why": why(r, other)})
 }
 
 /// Runs `iamsim diff`; returns the exit status (0 none differ, 1 some do, 2 bad input).
@@ -196,7 +200,7 @@ pub fn diff(args: &DiffArgs) -> u8 {
         }
         changed += 1;
         if args.format == DiffFormat::Json {
-            let line = json!({"file": b.file, "name": b.result.name, "before": side(&b.result), "after": side(&a.result)});
+            let line = json!({"file": b.file, "name": b.result.name, "before": side(&b.result, &a.result), "after": side(&a.result, &b.result)});
             let _ = writeln!(text, "{line}");
         } else {
             let _ = writeln!(
@@ -213,8 +217,8 @@ pub fn diff(args: &DiffArgs) -> u8 {
                     let _ = writeln!(text, "      {when}{depends}");
                 }
             }
-            let _ = writeln!(text, "      before: {}", why(&b.result));
-            let _ = writeln!(text, "      after:  {}", why(&a.result));
+            let _ = writeln!(text, "      before: {}", why(&b.result, &a.result));
+            let _ = writeln!(text, "      after:  {}", why(&a.result, &b.result));
         }
     }
     if args.format == DiffFormat::Table {

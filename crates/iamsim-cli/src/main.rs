@@ -40,15 +40,25 @@ struct Cli {
     command: Command,
 }
 
-/// Output formats.
+/// Output formats of `run`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 enum Format {
     /// A table a person reads.
     Table,
     /// One JSON object per line.
     Json,
-    /// JUnit XML, for CI systems (`run` only; files are read whole).
+    /// JUnit XML, for CI systems (files are read whole).
     Junit,
+}
+
+/// Output formats of the questions (`can`, `who-can`, `what-can`): no
+/// JUnit, since a question has no expectation to pass or fail.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum AnswerFormat {
+    /// A table a person reads.
+    Table,
+    /// One JSON object per line.
+    Json,
 }
 
 #[derive(Subcommand)]

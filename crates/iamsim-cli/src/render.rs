@@ -259,6 +259,23 @@ fn deciding_summary(r: &ScenarioResult) -> String {
         .unwrap_or_default()
 }
 
+/// A scenario file's JUnit class name: its path without the extension,
+/// with dots for separators (`testdata/rules/outsider.json` gives
+/// `testdata.rules.outsider`), as JUnit tools read a class name as
+/// packages and a class; `.`, `..` and the root are left out.
+fn classname(file: &str) -> String {
+    let path = std::path::Path::new(file);
+    let parts: Vec<String> = path
+        .with_extension("")
+        .components()
+        .filter_map(|c| match c {
+            std::path::Component::Normal(p) => Some(p.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    parts.join(".")
+}
+
 /// The batch as JUnit XML: one test suite per scenario file, one test case
 /// per scenario; a missed expectation is a failure whose message says why
 /// and whose text walks through every gate; a scenario without expectation
@@ -299,7 +316,8 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
             }
         };
         let mut case = TestCase::new(r.name.as_str(), status);
-        case.set_classname(o.file.as_str());
+        case.set_classname(classname(&o.file));
+        case.set_time(o.time);
         if let Some(suite) = suites.last_mut() {
             suite.add_test_case(case);
         }
@@ -308,4 +326,20 @@ pub fn junit(outcomes: &[Outcome]) -> Result<String, String> {
     report
         .to_string()
         .map_err(|e| format!("cannot write JUnit XML: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::classname;
+
+    #[test]
+    fn classnames_are_dotted_paths_without_the_extension() {
+        assert_eq!(
+            classname("testdata/rules/outsider.json"),
+            "testdata.rules.outsider"
+        );
+        assert_eq!(classname("./s.json"), "s");
+        assert_eq!(classname("../up/v1.2/s.json"), "up.v1.2.s");
+        assert_eq!(classname("/tmp/x/s.json"), "tmp.x.s");
+    }
 }

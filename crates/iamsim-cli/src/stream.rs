@@ -329,7 +329,7 @@ type Done = (String, Option<bool>, Vec<String>);
 
 /// Runs a scenario; one that misses its expectation is run again with
 /// explanations, so that its failure can say why.
-fn run_one(
+pub fn decide(
     w: &World,
     file: &ScenarioFile,
     sc: &Scenario,
@@ -345,9 +345,11 @@ fn run_one(
 
 fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Option<bool>) {
     let pass = result.pass;
+    // JUnit, the only output that shows the time, is never streamed.
     let o = Outcome {
         file: file.to_string(),
         result,
+        time: std::time::Duration::ZERO,
     };
     let text = if output.json {
         render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys).to_string()
@@ -387,7 +389,7 @@ fn slow(
         .worlds
         .get(world)
         .ok_or_else(|| vec![Diagnostic::bare("internal: world index")])?;
-    let r = run_one(w, file, &sc, clock, detail).map_err(|d| vec![d])?;
+    let r = decide(w, file, &sc, clock, detail).map_err(|d| vec![d])?;
     Ok((r, sc.services()))
 }
 
@@ -634,7 +636,7 @@ fn run_file(
         if !sc.warnings.is_empty() {
             return Err(());
         }
-        let r = run_one(w, &file, &sc, clock, detail).map_err(|_| ())?;
+        let r = decide(w, &file, &sc, clock, detail).map_err(|_| ())?;
         let (text, pass) = render_one(&name, r, output);
         Ok((text, pass, sc.services()))
     };

@@ -5,7 +5,7 @@
 
 use crate::names::{Checks, UnknownNames};
 use crate::who_can::Setup;
-use crate::{Format, fail, print};
+use crate::{AnswerFormat, fail, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
 use iamsim_core::access::what_can::{AsIdentity, Granted, Question, what_can};
@@ -36,7 +36,7 @@ pub struct WhatCanArgs {
     region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: AnswerFormat,
     #[command(flatten)]
     names: UnknownNames,
 }
@@ -45,7 +45,6 @@ pub struct WhatCanArgs {
 pub fn run(args: &WhatCanArgs) -> u8 {
     // The question asks every service's actions: any service's keys apply.
     let s = match Setup::load(
-        args.format,
         &args.context,
         args.region.as_deref(),
         &args.world,
@@ -73,7 +72,7 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
     let text = match args.format {
-        Format::Json => found
+        AnswerFormat::Json => found
             .iter()
             .map(|a| identity_json(&args.principal, a).to_string() + "\n")
             .collect(),
@@ -156,10 +155,11 @@ fn identity_json(principal: &str, a: &AsIdentity) -> Value {
 fn table(found: &[AsIdentity]) -> String {
     let mut out = String::new();
     for a in found {
-        let how = if a.chain.is_empty() {
-            "itself".to_string()
-        } else {
-            format!("through {}", a.chain.join(" → "))
+        // The chain ends with the role itself, which the line names.
+        let how = match a.chain.split_last() {
+            None => "itself".to_string(),
+            Some((_, [])) => "assumed directly".to_string(),
+            Some((_, before)) => format!("assumed through {}", before.join(" → ")),
         };
         let cond = if a.needs.is_empty() {
             String::new()

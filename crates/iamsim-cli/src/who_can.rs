@@ -5,15 +5,15 @@
 
 use crate::can::context_args;
 use crate::names::{Checks, UnknownNames};
-use crate::{Format, fail, files, print};
+use crate::{AnswerFormat, fail, files, print};
 use clap::Args;
 use iamsim_core::access::open::Need;
-use iamsim_core::access::who_can::{Question, Reach, Step, who_can};
+use iamsim_core::access::who_can::{Question, Reach, Step, action_service, who_can};
 use iamsim_core::context::Context;
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::region::{is_region_name, region_error};
 use iamsim_core::report::Asked;
-use iamsim_core::request::Clock;
+use iamsim_core::request::{Clock, TargetError, resolve_target};
 use iamsim_core::world::World;
 use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
@@ -42,7 +42,7 @@ pub struct WhoCanArgs {
     region: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]
-    format: Format,
+    format: AnswerFormat,
     #[command(flatten)]
     names: UnknownNames,
 }
@@ -96,24 +96,49 @@ pub fn region_arg(region: Option<&str>) -> Result<Option<String>, Diagnostic> {
     }
 }
 
+/// Checks that the world, or `--resource-account`, says which account owns
+/// the resource of a question, with an error naming the argument as the
+/// command line spells it (the library's own words name the scenario file's
+/// `resource_account` key).
+pub fn owner_arg(
+    world: &World,
+    (action, resource): (&str, &str),
+    resource_account: Option<&str>,
+) -> Result<(), Diagnostic> {
+    // An unknown service was refused with the names; `*` has an owner.
+    let Ok(service) = action_service(action) else {
+        return Ok(());
+    };
+    let error = match resolve_target(world, &service, resource, resource_account, "") {
+        Ok(_) => return Ok(()),
+        Err(e) => e,
+    };
+    let account = resource_account.unwrap_or_default();
+    Err(Diagnostic::bare(match error {
+        TargetError::UnknownOwner { .. } => format!(
+            "argument RESOURCE '{resource}': its owner is unknown: declare the bucket in the world or give --resource-account"
+        ),
+        TargetError::BadAccount { .. } => {
+            format!("argument --resource-account '{account}': not a 12-digit account id")
+        }
+        TargetError::Contradicts { owner, .. } => format!(
+            "argument --resource-account '{account}': {resource} belongs to account {owner}"
+        ),
+        TargetError::BadResource(text) => format!("argument RESOURCE '{resource}': {text}"),
+    }))
+}
+
 impl Setup {
-    /// Checks the format, reads `--context` and `--region`, checks the
-    /// names the arguments give (`names`, given the context) and loads the
-    /// world; on bad input, prints the errors and returns the exit status.
+    /// Reads `--context` and `--region`, checks the names the arguments
+    /// give (`names`, given the context) and loads the world; on bad input,
+    /// prints the errors and returns the exit status.
     pub fn load(
-        format: Format,
         context: &[String],
         region: Option<&str>,
         world: &Path,
         names: impl FnOnce(&Map<String, Value>) -> Checks,
     ) -> Result<Setup, u8> {
         let mut sources = Sources::new();
-        if format == Format::Junit {
-            return Err(fail(
-                &sources,
-                &[Diagnostic::bare("--format junit is for iamsim run")],
-            ));
-        }
         let context = context_args(context).map_err(|d| fail(&sources, &[d]))?;
         names(&context)
             .finish()
@@ -148,7 +173,6 @@ fn check_names(args: &WhoCanArgs, context: &Map<String, Value>) -> Checks {
 /// nobody, 2 bad input).
 pub fn run(args: &WhoCanArgs) -> u8 {
     let s = match Setup::load(
-        args.format,
         &args.context,
         args.region.as_deref(),
         &args.world,
@@ -157,6 +181,13 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         Ok(s) => s,
         Err(code) => return code,
     };
+    if let Err(d) = owner_arg(
+        &s.world,
+        (&args.action, &args.resource),
+        args.resource_account.as_deref(),
+    ) {
+        return fail(&s.sources, &[d]);
+    }
     let q = Question {
         action: &args.action,
         resource: &args.resource,
@@ -170,7 +201,7 @@ pub fn run(args: &WhoCanArgs) -> u8 {
         Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
     let text = match args.format {
-        Format::Json => found
+        AnswerFormat::Json => found
             .iter()
             .map(|r| reach_json(r).to_string() + "\n")
             .collect(),

@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 use std::process::Output;
 
 mod common;
+mod rough_edges;
 mod terraform_unknown;
 
 use common::{iamsim, root, stderr, stdout};
@@ -1312,7 +1313,11 @@ fn who_can_exits_1_when_nobody_can_and_2_on_bad_input() {
         "testdata/access/world.json",
     ]);
     assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("owner of"), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("its owner is unknown"),
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
@@ -1882,8 +1887,10 @@ fn can_shows_the_assume_role_parameters_it_passed() {
     assert_eq!(v["steps"][0]["parameters"]["session_name"], "iamsim");
     assert!(v["steps"][1].get("parameters").is_none(), "{out}");
     // A question states no expectation.
-    assert_eq!(v["expect"], serde_json::Value::Null);
-    assert_eq!(v["pass"], serde_json::Value::Null);
+    assert!(
+        v.get("expect").is_none() && v.get("pass").is_none(),
+        "{out}"
+    );
 }
 
 /// The AssumeRole flags are refused, naming the flag, without `--via`

@@ -179,6 +179,8 @@ pub struct Catalog {
     by_action: HashMap<String, Vec<usize>>,
     /// AWS's global condition keys.
     globals: Vec<KeyDef>,
+    /// The actions that take no resource type, `service:Name`, sorted.
+    without_resource: Vec<String>,
 }
 
 impl Catalog {
@@ -248,7 +250,28 @@ impl Catalog {
             }
             c.types.push(ResourceType::new(service, name, arn, actions));
         }
+        let mut prefixes: Vec<&String> = c.services.keys().collect();
+        prefixes.sort();
+        for prefix in prefixes {
+            let names = c.services.get(prefix).map_or(&[][..], |s| &s.names[..]);
+            for name in names {
+                let action = format!("{prefix}:{name}");
+                if !c.by_action.contains_key(&action.to_ascii_lowercase()) {
+                    c.without_resource.push(action);
+                }
+            }
+        }
         c
+    }
+
+    /// The actions that take no resource type (`ec2:DescribeInstances`,
+    /// `s3:ListAllMyBuckets`), `service:Name` sorted by service: a policy
+    /// grants them only with `"Resource": "*"`, as the service
+    /// authorization reference says of an action whose resource types
+    /// column is empty
+    /// (<https://docs.aws.amazon.com/service-authorization/latest/reference/reference_policies_actions-resources-contextkeys.html>).
+    pub fn actions_without_resource(&self) -> &[String] {
+        &self.without_resource
     }
 
     /// The resource types an action (`service:Name`, any case) takes;
@@ -377,6 +400,18 @@ mod tests {
                 .has_condition_key("sts:externalid")
         );
         assert!(c.service("nosuchservice").is_none());
+    }
+
+    #[test]
+    fn actions_without_resource_are_those_no_type_lists() {
+        let without = Catalog::get().actions_without_resource();
+        let has = |a: &str| without.iter().any(|x| x == a);
+        assert!(has("s3:ListAllMyBuckets") && has("ec2:DescribeInstances"));
+        // Near misses: actions that take a bucket, an object, a role.
+        assert!(!has("s3:ListBucket") && !has("s3:GetObject") && !has("sts:AssumeRole"));
+        let mut sorted = without.to_vec();
+        sorted.sort_by(|a, b| a.split(':').next().cmp(&b.split(':').next()));
+        assert_eq!(sorted, without, "grouped by service");
     }
 
     fn type_names(arn: &str) -> Vec<String> {

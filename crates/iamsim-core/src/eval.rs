@@ -715,6 +715,16 @@ fn resource_policy_report<'a>(
             req.caller.arn(),
             req.action
         );
+        // Within one account an allow of either side is enough (D05: "If
+        // either the identity-based policy or the resource-based policy
+        // within the same account allows the request and the other doesn't,
+        // the request is still allowed",
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic_policy-eval-basics.html),
+        // so a policy that does not name the caller fails nothing there.
+        if sides.same_account && !req.target.policy_required && sides.principal_side() {
+            let note = format!("{note}; within one account the identity-based allow suffices");
+            return report(Gate::ResourcePolicy, Verdict::Skip, allows, note);
+        }
         report(Gate::ResourcePolicy, Verdict::Fail, allows, note)
     } else {
         report(Gate::ResourcePolicy, Verdict::Pass, allows, "")

@@ -182,6 +182,67 @@ impl Target<'_> {
     }
 }
 
+/// Why a request's resource cannot be resolved. [`std::fmt::Display`]
+/// words it for a scenario file, whose step key is `resource_account`;
+/// a front end with other inputs words the variants its own way (`iamsim
+/// can` names its `--resource-account` flag).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TargetError {
+    /// The account given for the resource is not a 12-digit id.
+    BadAccount {
+        /// The account as given.
+        given: String,
+    },
+    /// The resource is neither an ARN nor `*`, or its account field is
+    /// malformed: the whole sentence.
+    BadResource(String),
+    /// Neither the world nor the question says which account owns the
+    /// resource.
+    UnknownOwner {
+        /// The resource ARN.
+        resource: String,
+    },
+    /// The account given is not the one the ARN or the world names.
+    Contradicts {
+        /// The account as given.
+        given: String,
+        /// The resource ARN.
+        resource: String,
+        /// Its owner.
+        owner: String,
+    },
+}
+
+impl std::fmt::Display for TargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            TargetError::BadAccount { given } => write!(
+                f,
+                "resource_account \"{given}\" must be a 12-digit account id"
+            ),
+            TargetError::BadResource(text) => f.write_str(text),
+            TargetError::UnknownOwner { resource } => write!(
+                f,
+                "the owner of \"{resource}\" is unknown: declare the bucket in the world or give \"resource_account\" on the step"
+            ),
+            TargetError::Contradicts {
+                given,
+                resource,
+                owner,
+            } => write!(
+                f,
+                "resource_account {given} contradicts the owner of \"{resource}\", account {owner}"
+            ),
+        }
+    }
+}
+
+impl From<TargetError> for String {
+    fn from(e: TargetError) -> String {
+        e.to_string()
+    }
+}
+
 /// Finds who owns a request's resource and which policy guards it.
 /// `service` is the action's service prefix (lower-cased),
 /// `resource_account` the step's, `default_account` the caller's (used for
@@ -192,11 +253,11 @@ pub fn resolve_target<'a>(
     resource: &'a str,
     resource_account: Option<&'a str>,
     default_account: &'a str,
-) -> Result<Target<'a>, String> {
+) -> Result<Target<'a>, TargetError> {
     if let Some(a) = resource_account.filter(|a| !is_account_id(a)) {
-        return Err(format!(
-            "resource_account \"{a}\" must be a 12-digit account id"
-        ));
+        return Err(TargetError::BadAccount {
+            given: a.to_string(),
+        });
     }
     let mut t = Target {
         arn: resource,
@@ -212,14 +273,14 @@ pub fn resolve_target<'a>(
         return Ok(t);
     }
     let arn = Arn::parse(resource).ok_or_else(|| {
-        format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\"")
+        TargetError::BadResource(format!("resource \"{resource}\" is not an ARN (arn:partition:service:region:account:resource) nor \"*\""))
     })?;
     let mut owner = arn.account;
     let mut aws_managed_key = false;
     if !owner.is_empty() && !is_account_id(owner) && !is_aws_managed_policy(&arn) {
-        return Err(format!(
+        return Err(TargetError::BadResource(format!(
             "resource \"{resource}\" has an account field \"{owner}\" that is not a 12-digit id"
-        ));
+        )));
     }
     if arn.service == "s3" && owner.is_empty() {
         let name = arn.resource.split('/').next().unwrap_or_default();
@@ -260,15 +321,17 @@ pub fn resolve_target<'a>(
     t.protected = Protected::classify(&arn, aws_managed_key);
     t.account = match (owner.is_empty(), resource_account) {
         (true, None) => {
-            return Err(format!(
-                "the owner of \"{resource}\" is unknown: declare the bucket in the world or give \"resource_account\" on the step"
-            ));
+            return Err(TargetError::UnknownOwner {
+                resource: resource.to_string(),
+            });
         }
         (true, Some(a)) => a,
         (false, Some(a)) if a != owner => {
-            return Err(format!(
-                "resource_account {a} contradicts the owner of \"{resource}\", account {owner}"
-            ));
+            return Err(TargetError::Contradicts {
+                given: a.to_string(),
+                resource: resource.to_string(),
+                owner: owner.to_string(),
+            });
         }
         _ => owner,
     };
@@ -610,7 +673,10 @@ mod tests {
             "arn:aws:kms:us-east-1:aws:key/k",
         ] {
             let err = resolve(bad).unwrap_err();
-            assert!(err.contains("not a 12-digit id"), "{bad}: {err}");
+            assert!(
+                err.to_string().contains("not a 12-digit id"),
+                "{bad}: {err}"
+            );
         }
         let mine = resolve("arn:aws:iam::222222222222:policy/Mine").unwrap();
         assert!(!mine.is_same_account("111111111111"));

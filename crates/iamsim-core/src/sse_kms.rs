@@ -103,7 +103,7 @@ impl<'a> KmsCall<'a> {
     /// tags; `caller_account` is the caller's. Errors as
     /// [`resolve_target`] does (a key ARN whose account is malformed).
     pub fn target(&self, world: &'a World, caller_account: &'a str) -> Result<Target<'a>, String> {
-        resolve_target(world, "kms", self.key, None, caller_account)
+        resolve_target(world, "kms", self.key, None, caller_account).map_err(String::from)
     }
 
     /// The keys iamsim gave values of its own, from the S3 request's

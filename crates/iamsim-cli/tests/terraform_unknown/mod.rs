@@ -79,7 +79,10 @@ fn can_exits_3_on_indeterminate_and_json_says_what_it_depends_on() {
         v["depends_on"],
         serde_json::json!(["aws_iam_role_policy.p policy"])
     );
-    assert_eq!(v["pass"], serde_json::Value::Null);
+    assert!(
+        v.get("pass").is_none(),
+        "a question has no expectation: {v}"
+    );
     let step = &v["steps"][0];
     assert_eq!(step["decision"], "indeterminate");
     assert_eq!(

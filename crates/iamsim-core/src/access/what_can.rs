@@ -4,6 +4,8 @@
 //! reference that take the resource's type ([`Catalog::types_of`]), so a
 //! wildcard grant shows as the actions it expands to; each is decided by
 //! the evaluator, with the needs of open request keys as in `who-can`.
+//! The actions that take no resource type (`ec2:DescribeInstances`) are
+//! asked on `*` and listed under it.
 
 use super::graph::{Graph, NodeId};
 use super::open::{Answer, Asker, Need};
@@ -192,6 +194,49 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
     Ok(found)
 }
 
+/// The actions that take no resource type that identity `id` may perform,
+/// asked on `*`, which its own account owns; sorted.
+fn without_resource(
+    world: &World,
+    graph: &Graph<'_>,
+    asker: &Asker<'_>,
+    id: NodeId,
+) -> Result<Vec<Granted>, String> {
+    let Some(node) = graph.nodes.get(id) else {
+        return Ok(Vec::new());
+    };
+    let caller = node.caller();
+    let mut out = Vec::new();
+    // The catalog lists them by service: decide whether a service may be
+    // allowed at all once per service.
+    let mut service: Option<(&str, bool)> = None;
+    for action in Catalog::get().actions_without_resource() {
+        let prefix = action.split(':').next().unwrap_or_default();
+        let target = resolve_target(world, prefix, "*", None, graph.account(id))?;
+        let may = match service {
+            Some((s, may)) if s == prefix => may,
+            _ => graph.may_allow(id, prefix, &target),
+        };
+        service = Some((prefix, may));
+        if !may {
+            continue;
+        }
+        if let Some(n) = asker.ask_action(caller, action, &target)? {
+            let depends_on = if world.has_unknowns() {
+                asker.unknown_policies(caller, action, &target)?
+            } else {
+                Vec::new()
+            };
+            out.push(Granted {
+                action: action.clone(),
+                needs: n.into_iter().flatten().collect(),
+                depends_on,
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// [`what_can`] in one reading of the world, each action with the unknown
 /// policy texts it consults.
 fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
@@ -215,6 +260,11 @@ fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
                 .is_none_or(|f| pattern::matches(f, r, &NoVars) == Some(true))
         })
         .collect();
+    // The actions that take no resource are asked on `*`, which the
+    // filter must let through as it would a resource.
+    let any_resource = filter
+        .as_ref()
+        .is_none_or(|f| pattern::matches(f, "*", &NoVars) == Some(true));
     let asker = Asker::new(world, q.clock, q.context, q.region);
     let catalog = Catalog::get();
     // Each resource's types and resolved targets, once for every identity:
@@ -261,6 +311,15 @@ fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
                 actions.dedup_by(|a, b| a.action == b.action);
                 access.push(Access {
                     resource: (*arn).clone(),
+                    actions,
+                });
+            }
+        }
+        if any_resource {
+            let actions = without_resource(world, &graph, &asker, id)?;
+            if !actions.is_empty() {
+                access.push(Access {
+                    resource: "*".to_string(),
                     actions,
                 });
             }

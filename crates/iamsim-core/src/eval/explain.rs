@@ -4,7 +4,7 @@
 use super::pages;
 use super::{Gate, GateReport, Hit, Miss, MissReason, Outcome, Request, Sides, Verdict};
 use crate::policy::Statement;
-use crate::policy::{Grant, PolicyKind};
+use crate::policy::{Effect, Grant, PolicyKind};
 use crate::request::Caller;
 
 /// What the evaluation found, for the sentences.
@@ -231,13 +231,14 @@ fn denied_summary(
     f: &Facts,
 ) -> (String, &'static str) {
     let pacct = req.caller.account();
-    // A resource policy that names the caller but fails on a condition says
-    // which condition.
+    // A resource policy whose Allow names the caller but fails on a
+    // condition says which condition; a Deny's condition is no reason that
+    // nothing allows.
     let rbp = gate(gates, &Gate::ResourcePolicy);
     let condition = rbp.and_then(|g| {
-        g.misses
-            .iter()
-            .find(|m| matches!(m.reason, MissReason::Condition { .. }))
+        g.misses.iter().find(|m| {
+            m.statement.effect == Effect::Allow && matches!(m.reason, MissReason::Condition { .. })
+        })
     });
     let rbp_note = match (rbp, condition) {
         (Some(g), Some(m)) => format!(
@@ -336,7 +337,7 @@ fn allowed_summary(
     let rbp = first(Gate::ResourcePolicy);
     let id = first(Gate::Identity).unwrap_or_else(|| {
         if matches!(req.caller, Caller::Root { .. }) {
-            format!("{caller} is the account's root user")
+            format!("{caller}, the account's root user,")
         } else {
             format!("{caller}'s own account, which the world does not declare,")
         }

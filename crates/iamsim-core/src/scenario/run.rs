@@ -332,7 +332,7 @@ pub fn run_scenario(
                     resource_account.as_deref(),
                     caller.account(),
                 )
-                .map_err(|e| r.err(step.span, step.path(), e))?;
+                .map_err(|e| r.err(step.span, step.path(), e.into()))?;
                 act(&r, caller, step, action, &target)?
             }
         };
@@ -464,7 +464,7 @@ fn assume<'w>(
         )
     })?;
     let target = resolve_target(world, "sts", role_arn, None, caller.account())
-        .map_err(|e| r.err(step.span, step.path(), e))?;
+        .map_err(|e| r.err(step.span, step.path(), e.into()))?;
     let (inherited_tags, inherited_keys, carried_identity): (Tags, &[String], Option<&str>) =
         match current {
             Current::Session(s) => (

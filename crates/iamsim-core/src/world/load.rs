@@ -419,6 +419,10 @@ impl Builder<'_> {
         }
         let mut paths = HashMap::new();
         paths.insert("root".to_string(), vec![levels.get("root")?.1.clone()]);
+        // Each mistake is reported once, where it is: a parent that does not
+        // exist at the OU naming it, a cycle at the OUs on it. The OUs below
+        // either exist, so they get an empty path rather than an error of
+        // their own (the world is refused all the same).
         for m in ou_members {
             let p = op.key(&m.key);
             let mut chain = Vec::new();
@@ -426,26 +430,32 @@ impl Builder<'_> {
             let mut seen = HashSet::new();
             loop {
                 if !seen.insert(cur.clone()) {
-                    self.errors.push(doc.err_key(
-                        m,
-                        &p,
-                        format!(
-                            "OU \"{}\" is its own ancestor: the parents form a cycle",
-                            m.key
-                        ),
-                    ));
+                    if cur == m.key {
+                        self.errors.push(doc.err_key(
+                            m,
+                            &p,
+                            format!(
+                                "OU \"{}\" is its own ancestor: the parents form a cycle",
+                                m.key
+                            ),
+                        ));
+                    }
+                    paths.insert(m.key.clone(), Vec::new());
                     break;
                 }
                 let Some((parent, level)) = levels.get(&cur) else {
-                    let pp = p.key("parent");
-                    let n = m.node.get("parent").unwrap_or(&m.node);
-                    self.errors.push(doc.err(
-                        n,
-                        &pp,
-                        format!(
-                            "parent \"{cur}\" is neither \"root\" nor an OU of the organization"
-                        ),
-                    ));
+                    if seen.len() == 2 {
+                        let pp = p.key("parent");
+                        let n = m.node.get("parent").unwrap_or(&m.node);
+                        self.errors.push(doc.err(
+                            n,
+                            &pp,
+                            format!(
+                                "parent \"{cur}\" is neither \"root\" nor an OU of the organization"
+                            ),
+                        ));
+                    }
+                    paths.insert(m.key.clone(), Vec::new());
                     break;
                 };
                 chain.push(level.clone());
