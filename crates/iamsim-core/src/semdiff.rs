@@ -50,6 +50,7 @@ use crate::request::Clock;
 use crate::world::World;
 use changes::Monotone;
 use reach::{Access, best};
+use std::rc::Rc;
 use witness::{Replay, causes, replay};
 
 /// What a semantic diff asks.
@@ -223,10 +224,10 @@ fn diff_in(
     let set = changes::changes(before, after);
     // No change reaches an `sts:AssumeRole` request: every edge is decided
     // alike in both worlds (a SCP's `Deny` on another action), so once.
-    if !set.touches_action("sts:AssumeRole") {
+    let same_routes = !set.touches_action("sts:AssumeRole") && {
         let [b, a] = &mut sides;
-        a.share_edges(b);
-    }
+        a.share_edges(b)
+    };
     let judge = Judge {
         worlds: replay_in,
         opts,
@@ -244,8 +245,17 @@ fn diff_in(
     let mut chains = Vec::with_capacity(scope.subjects.len());
     let mut changed = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        let [b, a] = [sides[0].routes(subject)?, sides[1].routes(subject)?];
-        changed.push(downstream(&b, &a, &set));
+        let b = Rc::new(sides[0].routes(subject)?);
+        let a = if same_routes {
+            Rc::clone(&b)
+        } else {
+            Rc::new(sides[1].routes(subject)?)
+        };
+        changed.push(if same_routes {
+            Vec::new()
+        } else {
+            downstream(&b, &a, &set)
+        });
         chains.push([b, a]);
     }
     if changed.iter().any(|c| !c.is_empty()) {
@@ -293,18 +303,19 @@ fn diff_in(
         // only the classes some identity of the chains could be allowed
         // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
+        // Equal routes (the same list when shared) are read once.
+        let theirs: &[reach::Route] = if b == a { &[] } else { &a };
         let identities: Vec<&String> = b
             .iter()
-            .chain(&a)
+            .chain(theirs)
             .flat_map(|(from, role, _)| [from, role])
             .filter(|arn| !arn.is_empty())
             .collect();
         for c in touched.classes(accounts(&sides, &identities)) {
             if let Some((rc, ac, _)) = request(c) {
-                if b.iter()
-                    .chain(&a)
-                    .flat_map(|(from, role, _)| [from, role])
-                    .any(|arn| !arn.is_empty() && set.may_differ(arn, ac.rep(), &rc.arn))
+                if identities
+                    .iter()
+                    .any(|arn| set.may_differ(arn, ac.rep(), &rc.arn))
                 {
                     classes.push(c);
                 }
@@ -334,6 +345,7 @@ fn diff_in(
             classes.sort_unstable();
             classes.dedup();
         }
+        let routes: [&[reach::Route]; 2] = [&b, &a];
         for c in classes {
             let Some((rc, ac, r)) = request(c) else {
                 continue;
@@ -346,6 +358,7 @@ fn diff_in(
             };
             let q = Question {
                 subject,
+                routes,
                 actions: &ac.actions,
                 resource: rc,
             };
@@ -422,6 +435,8 @@ pub fn outsider_in(before: &World, after: &World) -> String {
 /// One request class of one subject.
 struct Question<'a> {
     subject: &'a str,
+    /// The subject's routes in each world ([`reach::Side::routes`]).
+    routes: [&'a [reach::Route]; 2],
     actions: &'a [String],
     resource: &'a space::ResourceClass,
 }
@@ -543,11 +558,7 @@ impl Judge<'_> {
         // The trust policies the class may meet: those of the roles on the
         // subject's routes in either world, and the resource's if a role.
         let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
-        let routes = [
-            self.sides[0].routes(q.subject)?,
-            self.sides[1].routes(q.subject)?,
-        ];
-        roles.extend(routes.iter().flatten().map(|(_, role, _)| role.as_str()));
+        roles.extend(q.routes.iter().copied().flatten().map(|(_, role, _)| role.as_str()));
         let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());

@@ -162,6 +162,8 @@ pub struct ChangeSet<'w> {
     identity_and_org: OnceCell<Option<Vec<&'w Statement>>>,
     /// The same with the resources' deltas, for every action.
     every: OnceCell<Option<Vec<&'w Statement>>>,
+    /// The statements of the resources' deltas alone.
+    on_resources: OnceCell<Option<Vec<&'w Statement>>>,
 }
 
 /// Compares two loaded worlds.
@@ -234,6 +236,7 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         global: Vec::new(),
         identity_and_org: OnceCell::new(),
         every: OnceCell::new(),
+        on_resources: OnceCell::new(),
     };
     set.compare_principals(&bk, &ak, &changed);
     set.compare_resources(&changed.by_key);
@@ -820,6 +823,26 @@ impl<'w> ChangeSet<'w> {
                 self.request_may_differ(principal, kms_action, key)
             })
         })
+    }
+
+    /// False when no request of `principal` (a user, root or role ARN)
+    /// can differ, whatever its action and resource: its identity side is
+    /// unchanged, no SCP, RCP or global change exists, and no changed
+    /// statement of a resource's side could name it. A cheap test before
+    /// [`ChangeSet::may_differ`] for every principal of a world.
+    pub fn may_reach(&self, principal: &str) -> bool {
+        if !self.global.is_empty()
+            || !self.accounts.is_empty()
+            || self.subjects.contains_key(principal)
+        {
+            return true;
+        }
+        let listed = self
+            .on_resources
+            .get_or_init(|| self.listed(self.resources.values().flatten()));
+        listed
+            .as_ref()
+            .is_none_or(|all| all.iter().any(|s| may_name(s, principal)))
     }
 
     fn request_may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {

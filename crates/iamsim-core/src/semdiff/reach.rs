@@ -109,7 +109,9 @@ pub struct Side<'w> {
     /// What the trust policies name, to find the roles that could let a
     /// caller in without scanning every role ([`Graph::trust_index`]).
     trusting: OnceCell<TrustIndex<'w>>,
-    identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
+    /// The identities each subject reaches, shared with the edges (they
+    /// follow from the edges' decisions alone).
+    identities: Rc<RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>>,
     requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
 
@@ -127,7 +129,7 @@ impl<'w> Side<'w> {
             edge_reads: Rc::default(),
             request_reads: RefCell::default(),
             trusting: OnceCell::new(),
-            identities: RefCell::default(),
+            identities: Rc::default(),
             requests: RefCell::default(),
         }
     }
@@ -145,8 +147,11 @@ impl<'w> Side<'w> {
     /// can alter an `sts:AssumeRole` request (the caller is not asked: see
     /// `semantic_diff`) and both graphs hold the same principals in the
     /// same order, so that node ids name the same principal; nothing is
-    /// shared when the graphs differ.
-    pub fn share_edges(&mut self, other: &Side<'_>) {
+    /// shared when the graphs differ. The identities each subject reaches
+    /// follow from the edges' decisions alone (a role's trust policy is
+    /// read only through them), so they are shared too, and the two
+    /// worlds' routes are then equal. True when shared.
+    pub fn share_edges(&mut self, other: &Side<'_>) -> bool {
         let same = self.graph.nodes.len() == other.graph.nodes.len()
             && self
                 .graph
@@ -157,7 +162,9 @@ impl<'w> Side<'w> {
         if same {
             self.edges = Rc::clone(&other.edges);
             self.edge_reads = Rc::clone(&other.edge_reads);
+            self.identities = Rc::clone(&other.identities);
         }
+        same
     }
 
     /// Whether `caller` may assume `role` in this world, with some needs

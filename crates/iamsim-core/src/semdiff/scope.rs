@@ -83,7 +83,7 @@ pub fn scope(
         }
     }
     for arn in &arns {
-        if seeds.contains(*arn) {
+        if seeds.contains(*arn) || !set.may_reach(arn) {
             continue;
         }
         let hit = touched.iter().any(|&(ri, ai)| {
