@@ -232,14 +232,14 @@ fn diff_in(
         worlds: replay_in,
         opts,
         sides: &sides,
-        trials: context::Trials::new([before, after], opts.context),
+        trials: context::Trials::new([before, after], opts.context, &set),
         routes: routes::Routes::new(&sides, [before, after], opts),
     };
     // The space of what the change touches decides who is in scope; a
     // subject whose chains differ must be decided on every class one of
     // the identities whose chains differ could be allowed, so the space is
     // built again with those (its touched classes are the same ones).
-    let named = space::named([before, after]);
+    let named = space::named([before, after], Some(&set));
     let mut space = space::kept(before, after, &named, &set);
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
     let mut chains = Vec::with_capacity(scope.subjects.len());
@@ -251,6 +251,7 @@ fn diff_in(
         } else {
             Rc::new(sides[1].routes(subject)?)
         };
+        // Shared routes are equal, and no change reaches an edge.
         changed.push(if same_routes {
             Vec::new()
         } else {

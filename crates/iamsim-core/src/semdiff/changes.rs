@@ -164,6 +164,10 @@ pub struct ChangeSet<'w> {
     every: OnceCell<Option<Vec<&'w Statement>>>,
     /// The statements of the resources' deltas alone.
     on_resources: OnceCell<Option<Vec<&'w Statement>>>,
+    /// For each after-world policy id, true when the before world holds
+    /// the same policy, in effect, under the same id and says the same
+    /// ([`ChangeSet::unchanged`]).
+    unchanged: Vec<bool>,
 }
 
 /// Compares two loaded worlds.
@@ -226,6 +230,17 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
             *slot = Some(i);
         }
     }
+    // Ids pair up only in aligned worlds; then a policy in effect that is
+    // not among the changed ones says the same in both.
+    let unchanged = if aligned {
+        bk.by_id
+            .iter()
+            .zip(&changed.by_before_id)
+            .map(|(key, change)| key.is_some() && change.is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut set = ChangeSet {
         before,
         after,
@@ -237,6 +252,7 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         identity_and_org: OnceCell::new(),
         every: OnceCell::new(),
         on_resources: OnceCell::new(),
+        unchanged,
     };
     set.compare_principals(&bk, &ak, &changed);
     set.compare_resources(&changed.by_key);
@@ -825,6 +841,14 @@ impl<'w> ChangeSet<'w> {
         })
     }
 
+    /// True when the after world's policy `id` is, statement for statement
+    /// by meaning, the before world's policy of the same id, in effect in
+    /// both under the same key: what is read from every policy of the
+    /// before world need not be read from it again. False when unsure.
+    pub fn unchanged(&self, id: PolicyId) -> bool {
+        self.unchanged.get(id.0 as usize).copied().unwrap_or(false)
+    }
+
     /// False when no request of `principal` (a user, root or role ARN)
     /// can differ, whatever its action and resource: its identity side is
     /// unchanged, no SCP, RCP or global change exists, and no changed
@@ -987,7 +1011,7 @@ fn may_cover_resource(s: &Statement, resource: &str) -> bool {
         (ResourcePattern::Any, _) => true,
         (ResourcePattern::Arn(pat), Some(a)) => match pat.matches(a, &crate::pattern::NoVars) {
             Some(true) => true,
-            Some(false) if !pat.to_text(true).contains("${") => false,
+            Some(false) if !pat.writes_braces() => false,
             _ => {
                 unsure = true;
                 false
