@@ -242,6 +242,22 @@ fn diff_in(
     let named = space::named([before, after], Some(&set));
     let mut space = space::kept(before, after, &named, &set);
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
+    // A change that moves decisions one way only, with every edge alike:
+    // only a subject that can reach an identity the world that allows more
+    // allows on a touched class can differ ([`accesses`]).
+    let monotone = set.monotone();
+    if let (true, Some(m)) = (same_routes, monotone) {
+        let first = match m {
+            Monotone::Narrows => &sides[0],
+            Monotone::Widens => &sides[1],
+        };
+        let touched = audience::Audience::new([before, after], &space, &scope.touched);
+        let reached = scope::reaching_allowed(first, &space, &touched, opts.max_chain)?;
+        let g = &first.graph;
+        scope
+            .subjects
+            .retain(|s| g.node(s).is_some_and(|id| reached.contains(&id)));
+    }
     let mut chains = Vec::with_capacity(scope.subjects.len());
     let mut changed = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
@@ -282,18 +298,8 @@ fn diff_in(
     let request = |(ri, ai): scope::Class| {
         let rc = space.get(ri)?;
         let ac = rc.actions.get(ai)?;
-        Some((
-            rc,
-            ac,
-            reach::Request {
-                class: (ri, ai),
-                action: ac.rep(),
-                resource: &rc.arn,
-                account: rc.account.as_deref(),
-            },
-        ))
+        Some((rc, ac, reach::Request::of(&space, (ri, ai))?))
     };
-    let monotone = set.monotone();
     let touched = audience::Audience::new([before, after], &space, &scope.touched);
     let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();

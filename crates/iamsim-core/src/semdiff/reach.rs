@@ -16,6 +16,7 @@ use crate::access::open::{Answer, Asker, Need};
 use crate::request::resolve_target;
 use crate::semdiff::Options;
 use crate::semdiff::scope::Class;
+use crate::semdiff::space::ResourceClass;
 use crate::world::{User, World};
 use rustc_hash::FxHashMap;
 use std::cell::{OnceCell, RefCell};
@@ -455,6 +456,21 @@ pub struct Request<'a> {
     pub resource: &'a str,
     /// For `*`, the account it stands for.
     pub account: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// The representative request of class `c` of `space`, if it has one.
+    pub fn of(space: &'a [ResourceClass], c: Class) -> Option<Request<'a>> {
+        let (ri, ai) = c;
+        let rc = space.get(ri)?;
+        let ac = rc.actions.get(ai)?;
+        Some(Request {
+            class: c,
+            action: ac.rep(),
+            resource: &rc.arn,
+            account: rc.account.as_deref(),
+        })
+    }
 }
 
 /// The way a subject's access is shown: the first that needs nothing,
