@@ -124,7 +124,9 @@ impl<'w> Node<'w> {
         }
     }
 
-    fn identity(&self) -> &'w [Attached] {
+    /// The identity-based policies attached (a user's include its
+    /// groups'); none for a root.
+    pub fn identity(&self) -> &'w [Attached] {
         match self {
             Node::User(u) => &u.identity,
             Node::Root { .. } => &[],
@@ -367,7 +369,7 @@ impl<'w> Graph<'w> {
     /// True when an Allow statement of a resource-based policy could name
     /// node `id`: its ARN, its role's ARN, its account, everyone, or a
     /// `NotPrincipal` (a superset; the evaluator decides).
-    fn allow_could_name(&self, policy: &Policy, id: NodeId) -> bool {
+    pub fn allow_could_name(&self, policy: &Policy, id: NodeId) -> bool {
         let Some(node) = self.nodes.get(id) else {
             return false;
         };

@@ -994,14 +994,14 @@ fn companion(action: &str, f: impl Fn(&str) -> bool) -> bool {
 }
 
 /// True when the statement's Action or NotAction covers `action`.
-fn covers_action(s: &Statement, action: &str) -> bool {
+pub(crate) fn covers_action(s: &Statement, action: &str) -> bool {
     let lower = action.to_ascii_lowercase();
     RequestAction::parse(&lower).is_some_and(|a| s.actions.matches(&a))
 }
 
 /// True unless the statement's Resource or NotResource surely leaves the
 /// resource out: an entry with a policy variable may cover anything.
-fn may_cover_resource(s: &Statement, resource: &str) -> bool {
+pub(crate) fn may_cover_resource(s: &Statement, resource: &str) -> bool {
     let Some(set) = &s.resources else {
         return true;
     };

@@ -13,7 +13,9 @@
 
 use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
-use crate::request::resolve_target;
+use crate::policy::Effect;
+use crate::request::{Target, resolve_target};
+use crate::semdiff::changes;
 use crate::semdiff::Options;
 use crate::semdiff::scope::Class;
 use crate::semdiff::space::ResourceClass;
@@ -367,7 +369,10 @@ impl<'w> Side<'w> {
         self.asker.take_reads();
         let decided =
             match resolve_target(world, &service, resource, None, self.graph.account(node)) {
-                Ok(target) if self.graph.may_allow(node, &service, &target) => {
+                Ok(target)
+                    if self.graph.may_allow(node, &service, &target)
+                        && self.may_be_allowed(node, action, resource, &target) =>
+                {
                     self.asker.ask_action(n.caller(), action, &target)?
                 }
                 _ => None,
@@ -385,6 +390,47 @@ impl<'w> Side<'w> {
             self.requests.borrow_mut().insert(key, Rc::clone(&decided));
         }
         Ok(decided)
+    }
+
+    /// False when the evaluator denies `node` the request whatever the
+    /// context: no Allow statement of its identity-based policies could
+    /// cover it (its action, and its resource as far as
+    /// [`changes::may_cover_resource`] tells) and the target's
+    /// resource-based policy has no Allow statement that could name the
+    /// node ([`Graph::allow_could_name`]), while an access needs one or
+    /// the other (D12). A root, the outsider stand-in (its undeclared
+    /// account allows it everything) and a request on `*` are always
+    /// asked.
+    fn may_be_allowed(
+        &self,
+        node: NodeId,
+        action: &str,
+        resource: &str,
+        target: &Target<'_>,
+    ) -> bool {
+        let world = self.graph.world;
+        let Some(n) = self.graph.nodes.get(node) else {
+            return false;
+        };
+        if n.kind() == "root"
+            || !world.accounts.contains_key(self.graph.account(node))
+            || resource == "*"
+        {
+            return true;
+        }
+        let rbp = target.policy.and_then(|(p, _, _)| world.policy(p));
+        if rbp.is_some_and(|e| self.graph.allow_could_name(&e.policy, node)) {
+            return true;
+        }
+        n.identity()
+            .iter()
+            .filter_map(|a| world.policy(a.policy))
+            .flat_map(|e| &e.policy.statements)
+            .any(|st| {
+                st.effect == Effect::Allow
+                    && changes::covers_action(st, action)
+                    && changes::may_cover_resource(st, resource)
+            })
     }
 
     /// Whether the identity `arn` (a user, root or role ARN of this world)
