@@ -219,11 +219,7 @@ mod tests {
             "arn:aws:iam::111111111111:role/R",
         ] {
             let pat = ArnPattern::compile(p, true).unwrap();
-            assert_eq!(
-                pat.writes_braces(),
-                pat.to_text(true).contains("${"),
-                "{p}"
-            );
+            assert_eq!(pat.writes_braces(), pat.to_text(true).contains("${"), "{p}");
         }
         let wild = ArnPattern::compile("arn:aws:s3:::b/*", true).unwrap();
         assert!(!wild.writes_braces());

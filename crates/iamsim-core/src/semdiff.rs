@@ -565,7 +565,13 @@ impl Judge<'_> {
         // The trust policies the class may meet: those of the roles on the
         // subject's routes in either world, and the resource's if a role.
         let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
-        roles.extend(q.routes.iter().copied().flatten().map(|(_, role, _)| role.as_str()));
+        roles.extend(
+            q.routes
+                .iter()
+                .copied()
+                .flatten()
+                .map(|(_, role, _)| role.as_str()),
+        );
         let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());

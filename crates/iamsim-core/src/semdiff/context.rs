@@ -15,9 +15,13 @@ use crate::request::is_open;
 use crate::scenario::params;
 use crate::semdiff::changes::ChangeSet;
 use crate::world::{PolicyId, World};
-use serde_json::{Value, json};
 use rustc_hash::FxHashMap;
+use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+/// What tells repeated tests apart cheaply: a condition's operator, key
+/// and values as written, and the role whose trust policy holds it.
+type TestKey<'w> = (&'w str, &'w str, &'w [String], Option<&'w str>);
 
 /// A condition on an open key, with the role whose trust policy holds it,
 /// if it is in one.
@@ -46,8 +50,7 @@ impl<'w> Trials<'w> {
         // Thousands of policies repeat the same conditions, and the two
         // worlds hold mostly the same ones: each test is kept once (a
         // repeat adds no value to try and tells no values apart).
-        let mut seen: FxHashMap<(&str, &str, &[String], Option<&str>), Vec<&Condition>> =
-            FxHashMap::default();
+        let mut seen: FxHashMap<TestKey<'_>, Vec<&Condition>> = FxHashMap::default();
         let mut variables: Vec<String> = Vec::new();
         for (side, w) in worlds.into_iter().enumerate() {
             let trust_of: BTreeMap<usize, &str> = w
@@ -75,7 +78,7 @@ impl<'w> Trials<'w> {
                     let same = seen
                         .entry((&c.operator, &c.key, &c.values, trust_of))
                         .or_default();
-                    if same.iter().any(|d| *d == c) {
+                    if same.contains(&c) {
                         continue;
                     }
                     same.push(c);

@@ -592,9 +592,21 @@ fn a_deny_reaches_a_user_allowed_by_the_bucket_policy_alone_and_not_one_it_does_
         .as_array_mut()
         .unwrap();
     denies.push(json!({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}));
-    assert_eq!(monotone_of(&before, &after), Some(changes::Monotone::Narrows));
+    assert_eq!(
+        monotone_of(&before, &after),
+        Some(changes::Monotone::Narrows)
+    );
     let found = diff(&before, &after);
-    assert!(has(&found, Change::NewlyDenied, "user/eve", "s3:GetObject"), "{found:?}");
-    assert!(has(&found, Change::NewlyDenied, "role/Reader", "s3:GetObject"), "{found:?}");
-    assert!(!found.iter().any(|f| f.principal.ends_with("user/frank")), "{found:?}");
+    assert!(
+        has(&found, Change::NewlyDenied, "user/eve", "s3:GetObject"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, Change::NewlyDenied, "role/Reader", "s3:GetObject"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.principal.ends_with("user/frank")),
+        "{found:?}"
+    );
 }
