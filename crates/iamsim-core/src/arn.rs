@@ -159,6 +159,17 @@ impl ArnPattern {
         out
     }
 
+    /// True when [`ArnPattern::to_text`] with variables writes `${`: the
+    /// pattern holds a variable, or a literal `$`, `*` or `?` it writes
+    /// escaped. Tells so without writing the text.
+    pub fn writes_braces(&self) -> bool {
+        self.parts.iter().flatten().any(|t| match t {
+            Tok::Var(_) => true,
+            Tok::Lit(s) => s.contains(['$', '*', '?']),
+            Tok::Star | Tok::One => false,
+        })
+    }
+
     /// True when `arn` matches every part.
     pub fn matches(&self, arn: &Arn<'_>, r: &dyn Resolve) -> Option<bool> {
         for (toks, text) in self.parts.iter().zip(arn.parts()) {
@@ -193,6 +204,27 @@ mod tests {
     fn m(p: &str, t: &str) -> bool {
         let pat = ArnPattern::compile(p, true).unwrap();
         Arn::parse(t).is_some_and(|a| pat.matches(&a, &NoVars) == Some(true))
+    }
+
+    #[test]
+    fn writes_braces_exactly_when_the_text_holds_them() {
+        for p in [
+            "arn:aws:s3:::b/${aws:username}/*",
+            "arn:aws:s3:::b/${*}x",
+            "arn:aws:s3:::b/${$}x",
+            "arn:aws:s3:::b/${?}",
+            "arn:aws:s3:::b/*",
+            "arn:aws:s3:::b-?/x",
+            "arn:aws:iam::*:role/{x}$",
+            "arn:aws:iam::111111111111:role/R",
+        ] {
+            let pat = ArnPattern::compile(p, true).unwrap();
+            assert_eq!(pat.writes_braces(), pat.to_text(true).contains("${"), "{p}");
+        }
+        let wild = ArnPattern::compile("arn:aws:s3:::b/*", true).unwrap();
+        assert!(!wild.writes_braces());
+        let var = ArnPattern::compile("arn:aws:s3:::b/${aws:username}", true).unwrap();
+        assert!(var.writes_braces());
     }
 
     #[test]

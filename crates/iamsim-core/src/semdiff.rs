@@ -53,6 +53,7 @@ use crate::request::Clock;
 use crate::world::World;
 use changes::Monotone;
 use reach::{Access, best};
+use std::rc::Rc;
 use witness::{Replay, causes, replay};
 
 /// What a semantic diff asks.
@@ -233,29 +234,55 @@ fn diff_in(
     let set = changes::changes(before, after);
     // No change reaches an `sts:AssumeRole` request: every edge is decided
     // alike in both worlds (a SCP's `Deny` on another action), so once.
-    if !set.touches_action("sts:AssumeRole") {
+    let same_routes = !set.touches_action("sts:AssumeRole") && {
         let [b, a] = &mut sides;
-        a.share_edges(b);
-    }
+        a.share_edges(b)
+    };
     let judge = Judge {
         worlds: replay_in,
         opts,
         sides: &sides,
-        trials: context::Trials::new([before, after], opts.context),
+        trials: context::Trials::new([before, after], opts.context, &set),
         routes: routes::Routes::new(&sides, [before, after], opts),
     };
     // The space of what the change touches decides who is in scope; a
     // subject whose chains differ must be decided on every class one of
     // the identities whose chains differ could be allowed, so the space is
     // built again with those (its touched classes are the same ones).
-    let named = space::named([before, after]);
+    let named = space::named([before, after], Some(&set));
     let mut space = space::kept(before, after, &named, &set);
     let mut scope = scope::scope(&set, &space, &sides, opts.max_chain)?;
+    // A change that moves decisions one way only, with every edge alike:
+    // only a subject that can reach an identity the world that allows more
+    // allows on a touched class can differ ([`accesses`]).
+    let monotone = set.monotone();
+    if let (true, Some(m)) = (same_routes, monotone) {
+        let first = match m {
+            Monotone::Narrows => &sides[0],
+            Monotone::Widens => &sides[1],
+        };
+        let touched = audience::Audience::new([before, after], &space, &scope.touched);
+        let reached = scope::reaching_allowed(first, &space, &touched, opts.max_chain)?;
+        let g = &first.graph;
+        scope
+            .subjects
+            .retain(|s| g.node(s).is_some_and(|id| reached.contains(&id)));
+    }
     let mut chains = Vec::with_capacity(scope.subjects.len());
     let mut changed = Vec::with_capacity(scope.subjects.len());
     for subject in &scope.subjects {
-        let [b, a] = [sides[0].routes(subject)?, sides[1].routes(subject)?];
-        changed.push(downstream(&b, &a, &set));
+        let b = Rc::new(sides[0].routes(subject)?);
+        let a = if same_routes {
+            Rc::clone(&b)
+        } else {
+            Rc::new(sides[1].routes(subject)?)
+        };
+        // Shared routes are equal, and no change reaches an edge.
+        changed.push(if same_routes {
+            Vec::new()
+        } else {
+            downstream(&b, &a, &set)
+        });
         chains.push([b, a]);
     }
     if changed.iter().any(|c| !c.is_empty()) {
@@ -281,18 +308,8 @@ fn diff_in(
     let request = |(ri, ai): scope::Class| {
         let rc = space.get(ri)?;
         let ac = rc.actions.get(ai)?;
-        Some((
-            rc,
-            ac,
-            reach::Request {
-                class: (ri, ai),
-                action: ac.rep(),
-                resource: &rc.arn,
-                account: rc.account.as_deref(),
-            },
-        ))
+        Some((rc, ac, reach::Request::of(&space, (ri, ai))?))
     };
-    let monotone = set.monotone();
     let touched = audience::Audience::new([before, after], &space, &scope.touched);
     let mut whole: Option<audience::Audience> = None;
     let mut out = Vec::new();
@@ -303,18 +320,19 @@ fn diff_in(
         // only the classes some identity of the chains could be allowed
         // at all ([`audience`]).
         let mut classes: Vec<scope::Class> = Vec::new();
+        // Equal routes (the same list when shared) are read once.
+        let theirs: &[reach::Route] = if b == a { &[] } else { &a };
         let identities: Vec<&String> = b
             .iter()
-            .chain(&a)
+            .chain(theirs)
             .flat_map(|(from, role, _)| [from, role])
             .filter(|arn| !arn.is_empty())
             .collect();
         for c in touched.classes(accounts(&sides, &identities)) {
             if let Some((rc, ac, _)) = request(c) {
-                if b.iter()
-                    .chain(&a)
-                    .flat_map(|(from, role, _)| [from, role])
-                    .any(|arn| !arn.is_empty() && set.may_differ(arn, ac.rep(), &rc.arn))
+                if identities
+                    .iter()
+                    .any(|arn| set.may_differ(arn, ac.rep(), &rc.arn))
                 {
                     classes.push(c);
                 }
@@ -344,6 +362,7 @@ fn diff_in(
             classes.sort_unstable();
             classes.dedup();
         }
+        let routes: [&[reach::Route]; 2] = [&b, &a];
         for c in classes {
             let Some((rc, ac, r)) = request(c) else {
                 continue;
@@ -356,6 +375,7 @@ fn diff_in(
             };
             let q = Question {
                 subject,
+                routes,
                 actions: &ac.actions,
                 resource: rc,
             };
@@ -432,6 +452,8 @@ pub fn outsider_in(before: &World, after: &World) -> String {
 /// One request class of one subject.
 struct Question<'a> {
     subject: &'a str,
+    /// The subject's routes in each world ([`reach::Side::routes`]).
+    routes: [&'a [reach::Route]; 2],
     actions: &'a [String],
     resource: &'a space::ResourceClass,
 }
@@ -553,11 +575,13 @@ impl Judge<'_> {
         // The trust policies the class may meet: those of the roles on the
         // subject's routes in either world, and the resource's if a role.
         let mut roles: Vec<&str> = vec![q.resource.arn.as_str()];
-        let routes = [
-            self.sides[0].routes(q.subject)?,
-            self.sides[1].routes(q.subject)?,
-        ];
-        roles.extend(routes.iter().flatten().map(|(_, role, _)| role.as_str()));
+        roles.extend(
+            q.routes
+                .iter()
+                .copied()
+                .flatten()
+                .map(|(_, role, _)| role.as_str()),
+        );
         let Some(combos) = self.trials.combinations(keys, &roles) else {
             let shown = best(after).or_else(|| best(before));
             return Ok(self.too_many(q, keys, shown)?.into_iter().collect());

@@ -72,8 +72,10 @@ pub enum Node<'w> {
         arn: String,
     },
     /// A role, acting through a session named [`SESSION_NAME`] with no
-    /// session policy, tags or source identity, made when first needed.
-    Role(&'w Role, OnceCell<Session<'w>>),
+    /// session policy, tags or source identity, made when first needed
+    /// (boxed: most roles of a large world never act, and the node list
+    /// stays small).
+    Role(&'w Role, OnceCell<Box<Session<'w>>>),
 }
 
 impl<'w> Node<'w> {
@@ -100,7 +102,9 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => Caller::User(u),
             Node::Root { account, arn } => Caller::Root { account, arn },
-            Node::Role(r, s) => Caller::Session(s.get_or_init(|| Session::new(r, SESSION_NAME))),
+            Node::Role(r, s) => {
+                Caller::Session(s.get_or_init(|| Box::new(Session::new(r, SESSION_NAME))))
+            }
         }
     }
 
@@ -120,7 +124,9 @@ impl<'w> Node<'w> {
         }
     }
 
-    fn identity(&self) -> &'w [Attached] {
+    /// The identity-based policies attached (a user's include its
+    /// groups'); none for a root.
+    pub fn identity(&self) -> &'w [Attached] {
         match self {
             Node::User(u) => &u.identity,
             Node::Root { .. } => &[],
@@ -150,17 +156,22 @@ pub struct Graph<'w> {
 impl<'w> Graph<'w> {
     /// The graph of a world's principals.
     pub fn new(world: &'w World) -> Graph<'w> {
-        let mut nodes: Vec<Node<'w>> =
-            Vec::with_capacity(world.users.len() + world.roles.len() + world.accounts.len());
+        // Room for one outsider ([`Graph::add_outsider`]): growing the
+        // node list or the ARN map by one would copy or rehash the world.
+        let principals = world.users.len() + world.roles.len() + 1;
+        let mut nodes: Vec<Node<'w>> = Vec::with_capacity(principals + world.accounts.len());
         nodes.extend(world.users.values().map(Node::User));
         nodes.extend(world.accounts.values().map(|a| Node::Root {
             account: &a.id,
             arn: format!("arn:aws:iam::{}:root", a.id),
         }));
         nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceCell::new())));
-        let mut by_arn = Map::default();
+        let mut by_arn = Map::with_capacity_and_hasher(principals, Default::default());
         let mut roots = Map::default();
         let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
+        // Whether each policy may name `sts`, asked once per policy: many
+        // principals attach the same managed policies.
+        let mut sts: Vec<Option<bool>> = vec![None; world.policies.len()];
         for (i, n) in nodes.iter().enumerate() {
             let (arn, account): (&'w str, &'w str) = match n {
                 Node::User(u) => (&u.arn, &u.account),
@@ -173,9 +184,19 @@ impl<'w> Graph<'w> {
             };
             by_arn.insert(arn, i);
             let may_sts = n.identity().iter().any(|a| {
-                world
-                    .policy(a.policy)
-                    .is_some_and(|p| p.policy.may_apply_to("sts"))
+                let slot = sts.get_mut(a.policy.0 as usize);
+                match slot {
+                    Some(Some(known)) => *known,
+                    _ => {
+                        let may = world
+                            .policy(a.policy)
+                            .is_some_and(|p| p.policy.may_apply_to("sts"));
+                        if let Some(slot) = slot {
+                            *slot = Some(may);
+                        }
+                        may
+                    }
+                }
             });
             if may_sts {
                 sts_capable.entry(account).or_default().push(i);
@@ -360,7 +381,7 @@ impl<'w> Graph<'w> {
     /// True when an Allow statement of a resource-based policy could name
     /// node `id`: its ARN, its role's ARN, its account, everyone, or a
     /// `NotPrincipal` (a superset; the evaluator decides).
-    fn allow_could_name(&self, policy: &Policy, id: NodeId) -> bool {
+    pub fn allow_could_name(&self, policy: &Policy, id: NodeId) -> bool {
         let Some(node) = self.nodes.get(id) else {
             return false;
         };

@@ -162,6 +162,12 @@ pub struct ChangeSet<'w> {
     identity_and_org: OnceCell<Option<Vec<&'w Statement>>>,
     /// The same with the resources' deltas, for every action.
     every: OnceCell<Option<Vec<&'w Statement>>>,
+    /// The statements of the resources' deltas alone.
+    on_resources: OnceCell<Option<Vec<&'w Statement>>>,
+    /// For each after-world policy id, true when the before world holds
+    /// the same policy, in effect, under the same id and says the same
+    /// ([`ChangeSet::unchanged`]).
+    unchanged: Vec<bool>,
 }
 
 /// Compares two loaded worlds.
@@ -224,6 +230,17 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
             *slot = Some(i);
         }
     }
+    // Ids pair up only in aligned worlds; then a policy in effect that is
+    // not among the changed ones says the same in both.
+    let unchanged = if aligned {
+        bk.by_id
+            .iter()
+            .zip(&changed.by_before_id)
+            .map(|(key, change)| key.is_some() && change.is_none())
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut set = ChangeSet {
         before,
         after,
@@ -234,6 +251,8 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         global: Vec::new(),
         identity_and_org: OnceCell::new(),
         every: OnceCell::new(),
+        on_resources: OnceCell::new(),
+        unchanged,
     };
     set.compare_principals(&bk, &ak, &changed);
     set.compare_resources(&changed.by_key);
@@ -822,6 +841,34 @@ impl<'w> ChangeSet<'w> {
         })
     }
 
+    /// True when the after world's policy `id` is, statement for statement
+    /// by meaning, the before world's policy of the same id, in effect in
+    /// both under the same key: what is read from every policy of the
+    /// before world need not be read from it again. False when unsure.
+    pub fn unchanged(&self, id: PolicyId) -> bool {
+        self.unchanged.get(id.0 as usize).copied().unwrap_or(false)
+    }
+
+    /// False when no request of `principal` (a user, root or role ARN)
+    /// can differ, whatever its action and resource: its identity side is
+    /// unchanged, no SCP, RCP or global change exists, and no changed
+    /// statement of a resource's side could name it. A cheap test before
+    /// [`ChangeSet::may_differ`] for every principal of a world.
+    pub fn may_reach(&self, principal: &str) -> bool {
+        if !self.global.is_empty()
+            || !self.accounts.is_empty()
+            || self.subjects.contains_key(principal)
+        {
+            return true;
+        }
+        let listed = self
+            .on_resources
+            .get_or_init(|| self.listed(self.resources.values().flatten()));
+        listed
+            .as_ref()
+            .is_none_or(|all| all.iter().any(|s| may_name(s, principal)))
+    }
+
     fn request_may_differ(&self, principal: &str, action: &str, resource: &str) -> bool {
         let covers = |s: &Statement| covers_action(s, action) && may_cover_resource(s, resource);
         let hits = |deltas: Option<&Vec<Delta>>| {
@@ -947,14 +994,14 @@ fn companion(action: &str, f: impl Fn(&str) -> bool) -> bool {
 }
 
 /// True when the statement's Action or NotAction covers `action`.
-fn covers_action(s: &Statement, action: &str) -> bool {
+pub(crate) fn covers_action(s: &Statement, action: &str) -> bool {
     let lower = action.to_ascii_lowercase();
     RequestAction::parse(&lower).is_some_and(|a| s.actions.matches(&a))
 }
 
 /// True unless the statement's Resource or NotResource surely leaves the
 /// resource out: an entry with a policy variable may cover anything.
-fn may_cover_resource(s: &Statement, resource: &str) -> bool {
+pub(crate) fn may_cover_resource(s: &Statement, resource: &str) -> bool {
     let Some(set) = &s.resources else {
         return true;
     };
@@ -964,7 +1011,7 @@ fn may_cover_resource(s: &Statement, resource: &str) -> bool {
         (ResourcePattern::Any, _) => true,
         (ResourcePattern::Arn(pat), Some(a)) => match pat.matches(a, &crate::pattern::NoVars) {
             Some(true) => true,
-            Some(false) if !pat.to_text(true).contains("${") => false,
+            Some(false) if !pat.writes_braces() => false,
             _ => {
                 unsure = true;
                 false

@@ -13,9 +13,15 @@ use crate::context::{Context, Found, Lookup};
 use crate::eval::absent::candidates;
 use crate::request::is_open;
 use crate::scenario::params;
-use crate::world::World;
+use crate::semdiff::changes::ChangeSet;
+use crate::world::{PolicyId, World};
+use rustc_hash::FxHashMap;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
+
+/// What tells repeated tests apart cheaply: a condition's operator, key
+/// and values as written, and the role whose trust policy holds it.
+type TestKey<'w> = (&'w str, &'w str, &'w [String], Option<&'w str>);
 
 /// A condition on an open key, with the role whose trust policy holds it,
 /// if it is in one.
@@ -30,37 +36,64 @@ struct Test<'w> {
 #[derive(Default)]
 pub struct Trials<'w> {
     by_key: BTreeMap<String, (String, Vec<Test<'w>>)>,
+    /// The values (lower-cased, each once) of those conditions that hold
+    /// a policy variable (`${...}`).
+    variables: Vec<String>,
 }
 
 impl<'w> Trials<'w> {
     /// The conditions of both worlds on the open keys the question does
-    /// not fix.
-    pub fn new(worlds: [&'w World; 2], fixed: &Context) -> Trials<'w> {
+    /// not fix; an after-world policy that says what the before world's
+    /// says ([`ChangeSet::unchanged`]) is not read again.
+    pub fn new(worlds: [&'w World; 2], fixed: &Context, set: &ChangeSet<'_>) -> Trials<'w> {
         let mut by_key: BTreeMap<String, (String, Vec<Test<'w>>)> = BTreeMap::new();
-        for w in worlds {
+        // Thousands of policies repeat the same conditions, and the two
+        // worlds hold mostly the same ones: each test is kept once (a
+        // repeat adds no value to try and tells no values apart).
+        let mut seen: FxHashMap<TestKey<'_>, Vec<&Condition>> = FxHashMap::default();
+        let mut variables: Vec<String> = Vec::new();
+        for (side, w) in worlds.into_iter().enumerate() {
             let trust_of: BTreeMap<usize, &str> = w
                 .roles
                 .values()
                 .map(|r| (r.trust.0 as usize, r.arn.as_str()))
                 .collect();
             for (i, entry) in w.policies.iter().enumerate() {
+                let id = u32::try_from(i).map(PolicyId);
+                if side == 1 && id.is_ok_and(|id| set.unchanged(id)) {
+                    continue;
+                }
                 let conditions = entry.policy.statements.iter().flat_map(|st| &st.conditions);
                 for c in conditions {
                     if !is_open(&c.key_lower) || fixed.lookup(&c.key_lower) != Found::Absent {
                         continue;
                     }
+                    for v in c.values.iter().filter(|v| v.contains("${")) {
+                        let v = v.to_ascii_lowercase();
+                        if !variables.contains(&v) {
+                            variables.push(v);
+                        }
+                    }
+                    let trust_of = trust_of.get(&i).copied();
+                    let same = seen
+                        .entry((&c.operator, &c.key, &c.values, trust_of))
+                        .or_default();
+                    if same.contains(&c) {
+                        continue;
+                    }
+                    same.push(c);
                     by_key
                         .entry(c.key_lower.clone())
                         .or_insert_with(|| (c.key.clone(), Vec::new()))
                         .1
                         .push(Test {
                             condition: c,
-                            trust_of: trust_of.get(&i).copied(),
+                            trust_of,
                         });
                 }
             }
         }
-        Trials { by_key }
+        Trials { by_key, variables }
     }
 
     /// The values to try for a key (any case) on a request class whose
@@ -98,12 +131,7 @@ impl<'w> Trials<'w> {
         // A key a condition reads as a policy variable is told apart there
         // too: all its values are kept.
         let read = format!("${{{lower}}}");
-        let variable = self.by_key.values().flat_map(|(_, t)| t).any(|t| {
-            t.condition
-                .values
-                .iter()
-                .any(|v| v.to_ascii_lowercase().contains(&read))
-        });
+        let variable = self.variables.iter().any(|v| v.contains(&read));
         if !variable {
             values = distinct(&lower, &conditions, &values);
         }

@@ -13,10 +13,13 @@
 
 use crate::access::graph::{Graph, NodeId, TrustIndex};
 use crate::access::open::{Answer, Asker, Need};
-use crate::request::resolve_target;
+use crate::policy::Effect;
+use crate::request::{Target, resolve_target};
 use crate::semdiff::Options;
+use crate::semdiff::changes;
 use crate::semdiff::outsiders::Outsiders;
 use crate::semdiff::scope::Class;
+use crate::semdiff::space::ResourceClass;
 use crate::world::World;
 use rustc_hash::FxHashMap;
 use std::cell::{OnceCell, RefCell};
@@ -110,7 +113,9 @@ pub struct Side<'w> {
     /// What the trust policies name, to find the roles that could let a
     /// caller in without scanning every role ([`Graph::trust_index`]).
     trusting: OnceCell<TrustIndex<'w>>,
-    identities: RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>,
+    /// The identities each subject reaches, shared with the edges (they
+    /// follow from the edges' decisions alone).
+    identities: Rc<RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>>,
     requests: RefCell<FxHashMap<(NodeId, Class), Rc<Decided>>>,
 }
 
@@ -133,7 +138,7 @@ impl<'w> Side<'w> {
             edge_reads: Rc::default(),
             request_reads: RefCell::default(),
             trusting: OnceCell::new(),
-            identities: RefCell::default(),
+            identities: Rc::default(),
             requests: RefCell::default(),
         }
     }
@@ -151,8 +156,11 @@ impl<'w> Side<'w> {
     /// can alter an `sts:AssumeRole` request (the caller is not asked: see
     /// `semantic_diff`) and both graphs hold the same principals in the
     /// same order, so that node ids name the same principal; nothing is
-    /// shared when the graphs differ.
-    pub fn share_edges(&mut self, other: &Side<'_>) {
+    /// shared when the graphs differ. The identities each subject reaches
+    /// follow from the edges' decisions alone (a role's trust policy is
+    /// read only through them), so they are shared too, and the two
+    /// worlds' routes are then equal. True when shared.
+    pub fn share_edges(&mut self, other: &Side<'_>) -> bool {
         let same = self.graph.nodes.len() == other.graph.nodes.len()
             && self
                 .graph
@@ -163,7 +171,9 @@ impl<'w> Side<'w> {
         if same {
             self.edges = Rc::clone(&other.edges);
             self.edge_reads = Rc::clone(&other.edge_reads);
+            self.identities = Rc::clone(&other.identities);
         }
+        same
     }
 
     /// Whether `caller` may assume `role` in this world, with some needs
@@ -365,7 +375,10 @@ impl<'w> Side<'w> {
         self.asker.take_reads();
         let decided =
             match resolve_target(world, &service, resource, None, self.graph.account(node)) {
-                Ok(target) if self.graph.may_allow(node, &service, &target) => {
+                Ok(target)
+                    if self.graph.may_allow(node, &service, &target)
+                        && self.may_be_allowed(node, action, resource, &target) =>
+                {
                     self.asker.ask_action(n.caller(), action, &target)?
                 }
                 _ => None,
@@ -383,6 +396,47 @@ impl<'w> Side<'w> {
             self.requests.borrow_mut().insert(key, Rc::clone(&decided));
         }
         Ok(decided)
+    }
+
+    /// False when the evaluator denies `node` the request whatever the
+    /// context: no Allow statement of its identity-based policies could
+    /// cover it (its action, and its resource as far as
+    /// [`changes::may_cover_resource`] tells) and the target's
+    /// resource-based policy has no Allow statement that could name the
+    /// node ([`Graph::allow_could_name`]), while an access needs one or
+    /// the other (D12). A root, the outsider stand-in (its undeclared
+    /// account allows it everything) and a request on `*` are always
+    /// asked.
+    fn may_be_allowed(
+        &self,
+        node: NodeId,
+        action: &str,
+        resource: &str,
+        target: &Target<'_>,
+    ) -> bool {
+        let world = self.graph.world;
+        let Some(n) = self.graph.nodes.get(node) else {
+            return false;
+        };
+        if n.kind() == "root"
+            || !world.accounts.contains_key(self.graph.account(node))
+            || resource == "*"
+        {
+            return true;
+        }
+        let rbp = target.policy.and_then(|(p, _, _)| world.policy(p));
+        if rbp.is_some_and(|e| self.graph.allow_could_name(&e.policy, node)) {
+            return true;
+        }
+        n.identity()
+            .iter()
+            .filter_map(|a| world.policy(a.policy))
+            .flat_map(|e| &e.policy.statements)
+            .any(|st| {
+                st.effect == Effect::Allow
+                    && changes::covers_action(st, action)
+                    && changes::may_cover_resource(st, resource)
+            })
     }
 
     /// Whether the identity `arn` (a user, root or role ARN of this world)
@@ -454,6 +508,21 @@ pub struct Request<'a> {
     pub resource: &'a str,
     /// For `*`, the account it stands for.
     pub account: Option<&'a str>,
+}
+
+impl<'a> Request<'a> {
+    /// The representative request of class `c` of `space`, if it has one.
+    pub fn of(space: &'a [ResourceClass], c: Class) -> Option<Request<'a>> {
+        let (ri, ai) = c;
+        let rc = space.get(ri)?;
+        let ac = rc.actions.get(ai)?;
+        Some(Request {
+            class: c,
+            action: ac.rep(),
+            resource: &rc.arn,
+            account: rc.account.as_deref(),
+        })
+    }
 }
 
 /// The way a subject's access is shown: the first that needs nothing,

@@ -22,10 +22,12 @@
 //! between the worlds, else only on the touched classes where one of its
 //! identities is hit.
 
+use super::audience::Audience;
 use super::changes::ChangeSet;
-use super::reach::Side;
+use super::reach::{Request, Side};
 use super::space::ResourceClass;
-use rustc_hash::FxHashSet;
+use crate::access::graph::NodeId;
+use rustc_hash::{FxHashMap, FxHashSet};
 
 /// A request class: indexes of its resource class and action class.
 pub type Class = (usize, usize);
@@ -83,7 +85,7 @@ pub fn scope(
         }
     }
     for arn in &arns {
-        if seeds.contains(*arn) {
+        if seeds.contains(*arn) || !set.may_reach(arn) {
             continue;
         }
         let hit = touched.iter().any(|&(ri, ai)| {
@@ -132,4 +134,56 @@ pub fn scope(
         .collect();
     subjects.sort();
     Ok(Scope { touched, subjects })
+}
+
+/// The nodes of `side` that can reach, in at most `max_chain` roles, an
+/// identity that `side` allows a class of `audience` it could be allowed
+/// ([`Audience::classes`] of its account): that identity itself, then
+/// backwards, the callers each such role's trust policy could allow and
+/// `side` lets assume it. A subject outside has no way to make a request
+/// of those classes in this world. A superset (a chain may not revisit a
+/// role, and the backward search does not ask).
+pub fn reaching_allowed(
+    side: &Side<'_>,
+    space: &[ResourceClass],
+    audience: &Audience,
+    max_chain: usize,
+) -> Result<FxHashSet<NodeId>, String> {
+    let g = &side.graph;
+    let mut by_account: FxHashMap<&str, Vec<Class>> = FxHashMap::default();
+    let mut reached: FxHashSet<NodeId> = FxHashSet::default();
+    let mut frontier = Vec::new();
+    for (id, n) in g.nodes.iter().enumerate() {
+        let account = g.account(id);
+        let classes = by_account
+            .entry(account)
+            .or_insert_with(|| audience.classes([account]));
+        for &c in classes.iter() {
+            let Some(r) = Request::of(space, c) else {
+                continue;
+            };
+            if side.can(n.arn(), &r)? {
+                reached.insert(id);
+                frontier.push(id);
+                break;
+            }
+        }
+    }
+    for _ in 0..max_chain {
+        let mut next = Vec::new();
+        for &id in &frontier {
+            let Some(role) = g.nodes.get(id).and_then(|n| n.role()) else {
+                continue;
+            };
+            for caller in g.trusted_callers(role) {
+                if reached.contains(&caller) || !side.may_assume(caller, id)? {
+                    continue;
+                }
+                reached.insert(caller);
+                next.push(caller);
+            }
+        }
+        frontier = next;
+    }
+    Ok(reached)
 }

@@ -41,7 +41,7 @@ use crate::policy::{ActionPattern, RequestAction, ResourcePattern};
 use crate::protection::refusal;
 use crate::request::resolve_target;
 use crate::sse_kms::kms_action;
-use crate::world::World;
+use crate::world::{PolicyId, World};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -94,12 +94,19 @@ pub struct Named {
 
 /// Both worlds' patterns, each once: thousands of policies repeat the same
 /// few, so they are told apart by hash before any is written as text.
-pub fn named(worlds: [&World; 2]) -> Named {
+/// With the change set, an after-world policy that says what the before
+/// world's says ([`ChangeSet::unchanged`]) is not read again: its
+/// statements' patterns are the same ones.
+pub fn named(worlds: [&World; 2], set: Option<&ChangeSet<'_>>) -> Named {
     let mut actions: Vec<ActionPattern> = Vec::new();
     let mut seen_actions: FxHashSet<&ActionPattern> = FxHashSet::default();
     let mut arns: FxHashSet<&ArnPattern> = FxHashSet::default();
-    for w in worlds {
-        for entry in &w.policies {
+    for (side, w) in worlds.into_iter().enumerate() {
+        for (i, entry) in w.policies.iter().enumerate() {
+            let id = u32::try_from(i).map(PolicyId);
+            if side == 1 && set.zip(id.ok()).is_some_and(|(s, id)| s.unchanged(id)) {
+                continue;
+            }
             for st in &entry.policy.statements {
                 for p in &st.actions.patterns {
                     if seen_actions.insert(p) {
@@ -171,7 +178,7 @@ impl Keep for Everything {
 /// The resource classes of two worlds, each with its action classes: all
 /// of them, or with `set`, only those a change can touch.
 pub fn space(before: &World, after: &World, set: Option<&ChangeSet<'_>>) -> Vec<ResourceClass> {
-    let named = named([before, after]);
+    let named = named([before, after], set);
     match set {
         Some(set) => kept(before, after, &named, set),
         None => kept(before, after, &named, &Everything),
@@ -251,6 +258,13 @@ struct ObjectPattern {
     whole: crate::arn::ArnPattern,
 }
 
+/// The bucket an S3 Resource pattern with a `/` names, when its bucket
+/// part has no wildcard or variable ([`ObjectPattern::literal`]).
+fn literal_bucket(text: &str) -> Option<&str> {
+    let (bucket, _) = text.strip_prefix("arn:aws:s3:::")?.split_once('/')?;
+    (!bucket.contains(['*', '?', '$'])).then_some(bucket)
+}
+
 impl ObjectPattern {
     fn new(text: &str) -> Option<ObjectPattern> {
         let (bucket, key) = text.strip_prefix("arn:aws:s3:::")?.split_once('/')?;
@@ -259,7 +273,7 @@ impl ObjectPattern {
             variables: true,
         };
         Some(ObjectPattern {
-            literal: (!bucket.contains(['*', '?', '$'])).then(|| bucket.to_string()),
+            literal: literal_bucket(text).map(str::to_string),
             bucket: crate::pattern::compile(bucket, plain).ok()?,
             key: key.to_string(),
             whole: crate::arn::ArnPattern::compile(text, true).ok()?,
@@ -281,15 +295,21 @@ fn object_classes(
     keep: &dyn Keep,
     reps: &mut BTreeMap<String, String>,
 ) {
-    let patterns: Vec<ObjectPattern> = named
-        .resources
-        .iter()
-        .filter_map(|t| ObjectPattern::new(t))
-        .collect();
     let buckets: BTreeSet<&str> = worlds
         .iter()
         .flat_map(|w| w.buckets.keys().map(String::as_str))
         .filter(|b| keep.bucket(b))
+        .collect();
+    if buckets.is_empty() {
+        return;
+    }
+    // A pattern naming one bucket that is not split is compiled for
+    // nothing: it is left out (the others keep their order).
+    let patterns: Vec<ObjectPattern> = named
+        .resources
+        .iter()
+        .filter(|t| literal_bucket(t).is_none_or(|b| buckets.contains(b)))
+        .filter_map(|t| ObjectPattern::new(t))
         .collect();
     // Patterns by the one bucket they name, and those that may name many
     // by a literal run of their bucket part: a bucket's relevant patterns
@@ -425,7 +445,7 @@ fn foreign_instance(text: &str, keep: &dyn Fn(&str) -> bool, reps: &mut BTreeMap
     };
     let [x, _] = instances(resource);
     let arn = format!("arn:{partition}:{service}:{region}:{account}:{x}");
-    if !reps.contains_key(&arn) && !Catalog::get().types_of(&arn).is_empty() && keep(&arn) {
+    if !reps.contains_key(&arn) && keep(&arn) && !Catalog::get().types_of(&arn).is_empty() {
         reps.insert(arn, text.to_string());
     }
 }

@@ -689,3 +689,45 @@ fn an_account_only_one_world_declares_is_empty_in_the_other_not_an_outsiders() {
                 && f.resource_account.as_deref() == Some("777777777777"))
     );
 }
+
+#[test]
+fn a_deny_reaches_a_user_allowed_by_the_bucket_policy_alone_and_not_one_it_does_not_name() {
+    // eve has no identity-based policy: the bucket policy of her own
+    // account alone allows her; frank (near miss) is named by nothing, and
+    // neither may be skipped or decided otherwise by the pre-check of
+    // `reach::Side::decide`.
+    let mut before = base();
+    let prod = &mut before["accounts"]["111111111111"];
+    prod["users"] = json!({"eve": {}, "frank": {}});
+    prod["buckets"]["prod-data"]["policy"] = json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"AWS": "arn:aws:iam::111111111111:user/eve"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::prod-data/*"
+        }]
+    });
+    let mut after = before.clone();
+    let denies = after["accounts"]["111111111111"]["scps"][1]["Statement"]
+        .as_array_mut()
+        .unwrap();
+    denies.push(json!({"Effect": "Deny", "Action": "s3:GetObject", "Resource": "*"}));
+    assert_eq!(
+        monotone_of(&before, &after),
+        Some(changes::Monotone::Narrows)
+    );
+    let found = diff(&before, &after);
+    assert!(
+        has(&found, Change::NewlyDenied, "user/eve", "s3:GetObject"),
+        "{found:?}"
+    );
+    assert!(
+        has(&found, Change::NewlyDenied, "role/Reader", "s3:GetObject"),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|f| f.principal.ends_with("user/frank")),
+        "{found:?}"
+    );
+}
