@@ -371,11 +371,11 @@ fn errored_plans_and_other_majors_are_refused_located() {
     refused(&o, &["world.json:1:1: error: not a Terraform plan"]);
 }
 
-#[test]
-fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
-    let case = cases().join("update-destroy");
-    let o = iamsim(
-        &case,
+/// `iamsim diff --terraform plan.json --base base.json --format FORMAT`
+/// in a case's folder.
+fn plan_diff(case: &Path, format: &str) -> Output {
+    iamsim(
+        case,
         &[
             "diff",
             "--terraform",
@@ -383,31 +383,33 @@ fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
             "--base",
             "base.json",
             "--format",
-            "markdown",
+            format,
         ],
-    );
+    )
+}
+
+/// The JSON objects of `--format json`, one per line of stdout.
+fn json_lines(o: &Output) -> Vec<serde_json::Value> {
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
+    let case = cases().join("update-destroy");
+    let o = plan_diff(&case, "markdown");
     let out = text(&o);
     assert_eq!(o.status.code(), Some(1), "{out}");
     assert!(out.contains("### Newly allowed"), "{out}");
     assert!(out.contains("from aws_iam_policy.app_data"), "{out}");
     // The before world is the plan's prior state: the attachment the plan
     // destroys is newly denied, caused by the block that defined it.
-    let o = iamsim(
-        &case,
-        &[
-            "diff",
-            "--terraform",
-            "plan.json",
-            "--base",
-            "base.json",
-            "--format",
-            "json",
-        ],
-    );
-    let denied: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .filter(|f: &serde_json::Value| f["change"] == "newly_denied")
+    let o = plan_diff(&case, "json");
+    let denied: Vec<serde_json::Value> = json_lines(&o)
+        .into_iter()
+        .filter(|f| f["change"] == "newly_denied")
         .collect();
     assert!(
         denied
@@ -424,23 +426,9 @@ fn the_diff_of_a_plan_shows_what_it_newly_allows_with_the_block_to_change() {
 #[test]
 fn an_indeterminate_finding_of_a_plan_has_a_witness_named_indeterminate() {
     let case = cases().join("unknowns");
-    let o = iamsim(
-        &case,
-        &[
-            "diff",
-            "--terraform",
-            "plan.json",
-            "--base",
-            "base.json",
-            "--format",
-            "json",
-        ],
-    );
+    let o = plan_diff(&case, "json");
     assert_eq!(o.status.code(), Some(1), "{}", text(&o));
-    let found: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let found = json_lines(&o);
     // The near miss on the other side: flips are named for their change.
     for change in ["indeterminate", "newly_allowed"] {
         assert!(
