@@ -30,7 +30,7 @@ struct ScenarioJson<'a> {
 #[derive(serde::Serialize)]
 #[serde(untagged)]
 enum StepJson<'a> {
-    Request(RequestJson<'a>),
+    Request(Box<RequestJson<'a>>),
     Bare {
         decision: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
@@ -91,7 +91,7 @@ fn step_view(s: &StepResult, asked: Asked, walk: bool) -> StepJson<'_> {
     if s.requests.len() > 1 {
         v.requests = Some(s.requests.iter().map(|t| t.json(asked, walk)).collect());
     }
-    StepJson::Request(v)
+    StepJson::Request(Box::new(v))
 }
 
 /// What an `assume_role` step passed, under the scenario file's keys.
