@@ -88,17 +88,7 @@ fn json_lines_carry_decision_and_summary_and_walk_with_explain() {
 /// expectation beside it does not.
 #[test]
 fn json_walks_through_the_gates_of_a_missed_expectation() {
-    let dir = tempdir("json-missed");
-    let file = dir.join("s.json");
-    std::fs::write(
-        &file,
-        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {}}, "buckets": {"b-data": {}}}}},
-            "scenarios": [{"name": "wrong", "principal": "arn:aws:iam::111111111111:user/alice",
-                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"},
-                          {"name": "right", "principal": "arn:aws:iam::111111111111:user/alice",
-                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "deny"}]}"#,
-    )
-    .unwrap();
+    let file = alice_reads("json-missed", &["allow", "deny"]);
     let path = file.to_str().unwrap();
     for stream in [false, true] {
         let mut args = vec!["run", "--format", "json", path];
@@ -212,17 +202,32 @@ fn explanations_give_the_aws_page_of_the_rule_that_decided() {
     }
 }
 
+/// A scenario file in a fresh directory named after `name`: alice, with
+/// no policy, reads an object of her own account's bucket, once per
+/// expectation of `expects` (she is denied).
+fn alice_reads(name: &str, expects: &[&str]) -> PathBuf {
+    let file = tempdir(name).join("s.json");
+    let scenarios: Vec<String> = expects
+        .iter()
+        .map(|e| {
+            format!(
+                r#"{{"name": "expects {e}", "principal": "arn:aws:iam::111111111111:user/alice",
+                    "steps": [{{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}}], "expect": "{e}"}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"world": {{"accounts": {{"111111111111": {{"users": {{"alice": {{}}}}, "buckets": {{"b-data": {{}}}}}}}}}},
+            "scenarios": [{}]}}"#,
+        scenarios.join(",")
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
 #[test]
 fn a_failed_expectation_exits_1_and_says_why() {
-    let dir = tempdir("expect");
-    let file = dir.join("s.json");
-    std::fs::write(
-        &file,
-        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {}}, "buckets": {"b-data": {}}}}},
-            "scenarios": [{"name": "wrong", "principal": "arn:aws:iam::111111111111:user/alice",
-                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"}]}"#,
-    )
-    .unwrap();
+    let file = alice_reads("expect", &["allow"]);
     let o = iamsim(&["run", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
