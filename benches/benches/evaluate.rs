@@ -68,6 +68,7 @@ fn seed_scenario(c: &mut Criterion) {
     let clock = Clock::new(jiff::Timestamp::now());
     for (label, detail) in [
         ("decisions", Detail::Decisions),
+        ("summarized (run --format json)", Detail::Summaries),
         ("explained", Detail::Explanations),
     ] {
         let name = format!("seed scenario, {label}: AssumeRole cross-account then GetObject");

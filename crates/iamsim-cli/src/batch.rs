@@ -225,7 +225,7 @@ impl Batch {
     }
 
     /// Runs every scenario in parallel; results keep file and scenario order.
-    /// With [`Detail::Decisions`], a scenario that misses its expectation
+    /// Without [`Detail::Explanations`], a scenario that misses its expectation
     /// is run again with explanations, so that its failure can say why.
     pub fn run(&self, clock: &Clock, detail: Detail) -> Result<Vec<Outcome>, Vec<Diagnostic>> {
         let jobs: Vec<(usize, usize)> = self

@@ -331,8 +331,9 @@ pub fn can(args: &CanArgs) -> u8 {
     };
     let text = match args.format {
         AnswerFormat::Json => {
-            // A question has no expectation: nothing to hold or miss.
-            let mut line = render::scenario_json("<command line>", &result, Asked::Flags);
+            // A question has no expectation: nothing to hold or miss. Its
+            // JSON keeps the whole walk, as `run --explain` does.
+            let mut line = render::scenario_json("<command line>", &result, Asked::Flags, true);
             if let Some(obj) = line.as_object_mut() {
                 obj.remove("expect");
                 obj.remove("pass");

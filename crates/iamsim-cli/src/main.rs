@@ -21,7 +21,6 @@ mod who_can;
 use clap::{Parser, Subcommand, ValueEnum};
 use iamsim_core::diag::{Diagnostic, Sources};
 use iamsim_core::request::Clock;
-use iamsim_core::scenario::Detail;
 use std::io::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -219,12 +218,7 @@ fn run(
     }
     warn(&batch.sources, &batch.warnings);
     warn(&batch.sources, &batch.duplicate_names);
-    let detail = if output.json || explain {
-        Detail::Explanations
-    } else {
-        Detail::Decisions
-    };
-    let outcomes = match batch.run(&clock, detail) {
+    let outcomes = match batch.run(&clock, output.detail()) {
         Ok(o) => o,
         Err(errors) => return fail(&batch.sources, &errors),
     };
@@ -236,11 +230,7 @@ fn run(
         _ => outcomes
             .iter()
             .map(|o| match format {
-                Format::Json => {
-                    render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys)
-                        .to_string()
-                        + "\n"
-                }
+                Format::Json => render::json_line(o, explain),
                 _ => render::line(o, explain),
             })
             .collect(),

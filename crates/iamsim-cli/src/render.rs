@@ -4,46 +4,94 @@
 
 use crate::batch::Outcome;
 use iamsim_core::eval::Outcome as Decision;
-use iamsim_core::report::{Asked, RequestTrace};
+use iamsim_core::report::{Asked, RequestJson, RequestTrace};
 use iamsim_core::scenario::run::AssumeParams;
 use iamsim_core::scenario::{Expect, ScenarioResult, StepResult};
 use serde_json::{Value, json};
 use std::fmt::Write as _;
 
+/// A scenario's JSON object, borrowed from its result and serialized
+/// straight to text; keys in sorted order, as in
+/// [`iamsim_core::report::RequestJson`].
+#[derive(serde::Serialize)]
+struct ScenarioJson<'a> {
+    decision: &'static str,
+    denied_at: Option<usize>,
+    depends_on: &'a [String],
+    expect: Option<&'static str>,
+    file: &'a str,
+    name: &'a str,
+    pass: Option<bool>,
+    steps: Vec<StepJson<'a>>,
+}
+
+/// A step's JSON object: its deciding request's, or, for a step that made
+/// none, its decision alone.
+#[derive(serde::Serialize)]
+#[serde(untagged)]
+enum StepJson<'a> {
+    Request(Box<RequestJson<'a>>),
+    Bare {
+        decision: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        parameters: Option<Value>,
+    },
+}
+
+fn scenario_view<'a>(
+    file: &'a str,
+    r: &'a ScenarioResult,
+    asked: Asked,
+    walk: bool,
+) -> ScenarioJson<'a> {
+    ScenarioJson {
+        decision: r.outcome.as_str(),
+        denied_at: r.denied_at,
+        depends_on: &r.depends_on,
+        expect: r.expect.map(Expect::as_str),
+        file,
+        name: &r.name,
+        pass: r.pass,
+        steps: r.steps.iter().map(|s| step_view(s, asked, walk)).collect(),
+    }
+}
+
 /// One JSON object for a scenario (README, "Commands");
-/// `asked` spells how to change defaulted keys.
-pub fn scenario_json(file: &str, r: &ScenarioResult, asked: Asked) -> Value {
-    json!({
-        "file": file,
-        "name": r.name,
-        "decision": r.outcome.as_str(),
-        "depends_on": r.depends_on,
-        "denied_at": r.denied_at,
-        "expect": r.expect.map(Expect::as_str),
-        "pass": r.pass,
-        "steps": r.steps.iter().map(|s| step_json(s, asked)).collect::<Vec<_>>(),
-    })
+/// `asked` spells how to change defaulted keys. Each request carries its
+/// gate-by-gate walk under `explanation` only with `walk`.
+pub fn scenario_json(file: &str, r: &ScenarioResult, asked: Asked, walk: bool) -> Value {
+    serde_json::to_value(scenario_view(file, r, asked, walk)).unwrap_or_default()
+}
+
+/// A scenario's line of `run --format json`: the walk through every gate
+/// with `explain_all`, or when it missed its expectation.
+pub fn json_line(o: &Outcome, explain_all: bool) -> String {
+    let walk = explain_all || o.result.pass == Some(false);
+    let view = scenario_view(&o.file, &o.result, Asked::FileKeys, walk);
+    let mut line = serde_json::to_string(&view).unwrap_or_default();
+    line.push('\n');
+    line
 }
 
 /// A step as JSON: its deciding request, every request when it made
 /// several, and what an `assume_role` step passed; `asked` spells how to
-/// change defaulted keys.
-pub fn step_json(s: &StepResult, asked: Asked) -> Value {
-    let main = deciding(s);
-    let mut v = main.map_or_else(|| json!({}), |t| t.to_json(asked));
-    if let Some(obj) = v.as_object_mut() {
-        obj.insert("decision".into(), json!(s.outcome.as_str()));
-        if let Some(p) = &s.assume {
-            obj.insert("parameters".into(), parameters_json(p));
-        }
-        if s.requests.len() > 1 {
-            obj.insert(
-                "requests".into(),
-                Value::Array(s.requests.iter().map(|t| t.to_json(asked)).collect()),
-            );
-        }
+/// change defaulted keys; `walk` keeps each request's `explanation`.
+fn step_view(s: &StepResult, asked: Asked, walk: bool) -> StepJson<'_> {
+    let decision = s.outcome.as_str();
+    let parameters = s.assume.as_ref().map(parameters_json);
+    let Some(main) = deciding(s) else {
+        return StepJson::Bare {
+            decision,
+            parameters,
+        };
+    };
+    let mut v = main.json(asked, walk);
+    v.decision = decision;
+    v.parameters = parameters;
+    if s.requests.len() > 1 {
+        v.requests = Some(s.requests.iter().map(|t| t.json(asked, walk)).collect());
     }
-    v
+    StepJson::Request(Box::new(v))
 }
 
 /// What an `assume_role` step passed, under the scenario file's keys.

@@ -328,7 +328,8 @@ type Raw = (usize, String, usize);
 type Done = (String, Option<bool>, Vec<String>);
 
 /// Runs a scenario; one that misses its expectation is run again with
-/// explanations, so that its failure can say why.
+/// explanations (unless it already has them), so that its failure can say
+/// why.
 pub fn decide(
     w: &World,
     file: &ScenarioFile,
@@ -337,7 +338,7 @@ pub fn decide(
     detail: Detail,
 ) -> Result<ScenarioResult, Diagnostic> {
     let r = scenario::run_scenario(w, file, sc, clock, detail)?;
-    if r.pass == Some(false) && detail == Detail::Decisions {
+    if r.pass == Some(false) && detail != Detail::Explanations {
         return scenario::run_scenario(w, file, sc, clock, Detail::Explanations);
     }
     Ok(r)
@@ -352,8 +353,7 @@ fn render_one(file: &str, result: ScenarioResult, output: Output) -> (String, Op
         time: std::time::Duration::ZERO,
     };
     let text = if output.json {
-        render::scenario_json(&o.file, &o.result, iamsim_core::report::Asked::FileKeys).to_string()
-            + "\n"
+        render::json_line(&o, output.explain)
     } else {
         render::line(&o, output.explain)
     };
@@ -517,8 +517,23 @@ impl Counts {
 pub struct Output {
     /// JSON lines rather than the table.
     pub json: bool,
-    /// The walk through every gate after each table line.
+    /// The walk through every gate of every scenario: after each table
+    /// line, or under each request's `explanation` in JSON.
     pub explain: bool,
+}
+
+impl Output {
+    /// What a run keeps for this output: the walk with `--explain`, each
+    /// request's summary for JSON, else the decisions alone. A scenario
+    /// that misses its expectation is explained whatever this says
+    /// ([`decide`]).
+    pub fn detail(self) -> Detail {
+        match (self.explain, self.json) {
+            (true, _) => Detail::Explanations,
+            (false, true) => Detail::Summaries,
+            (false, false) => Detail::Decisions,
+        }
+    }
 }
 
 /// Runs a large scenario file: its results are appended to `out`, its
@@ -618,11 +633,7 @@ fn run_file(
     batch.scenario_files.push(path.to_path_buf());
     let name = path.display().to_string();
     // Pass two: the scenarios, a batch at a time.
-    let detail = if output.json || output.explain {
-        Detail::Explanations
-    } else {
-        Detail::Decisions
-    };
+    let detail = output.detail();
     // One scenario, read and run, its result rendered, with the services
     // its steps make requests of. `Err` when it needs
     // the file's registry: a session policy in another file, any error or

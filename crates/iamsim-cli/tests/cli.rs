@@ -30,26 +30,42 @@ fn every_bundled_scenario_meets_its_expectation() {
     );
 }
 
+/// Each JSON line carries the decision, the expectation, each step's
+/// summary and missing context keys; the gate-by-gate walk
+/// (`explanation`) only with `--explain`.
 #[test]
-fn json_lines_carry_decision_and_explanation() {
-    let o = iamsim(&[
-        "run",
-        "--format",
-        "json",
-        "testdata/conformance/decision/e2e-trust-account-root-then-getobject.json",
-    ]);
-    assert_eq!(o.status.code(), Some(0));
-    let lines: Vec<serde_json::Value> = stdout(&o)
-        .lines()
-        .map(|l| serde_json::from_str(l).expect("a JSON line"))
-        .collect();
-    assert_eq!(lines.len(), 2);
-    assert_eq!(lines[0]["decision"], "allow");
-    assert_eq!(lines[0]["pass"], true);
-    assert_eq!(lines[0]["steps"][0]["action"], "sts:AssumeRole");
-    assert_eq!(lines[1]["decision"], "implicit_deny");
-    assert_eq!(lines[1]["denied_at"], 0);
-    let gates = lines[1]["steps"][0]["explanation"]
+fn json_lines_carry_decision_and_summary_and_walk_with_explain() {
+    let file = "testdata/conformance/decision/e2e-trust-account-root-then-getobject.json";
+    let lines = |extra: &[&str]| -> Vec<serde_json::Value> {
+        let mut args = vec!["run", "--format", "json"];
+        args.extend_from_slice(extra);
+        args.push(file);
+        let o = iamsim(&args);
+        assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+        stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect()
+    };
+    let brief = lines(&[]);
+    assert_eq!(brief.len(), 2);
+    assert_eq!(brief[0]["decision"], "allow");
+    assert_eq!(brief[0]["pass"], true);
+    assert_eq!(brief[0]["steps"][0]["action"], "sts:AssumeRole");
+    assert_eq!(brief[1]["decision"], "implicit_deny");
+    assert_eq!(brief[1]["expect"], "implicit_deny");
+    assert_eq!(brief[1]["denied_at"], 0);
+    let step = &brief[1]["steps"][0];
+    assert!(
+        step["summary"]
+            .as_str()
+            .is_some_and(|s| s.starts_with("denied: ")),
+        "{step}"
+    );
+    assert!(step["missing_context_values"].is_array(), "{step}");
+    assert!(step.get("explanation").is_none(), "{step}");
+    let walked = lines(&["--explain"]);
+    let gates = walked[1]["steps"][0]["explanation"]
         .as_array()
         .expect("gates");
     assert!(
@@ -57,6 +73,51 @@ fn json_lines_carry_decision_and_explanation() {
             .iter()
             .any(|g| g["gate"] == "identity-based policies" && g["verdict"] == "fail")
     );
+    // The walk adds `explanation` and changes nothing else.
+    let mut without = walked.clone();
+    for line in &mut without {
+        for step in line["steps"].as_array_mut().expect("steps") {
+            step.as_object_mut().expect("a step").remove("explanation");
+        }
+    }
+    assert_eq!(without, brief);
+}
+
+/// A scenario that misses its expectation carries the walk in JSON
+/// without `--explain`, read whole or streamed; the one that meets its
+/// expectation beside it does not.
+#[test]
+fn json_walks_through_the_gates_of_a_missed_expectation() {
+    let file = alice_reads("json-missed", &["allow", "deny"]);
+    let path = file.to_str().unwrap();
+    for stream in [false, true] {
+        let mut args = vec!["run", "--format", "json", path];
+        if stream {
+            args.push("--stream");
+        }
+        let o = iamsim(&args);
+        assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+        let lines: Vec<serde_json::Value> = stdout(&o)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("a JSON line"))
+            .collect();
+        assert_eq!(lines[0]["pass"], false);
+        let gates = lines[0]["steps"][0]["explanation"]
+            .as_array()
+            .expect("the walk of the missed expectation");
+        assert!(
+            gates
+                .iter()
+                .any(|g| g["gate"] == "identity-based policies" && g["verdict"] == "fail"),
+            "{gates:?}"
+        );
+        assert_eq!(lines[1]["pass"], true);
+        assert!(lines[1]["steps"][0].get("explanation").is_none());
+        assert_eq!(
+            lines[0]["steps"][0]["summary"],
+            lines[1]["steps"][0]["summary"]
+        );
+    }
 }
 
 /// The AWS page of the step that decided the scenario of `file` whose name
@@ -125,6 +186,7 @@ fn explanations_give_the_aws_page_of_the_rule_that_decided() {
         "run",
         "--format",
         "json",
+        "--explain",
         "testdata/seeds/000-day7-trust-user-plakhera/scenarios.json",
     ]);
     for l in stdout(&o).lines() {
@@ -140,17 +202,32 @@ fn explanations_give_the_aws_page_of_the_rule_that_decided() {
     }
 }
 
+/// A scenario file in a fresh directory named after `name`: alice, with
+/// no policy, reads an object of her own account's bucket, once per
+/// expectation of `expects` (she is denied).
+fn alice_reads(name: &str, expects: &[&str]) -> PathBuf {
+    let file = tempdir(name).join("s.json");
+    let scenarios: Vec<String> = expects
+        .iter()
+        .map(|e| {
+            format!(
+                r#"{{"name": "expects {e}", "principal": "arn:aws:iam::111111111111:user/alice",
+                    "steps": [{{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}}], "expect": "{e}"}}"#
+            )
+        })
+        .collect();
+    let text = format!(
+        r#"{{"world": {{"accounts": {{"111111111111": {{"users": {{"alice": {{}}}}, "buckets": {{"b-data": {{}}}}}}}}}},
+            "scenarios": [{}]}}"#,
+        scenarios.join(",")
+    );
+    std::fs::write(&file, text).unwrap();
+    file
+}
+
 #[test]
 fn a_failed_expectation_exits_1_and_says_why() {
-    let dir = tempdir("expect");
-    let file = dir.join("s.json");
-    std::fs::write(
-        &file,
-        r#"{"world": {"accounts": {"111111111111": {"users": {"alice": {}}, "buckets": {"b-data": {}}}}},
-            "scenarios": [{"name": "wrong", "principal": "arn:aws:iam::111111111111:user/alice",
-                           "steps": [{"action": "s3:GetObject", "resource": "arn:aws:s3:::b-data/k"}], "expect": "allow"}]}"#,
-    )
-    .unwrap();
+    let file = alice_reads("expect", &["allow"]);
     let o = iamsim(&["run", file.to_str().unwrap()]);
     assert_eq!(o.status.code(), Some(1));
     let out = stdout(&o);
@@ -466,10 +543,11 @@ fn an_sse_kms_read_names_the_kms_request_that_failed() {
     insta::assert_snapshot!("explain-sse-kms-cross-account", out);
 }
 
-/// Runs `file` with `--format json`, which must meet every expectation,
-/// and returns the line of the first scenario whose name starts with `name`.
+/// Runs `file` with `--format json --explain`, which must meet every
+/// expectation, and returns the line of the first scenario whose name
+/// starts with `name`.
 fn json_scenario(file: &str, name: &str) -> serde_json::Value {
-    let o = iamsim(&["run", "--format", "json", file]);
+    let o = iamsim(&["run", "--format", "json", "--explain", file]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     stdout(&o)
         .lines()
@@ -727,10 +805,19 @@ fn fast_and_explained_runs_agree() {
 /// give the same results, and their errors keep their line and column.
 #[test]
 fn streamed_runs_match_and_locate_errors() {
-    let whole = iamsim(&["run", "--format", "json", "testdata"]);
-    let streamed = iamsim(&["run", "--stream", "--format", "json", "testdata"]);
-    assert_eq!(streamed.status.code(), Some(0), "{}", stderr(&streamed));
-    assert_eq!(stdout(&whole), stdout(&streamed));
+    for explain in [&[][..], &["--explain"][..]] {
+        let whole = iamsim(&[&["run", "--format", "json"], explain, &["testdata"]].concat());
+        let streamed = iamsim(
+            &[
+                &["run", "--stream", "--format", "json"],
+                explain,
+                &["testdata"],
+            ]
+            .concat(),
+        );
+        assert_eq!(streamed.status.code(), Some(0), "{}", stderr(&streamed));
+        assert_eq!(stdout(&whole), stdout(&streamed));
+    }
     let tmp = tempdir("stream");
     let file = tmp.join("s.json");
     let scenario = |name: &str, action: &str| {
@@ -994,6 +1081,7 @@ fn json_carries_misses_and_missing_context() {
         "run",
         "--format",
         "json",
+        "--explain",
         "testdata/seeds/004-crossaccounts3readrole-devaccess/scenarios-mfa.json",
     ]);
     assert_eq!(o.status.code(), Some(0));

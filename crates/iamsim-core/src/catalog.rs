@@ -139,21 +139,29 @@ impl ResourceType {
             // Try every end of the part, shortest first, up to the first
             // `/` or `:`, which it may not hold.
             let limit = text.find(['/', ':']).unwrap_or(text.len());
+            // Whether the part ends at `k`, followed by `lit` and the rest.
+            let ends_at = |k: usize| {
+                text.get(k..)
+                    .and_then(|t| t.strip_prefix(lit.as_str()))
+                    .is_some_and(|t| {
+                        if rest.is_empty() {
+                            t.is_empty()
+                        } else {
+                            after_part(rest, t)
+                        }
+                    })
+            };
+            // A literal that starts with `/` or `:` can start only at
+            // `limit`: no byte before it is either. Scenario files check
+            // every step's resource, so this runs millions of times.
+            if lit.starts_with(['/', ':']) {
+                return ends_at(limit);
+            }
             text.char_indices()
                 .map(|(k, _)| k)
                 .chain([text.len()])
                 .take_while(|&k| k <= limit)
-                .any(|k| {
-                    text.get(k..)
-                        .and_then(|t| t.strip_prefix(lit.as_str()))
-                        .is_some_and(|t| {
-                            if rest.is_empty() {
-                                t.is_empty()
-                            } else {
-                                after_part(rest, t)
-                            }
-                        })
-                })
+                .any(ends_at)
         }
         match self.literals.split_first() {
             Some((first, [])) => arn == first,
@@ -439,6 +447,13 @@ mod tests {
             ["kms:key"]
         );
         assert!(type_names("arn:aws:s3:::").is_empty());
+        // A part other than the last holds no `/` or `:`; the last may.
+        assert!(type_names("arn:aws:kms:us/east-1:111111111111:key/k1").is_empty());
+        assert!(type_names("arn:aws:kms:us-east-1:1111:2222:key/k1").is_empty());
+        assert_eq!(
+            type_names("arn:aws:kms:us-east-1:111111111111:key/k1:v/2"),
+            ["kms:key"]
+        );
         let object = &Catalog::get().types_of("arn:aws:s3:::b/k")[0];
         assert!(object.actions.iter().any(|a| a == "GetObject"));
         assert!(!object.actions.iter().any(|a| a == "ListBucket"));

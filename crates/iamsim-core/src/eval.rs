@@ -343,6 +343,7 @@ impl Lower {
 fn input<'a, 'r>(req: &'r Request<'a>, lower: &'r str) -> Input<'a, 'r> {
     Input {
         req,
+        depth: Depth::Walk,
         action: RequestAction::parse(lower).unwrap_or(RequestAction {
             service: lower,
             name: "",
@@ -503,11 +504,34 @@ pub fn decide(world: &World, req: &Request<'_>) -> Outcome {
     f.conclude(req, &sides, root_assumes(req, &input.action)).0
 }
 
+/// How much of the walk [`evaluate_to`] keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Depth {
+    /// Every gate with every statement that does not apply, and why.
+    Walk,
+    /// What the summary, the missing context keys and the keys that
+    /// decided need: of the statements that do not apply, only those kept
+    /// out by a false condition, and policies that name no action of the
+    /// request's service are not read.
+    Summary,
+}
+
 /// Decides one request against the world, with a report for every gate.
 pub fn evaluate<'a>(world: &'a World, req: &Request<'a>) -> Decision<'a> {
+    evaluate_to(world, req, Depth::Walk)
+}
+
+/// Decides one request against the world, with a report for every gate
+/// whose statements that do not apply are kept as `depth` says. The
+/// decision, summary, page, missing context keys and
+/// [`Decision::decided_by_key`] are the same at every depth.
+pub fn evaluate_to<'a>(world: &'a World, req: &Request<'a>, depth: Depth) -> Decision<'a> {
     let mut buf = Lower([0; 128]);
     let lower = buf.of(req.action);
-    let input = input(req, &lower);
+    let input = Input {
+        depth,
+        ..input(req, &lower)
+    };
     let caller = req.caller;
     let root_assumes = root_assumes(req, &input.action);
     let org = org::gates(world, &input);

@@ -153,6 +153,59 @@ pub struct RequestTrace {
     pub depends_on: Vec<String>,
 }
 
+/// A request's JSON object, borrowed from its [`RequestTrace`] and
+/// serialized straight to text (`run --format json` writes millions). Its
+/// keys are declared in sorted order, the order a [`serde_json::Value`]
+/// object keeps, so that writing it directly or through a `Value` gives the
+/// same text.
+#[derive(Debug, serde::Serialize)]
+pub struct RequestJson<'a> {
+    /// The action.
+    pub action: &'a str,
+    /// `allow`, `implicit_deny`, `explicit_deny` or `indeterminate`.
+    pub decision: &'static str,
+    /// The keys iamsim gave values of its own.
+    pub defaults: Vec<DefaultJson<'a>>,
+    /// The unknowns the decision depends on.
+    pub depends_on: &'a [String],
+    /// The gate-by-gate walk, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Value>,
+    /// Condition keys tested on the decision path and absent.
+    pub missing_context_values: &'a [String],
+    /// The AWS page of the rule the summary names.
+    pub page: &'static str,
+    /// For a step: what an `assume_role` step passed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub parameters: Option<Value>,
+    /// The caller's ARN.
+    pub principal: &'a str,
+    /// For a step that made several requests: each of them.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requests: Option<Vec<RequestJson<'a>>>,
+    /// The resource.
+    pub resource: &'a str,
+    /// One sentence saying why.
+    pub summary: &'a str,
+    /// Missing keys with a value that would change the decision.
+    pub would_differ_if_present: &'a [String],
+}
+
+/// A defaulted key in a [`RequestJson`], keys sorted.
+#[derive(Debug, serde::Serialize)]
+pub struct DefaultJson<'a> {
+    /// True when a statement that decided tested the key.
+    pub decisive: bool,
+    /// Why that value, in words.
+    pub from: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// What changes it, spelt as the question was asked.
+    pub set_with: Option<String>,
+    /// The value iamsim gave it.
+    pub value: &'a str,
+}
+
 fn gate_name(g: &Gate, combine_cross: bool) -> String {
     match g {
         Gate::AwsProtection => "AWS protection".into(),
@@ -235,19 +288,14 @@ fn effect_name(e: Effect) -> &'static str {
 }
 
 impl RequestTrace {
-    /// The trace of a decision made for `principal` doing `action` on `resource`.
+    /// The trace of a decision made for `principal` doing `action` on
+    /// `resource`, with every gate.
     pub fn new(principal: &str, action: &str, resource: &str, d: &Decision<'_>) -> RequestTrace {
         let cross = d
             .gates
             .iter()
             .any(|g| g.gate == Gate::Combine && g.note.starts_with("cross-account"));
         RequestTrace {
-            principal: principal.to_string(),
-            action: action.to_string(),
-            resource: resource.to_string(),
-            outcome: d.outcome,
-            summary: d.summary.clone(),
-            page: d.page,
             gates: d
                 .gates
                 .iter()
@@ -268,6 +316,26 @@ impl RequestTrace {
                     page: g.gate.page(cross).unwrap_or(d.page),
                 })
                 .collect(),
+            ..RequestTrace::summary(principal, action, resource, d)
+        }
+    }
+
+    /// The trace of a decision without its gates: the decision, its
+    /// summary and page, and the missing context keys.
+    pub fn summary(
+        principal: &str,
+        action: &str,
+        resource: &str,
+        d: &Decision<'_>,
+    ) -> RequestTrace {
+        RequestTrace {
+            principal: principal.to_string(),
+            action: action.to_string(),
+            resource: resource.to_string(),
+            outcome: d.outcome,
+            summary: d.summary.clone(),
+            page: d.page,
+            gates: Vec::new(),
             missing_context: d.missing_context.clone(),
             would_differ: d.would_differ.clone(),
             defaults: Vec::new(),
@@ -302,49 +370,68 @@ impl RequestTrace {
         }
     }
 
-    /// The trace as JSON; `asked` spells how to change defaulted keys.
+    /// The trace as JSON, with its gate-by-gate walk under `explanation`;
+    /// `asked` spells how to change defaulted keys.
     pub fn to_json(&self, asked: Asked) -> Value {
-        json!({
-            "principal": self.principal,
-            "action": self.action,
-            "resource": self.resource,
-            "decision": self.outcome.as_str(),
-            "depends_on": self.depends_on,
-            "summary": self.summary,
-            "page": self.page,
-            "missing_context_values": self.missing_context,
-            "would_differ_if_present": self.would_differ,
-            "defaults": self.defaults.iter().map(|d| json!({
-                "key": d.key,
-                "value": d.value,
-                "from": d.from,
-                "set_with": d.set_with.map(|h| asked.set_with(h, d.key)),
-                "decisive": self.decided_with.contains(&d.key),
-            })).collect::<Vec<_>>(),
-            "explanation": self.gates.iter().map(|g| json!({
-                "gate": g.gate,
-                "verdict": g.verdict,
-                "note": g.note,
-                "page": g.page,
-                "not_applying": g.misses.iter().map(|m| {
-                    let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason, "terraform": m.terraform});
-                    if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {
-                        obj.insert("condition".into(), json!({"operator": c.operator, "key": c.key, "policy_values": c.policy_values, "request_values": c.request_values}));
-                    }
-                    v
-                }).collect::<Vec<_>>(),
-                "statements": g.statements.iter().map(|s| json!({
-                    "policy_kind": s.kind,
-                    "policy": s.policy,
-                    "owner": s.owner,
-                    "sid": s.sid,
-                    "index": s.index,
-                    "effect": s.effect,
-                    "grant": s.grant,
-                    "terraform": s.terraform,
-                    "unknown": s.unknown,
-                })).collect::<Vec<_>>(),
-            })).collect::<Vec<_>>(),
-        })
+        serde_json::to_value(self.json(asked, true)).unwrap_or_default()
+    }
+
+    /// The trace as [`to_json`](Self::to_json) writes it, ready to
+    /// serialize without building a tree; with `walk`, the gate-by-gate
+    /// walk under `explanation`, else no such key.
+    pub fn json(&self, asked: Asked, walk: bool) -> RequestJson<'_> {
+        RequestJson {
+            action: &self.action,
+            decision: self.outcome.as_str(),
+            defaults: self
+                .defaults
+                .iter()
+                .map(|d| DefaultJson {
+                    decisive: self.decided_with.contains(&d.key),
+                    from: d.from,
+                    key: d.key,
+                    set_with: d.set_with.map(|h| asked.set_with(h, d.key)),
+                    value: &d.value,
+                })
+                .collect(),
+            depends_on: &self.depends_on,
+            explanation: walk.then(|| self.walk_json()),
+            missing_context_values: &self.missing_context,
+            page: self.page,
+            parameters: None,
+            principal: &self.principal,
+            requests: None,
+            resource: &self.resource,
+            summary: &self.summary,
+            would_differ_if_present: &self.would_differ,
+        }
+    }
+
+    /// Every gate, as the `explanation` of [`to_json`](Self::to_json).
+    fn walk_json(&self) -> Value {
+        Value::Array(self.gates.iter().map(|g| json!({
+        "gate": g.gate,
+        "verdict": g.verdict,
+        "note": g.note,
+        "page": g.page,
+        "not_applying": g.misses.iter().map(|m| {
+            let mut v = json!({"statement": m.text, "part": m.part, "reason": m.reason, "terraform": m.terraform});
+            if let (Some(c), Some(obj)) = (&m.condition, v.as_object_mut()) {
+                obj.insert("condition".into(), json!({"operator": c.operator, "key": c.key, "policy_values": c.policy_values, "request_values": c.request_values}));
+            }
+            v
+        }).collect::<Vec<_>>(),
+        "statements": g.statements.iter().map(|s| json!({
+            "policy_kind": s.kind,
+            "policy": s.policy,
+            "owner": s.owner,
+            "sid": s.sid,
+            "index": s.index,
+            "effect": s.effect,
+            "grant": s.grant,
+            "terraform": s.terraform,
+            "unknown": s.unknown,
+        })).collect::<Vec<_>>(),
+    })).collect())
     }
 }

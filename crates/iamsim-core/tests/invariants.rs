@@ -15,6 +15,7 @@
 use iamsim_core::diag::{Doc, JsonPath, Sources};
 use iamsim_core::eval::Outcome;
 use iamsim_core::policy::{PolicyKind, parse, print};
+use iamsim_core::report::RequestTrace;
 use iamsim_core::request::Clock;
 use iamsim_core::scenario::{self, Detail};
 use iamsim_core::world::{self, NoFiles};
@@ -272,6 +273,21 @@ fn decide_request(
         fast.outcome, explained.outcome,
         "the fast and the explaining paths disagree"
     );
+    // `run --format json`'s summaries are the explanations without gates.
+    let summarized = scenario::run_scenario(&w, &parsed, sc, &clock, Detail::Summaries).unwrap();
+    let traces = |r: &scenario::ScenarioResult| -> Vec<RequestTrace> {
+        r.steps
+            .iter()
+            .flat_map(|s| s.requests.iter().cloned())
+            .map(|t| RequestTrace {
+                gates: Vec::new(),
+                ..t
+            })
+            .collect()
+    };
+    assert_eq!(summarized.outcome, explained.outcome);
+    assert_eq!(traces(&summarized), traces(&explained));
+    assert!(!traces(&summarized).is_empty());
     fast.outcome
 }
 

@@ -2,7 +2,7 @@
 //! conditions match the request is a [`Hit`]. The fast path only folds hits
 //! into [`Flags`]; explanations keep them in a [`Scan`].
 
-use super::{Hit, Miss, MissReason, Request};
+use super::{Depth, Hit, Miss, MissReason, Request};
 use crate::condition::Condition;
 use crate::context::Found;
 use crate::policy::{
@@ -120,6 +120,8 @@ pub(super) struct Flags {
 /// The request, split once for matching.
 pub(super) struct Input<'a, 'r> {
     pub req: &'r Request<'a>,
+    /// What [`Input::scan`] keeps.
+    pub depth: Depth,
     pub action: RequestAction<'r>,
     pub resource: RequestResource<'r>,
     pub who: Who<'a>,
@@ -160,9 +162,17 @@ impl<'a> Input<'a, '_> {
     /// Scans `sources` for an explanation: every hit, every statement that
     /// does not apply with the reason, and the condition keys that
     /// statements on the decision path tested but the request lacks.
+    /// At [`Depth::Summary`], of the statements that do not apply only
+    /// those kept out by a false condition are kept, and a policy that
+    /// names no action of the request's service is passed over (none of
+    /// its statements could reach a condition).
     pub fn scan(&self, sources: impl IntoIterator<Item = Source<'a>>) -> Scan<'a> {
         let mut out = Scan::default();
+        let walk = self.depth == Depth::Walk;
         for s in sources {
+            if !walk && !s.policy.may_apply_to(self.action.service) {
+                continue;
+            }
             for st in &s.policy.statements {
                 let miss = |reason| Miss {
                     kind: s.kind,
@@ -174,12 +184,17 @@ impl<'a> Input<'a, '_> {
                     statement: st,
                     reason,
                 };
+                let mut missed = |reason| {
+                    if walk {
+                        out.misses.push(miss(reason));
+                    }
+                };
                 let Some((grant, matched)) = self.principal(st) else {
-                    out.misses.push(miss(MissReason::Principal));
+                    missed(MissReason::Principal);
                     continue;
                 };
                 if !st.actions.matches(&self.action) {
-                    out.misses.push(miss(MissReason::Action));
+                    missed(MissReason::Action);
                     continue;
                 }
                 if st
@@ -187,7 +202,7 @@ impl<'a> Input<'a, '_> {
                     .as_ref()
                     .is_some_and(|r| !r.matches(&self.resource, self.req.context))
                 {
-                    out.misses.push(miss(MissReason::Resource));
+                    missed(MissReason::Resource);
                     continue;
                 }
                 let mut failed = None;

@@ -5,7 +5,7 @@
 use super::{Expect, Scenario, ScenarioFile, SessionSetup, Step, StepKind};
 use crate::context::{Found, Layered, Lookup};
 use crate::diag::{Diagnostic, Location};
-use crate::eval::{self, Outcome, Request, pages};
+use crate::eval::{self, Depth, Outcome, Request, pages};
 use crate::json::Span;
 use crate::outsider::{self, is_outsider};
 use crate::report::RequestTrace;
@@ -24,8 +24,20 @@ mod unknowns;
 pub enum Detail {
     /// Only decisions: the fast path, no explanation built.
     Decisions,
+    /// Every request's decision with its one-line summary, its AWS page,
+    /// the missing context keys, those that would change it and the keys
+    /// iamsim gave values of its own; no gate-by-gate walk
+    /// ([`RequestTrace::gates`] stays empty).
+    Summaries,
     /// Every request's explanation, gate by gate.
     Explanations,
+}
+
+impl Detail {
+    /// True when steps and their requests' traces are kept.
+    fn keeps_steps(self) -> bool {
+        self != Detail::Decisions
+    }
 }
 
 /// What an `assume_role` step passed to `AssumeRole`, as its result
@@ -108,8 +120,9 @@ pub struct ScenarioResult {
     /// The index of the first denied step (with unknowns, the first that
     /// may be denied).
     pub denied_at: Option<usize>,
-    /// The steps that ran, with explanations ([`Detail::Explanations`]
-    /// only; empty otherwise).
+    /// The steps that ran, with their requests' traces
+    /// ([`Detail::Summaries`] and [`Detail::Explanations`]; empty with
+    /// [`Detail::Decisions`]).
     pub steps: Vec<StepResult>,
     /// True when the outcome meets the expectation; `None` without one.
     pub pass: Option<bool>,
@@ -202,7 +215,7 @@ impl Runner<'_, '_> {
         outcome: Readings,
         next: Option<Session<'w>>,
     ) -> Stepped<'w> {
-        let result = (self.detail == Detail::Explanations).then(|| StepResult {
+        let result = self.detail.keeps_steps().then(|| StepResult {
             principal: caller.arn().to_string(),
             assume: AssumeParams::of(step),
             outcome: if traces.iter().any(|t| t.outcome == Outcome::Indeterminate) {
@@ -254,9 +267,15 @@ impl Runner<'_, '_> {
                 };
                 (Readings { allowing, denying }, None)
             }
-            Detail::Explanations => {
-                let d = eval::evaluate(self.world, &req);
-                let mut trace = RequestTrace::new(caller.arn(), action, target.arn, &d);
+            Detail::Summaries | Detail::Explanations => {
+                let walk = self.detail == Detail::Explanations;
+                let depth = if walk { Depth::Walk } else { Depth::Summary };
+                let d = eval::evaluate_to(self.world, &req, depth);
+                let mut trace = if walk {
+                    RequestTrace::new(caller.arn(), action, target.arn, &d)
+                } else {
+                    RequestTrace::summary(caller.arn(), action, target.arn, &d)
+                };
                 trace.defaults = defaults();
                 trace.decided_with = trace
                     .defaults
@@ -267,7 +286,7 @@ impl Runner<'_, '_> {
                 let Some(u) = unknowns else {
                     return (Readings::both(d.outcome), Some(trace));
                 };
-                let other = eval::evaluate(denying, &req);
+                let other = eval::evaluate_to(denying, &req, depth);
                 let readings = Readings {
                     allowing: d.outcome,
                     denying: other.outcome,
@@ -480,7 +499,7 @@ fn assume<'w>(
         };
     let refuse = |why: String, page: &'static str| {
         let outcome = Readings::both(Outcome::ImplicitDeny);
-        let result = (r.detail == Detail::Explanations).then(|| {
+        let result = r.detail.keeps_steps().then(|| {
             let trace = RequestTrace::refused(caller.arn(), "sts:AssumeRole", role_arn, why, page);
             StepResult {
                 principal: caller.arn().to_string(),
