@@ -5,7 +5,7 @@
 //! `s3:GetObject`).
 
 use super::{Out, Rule, StatementAt};
-use crate::catalog::{Catalog, Service};
+use crate::catalog::{ArnTypes, Catalog, Service};
 use crate::json::Value;
 use crate::policy::action::NamePattern;
 use crate::policy::{ActionPattern, RequestAction, Statement};
@@ -30,13 +30,12 @@ fn actions(st: &Statement) -> Option<Vec<(String, String)>> {
             }
             NamePattern::Exact(_) => return None,
             NamePattern::Any | NamePattern::Glob(_) => {
-                for n in s.action_names() {
-                    let lower = n.to_ascii_lowercase();
+                for lower in s.lower_action_names() {
                     if p.matches(&RequestAction {
                         service,
-                        name: &lower,
+                        name: lower,
                     }) {
-                        out.push((service.to_string(), lower));
+                        out.push((service.to_string(), lower.clone()));
                     }
                 }
             }
@@ -104,12 +103,13 @@ pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
         return;
     };
     let c = Catalog::get();
-    let takes = |action: &str, resource: &str| {
+    let takes = |action: &str, resource: &ArnTypes<'_>| {
         let types = c.action_types(action);
-        types.is_empty() || types.iter().any(|t| c.is_of_type(t, resource))
+        types.is_empty() || types.iter().any(|t| resource.has(t))
     };
     let named: Vec<String> = actions.iter().map(|(s, n)| format!("{s}:{n}")).collect();
-    if named.is_empty() || named.iter().any(|a| resources.iter().any(|r| takes(a, r))) {
+    let typed: Vec<ArnTypes<'_>> = resources.iter().map(|r| c.arn_types(r)).collect();
+    if named.is_empty() || named.iter().any(|a| typed.iter().any(|r| takes(a, r))) {
         return;
     }
     let mut kinds: Vec<String> = named
@@ -140,7 +140,7 @@ pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
                 .filter_map(|r| r.strip_suffix("/*"))
                 .map(str::to_string),
         )
-        .find(|r| named.iter().any(|a| takes(a, r)));
+        .find(|r| named.iter().any(|a| takes(a, &c.arn_types(r))));
     out.add(
         Rule::ActionResourceMismatch,
         (rn, format!("{}.Resource", at.path)),
