@@ -70,6 +70,12 @@ impl Service {
         &self.key_defs
     }
 
+    /// The action `name` (lower-cased) as the reference writes it.
+    pub fn written_name(&self, name: &str) -> Option<&str> {
+        let &i = self.actions.get(name)?;
+        self.names.get(i).map(String::as_str)
+    }
+
     /// True when the action `name` (lower-cased) takes the key `def`.
     pub fn action_takes(&self, name: &str, def: &KeyDef) -> bool {
         self.actions.get(name).is_some_and(|&i| def.taken_by(i))

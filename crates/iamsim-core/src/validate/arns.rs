@@ -3,7 +3,7 @@
 //! account where the resource type has none (S3 bucket and object ARNs),
 //! none where it has one (S3 access points), or no format at all.
 
-use super::{Out, Rule, StatementAt, element};
+use super::{Out, Rule, StatementAt, element, element_node};
 use crate::catalog::{Catalog, ResourceType};
 use crate::json::Value;
 
@@ -18,10 +18,12 @@ pub(super) fn lint_resources(out: &mut Out, at: StatementAt<'_>) {
             _ => 1,
         };
         for i in 0..count {
-            let (e, path) = element(n, &format!("{}.{key}", at.path), i);
+            let e = element_node(n, i);
             if let Some(arn) = e.as_str() {
                 for (rule, message, suggestion) in check(arn) {
-                    out.add(rule, (e, path.clone()), message, suggestion);
+                    // The path is written only for a finding.
+                    let path = element(n, &format!("{}.{key}", at.path), i).1;
+                    out.add(rule, (e, path), message, suggestion);
                 }
             }
         }
