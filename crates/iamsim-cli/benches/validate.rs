@@ -1,5 +1,5 @@
 //! `iamsim validate` of a mid-size world (20 accounts, 10,000 principals,
-//! 30,000 policy documents of which a few hundred are distinct), beside
+//! 15,000 policy documents of which about 900 are distinct), beside
 //! the load of the same world by `iamsim can`: whole commands, as a user
 //! runs them, so that the ratio of the two is the one issue 15 sets (within
 //! two times). The world is built here, deterministically, with one
