@@ -61,12 +61,16 @@ fn world() -> String {
         let mut users = Map::new();
         let mut roles = Map::new();
         for i in 0..PER_ACCOUNT {
-            let mut user = json!({"inline_policies": {"work": identity(a, i)},
-                                  "managed_policies": ["Shared"]});
-            if i % 2 == 0 {
-                user["permissions_boundary"] = json!("Boundary");
-            }
-            users.insert(format!("user-{i}"), user);
+            let boundary = if i % 2 == 0 {
+                json!("Boundary")
+            } else {
+                Value::Null
+            };
+            users.insert(
+                format!("user-{i}"),
+                json!({"inline_policies": {"work": identity(a, i)},
+                       "managed_policies": ["Shared"], "permissions_boundary": boundary}),
+            );
             let trusted = account_id((a + 1) % ACCOUNTS);
             roles.insert(
                 format!("worker-{i}"),

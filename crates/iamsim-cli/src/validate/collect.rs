@@ -364,6 +364,10 @@ fn members(n: Option<&Node>) -> &[iamsim_core::json::Member] {
     n.and_then(Node::as_object).unwrap_or_default()
 }
 
+/// Lints one policy document of a world at a JSON path, as a kind;
+/// returns the compiled policy.
+type LintOne<'a> = dyn FnMut(&Node, String, PolicyKind) -> Option<Rc<Policy>> + 'a;
+
 /// Lints every policy document a world holds, in whichever form.
 fn lint_world(
     sources: &mut Sources,
@@ -391,55 +395,52 @@ fn lint_world(
         );
     }
     // Each level's SCPs, compiled, to tell a level that allows nothing.
-    let mut lists =
-        |n: &Node,
-         path: &str,
-         one: &mut dyn FnMut(&Node, String, PolicyKind) -> Option<Rc<Policy>>| {
-            for (key, kind) in [("scps", PolicyKind::Scp), ("rcps", PolicyKind::Rcp)] {
-                let Some(list) = n.get(key) else {
-                    continue;
+    let mut lists = |n: &Node, path: &str, one: &mut LintOne<'_>| {
+        for (key, kind) in [("scps", PolicyKind::Scp), ("rcps", PolicyKind::Rcp)] {
+            let Some(list) = n.get(key) else {
+                continue;
+            };
+            let Value::Array(items) = &list.value else {
+                continue;
+            };
+            let mut compiled = Vec::new();
+            let mut complete = true;
+            for (i, p) in items.iter().enumerate() {
+                let policy = match world::named_policy(p) {
+                    Some((_, doc, _)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
+                    None => one(p, format!("{path}.{key}[{i}]"), kind),
                 };
-                let Value::Array(items) = &list.value else {
-                    continue;
-                };
-                let mut compiled = Vec::new();
-                let mut complete = true;
-                for (i, p) in items.iter().enumerate() {
-                    let policy = match world::named_policy(p) {
-                        Some((_, doc, _)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
-                        None => one(p, format!("{path}.{key}[{i}]"), kind),
-                    };
-                    match policy {
-                        Some(p) => compiled.push(p),
-                        None => complete = false,
-                    }
-                }
-                if kind == PolicyKind::Scp && complete {
-                    let refs: Vec<&Policy> = compiled.iter().map(|p| &**p).collect();
-                    let d = Diagnostic::at(
-                        id,
-                        list.span,
-                        &JsonPath::ROOT,
-                        format!(
-                            "no SCP of this level has an Allow statement, so every request of the accounts under it is denied{}",
-                            if items.is_empty() {
-                                " (an empty list detaches AWS's FullAWSAccess)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
-                    let d = Diagnostic {
-                        location: d.location.map(|mut l| {
-                            l.path = format!("{path}.{key}");
-                            l
-                        }),
-                        ..d
-                    };
-                    scp_levels.push((d, validate::scp_level_allows_nothing(&refs)));
+                match policy {
+                    Some(p) => compiled.push(p),
+                    None => complete = false,
                 }
             }
-        };
+            if kind == PolicyKind::Scp && complete {
+                let refs: Vec<&Policy> = compiled.iter().map(|p| &**p).collect();
+                let d = Diagnostic::at(
+                    id,
+                    list.span,
+                    &JsonPath::ROOT,
+                    format!(
+                        "no SCP of this level has an Allow statement, so every request of the accounts under it is denied{}",
+                        if items.is_empty() {
+                            " (an empty list detaches AWS's FullAWSAccess)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                let d = Diagnostic {
+                    location: d.location.map(|mut l| {
+                        l.path = format!("{path}.{key}");
+                        l
+                    }),
+                    ..d
+                };
+                scp_levels.push((d, validate::scp_level_allows_nothing(&refs)));
+            }
+        }
+    };
     if let Some(org) = w.get("organization") {
         if let Some(r) = org.get("root") {
             lists(r, &format!("{root}.organization.root"), &mut one);
