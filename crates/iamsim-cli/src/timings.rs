@@ -6,12 +6,14 @@
 use std::time::Instant;
 
 /// Times phases one after another; silent unless `IAMSIM_TIMINGS` is set
-/// to something other than `0` or empty.
+/// to something other than `0` or empty. A phase ended several times (once
+/// per input file) is reported once, its times added up.
 pub struct Timings {
     /// When the current phase started, wall and CPU; `None` when silent.
     since: Option<(Instant, Option<Cpu>)>,
-    /// `phase wall s (user s, sys s)` of each phase ended so far.
-    done: Vec<String>,
+    /// Each phase ended so far, in the order first ended, with its wall
+    /// seconds and CPU time.
+    done: Vec<(String, f64, Option<Cpu>)>,
 }
 
 impl Timings {
@@ -30,12 +32,21 @@ impl Timings {
             return;
         };
         let now_cpu = cpu_seconds();
-        let mut text = format!("{name} {:.3} s", wall.elapsed().as_secs_f64());
-        if let (Some(a), Some(b)) = (cpu, now_cpu) {
-            let (user, sys) = (b.user - a.user, b.system - a.system);
-            text.push_str(&format!(" (user {user:.2} s, sys {sys:.2} s)"));
+        let seconds = wall.elapsed().as_secs_f64();
+        let used = cpu.zip(now_cpu).map(|(a, b)| Cpu {
+            user: b.user - a.user,
+            system: b.system - a.system,
+        });
+        match self.done.iter_mut().find(|(n, _, _)| n == name) {
+            Some((_, wall, cpu)) => {
+                *wall += seconds;
+                *cpu = cpu.zip(used).map(|(a, b)| Cpu {
+                    user: a.user + b.user,
+                    system: a.system + b.system,
+                });
+            }
+            None => self.done.push((name.to_string(), seconds, used)),
         }
-        self.done.push(text);
         self.since = Some((Instant::now(), now_cpu));
     }
 
@@ -43,7 +54,18 @@ impl Timings {
     /// `iamsim: timings: load 2.104 s (user 1.71 s, sys 0.30 s), ...`.
     pub fn print(&self) {
         if self.since.is_some() {
-            eprintln!("iamsim: timings: {}", self.done.join(", "));
+            let phases: Vec<String> = self
+                .done
+                .iter()
+                .map(|(name, wall, cpu)| match cpu {
+                    Some(c) => format!(
+                        "{name} {wall:.3} s (user {:.2} s, sys {:.2} s)",
+                        c.user, c.system
+                    ),
+                    None => format!("{name} {wall:.3} s"),
+                })
+                .collect();
+            eprintln!("iamsim: timings: {}", phases.join(", "));
         }
     }
 }

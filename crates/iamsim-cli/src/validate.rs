@@ -3,9 +3,11 @@
 //! warnings only (notes do not count), 2 errors or unreadable input.
 
 mod collect;
+mod distinct;
 mod output;
 
 use crate::print;
+use crate::timings::Timings;
 use clap::{Args, ValueEnum};
 use std::path::PathBuf;
 
@@ -35,13 +37,14 @@ pub struct ValidateArgs {
 
 /// Runs `iamsim validate`; returns 0 clean, 1 warnings only, 2 errors.
 pub fn validate(args: &ValidateArgs) -> u8 {
+    let mut timings = Timings::start();
     let mut found = collect::Found::default();
     let mut files = 0;
     for path in &args.files {
         match crate::files::collect(std::slice::from_ref(path)) {
             Ok(listed) => {
                 for (file, from_dir) in listed {
-                    files += usize::from(found.check(&file, from_dir));
+                    files += usize::from(found.check(&file, from_dir, &mut timings));
                 }
             }
             Err(d) => {
@@ -57,6 +60,8 @@ pub fn validate(args: &ValidateArgs) -> u8 {
         ValidateFormat::Sarif => output::sarif(&located).to_string() + "\n",
     };
     print(&text);
+    timings.lap("print");
+    timings.print();
     match output::counts(&located) {
         (0, 0, _) => 0,
         (0, _, _) => 1,

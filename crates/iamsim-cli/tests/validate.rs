@@ -739,3 +739,46 @@ fn run_refusals_keep_their_suggestion() {
         found[1]
     );
 }
+
+/// A document written identically in several places is linted once, and
+/// each finding is still reported at every place, with its own line,
+/// column and path; a document differing by one character is linted on
+/// its own.
+#[test]
+fn identical_documents_are_reported_at_every_place() {
+    let dir = tempdir("identical");
+    let warn = policy(json!({"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}));
+    let near = policy(json!({"Effect": "Allow", "Action": "s3:GetObject", "Resource": "*"}));
+    let bad = policy(json!({"Effect": "allow", "Action": "s3:GetObject", "Resource": "*"}));
+    let world = json!({"accounts": {"111111111111": {"users": {
+        "alice": {"inline_policies": {"p": warn, "q": bad}},
+        "bob": {"inline_policies": {"p": warn, "q": bad}},
+        "carol": {"inline_policies": {"p": near}}}}}});
+    let w = write(&dir, "world.json", &world);
+    let (code, found) = findings(&[&w]);
+    assert_eq!(code, Some(2), "{found:?}");
+    let text = std::fs::read_to_string(&w).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    for (rule, key, written) in [
+        ("unknown-action", "p", "\"s3:GetObjekt\""),
+        ("policy-grammar", "q", "\"allow\""),
+    ] {
+        let at: Vec<&Value> = found.iter().filter(|f| f["rule"] == rule).collect();
+        let paths: Vec<&str> = at.iter().map(|f| f["path"].as_str().unwrap()).collect();
+        assert_eq!(paths.len(), 2, "{rule}: {found:?}");
+        for (f, user) in at.iter().zip(["alice", "bob"]) {
+            let prefix =
+                format!("$.accounts[\"111111111111\"].users.{user}.inline_policies.{key}.");
+            assert!(f["path"].as_str().unwrap().starts_with(&prefix), "{f}");
+            let line = lines[f["line"].as_u64().unwrap() as usize - 1];
+            let column = f["column"].as_u64().unwrap() as usize - 1;
+            assert!(line[column..].starts_with(written), "{f}: {line}");
+        }
+        assert_ne!(at[0]["line"], at[1]["line"], "{rule}: {found:?}");
+    }
+    assert_eq!(
+        found.len(),
+        4,
+        "carol's near miss has no finding: {found:?}"
+    );
+}

@@ -27,6 +27,8 @@ const GLOBAL_KEYS: &str = include_str!("../data/service-authorization/global-key
 pub struct Service {
     /// Action names as the reference writes them, in its order.
     names: Vec<String>,
+    /// The same, lower-cased.
+    lower_names: Vec<String>,
     /// Lower-cased action names, with their index in `names`.
     actions: HashMap<String, usize>,
     /// Condition keys; a `${TagKey}` part is kept as written, lower-cased.
@@ -46,6 +48,11 @@ impl Service {
         &self.names
     }
 
+    /// The action names lower-cased, in the reference's order.
+    pub fn lower_action_names(&self) -> &[String] {
+        &self.lower_names
+    }
+
     /// True when some action matches the name pattern.
     pub fn any_action_matches(&self, toks: &[Tok]) -> bool {
         self.actions
@@ -61,6 +68,12 @@ impl Service {
     /// Its condition keys with their types.
     pub fn keys(&self) -> &[KeyDef] {
         &self.key_defs
+    }
+
+    /// The action `name` (lower-cased) as the reference writes it.
+    pub fn written_name(&self, name: &str) -> Option<&str> {
+        let &i = self.actions.get(name)?;
+        self.names.get(i).map(String::as_str)
     }
 
     /// True when the action `name` (lower-cased) takes the key `def`.
@@ -99,6 +112,10 @@ pub struct ResourceType {
     literals: Vec<String>,
     /// The bytes of `literals`: the more, the more specific the format.
     literal_len: usize,
+    /// The region and account fields of its ARN format: empty, a
+    /// `${...}` part, or a literal.
+    region: String,
+    account: String,
 }
 
 impl ResourceType {
@@ -113,7 +130,12 @@ impl ResourceType {
                 .unwrap_or("");
         }
         literals.push(rest.to_string());
+        let mut fields = arn.splitn(6, ':').skip(3);
+        let mut field = || fields.next().unwrap_or_default().to_string();
+        let (region, account) = (field(), field());
         ResourceType {
+            region,
+            account,
             service: service.to_string(),
             name: name.to_string(),
             arn: arn.to_string(),
@@ -121,6 +143,17 @@ impl ResourceType {
             literal_len: literals.iter().map(String::len).sum(),
             literals,
         }
+    }
+
+    /// The region field of its ARN format: empty when its resources have
+    /// no region, else a `${...}` part or a literal.
+    pub fn region_field(&self) -> &str {
+        &self.region
+    }
+
+    /// The account field of its ARN format, as [`Self::region_field`].
+    pub fn account_field(&self) -> &str {
+        &self.account
     }
 
     /// True when `arn` has this type's format. A `${...}` part matches
@@ -183,6 +216,8 @@ pub struct Catalog {
     types: Vec<ResourceType>,
     /// Indices into `types` by the service field of their ARN format.
     by_arn_service: HashMap<String, Vec<usize>>,
+    /// The same, each ARN format once (its first type).
+    formats_by_arn_service: HashMap<String, Vec<usize>>,
     /// Indices into `types` by the lower-cased `service:action` taking them.
     by_action: HashMap<String, Vec<usize>>,
     /// AWS's global condition keys.
@@ -224,6 +259,7 @@ impl Catalog {
             c.services.insert(
                 prefix.to_ascii_lowercase(),
                 Service {
+                    lower_names: names.iter().map(|n| n.to_ascii_lowercase()).collect(),
                     actions: names
                         .iter()
                         .enumerate()
@@ -250,6 +286,16 @@ impl Catalog {
             };
             let arn_service = arn.split(':').nth(2).unwrap_or_default().to_string();
             let i = c.types.len();
+            let formats = c
+                .formats_by_arn_service
+                .entry(arn_service.clone())
+                .or_default();
+            if !formats
+                .iter()
+                .any(|&j| c.types.get(j).is_some_and(|t: &ResourceType| t.arn == arn))
+            {
+                formats.push(i);
+            }
             c.by_arn_service.entry(arn_service).or_default().push(i);
             let actions: Vec<String> = actions.split(',').map(str::to_string).collect();
             for a in &actions {
@@ -285,8 +331,13 @@ impl Catalog {
     /// The resource types an action (`service:Name`, any case) takes;
     /// none for an action that takes no resource, or an unknown one.
     pub fn action_types(&self, action: &str) -> Vec<&ResourceType> {
+        let lower = if action.bytes().any(|b| b.is_ascii_uppercase()) {
+            std::borrow::Cow::Owned(action.to_ascii_lowercase())
+        } else {
+            std::borrow::Cow::Borrowed(action)
+        };
         self.by_action
-            .get(&action.to_ascii_lowercase())
+            .get(lower.as_ref())
             .into_iter()
             .flatten()
             .filter_map(|&i| self.types.get(i))
@@ -312,19 +363,12 @@ impl Catalog {
     /// The resource types whose ARN formats have the service field
     /// `service` (`s3`, `iam`), each format once.
     pub fn arn_formats(&self, service: &str) -> Vec<&ResourceType> {
-        let mut out: Vec<&ResourceType> = Vec::new();
-        for t in self
-            .by_arn_service
+        self.formats_by_arn_service
             .get(service)
             .into_iter()
             .flatten()
             .filter_map(|&i| self.types.get(i))
-        {
-            if !out.iter().any(|o| o.arn == t.arn) {
-                out.push(t);
-            }
-        }
-        out
+            .collect()
     }
 
     /// The services of the resource types' ARN formats (not those that
@@ -373,19 +417,59 @@ impl Catalog {
     /// a `:` qualifier (a Lambda function ARN with a version or alias is
     /// still a function; an object ARN is not a bucket).
     pub fn is_of_type(&self, t: &ResourceType, arn: &str) -> bool {
-        t.matches(arn)
-            && self.matching(arn).iter().all(|m| {
-                m.literal_len <= t.literal_len
-                    || m.arn
-                        .strip_prefix(t.arn.as_str())
-                        .is_some_and(|rest| rest.starts_with(':'))
-            })
+        t.matches(arn) && most_specific(t, &self.matching(arn))
+    }
+
+    /// `arn`, to ask of many types whether it is of each
+    /// ([`ArnTypes::has`]): the formats it matches are found once, when
+    /// first needed, not again for every type.
+    pub fn arn_types<'a>(&'a self, arn: &'a str) -> ArnTypes<'a> {
+        ArnTypes {
+            catalog: self,
+            arn,
+            matching: std::cell::OnceCell::new(),
+        }
     }
 
     /// The service of a prefix.
     pub fn service(&self, prefix: &str) -> Option<&Service> {
-        self.services.get(&prefix.to_ascii_lowercase())
+        if prefix.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.services.get(&prefix.to_ascii_lowercase())
+        } else {
+            self.services.get(prefix)
+        }
     }
+}
+
+/// An ARN with the formats it matches, found on first use (see
+/// [`Catalog::arn_types`]).
+pub struct ArnTypes<'a> {
+    catalog: &'a Catalog,
+    arn: &'a str,
+    matching: std::cell::OnceCell<Vec<&'a ResourceType>>,
+}
+
+impl ArnTypes<'_> {
+    /// True when the ARN is of type `t`, as [`Catalog::is_of_type`] says.
+    pub fn has(&self, t: &ResourceType) -> bool {
+        t.matches(self.arn)
+            && most_specific(
+                t,
+                self.matching
+                    .get_or_init(|| self.catalog.matching(self.arn)),
+            )
+    }
+}
+
+/// True when no format of `matching` (those an ARN of type `t` matches)
+/// is more specific than `t`'s, except one that only adds a `:` qualifier.
+fn most_specific(t: &ResourceType, matching: &[&ResourceType]) -> bool {
+    matching.iter().all(|m| {
+        m.literal_len <= t.literal_len
+            || m.arn
+                .strip_prefix(t.arn.as_str())
+                .is_some_and(|rest| rest.starts_with(':'))
+    })
 }
 
 #[cfg(test)]

@@ -176,9 +176,11 @@ fn lint_actions(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
     };
     let catalog = Catalog::get();
     for (i, p) in st.actions.patterns.iter().enumerate() {
-        let n = element(an, &format!("{}.{key}", at.path), i);
-        if let Some((rule, msg, suggestion)) = unknown_action(catalog, p, n.0) {
-            out.add(rule, n.clone(), msg, suggestion);
+        // The path is written only for a finding.
+        let node = element_node(an, i);
+        let n = || element(an, &format!("{}.{key}", at.path), i);
+        if let Some((rule, msg, suggestion)) = unknown_action(catalog, p, node) {
+            out.add(rule, n(), msg, suggestion);
         }
         let covered = st
             .actions
@@ -187,10 +189,10 @@ fn lint_actions(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
             .enumerate()
             .find(|&(j, q)| j != i && covers(q, p) && (j < i || !covers(p, q)));
         if let Some((j, _)) = covered {
-            let by = element(an, "", j).0;
+            let by = element_node(an, j);
             out.add(
                 Rule::RedundantAction,
-                n,
+                n(),
                 format!(
                     "{} is already covered by {} in this statement",
                     text(an, i),
@@ -408,6 +410,14 @@ fn element<'n>(n: &'n Node, path: &str, i: usize) -> (&'n Node, String) {
             .get(i)
             .map_or((n, path.to_string()), |e| (e, format!("{path}[{i}]"))),
         _ => (n, path.to_string()),
+    }
+}
+
+/// The node of entry `i` of an element given as one string or a list.
+fn element_node(n: &Node, i: usize) -> &Node {
+    match &n.value {
+        Value::Array(items) => items.get(i).unwrap_or(n),
+        _ => n,
     }
 }
 

@@ -6,6 +6,7 @@
 
 use crate::batch::{Batch, Streaming};
 use crate::files::FsLoader;
+use crate::timings::Timings;
 use iamsim_core::diag::{Diagnostic, Doc, JsonPath, SourceId, Sources, member_path};
 use iamsim_core::json::{Node, Value};
 use iamsim_core::policy::{Policy, PolicyKind, parse};
@@ -15,7 +16,9 @@ use iamsim_core::validate::{self, Finding, Rule};
 use iamsim_core::world;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
+use super::distinct::Distinct;
 use super::output::{Located, source_named};
 
 /// What tells two reported findings apart: rule, file, place, message.
@@ -37,9 +40,11 @@ pub struct Found {
 /// Findings of one policy document, and the compile errors seen (to tell
 /// a world's policy errors from its other errors).
 #[derive(Default)]
-struct Findings {
-    list: Vec<Finding>,
-    compile_errors: Vec<Diagnostic>,
+pub(super) struct Findings {
+    /// The findings, in the order found.
+    pub(super) list: Vec<Finding>,
+    /// The compile errors, each statement's.
+    pub(super) compile_errors: Vec<Diagnostic>,
 }
 
 fn tag(rule: Rule, ds: impl IntoIterator<Item = Diagnostic>) -> impl Iterator<Item = Finding> {
@@ -49,13 +54,16 @@ fn tag(rule: Rule, ds: impl IntoIterator<Item = Diagnostic>) -> impl Iterator<It
 impl Found {
     /// Checks one input file; `from_dir` when a directory walk found it,
     /// which then passes over AWS CLI outputs and Terraform plans.
-    /// Returns whether the file was checked.
-    pub fn check(&mut self, path: &Path, from_dir: bool) -> bool {
+    /// Returns whether the file was checked. `timings` gets its phases:
+    /// `read` (and parse), `load` (the world, or the scenario file run),
+    /// `lint` and `report`.
+    pub fn check(&mut self, path: &Path, from_dir: bool, timings: &mut Timings) -> bool {
         let mut sources = Sources::new();
-        let Some(found) = self.check_file(&mut sources, path, from_dir) else {
+        let Some(found) = self.check_file(&mut sources, path, from_dir, timings) else {
             return false;
         };
         self.report(&found, &sources, path);
+        timings.lap("report");
         true
     }
 
@@ -80,6 +88,7 @@ impl Found {
         sources: &mut Sources,
         path: &Path,
         from_dir: bool,
+        timings: &mut Timings,
     ) -> Option<Vec<Finding>> {
         let mut loader = FsLoader::default();
         let id = match loader.read(sources, path) {
@@ -90,10 +99,11 @@ impl Found {
             Ok(n) => n,
             Err(d) => return Some(vec![Finding::new(Rule::JsonSyntax, d)]),
         };
+        timings.lap("read");
         if from_dir && (iamsim_core::import::is_dump(&node) || scenario::is_terraform_plan(&node)) {
             return None;
         }
-        Some(self.check_node(sources, &mut loader, (id, &node), path))
+        Some(self.check_node(sources, &mut loader, (id, &node), (path, timings)))
     }
 
     fn check_node(
@@ -101,7 +111,7 @@ impl Found {
         sources: &mut Sources,
         loader: &mut FsLoader,
         (id, node): (SourceId, &Node),
-        path: &Path,
+        (path, timings): (&Path, &mut Timings),
     ) -> Vec<Finding> {
         if let Some(d) = crate::batch::named_plan(id, node) {
             return vec![Finding::new(Rule::ScenarioFormat, d)];
@@ -128,13 +138,15 @@ impl Found {
         }
         let mut found = Findings::default();
         if node.get("scenarios").is_some() {
-            return self.scenario_file(sources, path);
+            return self.scenario_file(sources, path, timings);
         }
         if node.get("accounts").is_some() {
             let errors = world::load_world_node(sources, doc, node, &JsonPath::ROOT, loader)
                 .err()
                 .unwrap_or_default();
+            timings.lap("load");
             lint_world(sources, loader, (id, node), "$", &mut found);
+            timings.lap("lint");
             let mut out = world_errors(errors, &found.compile_errors);
             out.append(&mut found.list);
             return out;
@@ -147,7 +159,12 @@ impl Found {
 
     /// A scenario file, loaded and run as `iamsim run` does, then the
     /// policies of its world linted.
-    fn scenario_file(&mut self, sources: &mut Sources, path: &Path) -> Vec<Finding> {
+    fn scenario_file(
+        &mut self,
+        sources: &mut Sources,
+        path: &Path,
+        timings: &mut Timings,
+    ) -> Vec<Finding> {
         let id = SourceId(0);
         let (mut loader, load_errors, mut out) =
             match Batch::load(&[path.to_path_buf()], None, Streaming::Never, false) {
@@ -173,6 +190,7 @@ impl Found {
                     (loader, errors, Vec::new())
                 }
             };
+        timings.lap("load");
         // The policies of its world, linted, and compiled statement by
         // statement, which tells the world's policy errors from the others.
         let mut found = Findings::default();
@@ -202,6 +220,7 @@ impl Found {
                 None => {}
             }
         }
+        timings.lap("lint");
         let mut errors = world_errors(load_errors, &found.compile_errors);
         for f in &mut errors {
             let scenario = f.diagnostic.location.as_ref().is_none_or(|l| {
@@ -269,7 +288,7 @@ fn bare_kind(node: &Node) -> PolicyKind {
 
 /// Compiles one policy document given as an object and lints it; a
 /// compile error is kept in `found.compile_errors`, its path under `path`.
-fn lint_one(
+pub(super) fn lint_one(
     id: SourceId,
     node: &Node,
     path: &str,
@@ -308,15 +327,15 @@ fn lint_one(
 /// Lints a world's policy document in any of its forms: an object in
 /// place, or a JSON string (plain or URL-encoded) or `{"file": ...}`,
 /// read as the world loader reads it; findings then point into that text.
-/// Returns the compiled policy.
+/// Each distinct text is linted once (see [`Distinct`]). Returns the
+/// compiled policy.
 fn lint_world_policy(
-    sources: &mut Sources,
-    loader: &mut FsLoader,
+    (sources, loader, distinct): (&mut Sources, &mut FsLoader, &mut Distinct),
     (id, node): (SourceId, &Node),
     path: &str,
     kind: PolicyKind,
     found: &mut Findings,
-) -> Option<Policy> {
+) -> Option<Rc<Policy>> {
     // A text known only after apply has nothing to lint; a document given
     // with its Terraform address is linted as the document.
     let (node, path) =
@@ -335,8 +354,8 @@ fn lint_world_policy(
         };
     let path = path.as_str();
     match world::policy_node(sources, loader, Doc { source: id }, node, &JsonPath::ROOT) {
-        Ok(Some((doc, inner))) => lint_one(doc.source, &inner, path, kind, found),
-        Ok(None) => lint_one(id, node, path, kind, found),
+        Ok(Some((doc, inner))) => distinct.lint(sources, (doc.source, &inner), path, kind, found),
+        Ok(None) => distinct.lint(sources, (id, node), path, kind, found),
         Err(_) => None,
     }
 }
@@ -344,6 +363,10 @@ fn lint_world_policy(
 fn members(n: Option<&Node>) -> &[iamsim_core::json::Member] {
     n.and_then(Node::as_object).unwrap_or_default()
 }
+
+/// Lints one policy document of a world at a JSON path, as a kind;
+/// returns the compiled policy.
+type LintOne<'a> = dyn FnMut(&Node, String, PolicyKind) -> Option<Rc<Policy>> + 'a;
 
 /// Lints every policy document a world holds, in whichever form.
 fn lint_world(
@@ -354,8 +377,15 @@ fn lint_world(
     found: &mut Findings,
 ) {
     let mut scp_levels: Vec<(Diagnostic, bool)> = Vec::new();
+    let mut distinct = Distinct::default();
     let mut one = |n: &Node, path: String, kind: PolicyKind| {
-        lint_world_policy(sources, loader, (id, n), &path, kind, found)
+        lint_world_policy(
+            (sources, loader, &mut distinct),
+            (id, n),
+            &path,
+            kind,
+            found,
+        )
     };
     for m in members(w.get("aws_managed_policies")) {
         one(
@@ -365,53 +395,52 @@ fn lint_world(
         );
     }
     // Each level's SCPs, compiled, to tell a level that allows nothing.
-    let mut lists =
-        |n: &Node, path: &str, one: &mut dyn FnMut(&Node, String, PolicyKind) -> Option<Policy>| {
-            for (key, kind) in [("scps", PolicyKind::Scp), ("rcps", PolicyKind::Rcp)] {
-                let Some(list) = n.get(key) else {
-                    continue;
+    let mut lists = |n: &Node, path: &str, one: &mut LintOne<'_>| {
+        for (key, kind) in [("scps", PolicyKind::Scp), ("rcps", PolicyKind::Rcp)] {
+            let Some(list) = n.get(key) else {
+                continue;
+            };
+            let Value::Array(items) = &list.value else {
+                continue;
+            };
+            let mut compiled = Vec::new();
+            let mut complete = true;
+            for (i, p) in items.iter().enumerate() {
+                let policy = match world::named_policy(p) {
+                    Some((_, doc, _)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
+                    None => one(p, format!("{path}.{key}[{i}]"), kind),
                 };
-                let Value::Array(items) = &list.value else {
-                    continue;
-                };
-                let mut compiled = Vec::new();
-                let mut complete = true;
-                for (i, p) in items.iter().enumerate() {
-                    let policy = match world::named_policy(p) {
-                        Some((_, doc, _)) => one(doc, format!("{path}.{key}[{i}].policy"), kind),
-                        None => one(p, format!("{path}.{key}[{i}]"), kind),
-                    };
-                    match policy {
-                        Some(p) => compiled.push(p),
-                        None => complete = false,
-                    }
-                }
-                if kind == PolicyKind::Scp && complete {
-                    let refs: Vec<&Policy> = compiled.iter().collect();
-                    let d = Diagnostic::at(
-                        id,
-                        list.span,
-                        &JsonPath::ROOT,
-                        format!(
-                            "no SCP of this level has an Allow statement, so every request of the accounts under it is denied{}",
-                            if items.is_empty() {
-                                " (an empty list detaches AWS's FullAWSAccess)"
-                            } else {
-                                ""
-                            }
-                        ),
-                    );
-                    let d = Diagnostic {
-                        location: d.location.map(|mut l| {
-                            l.path = format!("{path}.{key}");
-                            l
-                        }),
-                        ..d
-                    };
-                    scp_levels.push((d, validate::scp_level_allows_nothing(&refs)));
+                match policy {
+                    Some(p) => compiled.push(p),
+                    None => complete = false,
                 }
             }
-        };
+            if kind == PolicyKind::Scp && complete {
+                let refs: Vec<&Policy> = compiled.iter().map(|p| &**p).collect();
+                let d = Diagnostic::at(
+                    id,
+                    list.span,
+                    &JsonPath::ROOT,
+                    format!(
+                        "no SCP of this level has an Allow statement, so every request of the accounts under it is denied{}",
+                        if items.is_empty() {
+                            " (an empty list detaches AWS's FullAWSAccess)"
+                        } else {
+                            ""
+                        }
+                    ),
+                );
+                let d = Diagnostic {
+                    location: d.location.map(|mut l| {
+                        l.path = format!("{path}.{key}");
+                        l
+                    }),
+                    ..d
+                };
+                scp_levels.push((d, validate::scp_level_allows_nothing(&refs)));
+            }
+        }
+    };
     if let Some(org) = w.get("organization") {
         if let Some(r) = org.get("root") {
             lists(r, &format!("{root}.organization.root"), &mut one);
@@ -444,7 +473,13 @@ fn lint_world(
                         PolicyKind::Identity,
                     );
                 }
-                if let Some(b) = e.node.get("permissions_boundary") {
+                // A boundary named by ARN is a managed policy, linted
+                // where it is defined.
+                let boundary = e.node.get("permissions_boundary").filter(|b| {
+                    b.as_str()
+                        .is_none_or(iamsim_core::world::load::looks_like_document)
+                });
+                if let Some(b) = boundary {
                     one(
                         b,
                         format!("{ep}.permissions_boundary"),

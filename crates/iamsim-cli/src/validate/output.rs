@@ -64,7 +64,7 @@ impl Located {
                         out.line_col = Some(at);
                         out.line_text = source_named(sources, outer)
                             .and_then(|id| sources.get(id))
-                            .map(|f| f.line_text(at.0).to_string());
+                            .and_then(|f| shown(f.line_text(at.0)));
                         out.message = format!(
                             "{} (line {line}, column {col} of the embedded JSON string)",
                             out.message
@@ -73,10 +73,9 @@ impl Located {
                     None => {
                         out.file = relative(&file.name);
                         out.line_col = Some((line, col));
-                        out.line_text = Some(file.line_text(line).to_string());
+                        out.line_text = shown(file.line_text(line));
                     }
                 }
-                out.line_text = out.line_text.filter(|t| t.chars().count() <= 200);
             }
         }
         out
@@ -92,6 +91,13 @@ impl Located {
             }
         })
     }
+}
+
+/// A line short enough to show under a finding (200 characters at most),
+/// copied; a longer one (a world written on one line) is neither copied
+/// nor counted past its 201st character.
+fn shown(line: &str) -> Option<String> {
+    line.chars().nth(200).is_none().then(|| line.to_string())
 }
 
 /// The file and place of a source that is a policy embedded as a JSON

@@ -3,7 +3,7 @@
 //! account where the resource type has none (S3 bucket and object ARNs),
 //! none where it has one (S3 access points), or no format at all.
 
-use super::{Out, Rule, StatementAt, element};
+use super::{Out, Rule, StatementAt, element, element_node};
 use crate::catalog::{Catalog, ResourceType};
 use crate::json::Value;
 
@@ -18,10 +18,12 @@ pub(super) fn lint_resources(out: &mut Out, at: StatementAt<'_>) {
             _ => 1,
         };
         for i in 0..count {
-            let (e, path) = element(n, &format!("{}.{key}", at.path), i);
+            let e = element_node(n, i);
             if let Some(arn) = e.as_str() {
                 for (rule, message, suggestion) in check(arn) {
-                    out.add(rule, (e, path.clone()), message, suggestion);
+                    // The path is written only for a finding.
+                    let path = element(n, &format!("{}.{key}", at.path), i).1;
+                    out.add(rule, (e, path), message, suggestion);
                 }
             }
         }
@@ -78,19 +80,19 @@ fn check(arn: &str) -> Vec<(Rule, String, Option<String>)> {
     if formats.is_empty() {
         return Vec::new();
     }
+    // The ARN itself when its region and account are kept.
     let with = |t: &ResourceType, region: &str, account: &str| {
+        if (region, account) == (f.region, f.account) {
+            return t.matches(arn);
+        }
         t.matches(&format!(
             "arn:{}:{}:{region}:{account}:{}",
             f.partition, f.service, f.resource
         ))
     };
-    let format_fields = |t: &ResourceType| {
-        let mut it = t.arn.splitn(6, ':').skip(3);
-        (
-            it.next().unwrap_or_default().to_string(),
-            it.next().unwrap_or_default().to_string(),
-        )
-    };
+    fn format_fields(t: &ResourceType) -> (&str, &str) {
+        (t.region_field(), t.account_field())
+    }
     // Its own region and account, a wildcard standing for what the format has.
     // A `${...}` part of a format may not be empty.
     let present = |format_field: &str, field: &str| {
@@ -98,16 +100,16 @@ fn check(arn: &str) -> Vec<(Rule, String, Option<String>)> {
     };
     let fits = formats.iter().any(|t| {
         let (fr, fa) = format_fields(t);
-        if !present(&fr, f.region) || !present(&fa, f.account) {
+        if !present(fr, f.region) || !present(fa, f.account) {
             return false;
         }
         let r = if wild(f.region) {
-            sample(&fr, "us-east-1")
+            sample(fr, "us-east-1")
         } else {
             f.region
         };
         let a = if wild(f.account) {
-            sample(&fa, "123456789012")
+            sample(fa, "123456789012")
         } else {
             f.account
         };
@@ -117,11 +119,11 @@ fn check(arn: &str) -> Vec<(Rule, String, Option<String>)> {
         return Vec::new();
     }
     // The formats its resource part fits, whatever its region and account.
-    let shaped: Vec<(&ResourceType, String, String)> = formats
+    let shaped: Vec<(&ResourceType, &str, &str)> = formats
         .iter()
         .filter_map(|t| {
             let (fr, fa) = format_fields(t);
-            with(t, sample(&fr, "us-east-1"), sample(&fa, "123456789012")).then_some((*t, fr, fa))
+            with(t, sample(fr, "us-east-1"), sample(fa, "123456789012")).then_some((*t, fr, fa))
         })
         .collect();
     if shaped.is_empty() {

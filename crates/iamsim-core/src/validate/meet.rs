@@ -5,20 +5,21 @@
 //! `s3:GetObject`).
 
 use super::{Out, Rule, StatementAt};
-use crate::catalog::{Catalog, Service};
+use crate::catalog::{ArnTypes, Catalog, Service};
 use crate::json::Value;
 use crate::policy::action::NamePattern;
 use crate::policy::{ActionPattern, RequestAction, Statement};
 
-/// The actions of a statement as `(service, lower-cased name)`; `None`
-/// when it may cover actions the reference does not list (`*`,
-/// `NotAction`, an unknown service or action).
-fn actions(st: &Statement) -> Option<Vec<(String, String)>> {
+/// Visits the actions of a statement as `(service, lower-cased name)`,
+/// in order, until `visit` returns true. `None` when the statement may
+/// cover actions the reference does not list (`*`, `NotAction`, an unknown
+/// service or action) and `visit` did not stop before; else whether it
+/// stopped.
+fn visit_actions(st: &Statement, mut visit: impl FnMut(&str, &str) -> bool) -> Option<bool> {
     if st.actions.negated {
         return None;
     }
     let c = Catalog::get();
-    let mut out = Vec::new();
     for p in &st.actions.patterns {
         let ActionPattern::Service { service, name } = p else {
             return None;
@@ -26,22 +27,35 @@ fn actions(st: &Statement) -> Option<Vec<(String, String)>> {
         let s = c.service(service)?;
         match name {
             NamePattern::Exact(n) if s.has_action(n) => {
-                out.push((service.to_string(), n.to_string()))
+                if visit(service, n) {
+                    return Some(true);
+                }
             }
             NamePattern::Exact(_) => return None,
             NamePattern::Any | NamePattern::Glob(_) => {
-                for n in s.action_names() {
-                    let lower = n.to_ascii_lowercase();
-                    if p.matches(&RequestAction {
+                for lower in s.lower_action_names() {
+                    let request = RequestAction {
                         service,
-                        name: &lower,
-                    }) {
-                        out.push((service.to_string(), lower));
+                        name: lower,
+                    };
+                    if p.matches(&request) && visit(service, lower) {
+                        return Some(true);
                     }
                 }
             }
         }
     }
+    Some(false)
+}
+
+/// The actions of a statement as `(service, lower-cased name)`; `None`
+/// when it may cover actions the reference does not list.
+fn actions(st: &Statement) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    visit_actions(st, |s, n| {
+        out.push((s.to_string(), n.to_string()));
+        false
+    })?;
     Some(out)
 }
 
@@ -100,16 +114,29 @@ pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
         return;
     }
     let resources: Vec<&str> = resources.iter().map(String::as_str).collect();
+    let c = Catalog::get();
+    let takes = |action: &str, resource: &ArnTypes<'_>| {
+        let types = c.action_types(action);
+        types.is_empty() || types.iter().any(|t| resource.has(t))
+    };
+    // Most statements meet at their first action: stop there.
+    let typed: Vec<ArnTypes<'_>> = resources.iter().map(|r| c.arn_types(r)).collect();
+    let mut action = String::new();
+    let met = visit_actions(st, |s, n| {
+        action.clear();
+        action.push_str(s);
+        action.push(':');
+        action.push_str(n);
+        typed.iter().any(|r| takes(&action, r))
+    });
+    if met != Some(false) {
+        return;
+    }
     let Some(actions) = actions(st) else {
         return;
     };
-    let c = Catalog::get();
-    let takes = |action: &str, resource: &str| {
-        let types = c.action_types(action);
-        types.is_empty() || types.iter().any(|t| c.is_of_type(t, resource))
-    };
     let named: Vec<String> = actions.iter().map(|(s, n)| format!("{s}:{n}")).collect();
-    if named.is_empty() || named.iter().any(|a| resources.iter().any(|r| takes(a, r))) {
+    if named.is_empty() {
         return;
     }
     let mut kinds: Vec<String> = named
@@ -140,7 +167,7 @@ pub(super) fn lint_meeting(out: &mut Out, st: &Statement, at: StatementAt<'_>) {
                 .filter_map(|r| r.strip_suffix("/*"))
                 .map(str::to_string),
         )
-        .find(|r| named.iter().any(|a| takes(a, r)));
+        .find(|r| named.iter().any(|a| takes(a, &c.arn_types(r))));
     out.add(
         Rule::ActionResourceMismatch,
         (rn, format!("{}.Resource", at.path)),
@@ -163,23 +190,25 @@ pub(super) fn key_for_no_action(
     key: &str,
 ) -> Option<String> {
     let def = service.key(key_lower)?;
+    let taken = visit_actions(st, |s, n| {
+        s.eq_ignore_ascii_case(prefix) && service.action_takes(n, def)
+    })?;
+    if taken {
+        return None;
+    }
     let own: Vec<String> = actions(st)?
         .into_iter()
         .filter(|(s, _)| s.eq_ignore_ascii_case(prefix))
         .map(|(_, n)| n)
         .collect();
-    if own.is_empty() || own.iter().any(|n| service.action_takes(n, def)) {
+    if own.is_empty() {
         return None;
     }
     let names: Vec<String> = own
         .iter()
         .take(3)
         .map(|n| {
-            let written = service
-                .action_names()
-                .iter()
-                .find(|w| w.eq_ignore_ascii_case(n))
-                .map_or(n.as_str(), String::as_str);
+            let written = service.written_name(n).unwrap_or(n);
             format!("{prefix}:{written}")
         })
         .collect();

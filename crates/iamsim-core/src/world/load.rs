@@ -1559,7 +1559,9 @@ pub fn policy_node(
     Ok(Some((Doc { source: id }, n)))
 }
 
-fn looks_like_document(s: &str) -> bool {
+/// True when a string given where a policy may be named by ARN is a policy
+/// document instead: JSON, possibly URL-encoded.
+pub fn looks_like_document(s: &str) -> bool {
     let t = s.trim_start();
     t.starts_with('{') || t.starts_with("%7B") || t.starts_with("%7b")
 }
