@@ -10,7 +10,10 @@
 //! (naming `"world": "world.json"`). For each `--mutate` KIND it also
 //! writes `DIR/world-KIND.json`, the same world with one change, to time
 //! `iamsim diff --before world.json --after world-KIND.json` (see
-//! [`Mutation`]). Defaults: seed 1, 1000 accounts,
+//! [`Mutation`]). With `--what-can` it writes instead the two worlds that
+//! time `iamsim what-can` at scale, `DIR/what-can-fanout.json` (one user
+//! who may assume 1,000 roles, 200 buckets) and `DIR/what-can-chain.json`
+//! (a chain of 2,000 roles), described in [`what_can`]. Defaults: seed 1, 1000 accounts,
 //! 100000 principals (users and roles, about half each), 10000 scenarios.
 //! The same arguments always give byte-identical files: the only source of
 //! randomness is a splitmix64 generator seeded by `--seed`, and every map is
@@ -44,6 +47,9 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+#[path = "generate/what_can.rs"]
+mod what_can;
 
 /// The management account's id.
 const MANAGEMENT_ACCOUNT: &str = "999999999999";
@@ -131,10 +137,12 @@ struct Config {
     out: PathBuf,
     /// Mutated copies of the world to write beside it.
     mutations: Vec<Mutation>,
+    /// Write the two what-can worlds instead of the large world.
+    what_can: bool,
 }
 
 /// The usage text.
-const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] [--mutate role-inline|bucket-policy|managed|trust|root-scp[,...]] --out DIR";
+const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] [--mutate role-inline|bucket-policy|managed|trust|root-scp[,...]] [--what-can] --out DIR";
 
 /// Parses the command line (without the program name).
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
@@ -145,6 +153,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         scenarios: vec![10_000],
         out: PathBuf::new(),
         mutations: Vec::new(),
+        what_can: false,
     };
     let mut out = None;
     let num = |flag: &str, v: Option<String>| -> Result<u64, String> {
@@ -184,6 +193,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                     cfg.mutations.push(Mutation::parse(kind)?);
                 }
             }
+            "--what-can" => cfg.what_can = true,
             "--out" => {
                 out = Some(PathBuf::from(
                     args.next()
@@ -3192,6 +3202,18 @@ fn write_scenarios(w: &World, cfg: &Config) -> Result<Tally, String> {
 fn run(cfg: &Config) -> Result<(), String> {
     let start = Instant::now();
     std::fs::create_dir_all(&cfg.out).map_err(|e| format!("{}: {e}", cfg.out.display()))?;
+    if cfg.what_can {
+        for (name, world) in [
+            ("what-can-fanout.json", what_can::fanout(cfg.seed)),
+            ("what-can-chain.json", what_can::chain(cfg.seed)),
+        ] {
+            let path = cfg.out.join(name);
+            let text = serde_json::to_string(&world).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("wrote {name} ({:.2?})", start.elapsed());
+        }
+        return Ok(());
+    }
     let mut rng = Rng(cfg.seed);
     let w = build_world(cfg, &mut rng);
     write_world(&w, &cfg.out.join("world.json"), None)?;
