@@ -8,7 +8,7 @@
 use crate::policy::{Effect, Policy, PolicyKind, PrincipalEntry};
 use crate::request::{Caller, Session, Target};
 use crate::world::{Attached, Map, Role, User, World};
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 /// Index of a node in [`Graph::nodes`].
 pub type NodeId = usize;
@@ -73,7 +73,7 @@ pub enum Node<'w> {
     },
     /// A role, acting through a session named [`SESSION_NAME`] with no
     /// session policy, tags or source identity, made when first needed.
-    Role(&'w Role, OnceCell<Session<'w>>),
+    Role(&'w Role, OnceLock<Session<'w>>),
 }
 
 impl<'w> Node<'w> {
@@ -157,7 +157,7 @@ impl<'w> Graph<'w> {
             account: &a.id,
             arn: format!("arn:aws:iam::{}:root", a.id),
         }));
-        nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceCell::new())));
+        nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceLock::new())));
         let mut by_arn = Map::default();
         let mut roots = Map::default();
         let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
@@ -207,7 +207,7 @@ impl<'w> Graph<'w> {
     /// assumes it. Returns its node.
     pub fn add_outsider_role(&mut self, role: &'w Role) -> NodeId {
         let id = self.nodes.len();
-        self.nodes.push(Node::Role(role, OnceCell::new()));
+        self.nodes.push(Node::Role(role, OnceLock::new()));
         self.by_arn.insert(&role.arn, id);
         self.sts_capable.entry(&role.account).or_default().push(id);
         id
@@ -329,11 +329,13 @@ impl<'w> Graph<'w> {
     }
 
     /// False when the node cannot be allowed an action of `service` on
-    /// `target` whatever the conditions. Across accounts, the target's
-    /// resource-based policy must have an Allow statement that could name
-    /// the node (D12). Within one, the node's identity-based policies must
-    /// name the service, or the target carry a resource-based policy that
-    /// could allow alone; roots hold every permission of their account.
+    /// `target` whatever the conditions. Across accounts, and for a target
+    /// whose policy must allow even within one account (a trust or key
+    /// policy, D11, D22), the target's resource-based policy must have an
+    /// Allow statement that could name the node (D12). Within one, the
+    /// node's identity-based policies must name the service, or the target
+    /// carry a resource-based policy that could allow alone; roots hold
+    /// every permission of their account.
     pub fn may_allow(&self, id: NodeId, service: &str, target: &Target<'_>) -> bool {
         let Some(node) = self.nodes.get(id) else {
             return false;
@@ -342,7 +344,7 @@ impl<'w> Graph<'w> {
             .policy
             .and_then(|(p, _, _)| self.world.policy(p))
             .map(|e| &e.policy);
-        if !target.is_same_account(node.account()) {
+        if target.policy_required || !target.is_same_account(node.account()) {
             let named = rbp.is_some_and(|p| self.allow_could_name(p, id));
             if !named {
                 return false;
