@@ -11,6 +11,7 @@
 
 pub mod classes;
 pub mod graph;
+pub mod grouped;
 pub mod open;
 pub mod what_can;
 pub mod who_can;

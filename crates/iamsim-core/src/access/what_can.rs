@@ -18,6 +18,7 @@ use crate::request::{Clock, Target, resolve_target};
 use crate::world::{Map, World};
 use rayon::prelude::*;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// A what-can question.
 #[derive(Clone, Copy)]
@@ -54,8 +55,9 @@ pub struct Granted {
 pub struct Access {
     /// The resource ARN (`arn:aws:s3:::NAME/*` stands for every object).
     pub resource: String,
-    /// The actions allowed, sorted.
-    pub actions: Vec<Granted>,
+    /// The actions allowed, sorted; resources that no statement
+    /// distinguishes share one list.
+    pub actions: Arc<Vec<Granted>>,
 }
 
 /// What the principal can do as itself or as one role it reaches.
@@ -180,7 +182,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                     named.push(e);
                 }
             }
-            for g in &mut access.actions {
+            for g in Arc::make_mut(&mut access.actions) {
                 let surely =
                     sure_access.is_some_and(|a| a.actions.iter().any(|s| s.action == g.action));
                 let mut depends = named.clone();
@@ -263,45 +265,56 @@ fn identity_access(
     };
     let caller = node.caller();
     let statements = Statements::of(world, &caller);
-    // The grants of each class of resources decided so far, by type.
-    let mut decided: Map<(*const ResourceType, Class<'_>), Vec<Granted>> = Map::default();
+    // The grants of each class of resources decided so far: resources of
+    // one class share them.
+    let mut decided: Map<Vec<(*const ResourceType, Class<'_>)>, Arc<Vec<Granted>>> = Map::default();
     let mut access = Vec::new();
     for (arn, targets) in typed {
-        let mut actions = Vec::new();
-        for (t, target) in targets {
-            if !graph.may_allow(id, &t.service, target) {
-                continue;
-            }
-            let key = (
-                std::ptr::from_ref(*t),
-                class(world, &statements, target, &t.service, q.region),
-            );
-            if let Some(grants) = decided.get(&key) {
-                actions.extend(grants.iter().cloned());
-                continue;
-            }
-            let mut grants = Vec::new();
-            for name in &t.actions {
-                let action = format!("{}:{name}", t.service);
-                if let Some(n) = asker.ask_action(caller, &action, target)? {
-                    let depends_on = if world.has_unknowns() {
-                        asker.unknown_policies(caller, &action, target)?
-                    } else {
-                        Vec::new()
-                    };
-                    grants.push(Granted {
-                        action,
-                        needs: n.into_iter().flatten().collect(),
-                        depends_on,
-                    });
-                }
-            }
-            actions.extend(grants.iter().cloned());
-            decided.insert(key, grants);
+        let key: Vec<_> = targets
+            .iter()
+            .filter(|(t, target)| graph.may_allow(id, &t.service, target))
+            .map(|(t, target)| {
+                (
+                    std::ptr::from_ref(*t),
+                    class(world, &statements, target, &t.service, q.region),
+                )
+            })
+            .collect();
+        if key.is_empty() {
+            continue;
         }
+        let actions = match decided.get(&key) {
+            Some(grants) => Arc::clone(grants),
+            None => {
+                let mut actions = Vec::new();
+                for (t, target) in targets {
+                    if !graph.may_allow(id, &t.service, target) {
+                        continue;
+                    }
+                    for name in &t.actions {
+                        let action = format!("{}:{name}", t.service);
+                        if let Some(n) = asker.ask_action(caller, &action, target)? {
+                            let depends_on = if world.has_unknowns() {
+                                asker.unknown_policies(caller, &action, target)?
+                            } else {
+                                Vec::new()
+                            };
+                            actions.push(Granted {
+                                action,
+                                needs: n.into_iter().flatten().collect(),
+                                depends_on,
+                            });
+                        }
+                    }
+                }
+                actions.sort_by(|a, b| a.action.cmp(&b.action));
+                actions.dedup_by(|a, b| a.action == b.action);
+                let actions = Arc::new(actions);
+                decided.insert(key, Arc::clone(&actions));
+                actions
+            }
+        };
         if !actions.is_empty() {
-            actions.sort_by(|a, b| a.action.cmp(&b.action));
-            actions.dedup_by(|a, b| a.action == b.action);
             access.push(Access {
                 resource: (*arn).to_string(),
                 actions,
@@ -313,7 +326,7 @@ fn identity_access(
         if !actions.is_empty() {
             access.push(Access {
                 resource: "*".to_string(),
-                actions,
+                actions: Arc::new(actions),
             });
         }
     }
