@@ -48,8 +48,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
-#[path = "generate/what_can.rs"]
-mod what_can;
+use iamsim_benches::Rng;
+use iamsim_benches::what_can;
 
 /// The management account's id.
 const MANAGEMENT_ACCOUNT: &str = "999999999999";
@@ -215,52 +215,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         return Err("--scenarios needs at least one count".into());
     }
     Ok(cfg)
-}
-
-// ---------------------------------------------------------------------------
-// PRNG
-
-/// splitmix64: small, fast and fully determined by its seed.
-struct Rng(u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// A number in `lo..=hi`.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi.saturating_sub(lo) + 1)
-    }
-
-    /// True with probability `p` percent.
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    /// A random element of `items`, if any.
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len()))
-    }
-
-    /// A random element of a non-empty constant list of strings.
-    fn word(&mut self, items: &[&'static str]) -> &'static str {
-        self.pick(items).copied().unwrap_or("x")
-    }
 }
 
 // ---------------------------------------------------------------------------

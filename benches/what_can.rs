@@ -23,7 +23,7 @@
 //! Both are fully determined by the seed (the choices of which bucket has
 //! a policy, an encryption or tags come from it), and every map is ordered.
 
-use super::Rng;
+use crate::Rng;
 use serde_json::{Map, Value, json};
 
 /// The account of the fanout world's user.
