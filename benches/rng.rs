@@ -5,6 +5,20 @@
 pub struct Rng(pub u64);
 
 impl Rng {
+    /// A generator seeded with `seed`.
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    /// True with probability `p` (a fraction of 1).
+    pub fn chance(&mut self, p: f64) -> bool {
+        // 53 random bits as a float in [0, 1).
+        let bits = self.next_u64() >> 11;
+        #[allow(clippy::cast_precision_loss, reason = "53 bits fit an f64 exactly")]
+        let x = bits as f64 / (1u64 << 53) as f64;
+        x < p
+    }
+
     /// The next 64 random bits.
     pub fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
