@@ -4,6 +4,7 @@
 //! arguments and prints.
 
 use crate::names::{Checks, UnknownNames};
+use crate::timings::Timings;
 use crate::who_can::Setup;
 use crate::{AnswerFormat, fail, print};
 use clap::Args;
@@ -44,6 +45,7 @@ pub struct WhatCanArgs {
 
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
+    let mut timings = Timings::start();
     // The question asks every service's actions: any service's keys apply.
     let s = match Setup::load(
         &args.context,
@@ -68,11 +70,14 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         region: s.region.as_deref(),
         clock: &s.clock,
     };
+    timings.lap("load");
     let found = match what_can(&s.world, &q) {
         Ok(f) => f,
         Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
+    timings.lap("analysis");
     let groups = group(found);
+    timings.lap("grouping");
     let text = match args.format {
         AnswerFormat::Json => groups
             .iter()
@@ -81,6 +86,8 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         _ => table(&groups),
     };
     print(&text);
+    timings.lap("output");
+    timings.print();
     0
 }
 

@@ -13,11 +13,16 @@
 //! reads a variable, when it is an object of an SSE-KMS bucket (the KMS
 //! request carries the object's ARN), and in a world with texts known only
 //! after apply (what an access depends on names the resource).
+//!
+//! The actions asked on `*` (those that take no resource) are classed the
+//! same way by [`action_class`]: on `*` a decision reads of its action only
+//! its service (its region, whether RCPs govern it, which policies name
+//! it) and whether each Action or NotAction of those statements covers it.
 
 use crate::arn::Arn;
 use crate::context::{Found, Lookup};
 use crate::pattern::Resolve;
-use crate::policy::{PolicyKind, RequestResource, Statement};
+use crate::policy::{PolicyKind, RequestAction, RequestResource, Statement};
 use crate::protection::Protected;
 use crate::region::{RegionFrom, requested_region};
 use crate::request::{Caller, Target};
@@ -151,4 +156,26 @@ pub fn class<'w>(
         region: requested_region(world, service, target, region),
         covered,
     }
+}
+
+/// What the decisions of one caller on `*` read of an action: its service,
+/// and per statement whether its Action or NotAction covers it. `None`
+/// in a world with texts known only after apply, where each action is
+/// decided alone.
+pub fn action_class(world: &World, statements: &Statements<'_>, action: &str) -> Option<Vec<u8>> {
+    if world.has_unknowns() {
+        return None;
+    }
+    let lower = action.to_ascii_lowercase();
+    let parsed = RequestAction::parse(&lower)?;
+    let mut key = Vec::with_capacity(parsed.service.len() + 1 + statements.list.len());
+    key.extend_from_slice(parsed.service.as_bytes());
+    key.push(b':');
+    key.extend(
+        statements
+            .list
+            .iter()
+            .map(|st| u8::from(st.actions.matches(&parsed))),
+    );
+    Some(key)
 }

@@ -7,9 +7,12 @@
 use super::open::Need;
 use super::what_can::{AsIdentity, Granted};
 use crate::world::Map;
+use rayon::prelude::*;
+use rustc_hash::FxHasher;
+use std::hash::{Hash, Hasher};
 
 /// Actions allowed on the same resources with the same needs.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Hash)]
 pub struct Grant {
     /// `service:Action` names, sorted.
     pub actions: Vec<String>,
@@ -88,10 +91,10 @@ fn grants(a: &AsIdentity) -> Vec<Grant> {
     }
     // (resources, needs, depends on) → actions.
     let mut out: Vec<(Vec<usize>, Grant)> = Vec::new();
-    let mut index: Map<(Vec<usize>, String, &[String]), usize> = Map::default();
+    let mut index: Map<(Vec<usize>, &[Need], &[String]), usize> = Map::default();
     for (g, mut resources) in by_action {
         resources.sort_unstable();
-        let key = (resources, needs_text(&g.needs), g.depends_on.as_slice());
+        let key = (resources, g.needs.as_slice(), g.depends_on.as_slice());
         match index.get(&key).and_then(|&i| out.get_mut(i)) {
             Some((_, same)) => same.actions.push(g.action.clone()),
             None => {
@@ -126,31 +129,33 @@ fn grants(a: &AsIdentity) -> Vec<Grant> {
 /// order of their first identity.
 pub fn group(found: Vec<AsIdentity>) -> Vec<Group> {
     let mut out: Vec<Group> = Vec::new();
-    let mut index: Map<String, usize> = Map::default();
-    for a in found {
-        let grants = grants(&a);
-        let key = grants
-            .iter()
-            .map(|g| {
-                format!(
-                    "{:?}|{:?}|{}|{:?}",
-                    g.actions,
-                    g.resources,
-                    needs_text(&g.needs),
-                    g.depends_on
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("\n");
+    // The groups by a hash of their grants; equal grants decide.
+    let mut index: Map<u64, Vec<usize>> = Map::default();
+    // Each identity's grants and their hash, on every core.
+    let found: Vec<(AsIdentity, Vec<Grant>, u64)> = found
+        .into_par_iter()
+        .map(|a| {
+            let grants = grants(&a);
+            let mut h = FxHasher::default();
+            grants.hash(&mut h);
+            (a, grants, h.finish())
+        })
+        .collect();
+    for (a, grants, hash) in found {
+        let candidates = index.entry(hash).or_default();
         let reached = Reached {
             arn: a.arn,
             chain: a.chain,
             needs: a.needs,
         };
-        match index.get(&key).and_then(|&i| out.get_mut(i)) {
-            Some(same) => same.identities.push(reached),
+        let same = candidates
+            .iter()
+            .copied()
+            .find(|&i| out.get(i).is_some_and(|g| g.grants == grants));
+        match same.and_then(|i| out.get_mut(i)) {
+            Some(group) => group.identities.push(reached),
             None => {
-                index.insert(key, out.len());
+                candidates.push(out.len());
                 out.push(Group {
                     identities: vec![reached],
                     grants,

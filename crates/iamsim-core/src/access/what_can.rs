@@ -7,7 +7,7 @@
 //! The actions that take no resource type (`ec2:DescribeInstances`) are
 //! asked on `*` and listed under it.
 
-use super::classes::{Class, Statements, class};
+use super::classes::{Class, Statements, action_class, class};
 use super::graph::{Graph, NodeId};
 use super::open::{Answer, Asker, Need};
 use crate::catalog::{Catalog, ResourceType};
@@ -213,6 +213,9 @@ fn without_resource(
         return Ok(Vec::new());
     };
     let caller = node.caller();
+    let statements = Statements::of(world, &caller);
+    // The needs of each class of actions decided so far (None: denied).
+    let mut decided: Map<Vec<u8>, Option<Vec<Need>>> = Map::default();
     let mut out = Vec::new();
     // The catalog lists them by service: decide whether a service may be
     // allowed at all once per service.
@@ -228,7 +231,20 @@ fn without_resource(
         if !may {
             continue;
         }
-        if let Some(n) = asker.ask_action(caller, action, &target)? {
+        let class = action_class(world, &statements, action);
+        let needs = match class.as_ref().and_then(|c| decided.get(c)) {
+            Some(needs) => needs.clone(),
+            None => {
+                let needs = asker
+                    .ask_action(caller, action, &target)?
+                    .map(|n| n.into_iter().flatten().collect::<Vec<Need>>());
+                if let Some(c) = class {
+                    decided.insert(c, needs.clone());
+                }
+                needs
+            }
+        };
+        if let Some(needs) = needs {
             let depends_on = if world.has_unknowns() {
                 asker.unknown_policies(caller, action, &target)?
             } else {
@@ -236,7 +252,7 @@ fn without_resource(
             };
             out.push(Granted {
                 action: action.clone(),
-                needs: n.into_iter().flatten().collect(),
+                needs,
                 depends_on,
             });
         }
