@@ -57,6 +57,13 @@ fn doc(statements: Vec<Value>) -> Value {
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
+/// Sets `key` of a JSON object.
+fn set(object: &mut Value, key: &str, value: Value) {
+    if let Some(map) = object.as_object_mut() {
+        map.insert(key.to_string(), value);
+    }
+}
+
 /// The managed policy of a role KIND in `account`.
 fn kind_policy(kind: &str, account: &str) -> Value {
     let own = format!("arn:aws:s3:::{account}-*");
@@ -101,7 +108,11 @@ fn fanout_account(rng: &mut Rng, a: usize, account: &str) -> Value {
         let mut trust =
             json!({"Effect": "Allow", "Principal": {"AWS": user}, "Action": "sts:AssumeRole"});
         if n % 10 == 9 {
-            trust["Condition"] = json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}});
+            set(
+                &mut trust,
+                "Condition",
+                json!({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+            );
         }
         let mut managed = vec![json!(format!("team-{kind}"))];
         if kind == "auditor" {
@@ -137,10 +148,10 @@ fn fanout_account(rng: &mut Rng, a: usize, account: &str) -> Value {
                     "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": [arn.clone(), format!("{arn}/*")],
                     "Condition": {"ArnLike": {"aws:PrincipalArn": format!("arn:aws:iam::{partner}:role/team-*-reader")}}}));
             }
-            b["policy"] = doc(statements);
+            set(&mut b, "policy", doc(statements));
         }
         if rng.percent(10) {
-            b["encryption"] = json!({"kms_key": key});
+            set(&mut b, "encryption", json!({"kms_key": key}));
         }
         buckets.insert(name, b);
     }
@@ -210,9 +221,13 @@ pub fn chain(seed: u64) -> Value {
         }
         let mut acct = json!({"roles": roles, "buckets": buckets});
         if a == 0 {
-            acct["users"] = json!({"start": {"inline_policies": {"first": doc(vec![
-                json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn(0)}),
-            ])}}});
+            set(
+                &mut acct,
+                "users",
+                json!({"start": {"inline_policies": {"first": doc(vec![
+                    json!({"Effect": "Allow", "Action": "sts:AssumeRole", "Resource": role_arn(0)}),
+                ])}}}),
+            );
         }
         accounts.insert((*account).to_string(), acct);
     }

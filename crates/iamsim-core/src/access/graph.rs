@@ -73,7 +73,7 @@ pub enum Node<'w> {
     },
     /// A role, acting through a session named [`SESSION_NAME`] with no
     /// session policy, tags or source identity, made when first needed.
-    Role(&'w Role, OnceLock<Session<'w>>),
+    Role(&'w Role, Box<OnceLock<Session<'w>>>),
 }
 
 impl<'w> Node<'w> {
@@ -157,7 +157,7 @@ impl<'w> Graph<'w> {
             account: &a.id,
             arn: format!("arn:aws:iam::{}:root", a.id),
         }));
-        nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceLock::new())));
+        nodes.extend(world.roles.values().map(|r| Node::Role(r, Box::default())));
         let mut by_arn = Map::default();
         let mut roots = Map::default();
         let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
@@ -207,7 +207,7 @@ impl<'w> Graph<'w> {
     /// assumes it. Returns its node.
     pub fn add_outsider_role(&mut self, role: &'w Role) -> NodeId {
         let id = self.nodes.len();
-        self.nodes.push(Node::Role(role, OnceLock::new()));
+        self.nodes.push(Node::Role(role, Box::default()));
         self.by_arn.insert(&role.arn, id);
         self.sts_capable.entry(&role.account).or_default().push(id);
         id

@@ -54,6 +54,9 @@ pub fn needs_text(needs: &[Need]) -> String {
         .join(" and ")
 }
 
+/// A grant's resources (indices), needs and unknowns.
+type GrantKey<'a> = (Vec<usize>, &'a [Need], &'a [String]);
+
 /// One identity's grants: each action's resources per needs and
 /// unknowns, then the actions with one resource set together. Resources
 /// that share one list of actions (one class) are taken together.
@@ -91,7 +94,7 @@ fn grants(a: &AsIdentity) -> Vec<Grant> {
     }
     // (resources, needs, depends on) → actions.
     let mut out: Vec<(Vec<usize>, Grant)> = Vec::new();
-    let mut index: Map<(Vec<usize>, &[Need], &[String]), usize> = Map::default();
+    let mut index: Map<GrantKey<'_>, usize> = Map::default();
     for (g, mut resources) in by_action {
         resources.sort_unstable();
         let key = (resources, g.needs.as_slice(), g.depends_on.as_slice());
