@@ -10,7 +10,10 @@
 //! (naming `"world": "world.json"`). For each `--mutate` KIND it also
 //! writes `DIR/world-KIND.json`, the same world with one change, to time
 //! `iamsim diff --before world.json --after world-KIND.json` (see
-//! [`Mutation`]). Defaults: seed 1, 1000 accounts,
+//! [`Mutation`]). With `--what-can` it writes instead the two worlds that
+//! time `iamsim what-can` at scale, `DIR/what-can-fanout.json` (one user
+//! who may assume 1,000 roles, 200 buckets) and `DIR/what-can-chain.json`
+//! (a chain of 2,000 roles), described in [`what_can`]. Defaults: seed 1, 1000 accounts,
 //! 100000 principals (users and roles, about half each), 10000 scenarios.
 //! The same arguments always give byte-identical files: the only source of
 //! randomness is a splitmix64 generator seeded by `--seed`, and every map is
@@ -44,6 +47,9 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
+
+use iamsim_benches::Rng;
+use iamsim_benches::what_can;
 
 /// The management account's id.
 const MANAGEMENT_ACCOUNT: &str = "999999999999";
@@ -131,10 +137,12 @@ struct Config {
     out: PathBuf,
     /// Mutated copies of the world to write beside it.
     mutations: Vec<Mutation>,
+    /// Write the two what-can worlds instead of the large world.
+    what_can: bool,
 }
 
 /// The usage text.
-const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] [--mutate role-inline|bucket-policy|managed|trust|root-scp[,...]] --out DIR";
+const USAGE: &str = "usage: iamsim-generate [--seed N] [--accounts N] [--principals N] [--scenarios N[,N...]] [--mutate role-inline|bucket-policy|managed|trust|root-scp[,...]] [--what-can] --out DIR";
 
 /// Parses the command line (without the program name).
 fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> {
@@ -145,6 +153,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         scenarios: vec![10_000],
         out: PathBuf::new(),
         mutations: Vec::new(),
+        what_can: false,
     };
     let mut out = None;
     let num = |flag: &str, v: Option<String>| -> Result<u64, String> {
@@ -184,6 +193,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
                     cfg.mutations.push(Mutation::parse(kind)?);
                 }
             }
+            "--what-can" => cfg.what_can = true,
             "--out" => {
                 out = Some(PathBuf::from(
                     args.next()
@@ -205,52 +215,6 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Config, String> 
         return Err("--scenarios needs at least one count".into());
     }
     Ok(cfg)
-}
-
-// ---------------------------------------------------------------------------
-// PRNG
-
-/// splitmix64: small, fast and fully determined by its seed.
-struct Rng(u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number in `0..n` (0 when `n` is 0).
-    fn below(&mut self, n: usize) -> usize {
-        if n == 0 {
-            0
-        } else {
-            (self.next_u64() % n as u64) as usize
-        }
-    }
-
-    /// A number in `lo..=hi`.
-    fn range(&mut self, lo: usize, hi: usize) -> usize {
-        lo + self.below(hi.saturating_sub(lo) + 1)
-    }
-
-    /// True with probability `p` percent.
-    fn percent(&mut self, p: u64) -> bool {
-        self.next_u64() % 100 < p
-    }
-
-    /// A random element of `items`, if any.
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len()))
-    }
-
-    /// A random element of a non-empty constant list of strings.
-    fn word(&mut self, items: &[&'static str]) -> &'static str {
-        self.pick(items).copied().unwrap_or("x")
-    }
 }
 
 // ---------------------------------------------------------------------------
@@ -3192,6 +3156,18 @@ fn write_scenarios(w: &World, cfg: &Config) -> Result<Tally, String> {
 fn run(cfg: &Config) -> Result<(), String> {
     let start = Instant::now();
     std::fs::create_dir_all(&cfg.out).map_err(|e| format!("{}: {e}", cfg.out.display()))?;
+    if cfg.what_can {
+        for (name, world) in [
+            ("what-can-fanout.json", what_can::fanout(cfg.seed)),
+            ("what-can-chain.json", what_can::chain(cfg.seed)),
+        ] {
+            let path = cfg.out.join(name);
+            let text = serde_json::to_string(&world).map_err(|e| e.to_string())?;
+            std::fs::write(&path, text + "\n").map_err(|e| format!("{}: {e}", path.display()))?;
+            eprintln!("wrote {name} ({:.2?})", start.elapsed());
+        }
+        return Ok(());
+    }
     let mut rng = Rng(cfg.seed);
     let w = build_world(cfg, &mut rng);
     write_world(&w, &cfg.out.join("world.json"), None)?;

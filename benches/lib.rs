@@ -1,1 +1,7 @@
-//! Criterion benchmarks live in `benches/`; this library is empty on purpose.
+//! What the generator (`iamsim-generate`) and the criterion benchmarks
+//! (`benches/`) share: the random source and the what-can worlds.
+
+mod rng;
+pub mod what_can;
+
+pub use rng::Rng;

@@ -195,12 +195,54 @@ fn seed_scenario_parallel(c: &mut Criterion) {
     group.finish();
 }
 
+/// `what-can` of the generated worlds' principals, decided on every core
+/// and grouped: the user who may assume 1,000 roles (200 buckets), and the
+/// user at the head of a chain of 2,000 roles (`iamsim-generate
+/// --what-can`, seed 1).
+fn what_can(c: &mut Criterion) {
+    use iamsim_core::access::grouped::group;
+    use iamsim_core::access::what_can::{Question, what_can};
+    use iamsim_core::context::Context;
+    let clock = Clock::new(jiff::Timestamp::now());
+    let context = Context::new();
+    let mut group_ = c.benchmark_group("what-can");
+    group_.sample_size(10);
+    for (label, world, principal) in [
+        (
+            "1,000 roles and 200 buckets",
+            iamsim_benches::what_can::fanout(1),
+            "arn:aws:iam::100000000001:user/analyst",
+        ),
+        (
+            "a chain of 2,000 roles",
+            iamsim_benches::what_can::chain(1),
+            "arn:aws:iam::200000000001:user/start",
+        ),
+    ] {
+        let mut sources = Sources::new();
+        let id = sources.add("world.json", world.to_string());
+        let w = world::load_world(&mut sources, id, &mut NoFiles).expect("world");
+        let q = Question {
+            principal,
+            resource: None,
+            context: &context,
+            region: None,
+            clock: &clock,
+        };
+        group_.bench_function(label, |b| {
+            b.iter(|| group(what_can(&w, &q).expect("an answer")).len());
+        });
+    }
+    group_.finish();
+}
+
 criterion_group!(
     benches,
     compile,
     match_statement,
     seed_scenario,
     fifty_policy_scenario,
-    seed_scenario_parallel
+    seed_scenario_parallel,
+    what_can
 );
 criterion_main!(benches);

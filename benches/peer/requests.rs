@@ -36,6 +36,7 @@
 //! }
 //! ```
 
+use iamsim_benches::Rng;
 use iamsim_core::context::{Context, Found, Lookup};
 use iamsim_core::diag::Sources;
 use iamsim_core::request::{Caller, Clock, Derived, Target, resolve_target};
@@ -54,49 +55,6 @@ pub const ORG_ID: &str = "o-a1b2c3d4e5";
 pub const MANAGEMENT_ACCOUNT: &str = "999999999999";
 /// The fixed request time (`aws:CurrentTime`).
 pub const NOW: &str = "2026-06-15T12:00:00Z";
-
-/// A small deterministic generator (SplitMix64): the same seed gives the
-/// same requests on every machine.
-pub struct Rng(u64);
-
-impl Rng {
-    /// A generator seeded with `seed`.
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed)
-    }
-
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    /// True with probability `p`.
-    pub fn chance(&mut self, p: f64) -> bool {
-        // 53 random bits as a float in [0, 1).
-        let bits = self.next_u64() >> 11;
-        #[allow(clippy::cast_precision_loss, reason = "53 bits fit an f64 exactly")]
-        let x = bits as f64 / (1u64 << 53) as f64;
-        x < p
-    }
-
-    /// A uniform index below `n` (0 when `n` is 0).
-    pub fn below(&mut self, n: usize) -> usize {
-        let n64 = u64::try_from(n).unwrap_or(u64::MAX);
-        if n64 == 0 {
-            return 0;
-        }
-        usize::try_from(self.next_u64() % n64).unwrap_or(0)
-    }
-
-    /// One element of a non-empty slice (`None` when empty).
-    pub fn pick<'a, T>(&mut self, items: &'a [T]) -> Option<&'a T> {
-        items.get(self.below(items.len()))
-    }
-}
 
 /// What an action acts on.
 #[derive(Clone, Copy, PartialEq, Eq)]

@@ -4,11 +4,13 @@
 //! arguments and prints.
 
 use crate::names::{Checks, UnknownNames};
+use crate::timings::Timings;
 use crate::who_can::Setup;
 use crate::{AnswerFormat, fail, print};
 use clap::Args;
+use iamsim_core::access::grouped::{Group, Reached, group, needs_text};
 use iamsim_core::access::open::Need;
-use iamsim_core::access::what_can::{AsIdentity, Granted, Question, what_can};
+use iamsim_core::access::what_can::{Question, what_can};
 use iamsim_core::catalog::check;
 use iamsim_core::diag::Diagnostic;
 use serde_json::{Map, Value, json};
@@ -43,6 +45,7 @@ pub struct WhatCanArgs {
 
 /// Runs `iamsim what-can`; returns the exit status (0, or 2 on bad input).
 pub fn run(args: &WhatCanArgs) -> u8 {
+    let mut timings = Timings::start();
     // The question asks every service's actions: any service's keys apply.
     let s = match Setup::load(
         &args.context,
@@ -67,18 +70,24 @@ pub fn run(args: &WhatCanArgs) -> u8 {
         region: s.region.as_deref(),
         clock: &s.clock,
     };
+    timings.lap("load");
     let found = match what_can(&s.world, &q) {
         Ok(f) => f,
         Err(e) => return fail(&s.sources, &[Diagnostic::bare(e)]),
     };
+    timings.lap("analysis");
+    let groups = group(found);
+    timings.lap("grouping");
     let text = match args.format {
-        AnswerFormat::Json => found
+        AnswerFormat::Json => groups
             .iter()
-            .map(|a| identity_json(&args.principal, a).to_string() + "\n")
+            .map(|g| group_json(&args.principal, g).to_string() + "\n")
             .collect(),
-        _ => table(&found),
+        _ => table(&groups),
     };
     print(&text);
+    timings.lap("output");
+    timings.print();
     0
 }
 
@@ -87,113 +96,107 @@ fn service(action: &str) -> &str {
     action.split(':').next().unwrap_or(action)
 }
 
-/// The actions allowed whatever is known only after apply, and those that
-/// are indeterminate.
-fn split(actions: &[Granted]) -> (Vec<Granted>, Vec<&Granted>) {
-    let (sure, unsure): (Vec<&Granted>, Vec<&Granted>) =
-        actions.iter().partition(|g| g.depends_on.is_empty());
-    (sure.into_iter().cloned().collect(), unsure)
-}
-
-/// The actions by service, in order; each name with its needs.
-fn by_service(actions: &[Granted]) -> Vec<(&str, Vec<&Granted>)> {
-    let mut out: Vec<(&str, Vec<&Granted>)> = Vec::new();
-    for g in actions {
+/// The actions by service, in order: `s3: GetObject, PutObject; sts: ...`
+/// as (service, names).
+fn by_service(actions: &[String]) -> Vec<(&str, Vec<&str>)> {
+    let mut out: Vec<(&str, Vec<&str>)> = Vec::new();
+    for a in actions {
+        let svc = service(a);
+        let name = a.get(svc.len() + 1..).unwrap_or(a);
         match out.last_mut() {
-            Some((s, list)) if *s == service(&g.action) => list.push(g),
-            _ => out.push((service(&g.action), vec![g])),
+            Some((s, list)) if *s == svc => list.push(name),
+            _ => out.push((svc, vec![name])),
         }
     }
     out
 }
 
-fn needs_text(needs: &[Need]) -> String {
-    needs
-        .iter()
-        .map(Need::text)
-        .collect::<Vec<_>>()
-        .join(" and ")
+/// How an identity is reached, for the table: `itself`, `assumed
+/// directly` or `assumed through ...`, with the chain's needs.
+fn how(r: &Reached) -> String {
+    // The chain ends with the role itself, which the line names.
+    let how = match r.chain.split_last() {
+        None => "itself".to_string(),
+        Some((_, [])) => "assumed directly".to_string(),
+        Some((_, before)) => format!("assumed through {}", before.join(" → ")),
+    };
+    if r.needs.is_empty() {
+        how
+    } else {
+        format!("{how}, if {}", needs_text(&r.needs))
+    }
 }
 
-fn identity_json(principal: &str, a: &AsIdentity) -> Value {
-    let resources: Vec<Value> = a
-        .access
+fn group_json(principal: &str, g: &Group) -> Value {
+    let identities: Vec<Value> = g
+        .identities
         .iter()
         .map(|r| {
-            let mut actions = Map::new();
-            let mut needs = Map::new();
-            let (sure, unsure) = split(&r.actions);
-            let indeterminate: Map<String, Value> = unsure
-                .iter()
-                .map(|g| (g.action.clone(), json!(g.depends_on)))
-                .collect();
-            for (svc, list) in by_service(&sure) {
-                let names: Vec<&str> = list
-                    .iter()
-                    .map(|g| g.action.get(svc.len() + 1..).unwrap_or(&g.action))
-                    .collect();
-                actions.insert(svc.to_string(), json!(names));
-                for g in list.iter().filter(|g| !g.needs.is_empty()) {
-                    needs.insert(
-                        g.action.clone(),
-                        json!(g.needs.iter().map(Need::text).collect::<Vec<_>>()),
-                    );
-                }
-            }
-            json!({"resource": r.resource, "actions": actions, "needs": needs, "indeterminate": indeterminate})
+            json!({
+                "as": r.arn,
+                "chain": r.chain,
+                "needs": r.needs.iter().map(Need::text).collect::<Vec<_>>(),
+            })
         })
         .collect();
-    json!({
-        "principal": principal,
-        "as": a.arn,
-        "chain": a.chain,
-        "needs": a.needs.iter().map(Need::text).collect::<Vec<_>>(),
-        "resources": resources,
-    })
+    let grants: Vec<Value> = g
+        .grants
+        .iter()
+        .map(|grant| {
+            let actions: Map<String, Value> = by_service(&grant.actions)
+                .into_iter()
+                .map(|(svc, names)| (svc.to_string(), json!(names)))
+                .collect();
+            json!({
+                "actions": actions,
+                "resources": grant.resources,
+                "needs": grant.needs.iter().map(Need::text).collect::<Vec<_>>(),
+                "depends_on": grant.depends_on,
+            })
+        })
+        .collect();
+    json!({"principal": principal, "identities": identities, "grants": grants})
 }
 
-fn table(found: &[AsIdentity]) -> String {
+fn table(groups: &[Group]) -> String {
     let mut out = String::new();
-    for a in found {
-        // The chain ends with the role itself, which the line names.
-        let how = match a.chain.split_last() {
-            None => "itself".to_string(),
-            Some((_, [])) => "assumed directly".to_string(),
-            Some((_, before)) => format!("assumed through {}", before.join(" → ")),
-        };
-        let cond = if a.needs.is_empty() {
-            String::new()
-        } else {
-            format!(", if {}", needs_text(&a.needs))
-        };
-        let _ = writeln!(out, "as {} ({how}{cond})", a.arn);
-        if a.access.is_empty() {
+    for g in groups {
+        match g.identities.as_slice() {
+            [one] => {
+                let _ = writeln!(out, "as {} ({})", one.arn, how(one));
+            }
+            many => {
+                let _ = writeln!(out, "as {} identities with the same grants:", many.len());
+                for r in many {
+                    let _ = writeln!(out, "  - {} ({})", r.arn, how(r));
+                }
+            }
+        }
+        if g.grants.is_empty() {
             let _ = writeln!(out, "  nothing on the world's resources");
         }
-        for r in &a.access {
-            let _ = writeln!(out, "  {}", r.resource);
-            let (sure, unsure) = split(&r.actions);
-            for g in unsure {
-                let _ = writeln!(
-                    out,
-                    "    indeterminate: {} (depends on {}, known only after apply)",
-                    g.action,
-                    g.depends_on.join(", ")
-                );
-            }
-            for (svc, list) in by_service(&sure) {
-                let names: Vec<String> = list
-                    .iter()
-                    .map(|g| {
-                        let name = g.action.get(svc.len() + 1..).unwrap_or(&g.action);
-                        if g.needs.is_empty() {
-                            name.to_string()
-                        } else {
-                            format!("{name} (if {})", needs_text(&g.needs))
-                        }
-                    })
+        for grant in &g.grants {
+            let line = if grant.depends_on.is_empty() {
+                let services: Vec<String> = by_service(&grant.actions)
+                    .into_iter()
+                    .map(|(svc, names)| format!("{svc}: {}", names.join(", ")))
                     .collect();
-                let _ = writeln!(out, "    {svc}: {}", names.join(", "));
+                let cond = if grant.needs.is_empty() {
+                    String::new()
+                } else {
+                    format!(" (if {})", needs_text(&grant.needs))
+                };
+                format!("{}{cond}", services.join("; "))
+            } else {
+                format!(
+                    "indeterminate: {} (depends on {}, known only after apply)",
+                    grant.actions.join(", "),
+                    grant.depends_on.join(", ")
+                )
+            };
+            let _ = writeln!(out, "  {line}");
+            for r in &grant.resources {
+                let _ = writeln!(out, "    {r}");
             }
         }
     }

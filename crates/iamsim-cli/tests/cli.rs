@@ -14,6 +14,7 @@ use std::process::Output;
 mod common;
 mod rough_edges;
 mod terraform_unknown;
+mod what_can_grouped;
 
 use common::{iamsim, root, stderr, stdout};
 
@@ -1447,6 +1448,30 @@ fn what_can(args: &[&str]) -> (Option<i32>, Vec<serde_json::Value>) {
     (o.status.code(), lines)
 }
 
+/// A grouped what-can line as resource → actions by service, every grant
+/// on the resource together.
+fn by_resource(line: &serde_json::Value) -> serde_json::Map<String, serde_json::Value> {
+    let mut out = serde_json::Map::new();
+    for g in line["grants"].as_array().unwrap() {
+        for r in g["resources"].as_array().unwrap() {
+            let entry = out
+                .entry(r.as_str().unwrap().to_string())
+                .or_insert_with(|| serde_json::json!({}));
+            for (service, names) in g["actions"].as_object().unwrap() {
+                let list = entry
+                    .as_object_mut()
+                    .unwrap()
+                    .entry(service.clone())
+                    .or_insert_with(|| serde_json::json!([]));
+                list.as_array_mut()
+                    .unwrap()
+                    .extend(names.as_array().unwrap().iter().cloned());
+            }
+        }
+    }
+    out
+}
+
 #[test]
 fn what_can_follows_the_chain_and_expands_to_catalog_actions() {
     let world = "testdata/access/world.json";
@@ -1455,21 +1480,12 @@ fn what_can_follows_the_chain_and_expands_to_catalog_actions() {
     let got: Vec<(String, usize, serde_json::Value)> = lines
         .iter()
         .map(|l| {
-            let resources: serde_json::Map<String, serde_json::Value> = l["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|r| {
-                    (
-                        r["resource"].as_str().unwrap().to_string(),
-                        r["actions"].clone(),
-                    )
-                })
-                .collect();
+            assert_eq!(l["identities"].as_array().unwrap().len(), 1, "{l}");
+            let id = &l["identities"][0];
             (
-                l["as"].as_str().unwrap().to_string(),
-                l["chain"].as_array().unwrap().len(),
-                serde_json::Value::Object(resources),
+                id["as"].as_str().unwrap().to_string(),
+                id["chain"].as_array().unwrap().len(),
+                serde_json::Value::Object(by_resource(l)),
             )
         })
         .collect();
@@ -1512,28 +1528,28 @@ fn what_can_follows_the_chain_and_expands_to_catalog_actions() {
         "arn:aws:s3:::prod-data*",
     ]);
     assert_eq!(lines.len(), 1);
-    let res = lines[0]["resources"].as_array().unwrap();
-    let actions = |i: usize| -> Vec<&str> {
-        res[i]["actions"]["s3"]
+    let res = by_resource(&lines[0]);
+    let actions = |r: &str| -> Vec<&str> {
+        res[r]["s3"]
             .as_array()
             .unwrap()
             .iter()
             .map(|a| a.as_str().unwrap())
             .collect()
     };
-    assert_eq!(res[0]["resource"], "arn:aws:s3:::prod-data");
+    let bucket = actions("arn:aws:s3:::prod-data");
     assert!(
-        actions(0).contains(&"ListBucket")
-            && !actions(0).contains(&"DeleteBucket")
-            && !actions(0).contains(&"GetObject")
+        bucket.contains(&"ListBucket")
+            && !bucket.contains(&"DeleteBucket")
+            && !bucket.contains(&"GetObject")
     );
-    assert_eq!(res[1]["resource"], "arn:aws:s3:::prod-data/*");
+    let objects = actions("arn:aws:s3:::prod-data/*");
     assert!(
-        actions(1).contains(&"GetObject")
-            && actions(1).contains(&"PutObject")
-            && !actions(1).contains(&"ListBucket")
+        objects.contains(&"GetObject")
+            && objects.contains(&"PutObject")
+            && !objects.contains(&"ListBucket")
     );
-    assert!(actions(1).len() > 30, "{}", actions(1).len());
+    assert!(objects.len() > 30, "{}", objects.len());
 }
 
 #[test]
@@ -1547,10 +1563,10 @@ fn what_can_reports_needs_and_sse_kms_keys() {
     ]);
     let glass = lines
         .iter()
-        .find(|l| l["as"] == "arn:aws:iam::111111111111:role/BreakGlass")
+        .find(|l| l["identities"][0]["as"] == "arn:aws:iam::111111111111:role/BreakGlass")
         .unwrap();
     assert_eq!(
-        glass["needs"],
+        glass["identities"][0]["needs"],
         serde_json::json!(["aws:MultiFactorAuthPresent=true"])
     );
     // bob reads only the objects whose key's policy names his account.
@@ -1561,12 +1577,7 @@ fn what_can_reports_needs_and_sse_kms_keys() {
         "--resource",
         "arn:aws:s3:::shared-reports*",
     ]);
-    let res: Vec<&str> = lines[0]["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["resource"].as_str().unwrap())
-        .collect();
+    let res: Vec<String> = by_resource(&lines[0]).keys().cloned().collect();
     assert_eq!(res, ["arn:aws:s3:::shared-reports/shared/*"]);
 }
 

@@ -9,7 +9,9 @@
 //! guessed: [`open`] finds a value that satisfies them and reports it as a
 //! need of the edge that tests them.
 
+pub mod classes;
 pub mod graph;
+pub mod grouped;
 pub mod open;
 pub mod what_can;
 pub mod who_can;

@@ -14,7 +14,7 @@ use crate::arn::{Arn, is_aws_managed_policy};
 use crate::request::Target;
 
 /// A resource that AWS protects from some operations.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Protected {
     /// An AWS managed policy, `arn:aws:iam::aws:policy/[PATH/]NAME`.
     AwsManagedPolicy,

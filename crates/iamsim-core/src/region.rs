@@ -73,7 +73,7 @@ pub fn read_region(
 }
 
 /// Where a request's region came from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum RegionFrom {
     /// The question named it (`--region`, `region`).
     Question,

@@ -474,8 +474,9 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         "{chain}"
     );
     // AmazonS3ReadOnlyAccess grants s3:ListAllMyBuckets, which takes no resource.
-    let star = out.find("\n  *\n").unwrap_or_else(|| panic!("{out}"));
-    assert!(out[star..].contains("ListAllMyBuckets"), "{out}");
+    let star = out.find("\n    *\n").unwrap_or_else(|| panic!("{out}"));
+    let grant = out[..star].rsplit('\n').next().unwrap_or_default();
+    assert!(grant.contains("ListAllMyBuckets"), "{out}");
     let w = world("what-can");
     let o = iamsim(&[
         "what-can",
@@ -486,11 +487,11 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         "json",
     ]);
     let line: Value = serde_json::from_str(stdout(&o).trim()).unwrap();
-    let star = line["resources"]
+    let star = line["grants"]
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["resource"] == "*")
+        .find(|g| g["resources"] == serde_json::json!(["*"]))
         .unwrap_or_else(|| panic!("{line}"));
     assert_eq!(
         star["actions"]["ec2"],
@@ -508,7 +509,7 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         w.to_str().unwrap(),
     ]);
     let out = stdout(&o);
-    assert!(!out.contains("\n  *\n"), "{out}");
+    assert!(!out.contains("\n    *\n"), "{out}");
     // --resource filters `*` as any resource.
     let o = iamsim(&[
         "what-can",
@@ -518,5 +519,5 @@ fn what_can_reads_well_and_lists_actions_without_resource() {
         "--resource",
         "arn:aws:s3:::shared/*",
     ]);
-    assert!(!stdout(&o).contains("\n  *\n"), "{}", stdout(&o));
+    assert!(!stdout(&o).contains("\n    *\n"), "{}", stdout(&o));
 }

@@ -8,7 +8,7 @@
 use crate::policy::{Effect, Policy, PolicyKind, PrincipalEntry};
 use crate::request::{Caller, Session, Target};
 use crate::world::{Attached, Map, Role, User, World};
-use std::cell::OnceCell;
+use std::sync::OnceLock;
 
 /// Index of a node in [`Graph::nodes`].
 pub type NodeId = usize;
@@ -74,8 +74,8 @@ pub enum Node<'w> {
     /// A role, acting through a session named [`SESSION_NAME`] with no
     /// session policy, tags or source identity, made when first needed
     /// (boxed: most roles of a large world never act, and the node list
-    /// stays small).
-    Role(&'w Role, OnceCell<Box<Session<'w>>>),
+    /// stays small; a lock, since identities are decided on every core).
+    Role(&'w Role, Box<OnceLock<Session<'w>>>),
 }
 
 impl<'w> Node<'w> {
@@ -102,9 +102,7 @@ impl<'w> Node<'w> {
         match self {
             Node::User(u) => Caller::User(u),
             Node::Root { account, arn } => Caller::Root { account, arn },
-            Node::Role(r, s) => {
-                Caller::Session(s.get_or_init(|| Box::new(Session::new(r, SESSION_NAME))))
-            }
+            Node::Role(r, s) => Caller::Session(s.get_or_init(|| Session::new(r, SESSION_NAME))),
         }
     }
 
@@ -165,7 +163,7 @@ impl<'w> Graph<'w> {
             account: &a.id,
             arn: format!("arn:aws:iam::{}:root", a.id),
         }));
-        nodes.extend(world.roles.values().map(|r| Node::Role(r, OnceCell::new())));
+        nodes.extend(world.roles.values().map(|r| Node::Role(r, Box::default())));
         let mut by_arn = Map::with_capacity_and_hasher(principals, Default::default());
         let mut roots = Map::default();
         let mut sts_capable: Map<&'w str, Vec<NodeId>> = Map::default();
@@ -228,7 +226,7 @@ impl<'w> Graph<'w> {
     /// assumes it. Returns its node.
     pub fn add_outsider_role(&mut self, role: &'w Role) -> NodeId {
         let id = self.nodes.len();
-        self.nodes.push(Node::Role(role, OnceCell::new()));
+        self.nodes.push(Node::Role(role, Box::default()));
         self.by_arn.insert(&role.arn, id);
         self.sts_capable.entry(&role.account).or_default().push(id);
         id
@@ -350,11 +348,13 @@ impl<'w> Graph<'w> {
     }
 
     /// False when the node cannot be allowed an action of `service` on
-    /// `target` whatever the conditions. Across accounts, the target's
-    /// resource-based policy must have an Allow statement that could name
-    /// the node (D12). Within one, the node's identity-based policies must
-    /// name the service, or the target carry a resource-based policy that
-    /// could allow alone; roots hold every permission of their account.
+    /// `target` whatever the conditions. Across accounts, and for a target
+    /// whose policy must allow even within one account (a trust or key
+    /// policy, D11, D22), the target's resource-based policy must have an
+    /// Allow statement that could name the node (D12). Within one, the
+    /// node's identity-based policies must name the service, or the target
+    /// carry a resource-based policy that could allow alone; roots hold
+    /// every permission of their account.
     pub fn may_allow(&self, id: NodeId, service: &str, target: &Target<'_>) -> bool {
         let Some(node) = self.nodes.get(id) else {
             return false;
@@ -363,7 +363,7 @@ impl<'w> Graph<'w> {
             .policy
             .and_then(|(p, _, _)| self.world.policy(p))
             .map(|e| &e.policy);
-        if !target.is_same_account(node.account()) {
+        if target.policy_required || !target.is_same_account(node.account()) {
             let named = rbp.is_some_and(|p| self.allow_could_name(p, id));
             if !named {
                 return false;

@@ -96,7 +96,7 @@ impl<L: Lookup> Resolve for Watch<L> {
 }
 
 /// A condition on an open key that the request must meet.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct Need {
     /// The key as the policy writes it.
     pub key: String,

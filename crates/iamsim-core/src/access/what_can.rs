@@ -7,15 +7,18 @@
 //! The actions that take no resource type (`ec2:DescribeInstances`) are
 //! asked on `*` and listed under it.
 
+use super::classes::{Class, Statements, action_class, class};
 use super::graph::{Graph, NodeId};
 use super::open::{Answer, Asker, Need};
-use crate::catalog::Catalog;
+use crate::catalog::{Catalog, ResourceType};
 use crate::context::Context;
 use crate::eval::unknown;
 use crate::pattern::{self, NoVars, Syntax};
-use crate::request::{Clock, resolve_target};
-use crate::world::World;
+use crate::request::{Clock, Target, resolve_target};
+use crate::world::{Map, World};
+use rayon::prelude::*;
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 /// A what-can question.
 #[derive(Clone, Copy)]
@@ -52,8 +55,9 @@ pub struct Granted {
 pub struct Access {
     /// The resource ARN (`arn:aws:s3:::NAME/*` stands for every object).
     pub resource: String,
-    /// The actions allowed, sorted.
-    pub actions: Vec<Granted>,
+    /// The actions allowed, sorted; resources that no statement
+    /// distinguishes share one list.
+    pub actions: Arc<Vec<Granted>>,
 }
 
 /// What the principal can do as itself or as one role it reaches.
@@ -109,6 +113,9 @@ fn reachable(graph: &Graph<'_>, asker: &Asker<'_>, start: NodeId) -> Result<Vec<
     }
     let mut out = vec![(start, Vec::new(), Vec::new())];
     let mut queue = VecDeque::from([0usize]);
+    // The roles whose trust policy could let each identity in, from what
+    // the trust policies name rather than from every role's trust asked.
+    let trusting = graph.trust_index();
     while let Some(i) = queue.pop_front() {
         let Some((from, chain, needs)) = out.get(i).cloned() else {
             continue;
@@ -116,7 +123,7 @@ fn reachable(graph: &Graph<'_>, asker: &Asker<'_>, start: NodeId) -> Result<Vec<
         let Some(node) = graph.nodes.get(from) else {
             continue;
         };
-        for role_id in graph.roles_trusting(from) {
+        for role_id in trusting.roles_trusting(graph, from) {
             if seen.get(role_id).copied().unwrap_or(true) {
                 continue;
             }
@@ -175,7 +182,7 @@ pub fn what_can(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, Stri
                     named.push(e);
                 }
             }
-            for g in &mut access.actions {
+            for g in Arc::make_mut(&mut access.actions) {
                 let surely =
                     sure_access.is_some_and(|a| a.actions.iter().any(|s| s.action == g.action));
                 let mut depends = named.clone();
@@ -206,6 +213,9 @@ fn without_resource(
         return Ok(Vec::new());
     };
     let caller = node.caller();
+    let statements = Statements::of(world, &caller);
+    // The needs of each class of actions decided so far (None: denied).
+    let mut decided: Map<Vec<u8>, Option<Vec<Need>>> = Map::default();
     let mut out = Vec::new();
     // The catalog lists them by service: decide whether a service may be
     // allowed at all once per service.
@@ -221,7 +231,20 @@ fn without_resource(
         if !may {
             continue;
         }
-        if let Some(n) = asker.ask_action(caller, action, &target)? {
+        let class = action_class(world, &statements, action);
+        let needs = match class.as_ref().and_then(|c| decided.get(c)) {
+            Some(needs) => needs.clone(),
+            None => {
+                let needs = asker
+                    .ask_action(caller, action, &target)?
+                    .map(|n| n.into_iter().flatten().collect::<Vec<Need>>());
+                if let Some(c) = class {
+                    decided.insert(c, needs.clone());
+                }
+                needs
+            }
+        };
+        if let Some(needs) = needs {
             let depends_on = if world.has_unknowns() {
                 asker.unknown_policies(caller, action, &target)?
             } else {
@@ -229,7 +252,7 @@ fn without_resource(
             };
             out.push(Granted {
                 action: action.clone(),
-                needs: n.into_iter().flatten().collect(),
+                needs,
                 depends_on,
             });
         }
@@ -237,8 +260,127 @@ fn without_resource(
     Ok(out)
 }
 
+/// Each resource of the question with its types and resolved targets:
+/// a resource of the world has an owner, whoever asks.
+type Typed<'w> = Vec<(&'w str, Vec<(&'w ResourceType, Target<'w>)>)>;
+
+/// What identity `id` may do to each of the `typed` resources, and, when
+/// `any_resource`, under `*` to the actions that take none. Decided with
+/// an asker of its own, so that identities run on every core.
+fn identity_access(
+    world: &World,
+    graph: &Graph<'_>,
+    q: &Question<'_>,
+    typed: &Typed<'_>,
+    any_resource: bool,
+    id: NodeId,
+) -> Result<Vec<Access>, String> {
+    let asker = Asker::new(world, q.clock, q.context, q.region);
+    let Some(node) = graph.nodes.get(id) else {
+        return Ok(Vec::new());
+    };
+    let caller = node.caller();
+    let statements = Statements::of(world, &caller);
+    // The grants of each class of resources decided so far: resources of
+    // one class share them.
+    let mut decided: Map<Vec<(*const ResourceType, Class<'_>)>, Arc<Vec<Granted>>> = Map::default();
+    let mut access = Vec::new();
+    for (arn, targets) in typed {
+        let key: Vec<_> = targets
+            .iter()
+            .filter(|(t, target)| graph.may_allow(id, &t.service, target))
+            .map(|(t, target)| {
+                (
+                    std::ptr::from_ref(*t),
+                    class(world, &statements, target, &t.service, q.region),
+                )
+            })
+            .collect();
+        if key.is_empty() {
+            continue;
+        }
+        let actions = match decided.get(&key) {
+            Some(grants) => Arc::clone(grants),
+            None => {
+                let mut actions = Vec::new();
+                for (t, target) in targets {
+                    if !graph.may_allow(id, &t.service, target) {
+                        continue;
+                    }
+                    for name in &t.actions {
+                        let action = format!("{}:{name}", t.service);
+                        if let Some(n) = asker.ask_action(caller, &action, target)? {
+                            let depends_on = if world.has_unknowns() {
+                                asker.unknown_policies(caller, &action, target)?
+                            } else {
+                                Vec::new()
+                            };
+                            actions.push(Granted {
+                                action,
+                                needs: n.into_iter().flatten().collect(),
+                                depends_on,
+                            });
+                        }
+                    }
+                }
+                actions.sort_by(|a, b| a.action.cmp(&b.action));
+                actions.dedup_by(|a, b| a.action == b.action);
+                let actions = Arc::new(actions);
+                decided.insert(key, Arc::clone(&actions));
+                actions
+            }
+        };
+        if !actions.is_empty() {
+            access.push(Access {
+                resource: (*arn).to_string(),
+                actions,
+            });
+        }
+    }
+    if any_resource {
+        let actions = without_resource(world, graph, &asker, id)?;
+        if !actions.is_empty() {
+            access.push(Access {
+                resource: "*".to_string(),
+                actions: Arc::new(actions),
+            });
+        }
+    }
+    Ok(access)
+}
+
+/// The policy texts known only after apply that the `sts:AssumeRole`
+/// steps of a chain from `start` consult.
+fn chain_unknowns(
+    world: &World,
+    graph: &Graph<'_>,
+    asker: &Asker<'_>,
+    start: NodeId,
+    chain: &[NodeId],
+) -> Result<Vec<String>, String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut from = start;
+    for &role_id in chain {
+        let (Some(f), Some(role)) = (
+            graph.nodes.get(from),
+            graph.nodes.get(role_id).and_then(|n| n.role()),
+        ) else {
+            continue;
+        };
+        let target = resolve_target(world, "sts", &role.arn, None, &role.account)?;
+        for p in asker.unknown_policies(f.caller(), "sts:AssumeRole", &target)? {
+            if !out.contains(&p) {
+                out.push(p);
+            }
+        }
+        from = role_id;
+    }
+    Ok(out)
+}
+
 /// [`what_can`] in one reading of the world, each action with the unknown
-/// policy texts it consults.
+/// policy texts it consults. The identities reached are decided on every
+/// core (rayon), each with its own asker.
 fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
     let graph = Graph::new(world);
     let start = graph.node(q.principal).ok_or_else(|| {
@@ -267,93 +409,41 @@ fn analyse(world: &World, q: &Question<'_>) -> Result<Vec<AsIdentity>, String> {
         .is_none_or(|f| pattern::matches(f, "*", &NoVars) == Some(true));
     let asker = Asker::new(world, q.clock, q.context, q.region);
     let catalog = Catalog::get();
-    // Each resource's types and resolved targets, once for every identity:
-    // a resource of the world has an owner, whoever asks.
-    let mut typed = Vec::with_capacity(resources.len());
+    let mut typed: Typed<'_> = Vec::with_capacity(resources.len());
     for arn in &resources {
         let mut targets = Vec::new();
         for t in catalog.types_of(arn) {
             targets.push((t, resolve_target(world, &t.service, arn, None, "")?));
         }
-        typed.push((arn, targets));
+        typed.push((arn.as_str(), targets));
     }
-    let mut out = Vec::new();
-    for (id, chain, needs) in reachable(&graph, &asker, start)? {
-        let Some(node) = graph.nodes.get(id) else {
-            continue;
-        };
-        let caller = node.caller();
-        let mut access = Vec::new();
-        for (arn, targets) in &typed {
-            let mut actions = Vec::new();
-            for (t, target) in targets {
-                if !graph.may_allow(id, &t.service, target) {
-                    continue;
-                }
-                for name in &t.actions {
-                    let action = format!("{}:{name}", t.service);
-                    if let Some(n) = asker.ask_action(caller, &action, target)? {
-                        let depends_on = if world.has_unknowns() {
-                            asker.unknown_policies(caller, &action, target)?
-                        } else {
-                            Vec::new()
-                        };
-                        actions.push(Granted {
-                            action,
-                            needs: n.into_iter().flatten().collect(),
-                            depends_on,
-                        });
-                    }
-                }
-            }
-            if !actions.is_empty() {
-                actions.sort_by(|a, b| a.action.cmp(&b.action));
-                actions.dedup_by(|a, b| a.action == b.action);
-                access.push(Access {
-                    resource: (*arn).clone(),
-                    actions,
-                });
-            }
-        }
-        if any_resource {
-            let actions = without_resource(world, &graph, &asker, id)?;
-            if !actions.is_empty() {
-                access.push(Access {
-                    resource: "*".to_string(),
-                    actions,
-                });
-            }
-        }
-        let mut chain_unknowns: Vec<String> = Vec::new();
-        if world.has_unknowns() {
-            let mut from = start;
-            for &role_id in &chain {
-                let (Some(f), Some(role)) = (
-                    graph.nodes.get(from),
-                    graph.nodes.get(role_id).and_then(|n| n.role()),
-                ) else {
-                    continue;
-                };
-                let target = resolve_target(world, "sts", &role.arn, None, &role.account)?;
-                for p in asker.unknown_policies(f.caller(), "sts:AssumeRole", &target)? {
-                    if !chain_unknowns.contains(&p) {
-                        chain_unknowns.push(p);
-                    }
-                }
-                from = role_id;
-            }
-        }
-        out.push(AsIdentity {
-            chain_unknowns,
-            arn: node.arn().to_string(),
-            chain: chain
-                .iter()
-                .filter_map(|&r| graph.nodes.get(r).map(|n| n.arn().to_string()))
-                .collect(),
-            needs,
-            access,
-        });
-    }
+    let reached = reachable(&graph, &asker, start)?;
+    let mut out = reached
+        .into_par_iter()
+        .map(|(id, chain, needs)| {
+            let access = identity_access(world, &graph, q, &typed, any_resource, id)?;
+            let chain_unknowns = if world.has_unknowns() {
+                let asker = Asker::new(world, q.clock, q.context, q.region);
+                chain_unknowns(world, &graph, &asker, start, &chain)?
+            } else {
+                Vec::new()
+            };
+            Ok(AsIdentity {
+                chain_unknowns,
+                arn: graph
+                    .nodes
+                    .get(id)
+                    .map(|n| n.arn().to_string())
+                    .unwrap_or_default(),
+                chain: chain
+                    .iter()
+                    .filter_map(|&r| graph.nodes.get(r).map(|n| n.arn().to_string()))
+                    .collect(),
+                needs,
+                access,
+            })
+        })
+        .collect::<Result<Vec<AsIdentity>, String>>()?;
     // The principal first, then by chain length and ARN.
     out.sort_by(|a, b| (a.chain.len(), &a.arn).cmp(&(b.chain.len(), &b.arn)));
     Ok(out)
