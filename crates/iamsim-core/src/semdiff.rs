@@ -238,6 +238,10 @@ fn diff_in(
         let [b, a] = &mut sides;
         a.share_edges(b)
     };
+    {
+        let [b, a] = &mut sides;
+        a.share_trust(b, set.changes_trust());
+    }
     let judge = Judge {
         worlds: replay_in,
         opts,

@@ -841,6 +841,13 @@ impl<'w> ChangeSet<'w> {
         })
     }
 
+    /// True when a role's trust policy differs between the worlds.
+    pub fn changes_trust(&self) -> bool {
+        self.policies
+            .iter()
+            .any(|p| matches!(p.key, PolicyKey::Trust(_)))
+    }
+
     /// True when the after world's policy `id` is, statement for statement
     /// by meaning, the before world's policy of the same id, in effect in
     /// both under the same key: what is read from every policy of the
