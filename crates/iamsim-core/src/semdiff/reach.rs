@@ -174,7 +174,7 @@ impl<'w> Side<'w> {
 
     /// True when both graphs hold the same principals in the same order,
     /// so that node ids name the same principal.
-    fn same_nodes(&self, other: &Side<'_>) -> bool {
+    pub fn same_nodes(&self, other: &Side<'_>) -> bool {
         self.graph.nodes.len() == other.graph.nodes.len()
             && self
                 .graph
