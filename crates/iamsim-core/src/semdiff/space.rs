@@ -192,15 +192,17 @@ pub fn kept(before: &World, after: &World, named: &Named, keep: &dyn Keep) -> Ve
     // Only what is kept is copied.
     let keep_arn = |arn: &str| keep.resource(arn, None);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
-    for w in worlds {
-        let arns = w
-            .buckets
-            .values()
-            .map(|b| &b.arn)
-            .chain(w.users.keys())
-            .chain(w.roles.keys())
-            .chain(w.resources.keys());
-        for arn in arns {
+    let listed = worlds.map(arns);
+    // Whether an ARN is kept depends on it alone: the after world's list,
+    // when it is the before world's, has nothing new to ask.
+    let [first, second] = &listed;
+    let lists = if first == second {
+        &listed[..1]
+    } else {
+        &listed[..]
+    };
+    for list in lists {
+        for arn in list.iter().copied() {
             if !reps.contains_key(arn) && keep_arn(arn) {
                 reps.insert(arn.clone(), arn.clone());
             }
@@ -245,6 +247,17 @@ pub fn kept(before: &World, after: &World, named: &Named, keep: &dyn Keep) -> Ve
         });
     }
     out
+}
+
+/// The ARNs of a world's buckets, users, roles and declared resources.
+fn arns(w: &World) -> Vec<&String> {
+    w.buckets
+        .values()
+        .map(|b| &b.arn)
+        .chain(w.users.keys())
+        .chain(w.roles.keys())
+        .chain(w.resources.keys())
+        .collect()
 }
 
 /// An S3 Resource pattern with a `/`, split: its bucket part (compiled,
