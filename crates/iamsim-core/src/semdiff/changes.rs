@@ -182,43 +182,38 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         by_before_id: vec![None; before.policies.len()],
         aligned,
     };
-    let pairs: Vec<(PolicyKey<'w>, Option<PolicyId>, Option<PolicyId>)> = if aligned {
-        bk.by_id
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| {
-                let id = PolicyId(u32::try_from(i).ok()?);
-                Some(((*k)?, Some(id), Some(id)))
-            })
-            .collect()
-    } else {
-        bk.index();
-        ak.index();
-        let only_after = ak
-            .by_key
-            .iter()
-            .filter(|(k, _)| !bk.by_key.contains_key(*k));
-        bk.by_key
-            .iter()
-            .map(|(k, b)| (*k, Some(*b), ak.by_key.get(k).copied()))
-            .chain(only_after.map(|(k, a)| (*k, None, Some(*a))))
-            .collect()
-    };
     let mut policies = Vec::new();
-    for (key, b, a) in pairs {
+    let mut compare = |key: PolicyKey<'w>, b: Option<PolicyId>, a: Option<PolicyId>| {
         let bp = b.and_then(|id| before.policy(id)).map(|e| &e.policy);
         let ap = a.and_then(|id| after.policy(id)).map(|e| &e.policy);
         let (removed, added) = statement_diff(bp, ap);
-        if removed.is_empty() && added.is_empty() {
-            continue;
+        if !removed.is_empty() || !added.is_empty() {
+            policies.push(PolicyChange {
+                key,
+                before: b,
+                after: a,
+                removed,
+                added,
+            });
         }
-        policies.push(PolicyChange {
-            key,
-            before: b,
-            after: a,
-            removed,
-            added,
-        });
+    };
+    if aligned {
+        for (i, k) in bk.by_id.iter().enumerate() {
+            if let (Some(k), Ok(i)) = (k, u32::try_from(i)) {
+                compare(*k, Some(PolicyId(i)), Some(PolicyId(i)));
+            }
+        }
+    } else {
+        bk.index();
+        ak.index();
+        for (k, b) in &bk.by_key {
+            compare(*k, Some(*b), ak.by_key.get(k).copied());
+        }
+        for (k, a) in &ak.by_key {
+            if !bk.by_key.contains_key(k) {
+                compare(*k, None, Some(*a));
+            }
+        }
     }
     policies.sort_unstable_by_key(|p| p.key);
     for (i, p) in policies.iter().enumerate() {
@@ -453,7 +448,8 @@ fn same_bag<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 
 /// True when two tag lists hold the same pairs (keys are unique).
 fn same_tags(a: &Tags, b: &Tags) -> bool {
-    a.len() == b.len() && a.iter().all(|t| b.contains(t))
+    // Tags usually come in the same order: then no search is needed.
+    a.len() == b.len() && (a == b || a.iter().all(|t| b.contains(t)))
 }
 
 /// A user's or role's identity side: its policies, boundary and tags.
