@@ -33,7 +33,7 @@ use crate::policy::{
     Statement,
 };
 use crate::sse_kms;
-use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
+use crate::world::{Attached, Map, OrgLevel, PolicyEntry, PolicyId, Role, Tags, User, World};
 use rustc_hash::FxHashSet;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -168,6 +168,21 @@ pub struct ChangeSet<'w> {
     /// the same policy, in effect, under the same id and says the same
     /// ([`ChangeSet::unchanged`]).
     unchanged: Vec<bool>,
+}
+
+/// Both worlds' policies, without the after world's that say what the
+/// before world's say ([`ChangeSet::unchanged`]): what is read from every
+/// policy of both worlds is then read once.
+pub fn policies_once<'a>(
+    [before, after]: [&'a World; 2],
+    set: Option<&'a ChangeSet<'_>>,
+) -> impl Iterator<Item = &'a PolicyEntry> {
+    let again = after.policies.iter().enumerate().filter_map(move |(i, e)| {
+        let id = u32::try_from(i).map(PolicyId);
+        let same = set.zip(id.ok()).is_some_and(|(s, id)| s.unchanged(id));
+        (!same).then_some(e)
+    });
+    before.policies.iter().chain(again)
 }
 
 /// Compares two loaded worlds.
@@ -924,8 +939,8 @@ fn paired<'w, V>(
 ) -> Vec<(&'w str, Option<&'w V>, Option<&'w V>)> {
     // Two loads of one world file edited in place usually list the same
     // keys in the same order: then they pair up without hashing a key.
-    let lockstep = before.len() == after.len()
-        && before.keys().zip(after.keys()).all(|(b, a)| b == a);
+    let lockstep =
+        before.len() == after.len() && before.keys().zip(after.keys()).all(|(b, a)| b == a);
     if lockstep {
         return before
             .iter()

@@ -745,7 +745,7 @@ fn the_after_side_reads_the_before_sides_trust_index_only_when_it_would_be_the_s
             clock: &clock,
             sources: None,
         };
-        let stand_ins = outsiders::outsiders(&b, &a, &outsider_in(&b, &a));
+        let stand_ins = outsiders::outsiders(&b, &a, &outsider_in(&b, &a), None);
         let before = reach::Side::new(&b, &opts, &stand_ins);
         let mut after = reach::Side::new(&a, &opts, &stand_ins);
         after.share_trust(&before, changes::changes(&b, &a).changes_trust())
