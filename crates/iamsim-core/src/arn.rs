@@ -151,10 +151,11 @@ impl ArnPattern {
             wildcards: true,
             variables,
         };
-        let mut out = String::from("arn");
+        let mut out = String::with_capacity(64);
+        out.push_str("arn");
         for part in &self.parts {
             out.push(':');
-            out.push_str(&pattern::to_text(part, syntax));
+            pattern::write_text(part, syntax, &mut out);
         }
         out
     }

@@ -120,6 +120,12 @@ fn parse_var(inner: &str, text: &str) -> Result<Var, String> {
 /// are wildcards their literal forms are `${*}` and `${?}` (L59).
 pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
     let mut out = String::new();
+    write_text(toks, syntax, &mut out);
+    out
+}
+
+/// Appends [`to_text`] of `toks` to `out`.
+pub fn write_text(toks: &[Tok], syntax: Syntax, out: &mut String) {
     for t in toks {
         match t {
             Tok::Star => out.push('*'),
@@ -128,6 +134,8 @@ pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
                 None => out.push_str(&format!("${{{}}}", v.key)),
                 Some(d) => out.push_str(&format!("${{{}, '{d}'}}", v.key)),
             },
+            // Most literals hold nothing to escape: copied whole.
+            Tok::Lit(s) if !s.contains(['$', '*', '?']) => out.push_str(s),
             Tok::Lit(s) => {
                 for c in s.chars() {
                     match c {
@@ -141,7 +149,6 @@ pub fn to_text(toks: &[Tok], syntax: Syntax) -> String {
             }
         }
     }
-    out
 }
 
 /// Looks up single-valued context keys (lower-cased) for variables.

@@ -226,18 +226,22 @@ fn diff_in(
     replay_in: [&World; 2],
     opts: &Options<'_>,
 ) -> Result<Vec<Finding>, String> {
-    let stand_ins = outsiders::outsiders(before, after, &outsider_in(before, after));
+    let set = changes::changes(before, after);
+    let stand_ins = outsiders::outsiders(before, after, &outsider_in(before, after), Some(&set));
     let mut sides = [
         reach::Side::new(before, opts, &stand_ins),
         reach::Side::new(after, opts, &stand_ins),
     ];
-    let set = changes::changes(before, after);
     // No change reaches an `sts:AssumeRole` request: every edge is decided
     // alike in both worlds (a SCP's `Deny` on another action), so once.
     let same_routes = !set.touches_action("sts:AssumeRole") && {
         let [b, a] = &mut sides;
         a.share_edges(b)
     };
+    {
+        let [b, a] = &mut sides;
+        a.share_trust(b, set.changes_trust());
+    }
     let judge = Judge {
         worlds: replay_in,
         opts,

@@ -340,6 +340,17 @@ impl<'w> Graph<'w> {
         index
     }
 
+    /// True when the accounts that have a caller that may call `sts` are
+    /// the same in both graphs: what [`Graph::trust_index`] reads of the
+    /// graph besides the ARNs of its nodes.
+    pub fn same_sts_accounts(&self, other: &Graph<'_>) -> bool {
+        self.sts_capable.len() == other.sts_capable.len()
+            && self
+                .sts_capable
+                .keys()
+                .all(|a| other.sts_capable.contains_key(a))
+    }
+
     /// True when the node may call `sts` (see `sts_capable`).
     fn is_sts_capable(&self, id: NodeId) -> bool {
         self.sts_capable

@@ -33,7 +33,7 @@ use crate::policy::{
     Statement,
 };
 use crate::sse_kms;
-use crate::world::{Attached, Map, OrgLevel, PolicyId, Role, Tags, User, World};
+use crate::world::{Attached, Map, OrgLevel, PolicyEntry, PolicyId, Role, Tags, User, World};
 use rustc_hash::FxHashSet;
 use std::cell::OnceCell;
 use std::collections::BTreeMap;
@@ -170,6 +170,21 @@ pub struct ChangeSet<'w> {
     unchanged: Vec<bool>,
 }
 
+/// Both worlds' policies, without the after world's that say what the
+/// before world's say ([`ChangeSet::unchanged`]): what is read from every
+/// policy of both worlds is then read once.
+pub fn policies_once<'a>(
+    [before, after]: [&'a World; 2],
+    set: Option<&'a ChangeSet<'_>>,
+) -> impl Iterator<Item = &'a PolicyEntry> {
+    let again = after.policies.iter().enumerate().filter_map(move |(i, e)| {
+        let id = u32::try_from(i).map(PolicyId);
+        let same = set.zip(id.ok()).is_some_and(|(s, id)| s.unchanged(id));
+        (!same).then_some(e)
+    });
+    before.policies.iter().chain(again)
+}
+
 /// Compares two loaded worlds.
 pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
     let mut bk = Keyed::new(before);
@@ -182,43 +197,38 @@ pub fn changes<'w>(before: &'w World, after: &'w World) -> ChangeSet<'w> {
         by_before_id: vec![None; before.policies.len()],
         aligned,
     };
-    let pairs: Vec<(PolicyKey<'w>, Option<PolicyId>, Option<PolicyId>)> = if aligned {
-        bk.by_id
-            .iter()
-            .enumerate()
-            .filter_map(|(i, k)| {
-                let id = PolicyId(u32::try_from(i).ok()?);
-                Some(((*k)?, Some(id), Some(id)))
-            })
-            .collect()
-    } else {
-        bk.index();
-        ak.index();
-        let only_after = ak
-            .by_key
-            .iter()
-            .filter(|(k, _)| !bk.by_key.contains_key(*k));
-        bk.by_key
-            .iter()
-            .map(|(k, b)| (*k, Some(*b), ak.by_key.get(k).copied()))
-            .chain(only_after.map(|(k, a)| (*k, None, Some(*a))))
-            .collect()
-    };
     let mut policies = Vec::new();
-    for (key, b, a) in pairs {
+    let mut compare = |key: PolicyKey<'w>, b: Option<PolicyId>, a: Option<PolicyId>| {
         let bp = b.and_then(|id| before.policy(id)).map(|e| &e.policy);
         let ap = a.and_then(|id| after.policy(id)).map(|e| &e.policy);
         let (removed, added) = statement_diff(bp, ap);
-        if removed.is_empty() && added.is_empty() {
-            continue;
+        if !removed.is_empty() || !added.is_empty() {
+            policies.push(PolicyChange {
+                key,
+                before: b,
+                after: a,
+                removed,
+                added,
+            });
         }
-        policies.push(PolicyChange {
-            key,
-            before: b,
-            after: a,
-            removed,
-            added,
-        });
+    };
+    if aligned {
+        for (i, k) in bk.by_id.iter().enumerate() {
+            if let (Some(k), Ok(i)) = (k, u32::try_from(i)) {
+                compare(*k, Some(PolicyId(i)), Some(PolicyId(i)));
+            }
+        }
+    } else {
+        bk.index();
+        ak.index();
+        for (k, b) in &bk.by_key {
+            compare(*k, Some(*b), ak.by_key.get(k).copied());
+        }
+        for (k, a) in &ak.by_key {
+            if !bk.by_key.contains_key(k) {
+                compare(*k, None, Some(*a));
+            }
+        }
     }
     policies.sort_unstable_by_key(|p| p.key);
     for (i, p) in policies.iter().enumerate() {
@@ -453,7 +463,8 @@ fn same_bag<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 
 /// True when two tag lists hold the same pairs (keys are unique).
 fn same_tags(a: &Tags, b: &Tags) -> bool {
-    a.len() == b.len() && a.iter().all(|t| b.contains(t))
+    // Tags usually come in the same order: then no search is needed.
+    a.len() == b.len() && (a == b || a.iter().all(|t| b.contains(t)))
 }
 
 /// A user's or role's identity side: its policies, boundary and tags.
@@ -841,6 +852,13 @@ impl<'w> ChangeSet<'w> {
         })
     }
 
+    /// True when a role's trust policy differs between the worlds.
+    pub fn changes_trust(&self) -> bool {
+        self.policies
+            .iter()
+            .any(|p| matches!(p.key, PolicyKey::Trust(_)))
+    }
+
     /// True when the after world's policy `id` is, statement for statement
     /// by meaning, the before world's policy of the same id, in effect in
     /// both under the same key: what is read from every policy of the
@@ -919,6 +937,17 @@ fn paired<'w, V>(
     before: &'w Map<String, V>,
     after: &'w Map<String, V>,
 ) -> Vec<(&'w str, Option<&'w V>, Option<&'w V>)> {
+    // Two loads of one world file edited in place usually list the same
+    // keys in the same order: then they pair up without hashing a key.
+    let lockstep =
+        before.len() == after.len() && before.keys().zip(after.keys()).all(|(b, a)| b == a);
+    if lockstep {
+        return before
+            .iter()
+            .zip(after.values())
+            .map(|((k, b), a)| (k.as_str(), Some(b), Some(a)))
+            .collect();
+    }
     let both = before
         .iter()
         .map(|(k, b)| (k.as_str(), Some(b), after.get(k)));

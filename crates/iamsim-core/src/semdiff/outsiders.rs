@@ -9,6 +9,7 @@
 //! `333333333333` is decided for a principal of `333333333333`, which the
 //! stand-in of no account would never meet.
 
+use super::changes::{ChangeSet, policies_once};
 use crate::arn::is_account_id;
 use crate::outsider::{self, is_outsider};
 use crate::policy::PrincipalEntry;
@@ -27,8 +28,16 @@ pub struct Outsiders {
 }
 
 /// The stand-ins for `before` and `after`; `unnamed` is the account of the
-/// stand-in for outsiders no policy names ([`super::outsider_in`]).
-pub fn outsiders(before: &World, after: &World, unnamed: &str) -> Outsiders {
+/// stand-in for outsiders no policy names ([`super::outsider_in`]). With
+/// the change set, an after-world policy that says what the before
+/// world's says ([`ChangeSet::unchanged`]) is not read again: it names
+/// the same principals and condition values.
+pub fn outsiders(
+    before: &World,
+    after: &World,
+    unnamed: &str,
+    set: Option<&ChangeSet<'_>>,
+) -> Outsiders {
     let outside = |account: &str| is_outsider(before, account) && is_outsider(after, account);
     let mut accounts: BTreeSet<String> = BTreeSet::new();
     let mut users: BTreeSet<String> = BTreeSet::new();
@@ -47,27 +56,25 @@ pub fn outsiders(before: &World, after: &World, unnamed: &str) -> Outsiders {
             Kind::Other => false,
         };
     };
-    for w in [before, after] {
-        for entry in &w.policies {
-            for st in &entry.policy.statements {
-                for e in st.principals.iter().flat_map(|p| p.entries.iter()) {
-                    match e {
-                        PrincipalEntry::Account(a) if outside(a) => {
-                            accounts.insert(a.clone());
-                        }
-                        PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
-                            add_arn(arn, &mut accounts);
-                        }
-                        _ => {}
+    for entry in policies_once([before, after], set) {
+        for st in &entry.policy.statements {
+            for e in st.principals.iter().flat_map(|p| p.entries.iter()) {
+                match e {
+                    PrincipalEntry::Account(a) if outside(a) => {
+                        accounts.insert(a.clone());
                     }
+                    PrincipalEntry::User(arn) | PrincipalEntry::Role(arn) => {
+                        add_arn(arn, &mut accounts);
+                    }
+                    _ => {}
                 }
-                for value in st.conditions.iter().flat_map(|c| c.values.iter()) {
-                    let value = instance(value);
-                    if is_account_id(&value) && outside(&value) {
-                        accounts.insert(value);
-                    } else {
-                        add_arn(&value, &mut accounts);
-                    }
+            }
+            for value in st.conditions.iter().flat_map(|c| c.values.iter()) {
+                let value = instance(value);
+                if is_account_id(&value) && outside(&value) {
+                    accounts.insert(value);
+                } else {
+                    add_arn(&value, &mut accounts);
                 }
             }
         }

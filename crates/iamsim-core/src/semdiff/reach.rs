@@ -111,8 +111,10 @@ pub struct Side<'w> {
     /// The open keys each request's decision read, when it read any.
     request_reads: RefCell<Reads<(NodeId, Class)>>,
     /// What the trust policies name, to find the roles that could let a
-    /// caller in without scanning every role ([`Graph::trust_index`]).
-    trusting: OnceCell<TrustIndex<'w>>,
+    /// caller in without scanning every role ([`Graph::trust_index`]);
+    /// shared with the other world's side when it would be the same
+    /// ([`Side::share_trust`]).
+    trusting: Rc<OnceCell<TrustIndex<'w>>>,
     /// The identities each subject reaches, shared with the edges (they
     /// follow from the edges' decisions alone).
     identities: Rc<RefCell<FxHashMap<NodeId, Rc<Vec<Identity>>>>>,
@@ -137,7 +139,7 @@ impl<'w> Side<'w> {
             edges: Rc::default(),
             edge_reads: Rc::default(),
             request_reads: RefCell::default(),
-            trusting: OnceCell::new(),
+            trusting: Rc::default(),
             identities: Rc::default(),
             requests: RefCell::default(),
         }
@@ -161,17 +163,37 @@ impl<'w> Side<'w> {
     /// read only through them), so they are shared too, and the two
     /// worlds' routes are then equal. True when shared.
     pub fn share_edges(&mut self, other: &Side<'_>) -> bool {
-        let same = self.graph.nodes.len() == other.graph.nodes.len()
+        let same = self.same_nodes(other);
+        if same {
+            self.edges = Rc::clone(&other.edges);
+            self.edge_reads = Rc::clone(&other.edge_reads);
+            self.identities = Rc::clone(&other.identities);
+        }
+        same
+    }
+
+    /// True when both graphs hold the same principals in the same order,
+    /// so that node ids name the same principal.
+    pub fn same_nodes(&self, other: &Side<'_>) -> bool {
+        self.graph.nodes.len() == other.graph.nodes.len()
             && self
                 .graph
                 .nodes
                 .iter()
                 .zip(&other.graph.nodes)
-                .all(|(a, b)| a.arn() == b.arn());
+                .all(|(a, b)| a.arn() == b.arn())
+    }
+
+    /// Finds the roles trusting a caller with `other`'s index of what the
+    /// trust policies name, which is this world's too when both graphs
+    /// hold the same principals in the same order, no trust policy changed
+    /// (`trust_changed` false) and the same accounts have a caller that may
+    /// call `sts`: the index is read from nothing else. True when shared.
+    pub fn share_trust(&mut self, other: &Side<'w>, trust_changed: bool) -> bool {
+        let same =
+            !trust_changed && self.same_nodes(other) && self.graph.same_sts_accounts(&other.graph);
         if same {
-            self.edges = Rc::clone(&other.edges);
-            self.edge_reads = Rc::clone(&other.edge_reads);
-            self.identities = Rc::clone(&other.identities);
+            self.trusting = Rc::clone(&other.trusting);
         }
         same
     }

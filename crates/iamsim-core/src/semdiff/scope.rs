@@ -65,10 +65,12 @@ pub fn scope(
     max_chain: usize,
 ) -> Result<Scope, String> {
     let touched = touched(set, space);
-    let mut arns: Vec<&str> = sides
-        .iter()
-        .flat_map(|s| s.graph.nodes.iter().map(|n| n.arn()))
-        .collect();
+    // Both graphs usually hold the same principals: then one's are all.
+    let [before, after] = sides;
+    let mut arns: Vec<&str> = before.graph.nodes.iter().map(|n| n.arn()).collect();
+    if !after.same_nodes(before) {
+        arns.extend(after.graph.nodes.iter().map(|n| n.arn()));
+    }
     arns.sort_unstable();
     arns.dedup();
     // Principals whose trust, identity side or account changed, then

@@ -33,7 +33,7 @@
 //! could be allowed. The classes it leaves out are the whole space's,
 //! unsplit by them, so each kept class is the same as in the whole space.
 
-use super::changes::ChangeSet;
+use super::changes::{ChangeSet, policies_once};
 use crate::arn::{Arn, ArnPattern, is_account_id};
 use crate::catalog::Catalog;
 use crate::pattern::{NoVars, Tok};
@@ -41,7 +41,7 @@ use crate::policy::{ActionPattern, RequestAction, ResourcePattern};
 use crate::protection::refusal;
 use crate::request::resolve_target;
 use crate::sse_kms::kms_action;
-use crate::world::{PolicyId, World};
+use crate::world::World;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{BTreeMap, BTreeSet};
 use std::rc::Rc;
@@ -101,22 +101,16 @@ pub fn named(worlds: [&World; 2], set: Option<&ChangeSet<'_>>) -> Named {
     let mut actions: Vec<ActionPattern> = Vec::new();
     let mut seen_actions: FxHashSet<&ActionPattern> = FxHashSet::default();
     let mut arns: FxHashSet<&ArnPattern> = FxHashSet::default();
-    for (side, w) in worlds.into_iter().enumerate() {
-        for (i, entry) in w.policies.iter().enumerate() {
-            let id = u32::try_from(i).map(PolicyId);
-            if side == 1 && set.zip(id.ok()).is_some_and(|(s, id)| s.unchanged(id)) {
-                continue;
-            }
-            for st in &entry.policy.statements {
-                for p in &st.actions.patterns {
-                    if seen_actions.insert(p) {
-                        actions.push(p.clone());
-                    }
+    for entry in policies_once(worlds, set) {
+        for st in &entry.policy.statements {
+            for p in &st.actions.patterns {
+                if seen_actions.insert(p) {
+                    actions.push(p.clone());
                 }
-                for r in st.resources.iter().flat_map(|r| r.patterns.iter()) {
-                    if let ResourcePattern::Arn(a) = r {
-                        arns.insert(a);
-                    }
+            }
+            for r in st.resources.iter().flat_map(|r| r.patterns.iter()) {
+                if let ResourcePattern::Arn(a) = r {
+                    arns.insert(a);
                 }
             }
         }
@@ -192,15 +186,17 @@ pub fn kept(before: &World, after: &World, named: &Named, keep: &dyn Keep) -> Ve
     // Only what is kept is copied.
     let keep_arn = |arn: &str| keep.resource(arn, None);
     let mut reps: BTreeMap<String, String> = BTreeMap::new();
-    for w in worlds {
-        let arns = w
-            .buckets
-            .values()
-            .map(|b| &b.arn)
-            .chain(w.users.keys())
-            .chain(w.roles.keys())
-            .chain(w.resources.keys());
-        for arn in arns {
+    let listed = worlds.map(arns);
+    // Whether an ARN is kept depends on it alone: the after world's list,
+    // when it is the before world's, has nothing new to ask.
+    let [first, second] = &listed;
+    let lists = if first == second {
+        &listed[..1]
+    } else {
+        &listed[..]
+    };
+    for list in lists {
+        for arn in list.iter().copied() {
             if !reps.contains_key(arn) && keep_arn(arn) {
                 reps.insert(arn.clone(), arn.clone());
             }
@@ -245,6 +241,17 @@ pub fn kept(before: &World, after: &World, named: &Named, keep: &dyn Keep) -> Ve
         });
     }
     out
+}
+
+/// The ARNs of a world's buckets, users, roles and declared resources.
+fn arns(w: &World) -> Vec<&String> {
+    w.buckets
+        .values()
+        .map(|b| &b.arn)
+        .chain(w.users.keys())
+        .chain(w.roles.keys())
+        .chain(w.resources.keys())
+        .collect()
 }
 
 /// An S3 Resource pattern with a `/`, split: its bucket part (compiled,

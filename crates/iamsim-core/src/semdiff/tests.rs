@@ -731,3 +731,41 @@ fn a_deny_reaches_a_user_allowed_by_the_bucket_policy_alone_and_not_one_it_does_
         "{found:?}"
     );
 }
+
+#[test]
+fn the_after_side_reads_the_before_sides_trust_index_only_when_it_would_be_the_same() {
+    let shared = |after: &Value| {
+        let mut sources = Sources::new();
+        let (b, a) = (load(&mut sources, &base()), load(&mut sources, after));
+        let (clock, context) = (Clock::new(jiff::Timestamp::now()), Context::new());
+        let opts = Options {
+            max_chain: 4,
+            context: &context,
+            region: None,
+            clock: &clock,
+            sources: None,
+        };
+        let stand_ins = outsiders::outsiders(&b, &a, &outsider_in(&b, &a), None);
+        let before = reach::Side::new(&b, &opts, &stand_ins);
+        let mut after = reach::Side::new(&a, &opts, &stand_ins);
+        after.share_trust(&before, changes::changes(&b, &a).changes_trust())
+    };
+    // Reader's inline policy gains a statement: no trust policy changed.
+    let mut inline = base();
+    role(&mut inline, "111111111111", "Reader")["inline_policies"]["read"]["Statement"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}));
+    assert!(shared(&inline));
+    // Near misses: Reader's trust policy names another caller; alice, the
+    // only caller of 444444444444 that may call sts, loses that policy, so
+    // a trust policy naming the account no longer lets any caller of it in.
+    let mut trust = base();
+    role(&mut trust, "111111111111", "Reader")["trust_policy"]["Statement"][0]["Principal"]["AWS"] =
+        json!("arn:aws:iam::222222222222:role/Tools");
+    assert!(!shared(&trust));
+    let mut no_sts = base();
+    let alice = &mut no_sts["accounts"]["444444444444"]["users"]["alice"];
+    alice["inline_policies"]["jump"]["Statement"][0]["Action"] = json!("s3:GetObject");
+    assert!(!shared(&no_sts));
+}
