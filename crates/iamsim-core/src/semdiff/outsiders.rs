@@ -10,6 +10,7 @@
 //! stand-in of no account would never meet.
 
 use super::changes::{ChangeSet, policies_once};
+use super::space::instances;
 use crate::arn::is_account_id;
 use crate::outsider::{self, is_outsider};
 use crate::policy::PrincipalEntry;
@@ -70,7 +71,9 @@ pub fn outsiders(
                 }
             }
             for value in st.conditions.iter().flat_map(|c| c.values.iter()) {
-                let value = instance(value);
+                // One principal a `...Like` pattern meets: each wildcard
+                // and policy variable as `x`.
+                let [value, _] = instances(value);
                 if is_account_id(&value) && outside(&value) {
                     accounts.insert(value);
                 } else {
@@ -128,40 +131,9 @@ fn iam_arn_parts(arn: &str) -> Option<(&str, Kind)> {
     Some((account, kind))
 }
 
-/// A condition value with each wildcard (`*`, `?`) and policy variable
-/// (`${...}`) as `x`: one principal a `...Like` pattern meets, and the
-/// value itself when it has none.
-fn instance(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    let mut rest = value;
-    while let Some(c) = rest.chars().next() {
-        if let Some(after) = rest.strip_prefix("${") {
-            if let Some(end) = after.find('}') {
-                out.push('x');
-                rest = &after[end + 1..];
-                continue;
-            }
-        }
-        out.push(if c == '*' || c == '?' { 'x' } else { c });
-        rest = &rest[c.len_utf8()..];
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn instances_replace_wildcards_and_variables() {
-        assert_eq!(
-            instance("arn:aws:iam::333333333333:role/team-*"),
-            "arn:aws:iam::333333333333:role/team-x"
-        );
-        assert_eq!(instance("a?${aws:username}b"), "axxb");
-        assert_eq!(instance("${unclosed"), "${unclosed");
-        assert_eq!(instance("plain"), "plain");
-    }
 
     #[test]
     fn only_user_and_role_arns_of_an_account_are_named() {

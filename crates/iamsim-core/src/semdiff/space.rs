@@ -121,7 +121,7 @@ pub fn named(worlds: [&World; 2], set: Option<&ChangeSet<'_>>) -> Named {
 
 /// Instances of a pattern's text: each `*` as `x` and as nothing, each
 /// `?` as `x`, each `${...}` as `x`.
-fn instances(text: &str) -> [String; 2] {
+pub(super) fn instances(text: &str) -> [String; 2] {
     let mut plain = text.to_string();
     while let Some(i) = plain.find("${") {
         let end = plain
